@@ -1,0 +1,456 @@
+"""Named optimizers: torch.optim's update rules as chains of transforms.
+
+Each entry of `OPTIMIZERS` carries everything the rest of Gradscape needs to
+know about one optimizer: its hyperparameters' metadata (label, symbol, default,
+range, log scale, slider step, one-line help), torch's default learning rate,
+and the function that builds its transform. Sliders, URL keys, validation and
+the parametrized tests are all generated from here.
+
+The learning rate γ is not an argument of the builders: `run` hands each
+step's rate (the base rate times the schedule's factor) to the final
+`scale_by_learning_rate` link.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from surfaces import Param
+
+from . import transforms as tx
+from .transforms import Scalar, Transform
+
+__all__ = ["OPTIMIZERS", "OptimizerSpec", "get_spec"]
+
+
+# --------------------------------------------------------------------------- hyperparameters
+LR = Param(
+    "lr", "Learning rate", 1e-3, 1e-6, 10.0, log=True, step=0.01, symbol="γ",
+    help="Step size: how far each update moves.",
+)
+WEIGHT_DECAY = Param(
+    "weight_decay", "Weight decay", 0.0, 0.0, 1.0, step=0.001, symbol="λ",
+    help="L2 penalty: λθ is added to the gradient, pulling θ towards 0.",
+)
+MOMENTUM = Param(
+    "momentum", "Momentum", 0.9, 0.0, 0.999, step=0.001, symbol="μ",
+    help="How much of the previous step carries over (heavy ball).",
+)
+DAMPENING = Param(
+    "dampening", "Dampening", 0.0, 0.0, 1.0, step=0.01, symbol="τ",
+    help="Scales the new gradient's share of the momentum buffer by 1 − τ.",
+)
+LR_DECAY = Param(
+    "lr_decay", "LR decay", 0.0, 0.0, 1.0, step=0.001, symbol="η",
+    help="AdaGrad's step t uses γ / (1 + (t − 1)·η).",
+)
+EPS = Param(
+    "eps", "Epsilon", 1e-8, 1e-12, 1.0, log=True, step=0.1, symbol="ε",
+    help="Added to the denominator for numerical stability.",
+)
+ALPHA = Param(
+    "alpha", "Smoothing", 0.99, 0.0, 0.9999, step=0.0001, symbol="α",
+    help="Decay of the running average of squared gradients.",
+)
+CENTERED = Param(
+    "centered", "Centered", False, 0, 1, kind="bool", symbol="",
+    help="Divide by the estimated variance (subtract the squared mean gradient).",
+)
+RHO = Param(
+    "rho", "Decay", 0.9, 0.0, 0.9999, step=0.0001, symbol="ρ",
+    help="Decay of Adadelta's running averages of g² and Δ².",
+)
+BETA1 = Param(
+    "beta1", "β₁", 0.9, 0.0, 0.9999, step=0.0001, symbol="β₁",
+    help="Decay of the first moment (the running mean of gradients).",
+)
+BETA2 = Param(
+    "beta2", "β₂", 0.999, 0.0, 0.99999, step=0.00001, symbol="β₂",
+    help="Decay of the second moment (the running mean of squared gradients).",
+)
+MOMENTUM_DECAY = Param(
+    "momentum_decay", "Momentum decay", 0.004, 0.0, 0.1, step=0.001, symbol="ψ",
+    help="NAdam's momentum schedule μ_t = β₁(1 − ½·0.96^(tψ)).",
+)
+
+
+# --------------------------------------------------------------------------- optimizers
+def sgd(weight_decay: Scalar = 0.0) -> Transform:
+    r"""Stochastic gradient descent (torch.optim.SGD without momentum).
+
+    input: γ (lr), θ₀ (start), f (surface), λ (weight_decay)
+    for t = 1, 2, …:
+        g ← ∇f(θ_{t−1}) + λθ_{t−1}
+        θ_t ← θ_{t−1} − γg
+    """
+    return tx.chain(tx.add_decayed_weights(weight_decay), tx.scale_by_learning_rate())
+
+
+def momentum(momentum: Scalar = 0.9, dampening: Scalar = 0.0, weight_decay: Scalar = 0.0) -> Transform:
+    r"""SGD with heavy-ball momentum (torch.optim.SGD, momentum > 0, nesterov=False).
+
+    input: γ (lr), θ₀, f, μ (momentum), τ (dampening), λ (weight_decay)
+    for t = 1, 2, …:
+        g ← ∇f(θ_{t−1}) + λθ_{t−1}
+        b ← g if t = 1 else μb + (1 − τ)g
+        θ_t ← θ_{t−1} − γb
+    """
+    return tx.chain(
+        tx.add_decayed_weights(weight_decay),
+        tx.trace(momentum, dampening, nesterov=False),
+        tx.scale_by_learning_rate(),
+    )
+
+
+def nesterov(momentum: Scalar = 0.9, weight_decay: Scalar = 0.0) -> Transform:
+    r"""SGD with Nesterov momentum (torch.optim.SGD, nesterov=True, dampening 0).
+
+    input: γ (lr), θ₀, f, μ (momentum), λ (weight_decay)
+    for t = 1, 2, …:
+        g ← ∇f(θ_{t−1}) + λθ_{t−1}
+        b ← g if t = 1 else μb + g
+        θ_t ← θ_{t−1} − γ(g + μb)
+    """
+    return tx.chain(
+        tx.add_decayed_weights(weight_decay),
+        tx.trace(momentum, 0.0, nesterov=True),
+        tx.scale_by_learning_rate(),
+    )
+
+
+def adagrad(lr_decay: Scalar = 0.0, eps: Scalar = 1e-10, weight_decay: Scalar = 0.0) -> Transform:
+    r"""AdaGrad (Duchi et al. 2011; torch.optim.Adagrad, initial_accumulator_value 0).
+
+    input: γ (lr), θ₀, f, η (lr_decay), ε (eps), λ (weight_decay)
+    initialize: s ← 0
+    for t = 1, 2, …:
+        g ← ∇f(θ_{t−1}) + λθ_{t−1}
+        γ̃ ← γ / (1 + (t − 1)η)
+        s ← s + g²
+        θ_t ← θ_{t−1} − γ̃·g / (√s + ε)
+    """
+    return tx.chain(
+        tx.add_decayed_weights(weight_decay),
+        tx.scale_by_adagrad(eps, lr_decay),
+        tx.scale_by_learning_rate(),
+    )
+
+
+def rmsprop(
+    alpha: Scalar = 0.99,
+    eps: Scalar = 1e-8,
+    momentum: Scalar = 0.0,
+    centered: bool = False,
+    weight_decay: Scalar = 0.0,
+) -> Transform:
+    r"""RMSProp (Hinton 2012; torch.optim.RMSprop).
+
+    input: γ (lr), θ₀, f, α (alpha), ε (eps), μ (momentum), centered, λ (weight_decay)
+    initialize: v ← 0, ḡ ← 0, b ← 0
+    for t = 1, 2, …:
+        g ← ∇f(θ_{t−1}) + λθ_{t−1}
+        v ← αv + (1 − α)g²
+        if centered: ḡ ← αḡ + (1 − α)g;  d ← √(v − ḡ²) + ε   else d ← √v + ε
+        if μ > 0: b ← μb + g/d;  θ_t ← θ_{t−1} − γb
+        else:     θ_t ← θ_{t−1} − γg/d
+    """
+    use_momentum = not (isinstance(momentum, float | int) and momentum == 0)
+    return tx.chain(
+        tx.add_decayed_weights(weight_decay),
+        tx.scale_by_rms(alpha, eps, centered),
+        tx.trace(momentum, 0.0) if use_momentum else None,
+        tx.scale_by_learning_rate(),
+    )
+
+
+def adadelta(rho: Scalar = 0.9, eps: Scalar = 1e-6, weight_decay: Scalar = 0.0) -> Transform:
+    r"""Adadelta (Zeiler 2012; torch.optim.Adadelta).
+
+    input: γ (lr, default 1), θ₀, f, ρ (rho), ε (eps), λ (weight_decay)
+    initialize: v ← 0, u ← 0
+    for t = 1, 2, …:
+        g ← ∇f(θ_{t−1}) + λθ_{t−1}
+        v ← ρv + (1 − ρ)g²
+        Δ ← √(u + ε) / √(v + ε) · g
+        u ← ρu + (1 − ρ)Δ²
+        θ_t ← θ_{t−1} − γΔ
+    """
+    return tx.chain(
+        tx.add_decayed_weights(weight_decay),
+        tx.scale_by_adadelta(rho, eps),
+        tx.scale_by_learning_rate(),
+    )
+
+
+def adam(
+    beta1: Scalar = 0.9, beta2: Scalar = 0.999, eps: Scalar = 1e-8, weight_decay: Scalar = 0.0
+) -> Transform:
+    r"""Adam (Kingma & Ba 2015; torch.optim.Adam).
+
+    input: γ (lr), θ₀, f, β₁ (beta1), β₂ (beta2), ε (eps), λ (weight_decay)
+    initialize: m ← 0, v ← 0
+    for t = 1, 2, …:
+        g ← ∇f(θ_{t−1}) + λθ_{t−1}
+        m ← β₁m + (1 − β₁)g
+        v ← β₂v + (1 − β₂)g²
+        θ_t ← θ_{t−1} − γ/(1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + ε)
+    """
+    return tx.chain(
+        tx.add_decayed_weights(weight_decay),
+        tx.scale_by_adam(beta1, beta2, eps),
+        tx.scale_by_learning_rate(),
+    )
+
+
+def amsgrad(
+    beta1: Scalar = 0.9, beta2: Scalar = 0.999, eps: Scalar = 1e-8, weight_decay: Scalar = 0.0
+) -> Transform:
+    r"""AMSGrad (Reddi et al. 2018; torch.optim.Adam with amsgrad=True).
+
+    input: γ (lr), θ₀, f, β₁ (beta1), β₂ (beta2), ε (eps), λ (weight_decay)
+    initialize: m ← 0, v ← 0, v̄ ← 0
+    for t = 1, 2, …:
+        g ← ∇f(θ_{t−1}) + λθ_{t−1}
+        m ← β₁m + (1 − β₁)g
+        v ← β₂v + (1 − β₂)g²
+        v̄ ← max(v̄, v)
+        θ_t ← θ_{t−1} − γ/(1 − β₁ᵗ) · m / (√v̄ / √(1 − β₂ᵗ) + ε)
+    """
+    return tx.chain(
+        tx.add_decayed_weights(weight_decay),
+        tx.scale_by_adam(beta1, beta2, eps, amsgrad=True),
+        tx.scale_by_learning_rate(),
+    )
+
+
+def adamw(
+    beta1: Scalar = 0.9, beta2: Scalar = 0.999, eps: Scalar = 1e-8, weight_decay: Scalar = 0.01
+) -> Transform:
+    r"""AdamW: Adam with decoupled weight decay (Loshchilov & Hutter 2019; torch.optim.AdamW).
+
+    input: γ (lr), θ₀, f, β₁ (beta1), β₂ (beta2), ε (eps), λ (weight_decay)
+    initialize: m ← 0, v ← 0
+    for t = 1, 2, …:
+        g ← ∇f(θ_{t−1})
+        θ ← θ_{t−1}(1 − γλ)
+        m ← β₁m + (1 − β₁)g
+        v ← β₂v + (1 − β₂)g²
+        θ_t ← θ − γ/(1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + ε)
+    """
+    return tx.chain(
+        tx.scale_by_adam(beta1, beta2, eps),
+        tx.add_decoupled_weight_decay(weight_decay),
+        tx.scale_by_learning_rate(),
+    )
+
+
+def adamax(
+    beta1: Scalar = 0.9, beta2: Scalar = 0.999, eps: Scalar = 1e-8, weight_decay: Scalar = 0.0
+) -> Transform:
+    r"""Adamax, Adam's infinity-norm variant (Kingma & Ba 2015; torch.optim.Adamax).
+
+    input: γ (lr), θ₀, f, β₁ (beta1), β₂ (beta2), ε (eps), λ (weight_decay)
+    initialize: m ← 0, w ← 0
+    for t = 1, 2, …:
+        g ← ∇f(θ_{t−1}) + λθ_{t−1}
+        m ← β₁m + (1 − β₁)g
+        w ← max(β₂w, |g| + ε)
+        θ_t ← θ_{t−1} − γ/(1 − β₁ᵗ) · m / w
+    """
+    return tx.chain(
+        tx.add_decayed_weights(weight_decay),
+        tx.scale_by_adamax(beta1, beta2, eps),
+        tx.scale_by_learning_rate(),
+    )
+
+
+def nadam(
+    beta1: Scalar = 0.9,
+    beta2: Scalar = 0.999,
+    eps: Scalar = 1e-8,
+    momentum_decay: Scalar = 0.004,
+    weight_decay: Scalar = 0.0,
+) -> Transform:
+    r"""NAdam: Adam with Nesterov momentum (Dozat 2016; torch.optim.NAdam).
+
+    input: γ (lr), θ₀, f, β₁ (beta1), β₂ (beta2), ε (eps), ψ (momentum_decay),
+           λ (weight_decay)
+    initialize: m ← 0, v ← 0, Π₀ ← 1
+    for t = 1, 2, …:
+        g ← ∇f(θ_{t−1}) + λθ_{t−1}
+        μ_t ← β₁(1 − ½·0.96^(tψ));  μ_{t+1} ← β₁(1 − ½·0.96^((t+1)ψ))
+        Π_t ← Π_{t−1}μ_t
+        m ← β₁m + (1 − β₁)g
+        v ← β₂v + (1 − β₂)g²
+        d ← √(v / (1 − β₂ᵗ)) + ε
+        θ_t ← θ_{t−1} − γ(1 − μ_t)/(1 − Π_t)·g/d − γμ_{t+1}/(1 − Π_tμ_{t+1})·m/d
+    """
+    return tx.chain(
+        tx.add_decayed_weights(weight_decay),
+        tx.scale_by_nadam(beta1, beta2, eps, momentum_decay),
+        tx.scale_by_learning_rate(),
+    )
+
+
+def radam(
+    beta1: Scalar = 0.9, beta2: Scalar = 0.999, eps: Scalar = 1e-8, weight_decay: Scalar = 0.0
+) -> Transform:
+    r"""RAdam: Adam with a rectified variance (Liu et al. 2020; torch.optim.RAdam).
+
+    input: γ (lr), θ₀, f, β₁ (beta1), β₂ (beta2), ε (eps), λ (weight_decay)
+    initialize: m ← 0, v ← 0, ρ∞ ← 2/(1 − β₂) − 1
+    for t = 1, 2, …:
+        g ← ∇f(θ_{t−1}) + λθ_{t−1}
+        m ← β₁m + (1 − β₁)g
+        v ← β₂v + (1 − β₂)g²
+        m̂ ← m / (1 − β₁ᵗ)
+        ρ_t ← ρ∞ − 2tβ₂ᵗ/(1 − β₂ᵗ)
+        if ρ_t > 5:
+            r_t ← √((ρ_t − 4)(ρ_t − 2)ρ∞ / ((ρ∞ − 4)(ρ∞ − 2)ρ_t))
+            θ_t ← θ_{t−1} − γ·m̂·r_t·√(1 − β₂ᵗ) / (√v + ε)
+        else:
+            θ_t ← θ_{t−1} − γ·m̂
+    """
+    return tx.chain(
+        tx.add_decayed_weights(weight_decay),
+        tx.scale_by_radam(beta1, beta2, eps),
+        tx.scale_by_learning_rate(),
+    )
+
+
+# --------------------------------------------------------------------------- registry
+@dataclass(frozen=True)
+class OptimizerSpec:
+    """One optimizer: its builder, its hyperparameters' metadata, its references.
+
+    `params` lists the learning rate first, then the builder's arguments in
+    order; their defaults are the builder's (torch's) defaults.
+    """
+
+    name: str
+    label: str
+    make: Callable[..., Transform]
+    params: tuple[Param, ...]
+    reference: str
+
+    @property
+    def param_map(self) -> dict[str, Param]:
+        return {p.name: p for p in self.params}
+
+    @property
+    def default_lr(self) -> float:
+        """torch.optim's default learning rate."""
+        return float(self.params[0].default)
+
+    @property
+    def algorithm(self) -> str:
+        """The algorithm box from the builder's docstring."""
+        return inspect.getdoc(self.make) or ""
+
+    def resolve(self, given: Mapping[str, Any], n: int) -> dict[str, Any]:
+        """Validate `given` hyperparameters and fill in defaults.
+
+        Each value is a scalar or an array of shape (n,); returns floats/bools
+        and float64 arrays. Raises ValueError naming the bad value and what is
+        allowed. The learning rate, when not given, is left out (the caller
+        knows the surface's suggestion).
+        """
+        specs = self.param_map
+        unknown = [k for k in given if k not in specs]
+        if unknown:
+            raise ValueError(
+                f"{self.name}: unknown hyperparameter {unknown[0]!r}; "
+                f"allowed: {', '.join(specs)}"
+            )
+        out: dict[str, Any] = {}
+        for name, spec in specs.items():
+            if name not in given:
+                if name != "lr":
+                    out[name] = spec.default if spec.kind != "bool" else bool(spec.default)
+                continue
+            value = spec.validate(given[name], self.name)
+            if isinstance(value, np.ndarray) and value.shape != (n,):
+                raise ValueError(
+                    f"{self.name}: {name} has shape {value.shape}; use a scalar or shape ({n},) "
+                    f"(one value per path)"
+                )
+            out[name] = value
+        return out
+
+    def build(self, hyperparameters: Mapping[str, Any]) -> Transform:
+        """The transform for resolved hyperparameters (the lr is handed over per step)."""
+        return self.make(**{k: v for k, v in hyperparameters.items() if k != "lr"})
+
+
+def _entry(
+    make: Callable[..., Transform], label: str, lr: float, reference: str, *params: Param
+) -> OptimizerSpec:
+    """Build a spec whose hyperparameter defaults are taken from `make`'s signature."""
+    sig = inspect.signature(make).parameters
+    if [p.name for p in params] != list(sig):
+        raise ValueError(f"{make.__name__}: params {[p.name for p in params]} != {list(sig)}")
+    fixed = tuple(replace(p, default=sig[p.name].default) for p in params)
+    return OptimizerSpec(make.__name__, label, make, (replace(LR, default=lr), *fixed), reference)
+
+
+_ADAM_PARAMS = (BETA1, BETA2, EPS, WEIGHT_DECAY)
+
+#: Every registered optimizer, by name (the names used in URLs and `run`).
+OPTIMIZERS: dict[str, OptimizerSpec] = {
+    spec.name: spec
+    for spec in (
+        _entry(sgd, "SGD", 1e-3, "Robbins & Monro 1951; torch.optim.SGD", WEIGHT_DECAY),
+        _entry(
+            momentum, "Momentum", 1e-3, "Polyak 1964; torch.optim.SGD(momentum=μ)",
+            MOMENTUM, DAMPENING, WEIGHT_DECAY,
+        ),
+        _entry(
+            nesterov, "Nesterov", 1e-3,
+            "Nesterov 1983; Sutskever et al. 2013; torch.optim.SGD(nesterov=True)",
+            MOMENTUM, WEIGHT_DECAY,
+        ),
+        _entry(
+            adagrad, "AdaGrad", 1e-2, "Duchi, Hazan & Singer 2011; torch.optim.Adagrad",
+            LR_DECAY, EPS, WEIGHT_DECAY,
+        ),
+        _entry(
+            rmsprop, "RMSProp", 1e-2, "Hinton, Coursera lecture 6e, 2012; torch.optim.RMSprop",
+            ALPHA, EPS, replace(MOMENTUM, default=0.0), CENTERED, WEIGHT_DECAY,
+        ),
+        _entry(
+            adadelta, "Adadelta", 1.0, "Zeiler 2012; torch.optim.Adadelta",
+            RHO, EPS, WEIGHT_DECAY,
+        ),
+        _entry(adam, "Adam", 1e-3, "Kingma & Ba 2015; torch.optim.Adam", *_ADAM_PARAMS),
+        _entry(
+            amsgrad, "AMSGrad", 1e-3, "Reddi, Kale & Kumar 2018; torch.optim.Adam(amsgrad=True)",
+            *_ADAM_PARAMS,
+        ),
+        _entry(
+            adamw, "AdamW", 1e-3, "Loshchilov & Hutter 2019; torch.optim.AdamW",
+            BETA1, BETA2, EPS,
+            replace(WEIGHT_DECAY, help="Decoupled decay: θ shrinks by the factor 1 − γλ each step."),
+        ),
+        _entry(adamax, "Adamax", 2e-3, "Kingma & Ba 2015, §7; torch.optim.Adamax", *_ADAM_PARAMS),
+        _entry(
+            nadam, "NAdam", 2e-3, "Dozat 2016; torch.optim.NAdam",
+            BETA1, BETA2, EPS, MOMENTUM_DECAY, WEIGHT_DECAY,
+        ),
+        _entry(radam, "RAdam", 1e-3, "Liu et al. 2020; torch.optim.RAdam", *_ADAM_PARAMS),
+    )
+}
+
+
+def get_spec(name: str) -> OptimizerSpec:
+    """The registry entry `name`; ValueError lists the choices."""
+    try:
+        return OPTIMIZERS[name]
+    except (KeyError, TypeError):
+        raise ValueError(
+            f"unknown optimizer {name!r}; choose one of: {', '.join(OPTIMIZERS)}"
+        ) from None

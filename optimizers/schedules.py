@@ -1,0 +1,149 @@
+"""Learning-rate schedules: a factor of the step index k (k = 0 for the first step).
+
+The base learning rate is multiplied by the factor, as torch.optim.lr_scheduler
+does. Each schedule is a plain function of an integer array of step indices, in
+closed form (torch's ``_get_closed_form_lr``), so a whole run's learning rates
+are one vectorized call.
+
+>>> from optimizers import schedules
+>>> schedules.step(2, 0.5)(np.arange(5))
+array([1.  , 1.  , 0.5 , 0.5 , 0.25])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = [
+    "SCHEDULES",
+    "Schedule",
+    "constant",
+    "cosine",
+    "exponential",
+    "get",
+    "step",
+    "warmup",
+    "warmup_cosine",
+]
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A named learning-rate factor ``factor(k)`` with the arguments that made it."""
+
+    name: str
+    args: dict[str, float] = field(compare=True)
+    fn: Callable[[np.ndarray], np.ndarray] = field(compare=False, repr=False)
+
+    def __call__(self, k: np.ndarray | int) -> np.ndarray:
+        k = np.asarray(k, dtype=np.float64)
+        return np.broadcast_to(self.fn(k), k.shape).astype(np.float64)
+
+
+def _require(ok: bool, message: str) -> None:
+    if not ok:
+        raise ValueError(message)
+
+
+def constant() -> Schedule:
+    """Factor 1 at every step."""
+    return Schedule("constant", {}, lambda k: np.ones_like(k))
+
+
+def step(step_size: int, gamma: float) -> Schedule:
+    """γ^⌊k / step_size⌋ (torch's StepLR)."""
+    _require(step_size >= 1 and step_size == int(step_size), f"{step_size=} must be an integer ≥ 1")
+    _require(0 < gamma <= 1, f"{gamma=} must lie in (0, 1]")
+    return Schedule(
+        "step",
+        {"step_size": int(step_size), "gamma": float(gamma)},
+        lambda k: gamma ** np.floor(k / step_size),
+    )
+
+
+def exponential(gamma: float) -> Schedule:
+    """γ^k (torch's ExponentialLR)."""
+    _require(0 < gamma <= 1, f"{gamma=} must lie in (0, 1]")
+    return Schedule("exponential", {"gamma": float(gamma)}, lambda k: gamma**k)
+
+
+def cosine(t_max: int, min_factor: float = 0.0) -> Schedule:
+    """m + (1 − m)(1 + cos(πk / t_max)) / 2, with m = `min_factor` (torch's CosineAnnealingLR).
+
+    Past `t_max` the factor stays at m (the annealing is not restarted).
+    """
+    _require(t_max >= 1, f"{t_max=} must be ≥ 1")
+    _require(0 <= min_factor <= 1, f"{min_factor=} must lie in [0, 1]")
+    m = float(min_factor)
+
+    def fn(k: np.ndarray) -> np.ndarray:
+        return m + (1 - m) * (1 + np.cos(np.pi * np.minimum(k, t_max) / t_max)) / 2
+
+    return Schedule("cosine", {"t_max": int(t_max), "min_factor": m}, fn)
+
+
+def warmup(warmup_steps: int, start_factor: float) -> Schedule:
+    """s + (1 − s)·min(k, warmup_steps) / warmup_steps (torch's LinearLR from s to 1)."""
+    _require(warmup_steps >= 1, f"{warmup_steps=} must be ≥ 1")
+    _require(0 <= start_factor <= 1, f"{start_factor=} must lie in [0, 1]")
+    s = float(start_factor)
+    return Schedule(
+        "warmup",
+        {"warmup_steps": int(warmup_steps), "start_factor": s},
+        lambda k: s + (1 - s) * np.minimum(k, warmup_steps) / warmup_steps,
+    )
+
+
+def warmup_cosine(
+    warmup_steps: int, t_max: int, start_factor: float = 0.0, min_factor: float = 0.0
+) -> Schedule:
+    """Linear warmup from `start_factor` to 1 over `warmup_steps`, then cosine to `min_factor`.
+
+    The cosine runs over the remaining ``t_max − warmup_steps`` steps (t_max
+    counts the warmup too), as torch's SequentialLR(LinearLR, CosineAnnealingLR).
+    """
+    _require(warmup_steps >= 1, f"{warmup_steps=} must be ≥ 1")
+    _require(t_max > warmup_steps, f"{t_max=} must exceed {warmup_steps=}")
+    _require(0 <= start_factor <= 1, f"{start_factor=} must lie in [0, 1]")
+    _require(0 <= min_factor <= 1, f"{min_factor=} must lie in [0, 1]")
+    up = warmup(warmup_steps, start_factor)
+    down = cosine(t_max - warmup_steps, min_factor)
+
+    def fn(k: np.ndarray) -> np.ndarray:
+        return np.where(k < warmup_steps, up.fn(k), down.fn(np.maximum(k - warmup_steps, 0)))
+
+    args = {
+        "warmup_steps": int(warmup_steps),
+        "t_max": int(t_max),
+        "start_factor": float(start_factor),
+        "min_factor": float(min_factor),
+    }
+    return Schedule("warmup_cosine", args, fn)
+
+
+#: Every schedule by name, with its argument names: what the app and URLs use.
+SCHEDULES: dict[str, Callable[..., Schedule]] = {
+    "constant": constant,
+    "step": step,
+    "exponential": exponential,
+    "cosine": cosine,
+    "warmup": warmup,
+    "warmup_cosine": warmup_cosine,
+}
+
+
+def get(name: str, **args: float) -> Schedule:
+    """The schedule `name` built from `args`; ValueError names what is wrong."""
+    try:
+        make = SCHEDULES[name]
+    except KeyError:
+        raise ValueError(
+            f"unknown schedule {name!r}; choose one of: {', '.join(SCHEDULES)}"
+        ) from None
+    try:
+        return make(**args)
+    except TypeError as e:
+        raise ValueError(f"schedule {name!r}: {e}") from None

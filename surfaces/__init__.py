@@ -1,0 +1,12 @@
+"""2D test functions with analytic gradients, and their registry.
+
+>>> import surfaces
+>>> s = surfaces.get("quadratic", condition=50)
+>>> float(s.value(0.0, 0.0))
+0.0
+"""
+
+from . import library as _library  # noqa: F401  (registers the built-in surfaces)
+from ._base import DIVERGENCE_FACTOR, SURFACES, Minimum, Param, Surface, SurfaceEntry, get
+
+__all__ = ["DIVERGENCE_FACTOR", "SURFACES", "Minimum", "Param", "Surface", "SurfaceEntry", "get"]

@@ -1,0 +1,224 @@
+"""The `Surface` type, parameter metadata and the registry.
+
+A surface is a scalar function f(x, y) with an analytic gradient, plus what a
+viewer needs to draw it well: a view box, its known minima, a default start,
+the contour scale, a formula and a reference. `value` and `grad` broadcast over
+NumPy arrays of any shape (0-d, a 400×400 grid, 10⁵ points).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+__all__ = [
+    "DIVERGENCE_FACTOR",
+    "SURFACES",
+    "Minimum",
+    "Param",
+    "Surface",
+    "SurfaceEntry",
+    "get",
+    "register",
+]
+
+#: A point diverges once it leaves the view box scaled by this factor about
+#: the box's centre (so 25 view-widths out on each side). Far enough that no
+#: path a person could still follow on screen is cut short.
+DIVERGENCE_FACTOR = 50.0
+
+Array = np.ndarray
+ValueFn = Callable[[Any, Any], Any]
+GradFn = Callable[[Any, Any], tuple[Any, Any]]
+
+
+@dataclass(frozen=True)
+class Param:
+    """Metadata of one numeric setting (a surface parameter or a hyperparameter).
+
+    The single source from which sliders, URL keys and validation are built:
+    `default` lies in ``[min, max]``; `log` asks for a logarithmic slider;
+    `step` is the slider's resolution (in log10 units when `log`); `kind` is
+    ``"float"``, ``"int"`` or ``"bool"``.
+    """
+
+    name: str
+    label: str
+    default: float
+    min: float
+    max: float
+    log: bool = False
+    step: float | None = None
+    symbol: str = ""
+    help: str = ""
+    kind: Literal["float", "int", "bool"] = "float"
+
+    def __post_init__(self) -> None:
+        if not self.min <= self.default <= self.max:
+            raise ValueError(
+                f"{self.name}: default={self.default} outside [{self.min}, {self.max}]"
+            )
+        if self.log and self.min <= 0:
+            raise ValueError(f"{self.name}: a log-scale parameter needs min > 0, got {self.min}")
+
+    def describe_range(self) -> str:
+        if self.kind == "bool":
+            return "True or False"
+        return f"{self.min:g} ≤ {self.name} ≤ {self.max:g}"
+
+    def validate(self, value: Any, owner: str) -> float | bool | int | Array:
+        """Return `value` as the parameter's type, or raise `ValueError` naming it.
+
+        Scalars come back as Python numbers; arrays (per-path values) as float64
+        arrays. `owner` names who the parameter belongs to, for the message.
+        """
+        where = f"{owner}: {self.name}={value!r}"
+        if self.kind == "bool":
+            if isinstance(value, bool | np.bool_):
+                return bool(value)
+            if isinstance(value, int | float) and value in (0, 1):
+                return bool(value)
+            raise ValueError(f"{where} is not allowed; use True or False")
+        arr = np.asarray(value)
+        if arr.dtype.kind not in "biuf":
+            raise ValueError(f"{where} is not a number; allowed {self.describe_range()}")
+        arr = arr.astype(np.float64)
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"{where} is not finite; allowed {self.describe_range()}")
+        bad = (arr < self.min) | (arr > self.max)
+        if np.any(bad):
+            first = arr[bad].flat[0]
+            raise ValueError(
+                f"{owner}: {self.name}={first:g} is out of range; allowed {self.describe_range()}"
+            )
+        if self.kind == "int":
+            if np.any(arr != np.round(arr)):
+                raise ValueError(f"{where} must be a whole number; allowed {self.describe_range()}")
+            return int(arr) if arr.ndim == 0 else arr
+        return float(arr) if arr.ndim == 0 else arr
+
+
+@dataclass(frozen=True)
+class Minimum:
+    """A known local minimum; `is_global` marks the global ones."""
+
+    x: float
+    y: float
+    value: float
+    is_global: bool = True
+
+
+@dataclass(frozen=True, eq=False)
+class Surface:
+    """A 2D test function with an analytic gradient and everything needed to draw it.
+
+    Attributes:
+        name: registry key, used in URLs.
+        label: human name.
+        value: ``f(x, y)``, broadcasting over arrays of any shape.
+        grad: ``(∂f/∂x, ∂f/∂y)``, analytic, broadcasting like `value`.
+        view: default view box ``(xmin, xmax, ymin, ymax)``.
+        minima: known minima (empty where the function is unbounded below).
+        start: default start point.
+        levels: ``"log"`` where contours are best log-spaced on ``f − f_min``,
+            else ``"linear"``.
+        formula: LaTeX for display.
+        reference: where the formula and minima come from.
+        params: this instance's parameter values.
+        param_specs: metadata of those parameters.
+        lr: suggested learning rate per optimizer name, tuned so the default
+            view is instructive; optimizers not listed fall back to torch's default.
+    """
+
+    name: str
+    label: str
+    value: ValueFn
+    grad: GradFn
+    view: tuple[float, float, float, float]
+    minima: tuple[Minimum, ...]
+    start: tuple[float, float]
+    levels: Literal["log", "linear"]
+    formula: str
+    reference: str
+    params: Mapping[str, float] = field(default_factory=dict)
+    param_specs: tuple[Param, ...] = ()
+    lr: Mapping[str, float] = field(default_factory=dict)
+
+    @property
+    def min_value(self) -> float | None:
+        """The lowest known minimum value (None where unbounded below)."""
+        return min((m.value for m in self.minima), default=None)
+
+    @property
+    def bound(self) -> tuple[float, float, float, float]:
+        """The divergence box: the view scaled by `DIVERGENCE_FACTOR` about its centre."""
+        x0, x1, y0, y1 = self.view
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        hx, hy = (x1 - x0) / 2 * DIVERGENCE_FACTOR, (y1 - y0) / 2 * DIVERGENCE_FACTOR
+        return (cx - hx, cx + hx, cy - hy, cy + hy)
+
+    def suggested_lr(self, optimizer: str) -> float | None:
+        """This surface's suggested learning rate for `optimizer`, or None."""
+        return self.lr.get(optimizer)
+
+    def __repr__(self) -> str:
+        params = ", ".join(f"{k}={v:g}" for k, v in self.params.items())
+        return f"Surface({self.name!r}{', ' if params else ''}{params})"
+
+
+@dataclass(frozen=True)
+class SurfaceEntry:
+    """A registry entry: how to build a surface from its parameters."""
+
+    name: str
+    label: str
+    make: Callable[..., Surface]
+    params: tuple[Param, ...] = ()
+
+    def build(self, **params: Any) -> Surface:
+        specs = {p.name: p for p in self.params}
+        unknown = sorted(set(params) - set(specs))
+        if unknown:
+            allowed = ", ".join(specs) or "none"
+            raise ValueError(
+                f"surface {self.name!r} has no parameter {unknown[0]!r}; allowed: {allowed}"
+            )
+        values = {
+            name: spec.validate(params.get(name, spec.default), f"surface {self.name!r}")
+            for name, spec in specs.items()
+        }
+        for name, v in values.items():
+            if isinstance(v, np.ndarray):
+                raise ValueError(f"surface {self.name!r}: {name} must be a single number")
+        return self.make(**values)
+
+
+#: Every registered surface, by name.
+SURFACES: dict[str, SurfaceEntry] = {}
+
+
+def register(entry: SurfaceEntry) -> SurfaceEntry:
+    if entry.name in SURFACES:
+        raise ValueError(f"surface {entry.name!r} is already registered")
+    SURFACES[entry.name] = entry
+    return entry
+
+
+def get(name: str, **params: Any) -> Surface:
+    """The registered surface `name` with its parameters set (defaults otherwise)."""
+    try:
+        entry = SURFACES[name]
+    except (KeyError, TypeError):
+        allowed = ", ".join(sorted(SURFACES))
+        raise ValueError(f"unknown surface {name!r}; choose one of: {allowed}") from None
+    return entry.build(**params)
+
+
+def rotation(angle_degrees: float) -> tuple[float, float]:
+    """(cos θ, sin θ) of an angle in degrees."""
+    t = math.radians(angle_degrees)
+    return math.cos(t), math.sin(t)

@@ -1,0 +1,129 @@
+"""Plain-Python reference optimizers, written line by line from DESIGN.md's update rules.
+
+One path, one coordinate at a time, no NumPy, no shared code with `optimizers`:
+an independent second implementation that the vectorized core must agree with.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+Grad = Callable[[float, float], tuple[float, float]]
+
+
+def reference_run(
+    name: str, grad: Grad, start: Sequence[float], lrs: Sequence[float], **hp: float
+) -> list[tuple[float, float]]:
+    """Positions θ₀ … θ_steps of optimizer `name`, with lrs[k] the rate of step k+1."""
+    theta = [float(start[0]), float(start[1])]
+    path = [tuple(theta)]
+    wd = hp.get("weight_decay", 0.01 if name == "adamw" else 0.0)
+    b1, b2 = hp.get("beta1", 0.9), hp.get("beta2", 0.999)
+    state: dict[str, list[float]] = {}
+
+    def buf(key: str) -> list[float]:
+        return state.setdefault(key, [0.0, 0.0])
+
+    prod = 1.0
+    for t, lr in enumerate(lrs, start=1):
+        g = list(grad(theta[0], theta[1]))
+        if name != "adamw":
+            g = [g[i] + wd * theta[i] for i in range(2)]
+        if name == "adamw":
+            theta = [theta[i] * (1 - lr * wd) for i in range(2)]
+        new = list(theta)
+        for i in range(2):
+            gi = g[i]
+            if name == "sgd":
+                new[i] = theta[i] - lr * gi
+            elif name in ("momentum", "nesterov"):
+                mu = hp.get("momentum", 0.9)
+                tau = hp.get("dampening", 0.0) if name == "momentum" else 0.0
+                b = buf("b")
+                b[i] = gi if t == 1 else mu * b[i] + (1 - tau) * gi
+                step = gi + mu * b[i] if name == "nesterov" else b[i]
+                new[i] = theta[i] - lr * step
+            elif name == "adagrad":
+                eps = hp.get("eps", 1e-10)
+                clr = lr / (1 + (t - 1) * hp.get("lr_decay", 0.0))
+                s = buf("s")
+                s[i] += gi * gi
+                new[i] = theta[i] - clr * gi / (math.sqrt(s[i]) + eps)
+            elif name == "rmsprop":
+                alpha, eps = hp.get("alpha", 0.99), hp.get("eps", 1e-8)
+                mu = hp.get("momentum", 0.0)
+                v, gbar, b = buf("v"), buf("gbar"), buf("b")
+                v[i] = alpha * v[i] + (1 - alpha) * gi * gi
+                if hp.get("centered", False):
+                    gbar[i] = alpha * gbar[i] + (1 - alpha) * gi
+                    d = math.sqrt(v[i] - gbar[i] ** 2) + eps
+                else:
+                    d = math.sqrt(v[i]) + eps
+                if mu > 0:
+                    b[i] = mu * b[i] + gi / d
+                    new[i] = theta[i] - lr * b[i]
+                else:
+                    new[i] = theta[i] - lr * gi / d
+            elif name == "adadelta":
+                rho, eps = hp.get("rho", 0.9), hp.get("eps", 1e-6)
+                v, acc = buf("v"), buf("u")
+                v[i] = rho * v[i] + (1 - rho) * gi * gi
+                delta = math.sqrt(acc[i] + eps) / math.sqrt(v[i] + eps) * gi
+                acc[i] = rho * acc[i] + (1 - rho) * delta * delta
+                new[i] = theta[i] - lr * delta
+            elif name in ("adam", "adamw", "amsgrad"):
+                eps = hp.get("eps", 1e-8)
+                m, v, vmax = buf("m"), buf("v"), buf("vmax")
+                m[i] = b1 * m[i] + (1 - b1) * gi
+                v[i] = b2 * v[i] + (1 - b2) * gi * gi
+                vv = v[i]
+                if name == "amsgrad":
+                    vmax[i] = max(vmax[i], v[i])
+                    vv = vmax[i]
+                denom = math.sqrt(vv) / math.sqrt(1 - b2**t) + eps
+                new[i] = theta[i] - lr / (1 - b1**t) * m[i] / denom
+            elif name == "adamax":
+                eps = hp.get("eps", 1e-8)
+                m, w = buf("m"), buf("w")
+                m[i] = b1 * m[i] + (1 - b1) * gi
+                w[i] = max(b2 * w[i], abs(gi) + eps)
+                new[i] = theta[i] - lr / (1 - b1**t) * m[i] / w[i]
+            elif name == "nadam":
+                eps, psi = hp.get("eps", 1e-8), hp.get("momentum_decay", 0.004)
+                mu_t = b1 * (1 - 0.5 * 0.96 ** (t * psi))
+                mu_next = b1 * (1 - 0.5 * 0.96 ** ((t + 1) * psi))
+                p_t = prod * mu_t
+                m, v = buf("m"), buf("v")
+                m[i] = b1 * m[i] + (1 - b1) * gi
+                v[i] = b2 * v[i] + (1 - b2) * gi * gi
+                d = math.sqrt(v[i] / (1 - b2**t)) + eps
+                new[i] = (
+                    theta[i]
+                    - lr * (1 - mu_t) / (1 - p_t) * gi / d
+                    - lr * mu_next / (1 - p_t * mu_next) * m[i] / d
+                )
+            elif name == "radam":
+                eps = hp.get("eps", 1e-8)
+                m, v = buf("m"), buf("v")
+                m[i] = b1 * m[i] + (1 - b1) * gi
+                v[i] = b2 * v[i] + (1 - b2) * gi * gi
+                m_hat = m[i] / (1 - b1**t)
+                rho_inf = 2 / (1 - b2) - 1
+                rho_t = rho_inf - 2 * t * b2**t / (1 - b2**t)
+                if rho_t > 5:
+                    r = math.sqrt(
+                        (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
+                    )
+                    new[i] = theta[i] - lr * m_hat * r * math.sqrt(1 - b2**t) / (
+                        math.sqrt(v[i]) + eps
+                    )
+                else:
+                    new[i] = theta[i] - lr * m_hat
+            else:  # pragma: no cover - a new optimizer needs a reference here
+                raise KeyError(name)
+        if name == "nadam":
+            prod *= b1 * (1 - 0.5 * 0.96 ** (t * hp.get("momentum_decay", 0.004)))
+        theta = new
+        path.append(tuple(theta))
+    return path
