@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
+
+from ._suggested_lr import SUGGESTED_LR
 
 __all__ = [
     "DIVERGENCE_FACTOR",
@@ -194,7 +196,10 @@ class SurfaceEntry:
         for name, v in values.items():
             if isinstance(v, np.ndarray):
                 raise ValueError(f"surface {self.name!r}: {name} must be a single number")
-        return self.make(**values)
+        surface = self.make(**values)
+        if not surface.lr:
+            surface = replace(surface, lr=SUGGESTED_LR.get(self.name, {}))
+        return surface
 
 
 #: Every registered surface, by name.

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._base import Minimum, Param, Surface, SurfaceEntry, register, rotation
+from ._suggested_lr import SUGGESTED_LR
 
 VLSE = "Surjanovic & Bingham, Virtual Library of Simulation Experiments"
 
@@ -111,6 +112,11 @@ def _quadratic(condition: float = 10.0, angle: float = 30.0) -> Surface:
         reference="Goh, 'Why Momentum Really Works', Distill 2017",
         params={"condition": k, "angle": float(angle)},
         param_specs=QUADRATIC_PARAMS,
+        # Tuned at κ = 10; plain gradient steps must also stay below 2/κ.
+        lr={
+            name: min(lr, 1.0 / k) if name in ("sgd", "momentum", "nesterov") else lr
+            for name, lr in SUGGESTED_LR["quadratic"].items()
+        },
     )
 
 
@@ -462,7 +468,7 @@ def _goldstein_price() -> Surface:
             Minimum(1.8, 0.2, 84.0, False),
             Minimum(1.2, 0.8, 840.0, False),
         ),
-        start=(-1.5, 1.5),
+        start=(0.5, 0.5),
         levels="log",
         formula=(
             r"f(x, y) = \left[1 + (x + y + 1)^2 (19 - 14x + 3x^2 - 14y + 6xy + 3y^2)\right]"

@@ -151,7 +151,7 @@ def test_every_hyperparameter_can_vary_per_path(name):
 @pytest.mark.parametrize("name", NAMES)
 def test_lowers_the_loss_on_the_bowl(name):
     bowl = surfaces.get("quadratic", condition=10, angle=30)
-    traj = run(bowl, name, bowl.start, 300)
+    traj = run(bowl, name, bowl.start, 500)
     assert traj.diverged_at[0] == -1
     assert traj.loss[-1, 0] < 0.05 * traj.loss[0, 0]
 
