@@ -136,11 +136,18 @@ def _as_steps(steps: Any, n: int) -> int:
     return steps
 
 
+def _as_floats(value: Any) -> Array | None:
+    try:
+        return np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+
+
 def _positive_or_none(name: str, value: Any, n: int) -> Any:
     if value is None:
         return None
-    arr = np.asarray(value, dtype=np.float64)
-    if arr.shape not in ((), (n,)) or not np.all(np.isfinite(arr)) or np.any(arr <= 0):
+    arr = _as_floats(value)
+    if arr is None or arr.shape not in ((), (n,)) or not np.all(np.isfinite(arr)) or np.any(arr <= 0):
         raise ValueError(f"{name}={value!r} must be None or a positive number (or {n} of them)")
     return float(arr) if arr.ndim == 0 else arr
 
@@ -226,9 +233,12 @@ def run(
         raise ValueError(f"schedule={schedule!r} must be built with optimizers.schedules")
     clip_norm = _positive_or_none("clip_norm", clip_norm, n)
     clip_value = _positive_or_none("clip_value", clip_value, n)
-    noise_arr = np.asarray(noise, dtype=np.float64)
-    if noise_arr.shape not in ((), (n,)) or not np.all(np.isfinite(noise_arr)) or np.any(
-        noise_arr < 0
+    noise_arr = _as_floats(noise)
+    if (
+        noise_arr is None
+        or noise_arr.shape not in ((), (n,))
+        or not np.all(np.isfinite(noise_arr))
+        or np.any(noise_arr < 0)
     ):
         raise ValueError(f"noise={noise!r} must be a number ≥ 0 (or {n} of them)")
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:

@@ -73,14 +73,15 @@ def exponential(gamma: float) -> Schedule:
 def cosine(t_max: int, min_factor: float = 0.0) -> Schedule:
     """m + (1 − m)(1 + cos(πk / t_max)) / 2, with m = `min_factor` (torch's CosineAnnealingLR).
 
-    Past `t_max` the factor stays at m (the annealing is not restarted).
+    As in torch, the cosine is not clamped: past `t_max` the factor rises again
+    (the period is 2·t_max), so what you see is what your training code does.
     """
     _require(t_max >= 1, f"{t_max=} must be ≥ 1")
     _require(0 <= min_factor <= 1, f"{min_factor=} must lie in [0, 1]")
     m = float(min_factor)
 
     def fn(k: np.ndarray) -> np.ndarray:
-        return m + (1 - m) * (1 + np.cos(np.pi * np.minimum(k, t_max) / t_max)) / 2
+        return m + (1 - m) * (1 + np.cos(np.pi * k / t_max)) / 2
 
     return Schedule("cosine", {"t_max": int(t_max), "min_factor": m}, fn)
 

@@ -278,10 +278,8 @@ def test_unknown_parameter_is_named(name):
         assert spec.name in str(info.value)
 
 
-@pytest.mark.parametrize(("name", "spec"), PARAM_CASES)
+@pytest.mark.parametrize(("name", "spec"), [c for c in PARAM_CASES if c.values[1].kind != "bool"])
 def test_out_of_range_parameter_is_named_with_range(name, spec):
-    if spec.kind == "bool":
-        pytest.skip("booleans have no range")
     width = spec.max - spec.min
     for bad in (spec.min - 0.5 * width - 1.0, spec.max + 0.5 * width + 1.0):
         with pytest.raises(ValueError) as info:

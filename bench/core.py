@@ -1,0 +1,510 @@
+"""Benchmark of `optimizers.run`: Adam on Rosenbrock against two per-path baselines.
+
+Run by hand from the repository root (not by CI)::
+
+    python bench/core.py            # full run, about a minute
+    python bench/core.py --quick    # fewer repeats, n up to 10 000
+    python bench/core.py --json out.json
+
+For n = 1, 100, 10 000 and 100 000 paths it times one `run` call (500 steps,
+lr = 0.05) and, interleaved with it in the same process, two baselines that
+step one path at a time:
+
+- "python": a plain-Python loop on scalar floats (`math` only) doing torch's
+  Adam step with Rosenbrock's gradient written inline, storing every position;
+- "torch": `torch.optim.Adam` on a float64 tensor of shape (2,), the analytic
+  gradient set as ``p.grad`` each step (skipped when torch is not installed).
+
+Both baselines cost the same for every path, so for large n they are timed on
+the first few paths and scaled linearly to n (marked ``*`` in the table).
+Every figure is the best of several repeats after one untimed warm-up run at
+each size: this VM's timings vary by up to 2x from one second to the next.
+The repeats of `run` and of the baselines alternate, in rounds over all sizes
+(so each size is sampled at several moments), with the garbage collector off
+(as `timeit` does); freeing a result is not timed.
+
+The starts: n = 1 uses Rosenbrock's default start (-1.5, 2.0); larger n puts
+that start first and spreads the others uniformly over the view box
+[-2, 2] x [-1, 3] with a fixed seed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import math
+import os
+import platform
+import resource
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))  # `python bench/core.py` puts bench/, not the root, on the path
+
+SURFACE = "rosenbrock"
+OPTIMIZER = "adam"
+STEPS = 500
+LR = 0.05
+BETA1, BETA2, EPS = 0.9, 0.999, 1e-8  # torch's defaults, which `run` uses too
+START = (-1.5, 2.0)
+VIEW = (-2.0, 2.0, -1.0, 3.0)
+SEED = 20240601
+
+SIZES_FULL = (1, 100, 10_000, 100_000)
+SIZES_QUICK = (1, 100, 10_000)
+#: Rounds over all sizes (full, quick): a size's repeats are spread over the
+#: whole benchmark, so one slow stretch of the VM cannot spoil all of them.
+ROUNDS = (4, 2)
+#: Timed calls per size and round: run, python baseline, torch baseline.
+REPEATS = {1: (10, 3, 2), 100: (10, 3, 2), 10_000: (3, 2, 2), 100_000: (1, 1, 1)}
+#: Paths the baselines are timed on, at most.
+SUBSET = {"python": 200, "torch": 20}
+#: Paths whose positions are compared between `run` and both baselines.
+CHECK_PATHS, CHECK_RTOL = 3, 1e-10
+
+TARGET_NS_PER_PATH = 40.0  # at n = 10⁴ and 10⁵, ns per step per path
+TARGET_US_SINGLE = 10.0  # at n = 1, µs per step
+TARGET_NS_SIZES = (10_000, 100_000)
+
+
+# --------------------------------------------------------------------------- baselines
+def adam_python(x: float, y: float, steps: int, lr: float) -> list[tuple[float, float]]:
+    """One path of torch's Adam on Rosenbrock in plain Python; every position, start first.
+
+    Operation for operation as torch.optim.Adam's single-tensor step: m by
+    ``lerp_`` (m + (1 − β₁)(g − m), which is β₁m + (1 − β₁)g), v by
+    ``mul_(β₂).addcmul_(g, g, 1 − β₂)``, then
+    θ ← θ − lr/(1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + ε).
+    """
+    sqrt = math.sqrt
+    b1, b2, eps = BETA1, BETA2, EPS
+    w1, w2 = 1.0 - b1, 1.0 - b2
+    mx = my = vx = vy = 0.0
+    out = [(x, y)]
+    append = out.append
+    for t in range(1, steps + 1):
+        d = y - x * x  # Rosenbrock: f = (1 − x)² + 100(y − x²)²
+        gy = 200.0 * d
+        gx = 2.0 * (x - x * gy - 1.0)
+        mx += w1 * (gx - mx)
+        my += w1 * (gy - my)
+        vx = vx * b2 + w2 * gx * gx
+        vy = vy * b2 + w2 * gy * gy
+        step_size = lr / (1.0 - b1**t)
+        bc2_sqrt = sqrt(1.0 - b2**t)
+        x -= step_size * (mx / (sqrt(vx) / bc2_sqrt + eps))
+        y -= step_size * (my / (sqrt(vy) / bc2_sqrt + eps))
+        append((x, y))
+    return out
+
+
+def make_adam_torch(torch: Any) -> Callable[[float, float, int, float], list[tuple[float, float]]]:
+    """One path of `torch.optim.Adam` in float64 with the analytic gradient; every position."""
+    f64 = torch.float64
+
+    def adam_torch(x: float, y: float, steps: int, lr: float) -> list[tuple[float, float]]:
+        p = torch.tensor((x, y), dtype=f64, requires_grad=True)
+        opt = torch.optim.Adam([p], lr=lr, betas=(BETA1, BETA2), eps=EPS)
+        out = [(x, y)]
+        append = out.append
+        for _ in range(steps):
+            d = y - x * x
+            gy = 200.0 * d
+            gx = 2.0 * (x - x * gy - 1.0)
+            p.grad = torch.tensor((gx, gy), dtype=f64)
+            opt.step()
+            x, y = p.tolist()
+            append((x, y))
+        return out
+
+    return adam_torch
+
+
+def time_paths(
+    fn: Callable[[float, float, int, float], list[tuple[float, float]]], starts: np.ndarray
+) -> float:
+    """Seconds to run `fn` over every start in turn (keeping every result, as `run` does)."""
+    pairs = starts.tolist()
+    t0 = time.perf_counter()
+    kept = [fn(x, y, STEPS, LR) for x, y in pairs]
+    elapsed = time.perf_counter() - t0
+    del kept
+    return elapsed
+
+
+# --------------------------------------------------------------------------- helpers
+def make_starts(n: int) -> np.ndarray:
+    """(n, 2) starts: the surface's start first, the rest uniform over the view box (seeded)."""
+    rng = np.random.default_rng(SEED)
+    x0, x1, y0, y1 = VIEW
+    starts = rng.uniform((x0, y0), (x1, y1), size=(n, 2))  # row by row: same prefix for any n
+    starts[0] = START
+    return starts
+
+
+def time_run(run: Callable[..., Any], starts: np.ndarray) -> float:
+    """Seconds for one `run` call; freeing the result is not timed."""
+    t0 = time.perf_counter()
+    traj = run(SURFACE, OPTIMIZER, starts, STEPS, lr=LR)
+    elapsed = time.perf_counter() - t0
+    del traj
+    return elapsed
+
+
+def max_rel_dev(a: np.ndarray, b: np.ndarray) -> float:
+    """max over steps of ‖a_k − b_k‖ / ‖b_k‖ for (steps + 1, 2) positions."""
+    return float(np.max(np.linalg.norm(a - b, axis=1) / np.linalg.norm(b, axis=1)))
+
+
+def maxrss_bytes() -> int:
+    """Peak resident set of this process so far (ru_maxrss is KiB on Linux, bytes on macOS)."""
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return rss if sys.platform == "darwin" else rss * 1024
+
+
+def fmt_s(seconds: float | None, extrapolated: bool = False) -> str:
+    if seconds is None:
+        return "—"
+    return f"{seconds:.4g}{'*' if extrapolated else ' '}"
+
+
+def fmt_ratio(ratio: float | None) -> str:
+    if ratio is None:
+        return "—"
+    return f"{ratio:.2f}" if ratio < 10 else f"{ratio:,.0f}"
+
+
+def print_table(headers: list[str], rows: list[list[str]], align: str) -> None:
+    """Columns padded to their widest cell; `align` has one '<' or '>' per column."""
+    widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(f"{c:{a}{w}}" for c, a, w in zip(cells, align, widths, strict=True))
+
+    print(line(headers))
+    print("  ".join("-" * w for w in widths))
+    for r in rows:
+        print(line(r))
+
+
+# --------------------------------------------------------------------------- stages
+def check_baselines(run: Callable[..., Any], baselines: dict[str, Callable]) -> dict[str, Any]:
+    """Positions of `run` against each baseline (and the baselines against each other)."""
+    starts = make_starts(CHECK_PATHS)
+    traj = run(SURFACE, OPTIMIZER, starts, STEPS, lr=LR)
+    ref = {
+        name: [np.array(fn(x, y, STEPS, LR)) for x, y in starts.tolist()]
+        for name, fn in baselines.items()
+    }
+    pairs = [("run", name) for name in ref]
+    if len(ref) == 2:
+        pairs.append(("python", "torch"))
+    result: dict[str, Any] = {"paths": starts.tolist(), "rtol": CHECK_RTOL, "max_rel_dev": {}}
+    print(
+        f"Check: positions of {CHECK_PATHS} paths, all {STEPS + 1} steps, "
+        f"max_k ‖a_k − b_k‖/‖b_k‖ (must be ≤ {CHECK_RTOL:g})"
+    )
+    ok = True
+    for a, b in pairs:
+        devs = [
+            max_rel_dev(traj.xy[:, i] if a == "run" else ref[a][i], ref[b][i])
+            for i in range(CHECK_PATHS)
+        ]
+        worst = max(devs)
+        ok &= worst <= CHECK_RTOL
+        result["max_rel_dev"][f"{a}-{b}"] = worst
+        status = "ok" if worst <= CHECK_RTOL else "FAIL"
+        each = ", ".join(f"{d:.1e}" for d in devs)
+        print(f"  {a:>6} vs {b:<6}  worst {worst:.2e}  [{each}]  {status}")
+    final = ", ".join(f"({x:.6f}, {y:.6f})" for x, y in traj.xy[-1].tolist())
+    print(f"  final positions (run): {final}")
+    if not ok:
+        print("  WARNING: a baseline disagrees with run; its timings below compare different work.")
+    result["ok"] = ok
+    return result
+
+
+class SizeBench:
+    """Best-of-repeats seconds for `run` and each baseline at n paths."""
+
+    def __init__(self, n: int, run: Callable[..., Any], baselines: dict[str, Callable]) -> None:
+        self.n, self.run, self.baselines = n, run, baselines
+        self.starts = make_starts(n)
+        self.subsets = {name: min(n, SUBSET[name]) for name in baselines}
+        self.best = {"run": math.inf, **{name: math.inf for name in baselines}}
+        self.count = dict.fromkeys(self.best, 0)
+
+    def warm_up(self) -> None:
+        """One untimed call of each: the first touch of fresh memory is slow on this VM."""
+        time_run(self.run, self.starts)
+        for fn in self.baselines.values():
+            time_paths(fn, self.starts[:1])
+
+    def round(self) -> None:
+        """The round's repeats, `run` alternating with the baselines."""
+        reps = dict(zip(["run", "python", "torch"], REPEATS[self.n], strict=True))
+        for r in range(max(reps.values())):
+            if r < reps["run"]:
+                self._record("run", time_run(self.run, self.starts))
+            for name, fn in self.baselines.items():
+                if r < reps[name]:
+                    self._record(name, time_paths(fn, self.starts[: self.subsets[name]]))
+
+    def _record(self, name: str, seconds: float) -> None:
+        self.best[name] = min(self.best[name], seconds)
+        self.count[name] += 1
+
+    def result(self) -> dict[str, Any]:
+        n, best = self.n, self.best
+        out: dict[str, Any] = {
+            "n": n,
+            "run_repeats": self.count["run"],
+            "run_s": best["run"],
+            "run_us_per_step": best["run"] / STEPS * 1e6,
+            "run_ns_per_step_per_path": best["run"] / STEPS / n * 1e9,
+            "baselines": {},
+        }
+        for name in self.baselines:
+            k = self.subsets[name]
+            total = best[name] / k * n
+            out["baselines"][name] = {
+                "timed_paths": k,
+                "repeats": self.count[name],
+                "timed_s": best[name],
+                "s": total,
+                "extrapolated": k < n,
+                "ns_per_step_per_path": total / STEPS / n * 1e9,
+                "ratio": total / best["run"],
+            }
+        return out
+
+
+def bench_all(
+    sizes: tuple[int, ...], run: Callable[..., Any], baselines: dict[str, Callable], rounds: int
+) -> list[dict[str, Any]]:
+    """Warm up every size, then `rounds` rounds over all sizes, with the collector off."""
+    benches = [SizeBench(n, run, baselines) for n in sizes]
+    for b in benches:
+        b.warm_up()
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for i in range(rounds):
+            for b in benches:
+                b.round()
+            best = ", ".join(f"n={b.n:,} {b.best['run']:.4g} s" for b in benches)
+            print(f"  round {i + 1}/{rounds}: best run so far {best}", flush=True)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    return [b.result() for b in benches]
+
+
+def measure_memory(run: Callable[..., Any], n: int) -> dict[str, Any]:
+    """Peak traced allocation of one `run` call at n paths, and the process's peak RSS."""
+    starts = make_starts(n)
+    rss_before = maxrss_bytes()
+    gc.collect()
+    tracemalloc.start()
+    try:
+        traj = run(SURFACE, OPTIMIZER, starts, STEPS, lr=LR)
+        current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    result_bytes = traj.xy.nbytes + traj.loss.nbytes  # traj.lr is a broadcast view here
+    del traj
+    return {
+        "n": n,
+        "tracemalloc_peak_bytes": peak,
+        "tracemalloc_held_after_bytes": current,
+        "trajectory_bytes": result_bytes,
+        "maxrss_before_bytes": rss_before,
+        "maxrss_bytes": maxrss_bytes(),
+    }
+
+
+# --------------------------------------------------------------------------- report
+def evaluate_targets(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    targets = []
+    for res in results:
+        if res["n"] in TARGET_NS_SIZES:
+            value, limit, unit = res["run_ns_per_step_per_path"], TARGET_NS_PER_PATH, "ns/step/path"
+        elif res["n"] == 1:
+            value, limit, unit = res["run_us_per_step"], TARGET_US_SINGLE, "µs/step"
+        else:
+            continue
+        targets.append(
+            {"n": res["n"], "unit": unit, "limit": limit, "value": value, "met": value <= limit}
+        )
+    return targets
+
+
+def print_report(
+    results: list[dict[str, Any]],
+    names: list[str],
+    targets: list[dict[str, Any]],
+    memory: dict[str, Any] | None,
+    skipped: str | None,
+) -> None:
+    met = {t["n"]: t for t in targets}
+    rows = []
+    for res in results:
+        t = met.get(res["n"])
+        goal = "" if t is None else f"≤ {t['limit']:g} {t['unit'].split('/')[0]}"
+        rows.append(
+            [
+                f"{res['n']:,}",
+                fmt_s(res["run_s"]),
+                f"{res['run_us_per_step']:.2f}",
+                f"{res['run_ns_per_step_per_path']:.1f}",
+                goal,
+                "" if t is None else ("met" if t["met"] else "NOT MET"),
+            ]
+        )
+    print(f"optimizers.run, best of {'/'.join(str(r['run_repeats']) for r in results)} calls:")
+    print_table(["n", "s/call", "µs/step", "ns/step/path", "target", ""], rows, ">>>>><")
+
+    print()
+    print("Baselines, one path at a time (x = baseline time / run time, > 1: run is faster):")
+    headers, align = ["n"], ">"
+    labels = {"python": "python loop", "torch": "torch.optim.Adam"}
+    for name in names:
+        headers += [f"{labels[name]} s", "ns/step/path", "x"]
+        align += ">>>"
+    rows = []
+    for res in results:
+        row = [f"{res['n']:,}"]
+        for name in names:
+            b = res["baselines"][name]
+            row += [
+                fmt_s(b["s"], b["extrapolated"]),
+                f"{b['ns_per_step_per_path']:,.0f}",
+                fmt_ratio(b["ratio"]),
+            ]
+        rows.append(row)
+    print_table(headers, rows, align)
+    for name in names:
+        timed = [res["baselines"][name] for res in results]
+        print(
+            f"  {labels[name]}: best of {'/'.join(str(b['repeats']) for b in timed)}, "
+            f"timed on min(n, {max(b['timed_paths'] for b in timed)}) paths."
+        )
+    if any(res["baselines"][name]["extrapolated"] for res in results for name in names):
+        print("  * timed on the first paths only, extrapolated linearly per path to n.")
+    if skipped:
+        print(f"  {skipped}.")
+
+    if memory is not None:
+        mib = 2**20
+        print()
+        peak = memory["tracemalloc_peak_bytes"] / mib
+        print(
+            f"Memory at n={memory['n']:,}: peak {peak:,.0f} MiB "
+            f"allocated by one run call (tracemalloc); the returned Trajectory holds "
+            f"{memory['trajectory_bytes'] / mib:,.0f} MiB (xy + loss)."
+        )
+        print(
+            f"  Process peak RSS (ru_maxrss) {memory['maxrss_bytes'] / mib:,.0f} MiB, "
+            f"{memory['maxrss_before_bytes'] / mib:,.0f} MiB before that call "
+            f"(the timed n={memory['n']:,} runs included)."
+        )
+
+    print()
+    print(
+        "Targets: "
+        + "; ".join(
+            f"n={t['n']:,} {t['value']:.2f} {t['unit']} (≤ {t['limit']:g}) "
+            f"{'met' if t['met'] else 'NOT MET'}"
+            for t in targets
+        )
+    )
+
+
+# --------------------------------------------------------------------------- main
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats, n up to 10 000")
+    parser.add_argument("--json", metavar="PATH", type=Path, help="also write the numbers as JSON")
+    args = parser.parse_args(argv)
+
+    import optimizers
+
+    wall0 = time.perf_counter()
+    run = optimizers.run
+    baselines: dict[str, Callable] = {"python": adam_python}
+    try:
+        import torch
+    except ImportError:
+        torch = None
+        torch_note = "torch is not importable: the torch.optim.Adam baseline is skipped"
+    else:
+        baselines["torch"] = make_adam_torch(torch)
+        torch_note = f"torch {torch.__version__}, {torch.get_num_threads()} threads"
+
+    sizes = SIZES_QUICK if args.quick else SIZES_FULL
+    print(
+        f"Gradscape core benchmark: {OPTIMIZER} on {SURFACE}, {STEPS} steps, lr={LR}"
+        f"{' (--quick)' if args.quick else ''}"
+    )
+    print(
+        f"Python {platform.python_version()}, NumPy {np.__version__}, {torch_note}; "
+        f"{platform.machine()}, {os.cpu_count()} CPUs"
+    )
+    print(
+        f"Starts: n=1 at {START}; n>1 that start plus uniform over the view box "
+        f"{VIEW} (seed {SEED})"
+    )
+    print()
+    check = check_baselines(run, baselines)
+    print()
+
+    results = bench_all(sizes, run, baselines, ROUNDS[1 if args.quick else 0])
+    memory = measure_memory(run, sizes[-1]) if sizes[-1] == 100_000 else None
+    print()
+
+    targets = evaluate_targets(results)
+    print_report(results, list(baselines), targets, memory, torch_note if torch is None else None)
+    wall = time.perf_counter() - wall0
+    print(f"\nTotal benchmark time {wall:.0f} s.")
+
+    if args.json is not None:
+        payload = {
+            "config": {
+                "surface": SURFACE,
+                "optimizer": OPTIMIZER,
+                "steps": STEPS,
+                "lr": LR,
+                "start": START,
+                "view": VIEW,
+                "seed": SEED,
+                "quick": args.quick,
+            },
+            "environment": {
+                "python": platform.python_version(),
+                "numpy": np.__version__,
+                "torch": None if torch is None else torch.__version__,
+                "machine": platform.machine(),
+                "platform": platform.platform(),
+            },
+            "check": check,
+            "results": results,
+            "memory": memory,
+            "targets": targets,
+            "wall_s": wall,
+        }
+        args.json.write_text(json.dumps(payload, indent=2) + "\n")
+        print(f"Wrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
