@@ -31,8 +31,13 @@ NICE = np.array([m * 10.0**e for e in range(-6, 1) for m in (1.0, 2.0, 5.0)] + [
 def exit_step(traj, view) -> np.ndarray:
     x0, x1, y0, y1 = view
     x, y = traj.xy[..., 0], traj.xy[..., 1]
-    out = (x < x0) | (x > x1) | (y < y0) | (y > y1) | (traj.diverged_at[None, :] >= 0) & (
-        np.arange(traj.xy.shape[0])[:, None] >= traj.diverged_at[None, :]
+    out = (
+        (x < x0)
+        | (x > x1)
+        | (y < y0)
+        | (y > y1)
+        | (traj.diverged_at[None, :] >= 0)
+        & (np.arange(traj.xy.shape[0])[:, None] >= traj.diverged_at[None, :])
     )
     first = np.where(out.any(axis=0), out.argmax(axis=0), traj.xy.shape[0] * 10)
     return first
@@ -86,8 +91,11 @@ def main() -> None:
         table = {o: suggest(s, o, args.steps) for o in OPTIMIZERS}
         body = ", ".join(f'"{k}": {v:g}' for k, v in table.items())
         print(f"{sname}: {{{body}}}")
-        lines.append(f'    "{sname}": {{\n' + "".join(
-            f'        "{k}": {v!r},\n' for k, v in table.items()) + "    },\n")
+        lines.append(
+            f'    "{sname}": {{\n'
+            + "".join(f'        "{k}": {v!r},\n' for k, v in table.items())
+            + "    },\n"
+        )
     if args.write:
         path = Path(surfaces.__file__).with_name("_suggested_lr.py")
         path.write_text(HEADER.format(steps=args.steps) + "".join(lines) + "}\n")

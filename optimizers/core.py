@@ -147,7 +147,12 @@ def _positive_or_none(name: str, value: Any, n: int) -> Any:
     if value is None:
         return None
     arr = _as_floats(value)
-    if arr is None or arr.shape not in ((), (n,)) or not np.all(np.isfinite(arr)) or np.any(arr <= 0):
+    if (
+        arr is None
+        or arr.shape not in ((), (n,))
+        or not np.all(np.isfinite(arr))
+        or np.any(arr <= 0)
+    ):
         raise ValueError(f"{name}={value!r} must be None or a positive number (or {n} of them)")
     return float(arr) if arr.ndim == 0 else arr
 
@@ -318,7 +323,9 @@ def _evaluate(surface: Surface, hist: Array) -> tuple[Array, Array]:
         last = np.maximum(k - 1, 0)
         after = np.arange(steps1)[:, None] >= k[None, :]
         sub_hist = hist[:, :, cols]
-        np.copyto(sub_hist, sub_hist[last, :, np.arange(cols.size)].T[None], where=after[:, None, :])
+        np.copyto(
+            sub_hist, sub_hist[last, :, np.arange(cols.size)].T[None], where=after[:, None, :]
+        )
         hist[:, :, cols] = sub_hist
         sub_loss = loss[:, cols]
         np.copyto(sub_loss, sub_loss[last, np.arange(cols.size)][None], where=after)

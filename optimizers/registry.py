@@ -30,51 +30,125 @@ __all__ = ["OPTIMIZERS", "OptimizerSpec", "get_spec"]
 
 # --------------------------------------------------------------------------- hyperparameters
 LR = Param(
-    "lr", "Learning rate", 1e-3, 1e-6, 10.0, log=True, step=0.01, symbol="γ",
+    "lr",
+    "Learning rate",
+    1e-3,
+    1e-6,
+    10.0,
+    log=True,
+    step=0.01,
+    symbol="γ",
     help="Step size: how far each update moves.",
 )
 WEIGHT_DECAY = Param(
-    "weight_decay", "Weight decay", 0.0, 0.0, 1.0, step=0.001, symbol="λ",
+    "weight_decay",
+    "Weight decay",
+    0.0,
+    0.0,
+    1.0,
+    step=0.001,
+    symbol="λ",
     help="L2 penalty: λθ is added to the gradient, pulling θ towards 0.",
 )
 MOMENTUM = Param(
-    "momentum", "Momentum", 0.9, 0.0, 0.999, step=0.001, symbol="μ",
+    "momentum",
+    "Momentum",
+    0.9,
+    0.0,
+    0.999,
+    step=0.001,
+    symbol="μ",
     help="How much of the previous step carries over (heavy ball).",
 )
 DAMPENING = Param(
-    "dampening", "Dampening", 0.0, 0.0, 1.0, step=0.01, symbol="τ",
+    "dampening",
+    "Dampening",
+    0.0,
+    0.0,
+    1.0,
+    step=0.01,
+    symbol="τ",
     help="Scales the new gradient's share of the momentum buffer by 1 − τ.",
 )
 LR_DECAY = Param(
-    "lr_decay", "LR decay", 0.0, 0.0, 1.0, step=0.001, symbol="η",
+    "lr_decay",
+    "LR decay",
+    0.0,
+    0.0,
+    1.0,
+    step=0.001,
+    symbol="η",
     help="AdaGrad's step t uses γ / (1 + (t − 1)·η).",
 )
 EPS = Param(
-    "eps", "Epsilon", 1e-8, 1e-12, 1.0, log=True, step=0.1, symbol="ε",
+    "eps",
+    "Epsilon",
+    1e-8,
+    1e-12,
+    1.0,
+    log=True,
+    step=0.1,
+    symbol="ε",
     help="Added to the denominator for numerical stability.",
 )
 ALPHA = Param(
-    "alpha", "Smoothing", 0.99, 0.0, 0.9999, step=0.0001, symbol="α",
+    "alpha",
+    "Smoothing",
+    0.99,
+    0.0,
+    0.9999,
+    step=0.0001,
+    symbol="α",
     help="Decay of the running average of squared gradients.",
 )
 CENTERED = Param(
-    "centered", "Centered", False, 0, 1, kind="bool", symbol="",
+    "centered",
+    "Centered",
+    False,
+    0,
+    1,
+    kind="bool",
+    symbol="",
     help="Divide by the estimated variance (subtract the squared mean gradient).",
 )
 RHO = Param(
-    "rho", "Decay", 0.9, 0.0, 0.9999, step=0.0001, symbol="ρ",
+    "rho",
+    "Decay",
+    0.9,
+    0.0,
+    0.9999,
+    step=0.0001,
+    symbol="ρ",
     help="Decay of Adadelta's running averages of g² and Δ².",
 )
 BETA1 = Param(
-    "beta1", "β₁", 0.9, 0.0, 0.9999, step=0.0001, symbol="β₁",
+    "beta1",
+    "β₁",
+    0.9,
+    0.0,
+    0.9999,
+    step=0.0001,
+    symbol="β₁",
     help="Decay of the first moment (the running mean of gradients).",
 )
 BETA2 = Param(
-    "beta2", "β₂", 0.999, 0.0, 0.99999, step=0.00001, symbol="β₂",
+    "beta2",
+    "β₂",
+    0.999,
+    0.0,
+    0.99999,
+    step=0.00001,
+    symbol="β₂",
     help="Decay of the second moment (the running mean of squared gradients).",
 )
 MOMENTUM_DECAY = Param(
-    "momentum_decay", "Momentum decay", 0.004, 0.0, 0.1, step=0.001, symbol="ψ",
+    "momentum_decay",
+    "Momentum decay",
+    0.004,
+    0.0,
+    0.1,
+    step=0.001,
+    symbol="ψ",
     help="NAdam's momentum schedule μ_t = β₁(1 − ½·0.96^(tψ)).",
 )
 
@@ -91,7 +165,9 @@ def sgd(weight_decay: Scalar = 0.0) -> Transform:
     return tx.chain(tx.add_decayed_weights(weight_decay), tx.scale_by_learning_rate())
 
 
-def momentum(momentum: Scalar = 0.9, dampening: Scalar = 0.0, weight_decay: Scalar = 0.0) -> Transform:
+def momentum(
+    momentum: Scalar = 0.9, dampening: Scalar = 0.0, weight_decay: Scalar = 0.0
+) -> Transform:
     r"""SGD with heavy-ball momentum (torch.optim.SGD, momentum > 0, nesterov=False).
 
     input: γ (lr), θ₀, f, μ (momentum), τ (dampening), λ (weight_decay)
@@ -364,8 +440,7 @@ class OptimizerSpec:
         unknown = [k for k in given if k not in specs]
         if unknown:
             raise ValueError(
-                f"{self.name}: unknown hyperparameter {unknown[0]!r}; "
-                f"allowed: {', '.join(specs)}"
+                f"{self.name}: unknown hyperparameter {unknown[0]!r}; allowed: {', '.join(specs)}"
             )
         out: dict[str, Any] = {}
         for name, spec in specs.items():
@@ -406,40 +481,82 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
     for spec in (
         _entry(sgd, "SGD", 1e-3, "Robbins & Monro 1951; torch.optim.SGD", WEIGHT_DECAY),
         _entry(
-            momentum, "Momentum", 1e-3, "Polyak 1964; torch.optim.SGD(momentum=μ)",
-            MOMENTUM, DAMPENING, WEIGHT_DECAY,
+            momentum,
+            "Momentum",
+            1e-3,
+            "Polyak 1964; torch.optim.SGD(momentum=μ)",
+            MOMENTUM,
+            DAMPENING,
+            WEIGHT_DECAY,
         ),
         _entry(
-            nesterov, "Nesterov", 1e-3,
+            nesterov,
+            "Nesterov",
+            1e-3,
             "Nesterov 1983; Sutskever et al. 2013; torch.optim.SGD(nesterov=True)",
-            MOMENTUM, WEIGHT_DECAY,
+            MOMENTUM,
+            WEIGHT_DECAY,
         ),
         _entry(
-            adagrad, "AdaGrad", 1e-2, "Duchi, Hazan & Singer 2011; torch.optim.Adagrad",
-            LR_DECAY, EPS, WEIGHT_DECAY,
+            adagrad,
+            "AdaGrad",
+            1e-2,
+            "Duchi, Hazan & Singer 2011; torch.optim.Adagrad",
+            LR_DECAY,
+            EPS,
+            WEIGHT_DECAY,
         ),
         _entry(
-            rmsprop, "RMSProp", 1e-2, "Hinton, Coursera lecture 6e, 2012; torch.optim.RMSprop",
-            ALPHA, EPS, replace(MOMENTUM, default=0.0), CENTERED, WEIGHT_DECAY,
+            rmsprop,
+            "RMSProp",
+            1e-2,
+            "Hinton, Coursera lecture 6e, 2012; torch.optim.RMSprop",
+            ALPHA,
+            EPS,
+            replace(MOMENTUM, default=0.0),
+            CENTERED,
+            WEIGHT_DECAY,
         ),
         _entry(
-            adadelta, "Adadelta", 1.0, "Zeiler 2012; torch.optim.Adadelta",
-            RHO, EPS, WEIGHT_DECAY,
+            adadelta,
+            "Adadelta",
+            1.0,
+            "Zeiler 2012; torch.optim.Adadelta",
+            RHO,
+            EPS,
+            WEIGHT_DECAY,
         ),
         _entry(adam, "Adam", 1e-3, "Kingma & Ba 2015; torch.optim.Adam", *_ADAM_PARAMS),
         _entry(
-            amsgrad, "AMSGrad", 1e-3, "Reddi, Kale & Kumar 2018; torch.optim.Adam(amsgrad=True)",
+            amsgrad,
+            "AMSGrad",
+            1e-3,
+            "Reddi, Kale & Kumar 2018; torch.optim.Adam(amsgrad=True)",
             *_ADAM_PARAMS,
         ),
         _entry(
-            adamw, "AdamW", 1e-3, "Loshchilov & Hutter 2019; torch.optim.AdamW",
-            BETA1, BETA2, EPS,
-            replace(WEIGHT_DECAY, help="Decoupled decay: θ shrinks by the factor 1 − γλ each step."),
+            adamw,
+            "AdamW",
+            1e-3,
+            "Loshchilov & Hutter 2019; torch.optim.AdamW",
+            BETA1,
+            BETA2,
+            EPS,
+            replace(
+                WEIGHT_DECAY, help="Decoupled decay: θ shrinks by the factor 1 − γλ each step."
+            ),
         ),
         _entry(adamax, "Adamax", 2e-3, "Kingma & Ba 2015, §7; torch.optim.Adamax", *_ADAM_PARAMS),
         _entry(
-            nadam, "NAdam", 2e-3, "Dozat 2016; torch.optim.NAdam",
-            BETA1, BETA2, EPS, MOMENTUM_DECAY, WEIGHT_DECAY,
+            nadam,
+            "NAdam",
+            2e-3,
+            "Dozat 2016; torch.optim.NAdam",
+            BETA1,
+            BETA2,
+            EPS,
+            MOMENTUM_DECAY,
+            WEIGHT_DECAY,
         ),
         _entry(radam, "RAdam", 1e-3, "Liu et al. 2020; torch.optim.RAdam", *_ADAM_PARAMS),
     )

@@ -152,9 +152,7 @@ def add_decoupled_weight_decay(weight_decay: Scalar) -> Transform | None:
     """
     if _is_zero(weight_decay):
         return None
-    return Transform(
-        lambda params: _scratch(params, 1), add_decayed_weights(weight_decay).update
-    )
+    return Transform(lambda params: _scratch(params, 1), add_decayed_weights(weight_decay).update)
 
 
 # --------------------------------------------------------------------------- momentum

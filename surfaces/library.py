@@ -67,11 +67,24 @@ register(SurfaceEntry("rosenbrock", "Rosenbrock", _rosenbrock))
 # --------------------------------------------------------------------------- quadratic
 QUADRATIC_PARAMS = (
     Param(
-        "condition", "Condition number", 10.0, 1.0, 1000.0, log=True, step=0.01, symbol="κ",
+        "condition",
+        "Condition number",
+        10.0,
+        1.0,
+        1000.0,
+        log=True,
+        step=0.01,
+        symbol="κ",
         help="Ratio of the largest to the smallest curvature (λ_max / λ_min).",
     ),
     Param(
-        "angle", "Rotation", 30.0, -90.0, 90.0, step=1.0, symbol="θ",
+        "angle",
+        "Rotation",
+        30.0,
+        -90.0,
+        90.0,
+        step=1.0,
+        symbol="θ",
         help="Rotation of the bowl's axes, in degrees.",
     ),
 )

@@ -113,7 +113,10 @@ def reference_run(
                 rho_t = rho_inf - 2 * t * b2**t / (1 - b2**t)
                 if rho_t > 5:
                     r = math.sqrt(
-                        (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
+                        (rho_t - 4)
+                        * (rho_t - 2)
+                        * rho_inf
+                        / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
                     )
                     new[i] = theta[i] - lr * m_hat * r * math.sqrt(1 - b2**t) / (
                         math.sqrt(v[i]) + eps

@@ -170,7 +170,9 @@ def assert_frozen(traj):
             assert np.all(np.isfinite(traj.xy[:, i])) and np.all(np.isfinite(traj.loss[:, i]))
             continue
         good = max(k - 1, 0)
-        np.testing.assert_array_equal(traj.xy[k:, i], np.broadcast_to(traj.xy[good, i], (traj.steps + 1 - k, 2)))
+        np.testing.assert_array_equal(
+            traj.xy[k:, i], np.broadcast_to(traj.xy[good, i], (traj.steps + 1 - k, 2))
+        )
         np.testing.assert_array_equal(traj.loss[k:, i], traj.loss[good, i])
         assert np.all(np.isfinite(traj.xy[:k, i])) and np.all(np.isfinite(traj.loss[:k, i]))
 
@@ -243,8 +245,13 @@ def test_out_of_range_hyperparameters_raise_with_name_and_range(name, param):
     if param.kind == "bool":
         bads = ["yes", 2, 0.5]
     else:
-        bads = [param.min - 1.0 - abs(param.min), param.max * 2 + 1.0, float("nan"), float("inf"),
-                "fast"]
+        bads = [
+            param.min - 1.0 - abs(param.min),
+            param.max * 2 + 1.0,
+            float("nan"),
+            float("inf"),
+            "fast",
+        ]
     for bad in bads:
         with pytest.raises(ValueError) as info:
             run("rosenbrock", name, (0.0, 0.0), 5, **{param.name: bad})
@@ -275,9 +282,9 @@ def test_unknown_hyperparameter_lists_the_allowed_ones(name):
 
 
 def test_unknown_optimizer_and_surface():
-    with pytest.raises(ValueError, match="unknown optimizer 'adamm'.*adam, amsgrad"):
+    with pytest.raises(ValueError, match=r"unknown optimizer 'adamm'.*adam, amsgrad"):
         run("rosenbrock", "adamm", (0.0, 0.0), 5)
-    with pytest.raises(ValueError, match="unknown surface 'rosenbrok'.*rosenbrock"):
+    with pytest.raises(ValueError, match=r"unknown surface 'rosenbrok'.*rosenbrock"):
         run("rosenbrok", "adam", (0.0, 0.0), 5)
     with pytest.raises(ValueError, match="must be a Surface"):
         run(42, "adam", (0.0, 0.0), 5)

@@ -10,10 +10,10 @@ import inspect
 
 import numpy as np
 import pytest
+from test_optimizers import active_config
 
 import surfaces
 from optimizers import OPTIMIZERS, run, schedules
-from test_optimizers import active_config
 
 torch = pytest.importorskip("torch")
 
@@ -25,6 +25,7 @@ def float64_torch():
     torch.set_default_dtype(torch.float64)
     yield
     torch.set_default_dtype(old)
+
 
 # Our registry name -> (torch class, fixed keyword arguments).
 TORCH = {
@@ -118,7 +119,7 @@ def test_matches_torch_with_clipping_and_schedule(name):
 
 @pytest.mark.parametrize("name", list(OPTIMIZERS))
 def test_defaults_are_torchs(name):
-    cls, fixed = torch_kwargs(name, {})
+    cls, _ = torch_kwargs(name, {})
     sig = inspect.signature(cls.__init__).parameters
     spec = OPTIMIZERS[name]
     assert spec.default_lr == sig["lr"].default
