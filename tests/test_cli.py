@@ -1,0 +1,43 @@
+"""The `gradscape` command."""
+
+from __future__ import annotations
+
+import pytest
+
+import surfaces
+from app.cli import main
+from optimizers import OPTIMIZERS
+
+
+def test_no_arguments_prints_help(capsys):
+    assert main([]) == 0
+    out = capsys.readouterr().out
+    assert "usage: gradscape" in out and "gradscape list" in out
+
+
+def test_list_names_every_surface_and_optimizer(capsys):
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    for name in [*surfaces.SURFACES, *OPTIMIZERS]:
+        assert f"  {name} " in out
+    assert "condition=10" in out  # the bowl's parameters with their defaults
+
+
+def test_run_prints_a_summary(capsys):
+    assert main(["run", "rosenbrock", "adam", "--lr", "0.05", "--steps", "2000"]) == 0
+    out = capsys.readouterr().out
+    assert "Adam on Rosenbrock, lr=0.05, 2000 steps from (-1.5, 2)" in out
+    dist = float(out.split("nearest known minimum")[1])
+    assert dist < 1e-3
+
+
+def test_run_reports_divergence(capsys):
+    assert main(["run", "rosenbrock", "sgd", "--lr", "0.1", "--steps", "50"]) == 0
+    assert "diverged at step" in capsys.readouterr().out
+
+
+def test_run_rejects_bad_values_with_a_message(capsys):
+    assert main(["run", "rosenbrock", "adam", "--lr", "50"]) == 2
+    assert "lr=50 is out of range" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["run", "nowhere", "adam"])
