@@ -9,7 +9,7 @@ functions::
 `params` and `u` have shape (2n,): the x of n paths, then their y.
 `u` enters as the gradient and leaves as the update direction. `t` counts steps
 from 1 and `lr` is this step's learning rate (after the schedule), a float or
-an array of shape (n,).
+an array laid out like `u`.
 
 Two choices keep the per-step cost low enough for one path (a few µs a step)
 as well as for 10⁵ paths:
