@@ -188,6 +188,24 @@ def test_default_lr_comes_from_the_surface():
         np.testing.assert_array_equal(traj.lr, expected)
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_registry_metadata_is_complete(name):
+    spec = OPTIMIZERS[name]
+    assert spec.params[0].name == "lr" and spec.params[0].log
+    assert spec.label and spec.reference
+    for p in spec.params:
+        assert p.label and p.help, p.name
+        if p.kind != "bool":
+            assert p.symbol and p.step and p.step > 0, p.name
+            assert p.min <= p.default <= p.max
+            assert not p.log or p.min > 0
+    # The docstring carries the whole algorithm, tied to the argument names.
+    algo = spec.algorithm
+    assert "input:" in algo and "for t = 1, 2, …:" in algo
+    for p in spec.params:
+        assert f"({p.name}" in algo or p.name == "centered" and "centered" in algo, p.name
+
+
 def test_custom_surface_without_suggestion_uses_torch_default():
     s = surfaces.get("rosenbrock")
     bare = surfaces.Surface(**{**s.__dict__, "lr": {}})
