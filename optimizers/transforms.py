@@ -81,6 +81,21 @@ def _scratch(params: Array, count: int) -> tuple[Array, ...]:
     return tuple(np.zeros_like(params) for _ in range(count))
 
 
+def _lerp(m: Array, target: Array, w: Scalar, tmp: Array) -> None:
+    """m ← m + w(target − m): a running mean, as torch's ``lerp_``."""
+    _sub(target, m, tmp)
+    _mul(tmp, w, tmp)
+    _add(m, tmp, m)
+
+
+def _decay_square(v: Array, u: Array, decay: Scalar, w: Scalar, tmp: Array) -> None:
+    """v ← decay·v + w·u²: a running mean of squares, as torch's ``mul_().addcmul_()``."""
+    _mul(v, decay, v)
+    _mul(u, u, tmp)
+    _mul(tmp, w, tmp)
+    _add(v, tmp, v)
+
+
 def chain(*transforms: Transform | None) -> Transform:
     """Apply `transforms` in order (None entries are skipped), folding their factors."""
     links = tuple(t for t in transforms if t is not None)
@@ -216,14 +231,9 @@ def scale_by_rms(alpha: Scalar, eps: Scalar, centered: bool = False) -> Transfor
 
     def update(u: Array, state: State, params: Array, t: int, lr: Scalar) -> None:
         v, gbar, tmp = state
-        _mul(v, alpha, v)
-        _mul(u, u, tmp)
-        _mul(tmp, w, tmp)
-        _add(v, tmp, v)
+        _decay_square(v, u, alpha, w, tmp)
         if centered:
-            _sub(u, gbar, tmp)
-            _mul(tmp, w, tmp)
-            _add(gbar, tmp, gbar)
+            _lerp(gbar, u, w, tmp)
             _mul(gbar, gbar, tmp)
             _sub(v, tmp, tmp)
             np.maximum(tmp, 0.0, out=tmp)
@@ -242,20 +252,14 @@ def scale_by_adadelta(rho: Scalar, eps: Scalar) -> Transform:
 
     def update(u: Array, state: State, params: Array, t: int, lr: Scalar) -> None:
         v, acc, std, tmp = state
-        _mul(v, rho, v)
-        _mul(u, u, tmp)
-        _mul(tmp, w, tmp)
-        _add(v, tmp, v)
+        _decay_square(v, u, rho, w, tmp)
         _add(v, eps, std)
         _sqrt(std, std)
         _add(acc, eps, tmp)
         _sqrt(tmp, tmp)
         _div(tmp, std, tmp)
         _mul(tmp, u, u)
-        _mul(acc, rho, acc)
-        _mul(u, u, tmp)
-        _mul(tmp, w, tmp)
-        _add(acc, tmp, acc)
+        _decay_square(acc, u, rho, w, tmp)
 
     return Transform(lambda params: _scratch(params, 4), update)
 
@@ -322,9 +326,7 @@ def scale_by_adamax(beta1: Scalar, beta2: Scalar, eps: Scalar) -> Transform:
 
     def update(u: Array, state: State, params: Array, t: int, lr: Scalar) -> Scalar:
         m, w, tmp = state
-        _sub(u, m, tmp)
-        _mul(tmp, w1, tmp)
-        _add(m, tmp, m)
+        _lerp(m, u, w1, tmp)
         _mul(w, b2, w)
         np.abs(u, tmp)
         _add(tmp, eps_, tmp)

@@ -203,7 +203,7 @@ def test_registry_metadata_is_complete(name):
     algo = spec.algorithm
     assert "input:" in algo and "for t = 1, 2, …:" in algo
     for p in spec.params:
-        assert f"({p.name}" in algo or p.name == "centered" and "centered" in algo, p.name
+        assert f"({p.name}" in algo or (p.name == "centered" and "centered" in algo), p.name
 
 
 def test_custom_surface_without_suggestion_uses_torch_default():
