@@ -157,6 +157,18 @@ def _positive_or_none(name: str, value: Any, n: int) -> Any:
     return float(arr) if arr.ndim == 0 else arr
 
 
+def _noise_level(noise: Any, n: int) -> Any:
+    arr = _as_floats(noise)
+    if (
+        arr is None
+        or arr.shape not in ((), (n,))
+        or not np.all(np.isfinite(arr))
+        or np.any(arr < 0)
+    ):
+        raise ValueError(f"noise={noise!r} must be a number ≥ 0 (or {n} of them)")
+    return float(arr) if arr.ndim == 0 else arr
+
+
 def _gradient_chain(clip_norm: Any, clip_value: Any) -> list[tx.Transform]:
     links = []
     if clip_norm is not None:
@@ -166,6 +178,11 @@ def _gradient_chain(clip_norm: Any, clip_value: Any) -> list[tx.Transform]:
     return links
 
 
+def _per_coordinate(value: Any) -> Any:
+    """Per-path values (n,) laid out like the (2n,) buffers: x's, then y's. Scalars pass."""
+    return np.tile(value, 2) if isinstance(value, np.ndarray) else value
+
+
 class _PerCoordinate:
     """Row k of a (steps, n) table, laid out per coordinate as (2n,)."""
 
@@ -173,7 +190,7 @@ class _PerCoordinate:
         self.table = table
 
     def __getitem__(self, k: int) -> Array:
-        return np.tile(self.table[k], 2)
+        return _per_coordinate(self.table[k])
 
 
 def _learning_rates(base: Any, schedule: Schedule | None, steps: int, n: int) -> Array:
@@ -238,14 +255,7 @@ def run(
         raise ValueError(f"schedule={schedule!r} must be built with optimizers.schedules")
     clip_norm = _positive_or_none("clip_norm", clip_norm, n)
     clip_value = _positive_or_none("clip_value", clip_value, n)
-    noise_arr = _as_floats(noise)
-    if (
-        noise_arr is None
-        or noise_arr.shape not in ((), (n,))
-        or not np.all(np.isfinite(noise_arr))
-        or np.any(noise_arr < 0)
-    ):
-        raise ValueError(f"noise={noise!r} must be a number ≥ 0 (or {n} of them)")
+    sigma = _noise_level(noise, n)
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise ValueError(f"seed={seed!r} must be an integer ≥ 0")
 
@@ -258,14 +268,12 @@ def run(
     # every path, then the y, so the surface sees contiguous arrays and every
     # update is one 1-D ufunc over both coordinates (the cheapest call NumPy
     # has, which matters when n is 1). Per-path values are laid out the same way.
-    per_coordinate = {k: np.tile(v, 2) if isinstance(v, np.ndarray) else v for k, v in hp.items()}
-    gradient_links = _gradient_chain(
-        *(np.tile(v, 2) if isinstance(v, np.ndarray) else v for v in (clip_norm, clip_value))
+    transform = tx.chain(
+        *_gradient_chain(_per_coordinate(clip_norm), _per_coordinate(clip_value)),
+        spec.build({k: _per_coordinate(v) for k, v in hp.items()}),
     )
-    transform = tx.chain(*gradient_links, spec.build(per_coordinate))
     source = exact_gradient(surface)
-    if np.any(noise_arr > 0):
-        sigma = float(noise_arr) if noise_arr.ndim == 0 else noise_arr
+    if np.any(sigma > 0):
         source = noisy_gradient(source, sigma, int(seed), steps)
 
     hist = np.empty((steps + 1, 2 * n))
