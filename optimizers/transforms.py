@@ -61,11 +61,16 @@ _add, _sub, _mul, _div, _sqrt = np.add, np.subtract, np.multiply, np.divide, np.
 
 
 class Transform(NamedTuple):
-    """An (init, update) pair; see the module docstring for the protocol."""
+    """An (init, update) pair; see the module docstring for the protocol.
+
+    `links` is set by `chain` (the transforms it runs), so chains of chains
+    flatten into one loop.
+    """
 
     init: Callable[[Array], State]
     update: Callable[[Array, State, Array, int, Scalar], Scalar | None]
     linear: bool = False
+    links: tuple[Transform, ...] = ()
 
 
 def _operand(v: Scalar) -> Scalar:
@@ -98,7 +103,9 @@ def _decay_square(v: Array, u: Array, decay: Scalar, w: Scalar, tmp: Array) -> N
 
 def chain(*transforms: Transform | None) -> Transform:
     """Apply `transforms` in order (None entries are skipped), folding their factors."""
-    links = tuple(t for t in transforms if t is not None)
+    links = tuple(link for t in transforms if t is not None for link in (t.links or (t,)))
+    if len(links) == 1:
+        return links[0]
 
     def init(params: Array) -> State:
         return tuple(link.init(params) for link in links)
@@ -114,7 +121,7 @@ def chain(*transforms: Transform | None) -> Transform:
                 pending = f if pending is None else pending * f
         return pending
 
-    return Transform(init, update, all(link.linear for link in links))
+    return Transform(init, update, all(link.linear for link in links), links)
 
 
 # --------------------------------------------------------------------------- gradient edits
