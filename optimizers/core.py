@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -78,7 +79,9 @@ class Trajectory:
 
     Attributes:
         xy: (steps + 1, n, 2) positions; ``xy[k]`` is the position before step k.
-        loss: (steps + 1, n) surface value at each position.
+        loss: (steps + 1, n) surface value at each position (evaluated from `xy`
+            on first access: it is derivable, and storing it eagerly would add
+            half again to the memory a large run must fill).
         lr: (steps, n) learning rate used by each step (after the schedule).
         diverged_at: (n,) first index whose position or loss is non-finite or
             whose position lies outside ``surface.bound``; −1 if none. From
@@ -88,7 +91,6 @@ class Trajectory:
     """
 
     xy: Array
-    loss: Array
     lr: Array
     diverged_at: Array
     surface: Surface
@@ -107,6 +109,15 @@ class Trajectory:
     def diverged(self) -> Array:
         """(n,) True where the path diverged."""
         return self.diverged_at >= 0
+
+    @cached_property
+    def loss(self) -> Array:
+        grid = self.xy.transpose(0, 2, 1)  # the (steps + 1, 2, n) buffer run filled
+        loss = np.empty(grid[:, 0].shape)
+        with np.errstate(all="ignore"):
+            for a, b in _blocks(*loss.shape):
+                loss[a:b] = self.surface.value(grid[a:b, 0], grid[a:b, 1])
+        return loss
 
 
 def _as_starts(starts: Any) -> Array:
@@ -292,10 +303,10 @@ def run(
                 mul(u, factor, u)
             add(theta, u, hist[k + 1])
         grid = hist.reshape(steps + 1, 2, n)
-        loss, diverged_at = _evaluate(surface, grid)
+        diverged_at = _find_divergence(surface, grid)
+    _freeze(grid, diverged_at)
     return Trajectory(
         xy=grid.transpose(0, 2, 1),
-        loss=loss,
         lr=lr,
         diverged_at=diverged_at,
         surface=surface,
@@ -304,23 +315,25 @@ def run(
     )
 
 
-def _evaluate(surface: Surface, hist: Array) -> tuple[Array, Array]:
-    """Loss of every stored position, first bad index per path, and the freeze.
+def _blocks(rows: int, n: int) -> Iterator[tuple[int, int]]:
+    """Row ranges of about 32 768 positions: temporaries that stay in cache."""
+    block = max(1, 32_768 // n)
+    for a in range(0, rows, block):
+        yield a, min(a + block, rows)
 
-    Works through the history in blocks of steps so the temporaries stay in
-    cache; a position is bad when it or its loss is non-finite or it lies
-    outside ``surface.bound``.
+
+def _find_divergence(surface: Surface, grid: Array) -> Array:
+    """First bad index per path (−1 if none) of a (steps + 1, 2, n) history.
+
+    A position is bad when it or its loss is non-finite or it lies outside
+    ``surface.bound``.
     """
-    steps1, _, n = hist.shape
-    loss = np.empty((steps1, n))
+    rows, _, n = grid.shape
     first = np.full(n, -1, dtype=np.int64)
     x0, x1, y0, y1 = surface.bound
-    block = max(1, 32_768 // n)
-    for a in range(0, steps1, block):
-        b = min(a + block, steps1)
-        x, y = hist[a:b, 0], hist[a:b, 1]
+    for a, b in _blocks(rows, n):
+        x, y = grid[a:b, 0], grid[a:b, 1]
         f = surface.value(x, y)
-        loss[a:b] = f
         # Fast path: five reductions show the whole block is fine (a NaN makes
         # min/max NaN and a comparison False; a non-finite f makes its sum so).
         if (
@@ -336,17 +349,17 @@ def _evaluate(surface: Surface, hist: Array) -> tuple[Array, Array]:
         hit = bad.any(axis=0) & (first < 0)
         if hit.any():
             first[hit] = a + bad[:, hit].argmax(axis=0)
+    return first
+
+
+def _freeze(grid: Array, first: Array) -> None:
+    """From its first bad index on, each diverged path repeats its last good position."""
     cols = np.flatnonzero(first >= 0)
-    if cols.size:
-        k = first[cols]
-        last = np.maximum(k - 1, 0)
-        after = np.arange(steps1)[:, None] >= k[None, :]
-        sub_hist = hist[:, :, cols]
-        np.copyto(
-            sub_hist, sub_hist[last, :, np.arange(cols.size)].T[None], where=after[:, None, :]
-        )
-        hist[:, :, cols] = sub_hist
-        sub_loss = loss[:, cols]
-        np.copyto(sub_loss, sub_loss[last, np.arange(cols.size)][None], where=after)
-        loss[:, cols] = sub_loss
-    return loss, first
+    if not cols.size:
+        return
+    k = first[cols]
+    last = grid[np.maximum(k - 1, 0), :, cols]  # (m, 2)
+    after = np.arange(grid.shape[0])[:, None] >= k[None, :]
+    sub = grid[:, :, cols]
+    np.copyto(sub, last.T[None], where=after[:, None, :])
+    grid[:, :, cols] = sub
