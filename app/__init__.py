@@ -1,5 +1,25 @@
 """The Gradscape web app (Dash): layout, callbacks, figure builders, URL state.
 
-The app itself arrives in the next milestone; for now the package carries the
-`gradscape` command (see `app.cli`).
+``app.server`` is the WSGI application (``gunicorn app:server``) and
+``app.dash_app`` the Dash app; both are built on first access, so importing
+``app.state`` or ``app.figures`` (from a notebook, or tests) starts no server.
 """
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["dash_app", "server"]
+
+_built: dict[str, Any] = {}
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("dash_app", "server"):
+        if "dash_app" not in _built:
+            from .server import create_app
+
+            _built["dash_app"] = create_app()
+        d = _built["dash_app"]
+        return d if name == "dash_app" else d.server
+    raise AttributeError(f"module 'app' has no attribute {name!r}")

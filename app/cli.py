@@ -1,9 +1,11 @@
 """The `gradscape` command.
 
-``gradscape`` will serve the app on http://127.0.0.1:8050 once it lands; today
-it explains itself, lists what the core offers and runs an optimizer from the
+``gradscape`` serves the app on http://127.0.0.1:8050 (``--host``, ``--port``,
+``--debug``); it also lists what the core offers and runs an optimizer from the
 shell::
 
+    gradscape
+    gradscape --port 8060
     gradscape list
     gradscape run rosenbrock adam --lr 0.05 --steps 500
 """
@@ -22,9 +24,7 @@ from optimizers import OPTIMIZERS, run
 DESCRIPTION = """\
 Gradscape: watch optimizers race over 2D loss surfaces.
 
-The web app is not part of this release yet. Meanwhile the NumPy core works
-from Python (`from optimizers import run`) and from here:
-
+  gradscape                                        serve the app on http://127.0.0.1:8050
   gradscape list                                   surfaces, optimizers, hyperparameters
   gradscape run rosenbrock adam --lr 0.05 --steps 500   step one path, print a summary
 """
@@ -72,6 +72,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--host", default="127.0.0.1", help="address to serve on")
+    parser.add_argument("--port", type=int, default=8050, help="port to serve on")
+    parser.add_argument("--debug", action="store_true", help="Dash's debug mode (reloads)")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("list", help="list surfaces and optimizers")
     r = sub.add_parser("run", help="run one optimizer from the shell")
@@ -90,7 +93,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"gradscape: {e}", file=sys.stderr)
             return 2
     else:
-        parser.print_help()
+        return _serve(args)
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from .server import create_app
+
+    print(f"Gradscape on http://{args.host}:{args.port}/  (Ctrl+C stops it)", flush=True)
+    create_app().run(host=args.host, port=args.port, debug=args.debug)
     return 0
 
 

@@ -17,7 +17,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from surfaces import Param
+
 __all__ = [
+    "PARAMS",
     "SCHEDULES",
     "Schedule",
     "constant",
@@ -133,6 +136,86 @@ SCHEDULES: dict[str, Callable[..., Schedule]] = {
     "cosine": cosine,
     "warmup": warmup,
     "warmup_cosine": warmup_cosine,
+}
+
+
+_STEPS = dict(min=1, max=5000, kind="int", log=True, step=0.01)
+_FACTOR = dict(min=0.0, max=1.0, step=0.01)
+
+#: Each schedule's arguments with the ranges and defaults the app and URLs use.
+#: Values come back from `Param.validate` typed; cross-argument rules (t_max
+#: beyond the warmup, a positive γ) are checked by the schedule itself.
+PARAMS: dict[str, tuple[Param, ...]] = {
+    "constant": (),
+    "step": (
+        Param(
+            "step_size", "Step size", 100, **_STEPS, symbol="s", help="Multiply by γ every s steps."
+        ),
+        Param("gamma", "γ", 0.5, **{**_FACTOR, "min": 1e-3}, symbol="γ", help="Factor per stage."),
+    ),
+    "exponential": (
+        Param(
+            "gamma",
+            "γ",
+            0.99,
+            min=0.5,
+            max=1.0,
+            step=0.0005,
+            symbol="γ",
+            help="Factor per step: the rate is γᵏ times the base rate.",
+        ),
+    ),
+    "cosine": (
+        Param(
+            "t_max",
+            "Period T",
+            500,
+            **_STEPS,
+            symbol="T",
+            help="Steps from the base rate to the floor.",
+        ),
+        Param(
+            "min_factor",
+            "Floor",
+            0.0,
+            **_FACTOR,
+            symbol="m",
+            help="Lowest factor, reached at step T.",
+        ),
+    ),
+    "warmup": (
+        Param(
+            "warmup_steps",
+            "Warmup steps",
+            50,
+            **_STEPS,
+            symbol="w",
+            help="Steps to reach the base rate.",
+        ),
+        Param("start_factor", "Start factor", 0.1, **_FACTOR, symbol="s", help="Factor at step 0."),
+    ),
+    "warmup_cosine": (
+        Param(
+            "warmup_steps", "Warmup steps", 50, **_STEPS, symbol="w", help="Linear warmup length."
+        ),
+        Param(
+            "t_max",
+            "Total T",
+            500,
+            **_STEPS,
+            symbol="T",
+            help="Warmup plus cosine decay, in steps.",
+        ),
+        Param("start_factor", "Start factor", 0.0, **_FACTOR, symbol="s", help="Factor at step 0."),
+        Param(
+            "min_factor",
+            "Floor",
+            0.0,
+            **_FACTOR,
+            symbol="m",
+            help="Lowest factor, reached at step T.",
+        ),
+    ),
 }
 
 

@@ -1,0 +1,199 @@
+"""The callbacks: thin adapters from Dash's context to `update` and the builders.
+
+Two server callbacks write the page. `load` reads the URL once, when the page
+opens; `edit` takes every control and applies the one that fired. Both keep
+the canonical query string in the ``state`` store, so the server holds no
+per-user state. Playback, the timeline, the map click and the URL bar are in
+the browser (``assets/gradscape.js``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from typing import Any
+
+from dash import ALL, MATCH, ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, html, no_update
+
+from . import ids, layout
+from .state import MAX_RUNS, AppState, parse, serialize
+from .update import apply_event, patches
+
+PV = {"type": "pv", "key": ALL, "scale": ALL}
+
+
+def notices_view(notices: list[str]) -> list:
+    if not notices:
+        return []
+    return [
+        html.Div(
+            [html.Ul([html.Li(n) for n in notices]), html.Button("✕", className="gs-dismiss", title="Dismiss")],
+            className="gs-notice",
+        )
+    ]
+
+
+def _state_from(store: str | None, frame: dict | None) -> AppState:
+    state, _ = parse(store or "")
+    t = (frame or {}).get("t")
+    if isinstance(t, int) and 0 <= t <= state.steps:
+        state = replace(state, t=t)
+    return state
+
+
+def page_outputs(state: AppState, notices: list[str]) -> tuple:
+    """Everything `load` writes, from a parsed state (a plain function, for tests)."""
+    fig, loss, results = patches(None, state)
+    frame = {"t": state.t, "autoplay": state.t is None, "steps": state.steps}
+    return (
+        serialize(state, with_step=False),
+        frame,
+        layout.sidebar(state),
+        fig,
+        loss,
+        layout.summary_table(state, results),
+        notices_view(notices),
+    )
+
+
+@callback(
+    Output(ids.STATE, "data", allow_duplicate=True),
+    Output(ids.FRAME, "data"),
+    Output(ids.SIDEBAR, "children"),
+    Output(ids.MAP, "figure", allow_duplicate=True),
+    Output(ids.LOSS, "figure", allow_duplicate=True),
+    Output(ids.SUMMARY, "children", allow_duplicate=True),
+    Output(ids.NOTICES, "children", allow_duplicate=True),
+    Input(ids.URL, "search"),
+    prevent_initial_call="initial_duplicate",
+)
+def load(search: str | None):
+    state, notices = parse(search or "")
+    return page_outputs(state, notices)
+
+
+def _events() -> list[tuple[Any, Any]]:
+    """(component id, value) for each input that fired."""
+    out = []
+    for item in ctx.triggered:
+        prop = item["prop_id"]
+        if prop == ".":
+            continue
+        name = prop.rsplit(".", 1)[0]
+        event = json.loads(name) if name.startswith("{") else name
+        out.append((event, item.get("value")))
+    return out
+
+
+@callback(
+    Output(ids.STATE, "data"),
+    Output(ids.MAP, "figure"),
+    Output(ids.LOSS, "figure"),
+    Output(ids.SUMMARY, "children"),
+    Output(ids.NOTICES, "children"),
+    Output(ids.SURFACE_PARAMS, "children"),
+    Output(ids.FORMULA, "children"),
+    Output(ids.RUNS, "children"),
+    Output(ids.SCHEDULE_PARAMS, "children"),
+    Output(ids.CLIP_PARAMS, "children"),
+    Output(ids.START_X, "value"),
+    Output(ids.START_Y, "value"),
+    Output(ids.ADD, "disabled"),
+    Output(PV, "value"),
+    Input(PV, "value"),
+    Input(ids.SURFACE, "value"),
+    Input(ids.SCHEDULE, "value"),
+    Input(ids.CLIP, "value"),
+    Input({"type": "opt", "run": ALL}, "value"),
+    Input({"type": "color", "run": ALL}, "value"),
+    Input({"type": "act", "run": ALL, "what": ALL}, "n_clicks"),
+    Input(ids.ADD, "n_clicks"),
+    Input(ids.START_X, "value"),
+    Input(ids.START_Y, "value"),
+    Input(ids.CLICK, "data"),
+    Input(ids.MAP, "relayoutData"),
+    State(ids.STATE, "data"),
+    State(ids.FRAME, "data"),
+    prevent_initial_call=True,
+)
+def edit(*args):
+    store, frame = args[-2], args[-1]
+    old = _state_from(store, frame)
+    return edit_outputs(old, _events(), [o["id"] for o in ctx.outputs_list[-1]])
+
+
+def edit_outputs(old: AppState, events: list[tuple[Any, Any]], pv_ids: list[dict]) -> tuple:
+    """Apply `events` to `old` and say what changes on the page (a plain function, for tests)."""
+    state, notices, redraw = old, [], set()
+    for event, value in events:
+        if (event == ids.ADD or isinstance(event, dict) and event.get("type") == "act") and not value:
+            continue  # a button drawn anew, not clicked
+        e = apply_event(state, event, value)
+        state, notices, redraw = e.state, notices + e.notices, redraw | e.redraw
+    pv_out: list = [no_update] * len(pv_ids)
+    for j, pid in enumerate(pv_ids):
+        key = pid["key"]
+        if notices and key in ("steps", "noise", "seed") and any(
+            isinstance(ev, dict) and ev.get("key") == key for ev, _ in events
+        ):
+            p, value = _training_param(state, key)
+            pv_out[j] = layout.fmt_value(p, value)
+    if state == old and not redraw:
+        return (no_update,) * 4 + (notices_view(notices) if notices else no_update,) + (no_update,) * 8 + (pv_out,)
+    fig, loss, results = patches(old, state)
+    draw = {part: part in redraw for part in ("surface", "runs", "schedule", "clip", "start")}
+    return (
+        serialize(state, with_step=False),
+        fig,
+        loss,
+        layout.summary_table(state, results),
+        notices_view(notices),
+        layout.surface_params(state) if draw["surface"] else no_update,
+        layout.formula(state) if draw["surface"] else no_update,
+        layout.run_panels(state) if draw["runs"] else no_update,
+        layout.schedule_params(state) if draw["schedule"] else no_update,
+        layout.clip_params(state) if draw["clip"] else no_update,
+        layout.fmt_number(state.start[0]) if draw["start"] else no_update,
+        layout.fmt_number(state.start[1]) if draw["start"] else no_update,
+        len(state.runs) >= MAX_RUNS,
+        pv_out,
+    )
+
+
+def _training_param(state: AppState, key: str):
+    from .state import NOISE, SEED, STEPS
+
+    return {"steps": STEPS, "noise": NOISE, "seed": SEED}[key], getattr(state, key)
+
+
+# --------------------------------------------------------------------------- in the browser
+clientside_callback(
+    ClientsideFunction("gs", "syncParam"),
+    Output({"type": "ps", "key": MATCH, "scale": MATCH}, "value"),
+    Output({"type": "pv", "key": MATCH, "scale": MATCH}, "value", allow_duplicate=True),
+    Input({"type": "ps", "key": MATCH, "scale": MATCH}, "value"),
+    Input({"type": "pv", "key": MATCH, "scale": MATCH}, "value"),
+    State({"type": "ps", "key": MATCH, "scale": MATCH}, "id"),
+    prevent_initial_call=True,
+)
+clientside_callback(
+    ClientsideFunction("gs", "onState"),
+    Output(ids.COPY, "title"),
+    Input(ids.STATE, "data"),
+)
+clientside_callback(
+    ClientsideFunction("gs", "onFrame"),
+    Output(ids.STEP_LABEL, "title"),
+    Input(ids.FRAME, "data"),
+)
+clientside_callback(
+    ClientsideFunction("gs", "onSpeed"),
+    Output(ids.SPEED, "title"),
+    Input(ids.SPEED, "value"),
+)
+clientside_callback(
+    ClientsideFunction("gs", "onFigure"),
+    Output(ids.MAP, "className"),
+    Input(ids.MAP, "figure"),
+    Input(ids.LOSS, "figure"),
+)

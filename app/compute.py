@@ -1,0 +1,125 @@
+"""From an `AppState` to the numbers the views draw: one `run` call per run, cached.
+
+The cache is keyed by everything a trajectory depends on, so a slider that moves
+one run's learning rate recomputes that run only, and a colour change recomputes
+nothing. It lives in the process (a plain LRU of results, not per-user state):
+any worker can answer any request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+import optimizers
+from optimizers import schedules
+
+from .state import AppState, Run
+
+__all__ = ["TOLERANCE", "RunResult", "compute", "compute_all"]
+
+#: A run has "arrived" at a minimum once it is this close (Euclidean distance).
+TOLERANCE = 1e-3
+
+
+@dataclass(frozen=True, eq=False)
+class RunResult:
+    """One run's path and the summary the table shows.
+
+    x, y, loss: contiguous float64 arrays of length steps + 1 (ready to send as
+    typed arrays); gap: loss − the surface's global minimum value where it has
+    one (the quantity the loss plot draws on a log axis), else the loss.
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    loss: np.ndarray
+    gap: np.ndarray
+    diverged_at: int
+    final_loss: float
+    distance: float | None
+    nearest: int | None
+    reached_at: int | None
+    final_lr: float
+
+    @property
+    def diverged(self) -> bool:
+        return self.diverged_at >= 0
+
+
+def compute(state: AppState, run: Run) -> RunResult:
+    """The result for one run of `state` (cached on what it depends on)."""
+    return _cached(state.common_key(), run.key(), _Args(state, run))
+
+
+def compute_all(state: AppState) -> list[RunResult]:
+    return [compute(state, r) for r in state.runs]
+
+
+class _Args:
+    """Carries the state into the cached function without being part of its key."""
+
+    __slots__ = ("run", "state")
+
+    def __init__(self, state: AppState, run: Run) -> None:
+        self.state, self.run = state, run
+
+    def __hash__(self) -> int:
+        return 0
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Args)
+
+
+@lru_cache(maxsize=256)
+def _cached(common: tuple, key: tuple, args: _Args) -> RunResult:
+    return _compute(args.state, args.run)
+
+
+def _compute(state: AppState, run: Run) -> RunResult:
+    surface = state.build_surface()
+    schedule = None
+    if state.schedule != "constant":
+        schedule = schedules.get(state.schedule, **state.schedule_args)
+    traj = optimizers.run(
+        surface,
+        run.optimizer,
+        np.asarray(state.start, dtype=np.float64),
+        state.steps,
+        schedule=schedule,
+        clip_norm=state.clip_at if state.clip == "norm" else None,
+        clip_value=state.clip_at if state.clip == "value" else None,
+        noise=state.noise,
+        seed=state.seed,
+        **run.hp,
+    )
+    x = np.ascontiguousarray(traj.xy[:, 0, 0])
+    y = np.ascontiguousarray(traj.xy[:, 0, 1])
+    loss = np.ascontiguousarray(traj.loss[:, 0])
+    fmin = surface.min_value
+    gap = loss - fmin if fmin is not None else loss
+    distance = nearest = reached = None
+    if surface.minima:
+        mins = np.array([(m.x, m.y) for m in surface.minima])
+        d_end = np.hypot(mins[:, 0] - x[-1], mins[:, 1] - y[-1])
+        nearest = int(np.argmin(d_end))
+        distance = float(d_end[nearest])
+        close = np.hypot(x - mins[nearest, 0], y - mins[nearest, 1]) <= TOLERANCE
+        # the first step from which the path stays within the tolerance
+        if close[-1]:
+            outside = np.flatnonzero(~close)
+            reached = int(outside[-1] + 1) if outside.size else 0
+    return RunResult(
+        x=x,
+        y=y,
+        loss=loss,
+        gap=gap,
+        diverged_at=int(traj.diverged_at[0]),
+        final_loss=float(loss[-1]),
+        distance=distance,
+        nearest=nearest,
+        reached_at=reached,
+        final_lr=float(traj.lr[-1, 0]),
+    )

@@ -1,0 +1,350 @@
+"""Pure figure builders: state and results in, `plotly.graph_objects.Figure` out.
+
+The app, the export command and a notebook all draw with these. Trace order is
+fixed so that updates can address traces by index:
+
+* map: ``[contour, minima, start]`` then three traces per run —
+  ghost (the path still to come, faint), trail (the path so far) and head (the
+  current step). ``map_index(i, part)`` gives the index.
+* loss: two traces per run, the curve and the head.
+
+Every path trace carries ``meta = {"role": ..., "run": i, "diverged": k}``; the
+browser's playback (``assets/gradscape.js``) finds traces by it, and rebuilds a
+run's full path from trail + ghost, so nothing is sent twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from optimizers import OPTIMIZERS
+from surfaces import Surface
+
+from .compute import RunResult
+from .state import PALETTE, AppState, Run
+
+__all__ = [
+    "FIXED_TRACES",
+    "LOSS_FLOOR",
+    "contour_trace",
+    "loss_figure",
+    "loss_run_traces",
+    "map_figure",
+    "map_index",
+    "map_run_traces",
+    "run_label",
+]
+
+FIXED_TRACES = 3
+PARTS = ("ghost", "trail", "head")
+#: Gaps below this are drawn at it on the log axis (an exact 0 has no logarithm).
+LOSS_FLOOR = 1e-30
+GRID = 150
+FONT = "Inter, system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
+INK = "#1f2933"
+MUTED = "#52606d"
+#: Light for low values, so the minima stand out and coloured paths read on top.
+CONTOUR_SCALE = [
+    [0.0, "#fbfcfd"],
+    [0.25, "#e4ebf1"],
+    [0.5, "#c8d5e1"],
+    [0.75, "#a5b8ca"],
+    [1.0, "#7f97b0"],
+]
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def map_index(i: int, part: str) -> int:
+    """Index in the map figure's data of run `i`'s `part` (ghost, trail or head)."""
+    return FIXED_TRACES + 3 * i + PARTS.index(part)
+
+
+def run_label(run: Run) -> str:
+    return f"{OPTIMIZERS[run.optimizer].label} · lr {run.hp['lr']:.3g}"
+
+
+def _fmt(v: float) -> str:
+    return f"{v:.4g}"
+
+
+# --------------------------------------------------------------------------- map
+def contour_trace(surface: Surface, view: Sequence[float], n: int = GRID) -> go.Contour:
+    """The filled contour over `view`; log-spaced levels where the surface asks for them.
+
+    For log levels the trace draws log10(f − f_min + δ), δ five decades below the
+    largest value on the grid, with colour-bar ticks labelled as powers of ten.
+    """
+    x = np.linspace(view[0], view[1], n)
+    y = np.linspace(view[2], view[3], n)
+    with np.errstate(all="ignore"):
+        f = surface.value(x[None, :], y[:, None])
+    finite = np.isfinite(f)
+    colorbar = dict(thickness=10, len=0.75, outlinewidth=0, tickfont=dict(size=10, color=MUTED))
+    if surface.levels == "log":
+        fmin = surface.min_value if surface.min_value is not None else np.nanmin(f[finite])
+        q = np.where(finite, f - fmin, np.nan)
+        hi = float(np.nanmax(q))
+        delta = hi * 1e-5
+        z = np.log10(np.maximum(q, 0) + delta)
+        lo, top = np.log10(delta), np.log10(hi + delta)
+        contours = dict(start=lo, end=top, size=(top - lo) / 22)
+        decades = np.arange(np.ceil(lo), np.floor(top) + 1)
+        colorbar.update(
+            tickvals=decades,
+            ticktext=[f"10{int(d)}".translate(_SUPERSCRIPT) if d else "1" for d in decades],
+            title=dict(text="f − f*", side="right", font=dict(size=11, color=MUTED)),
+        )
+    else:
+        z = np.where(finite, f, np.nan)
+        lo, top = float(np.nanmin(z)), float(np.nanmax(z))
+        contours = dict(start=lo, end=top, size=(top - lo) / 22)
+        colorbar.update(title=dict(text="f", side="right", font=dict(size=11, color=MUTED)))
+    return go.Contour(
+        x=x,
+        y=y,
+        z=z.astype(np.float32),
+        contours=dict(**contours, coloring="fill", showlines=True),
+        line=dict(width=0.6, color="rgba(255,255,255,0.75)", smoothing=0.85),
+        colorscale=CONTOUR_SCALE,
+        colorbar=colorbar,
+        hoverinfo="skip",
+        name="surface",
+        showlegend=False,
+    )
+
+
+def _minima_trace(surface: Surface) -> go.Scatter:
+    m = surface.minima
+    return go.Scatter(
+        x=np.array([p.x for p in m], dtype=np.float64),
+        y=np.array([p.y for p in m], dtype=np.float64),
+        mode="markers",
+        marker=dict(
+            symbol=["star" if p.is_global else "star-open" for p in m],
+            size=15,
+            color="#ffffff",
+            line=dict(width=1.4, color=INK),
+        ),
+        customdata=np.array([p.value for p in m], dtype=np.float64),
+        hovertemplate="minimum<br>x %{x:.6g}<br>y %{y:.6g}<br>f %{customdata:.6g}<extra></extra>",
+        name="minimum",
+        showlegend=False,
+    )
+
+
+def _start_trace(state: AppState) -> go.Scatter:
+    return go.Scatter(
+        x=np.array([state.start[0]]),
+        y=np.array([state.start[1]]),
+        mode="markers",
+        marker=dict(symbol="circle-open", size=13, color=INK, line=dict(width=2.2)),
+        hovertemplate="start<br>x %{x:.6g}<br>y %{y:.6g}<extra></extra>",
+        name="start",
+        showlegend=False,
+    )
+
+
+def _head_symbol(r: RunResult, t: int) -> str:
+    return "x" if r.diverged and t >= r.diverged_at else "circle"
+
+
+def map_run_traces(i: int, run: Run, r: RunResult, t: int, *, live: bool = False) -> list[go.Scatter]:
+    """Run `i`'s ghost, trail and head on the map, split at step `t`.
+
+    With `live` (the app) the ghost holds the whole path, which hover reads,
+    and the trail and head are left empty: the browser draws them over the
+    plot for each frame of playback (Plotly.animate would wipe the contour,
+    plotly.js #4491). The trail still names the run in the legend.
+    """
+    if live:
+        t = 0
+    color = PALETTE[run.color]
+    label = OPTIMIZERS[run.optimizer].label
+    meta = {"run": i, "diverged": r.diverged_at}
+    few = len(r.x) <= 80
+    name = run_label(run) + (" · diverged" if r.diverged else "")
+    common = dict(visible=run.visible, legendgroup=f"run{i}", cliponaxis=True)
+    ghost = go.Scatter(
+        x=r.x[t:],
+        y=r.y[t:],
+        customdata=r.loss[t:],
+        mode="lines",
+        line=dict(color=color, width=1.6, dash="dot"),
+        opacity=0.55,
+        hoverinfo="skip",
+        showlegend=False,
+        name=name,
+        meta={"role": "ghost", **meta},
+        **common,
+    )
+    hover = (
+        f"<b>{label}</b><br>step %{{pointNumber}}<br>x %{{x:.6g}}<br>y %{{y:.6g}}"
+        "<br>f %{customdata:.6g}<extra></extra>"
+    )
+    if live:
+        ghost.update(hovertemplate=hover, hoverinfo=None)
+    trail = go.Scatter(
+        x=r.x[: t + 1] if not live else np.array([np.nan]),
+        y=r.y[: t + 1] if not live else np.array([np.nan]),
+        customdata=r.loss[: t + 1] if not live else None,
+        mode="lines+markers" if few else "lines",
+        line=dict(color=color, width=2.6),
+        marker=dict(size=5, color=color),
+        hovertemplate=hover,
+        name=name,
+        meta={"role": "trail", **meta},
+        **common,
+    )
+    head = go.Scatter(
+        x=r.x[t : t + 1] if not live else np.array([np.nan]),
+        y=r.y[t : t + 1] if not live else np.array([np.nan]),
+        mode="markers",
+        marker=dict(
+            size=13, color=color, symbol=_head_symbol(r, t), line=dict(width=2, color="#ffffff")
+        ),
+        hoverinfo="skip",
+        showlegend=False,
+        name=name,
+        meta={"role": "head", **meta},
+        **common,
+    )
+    return [ghost, trail, head]
+
+
+def map_figure(
+    state: AppState,
+    results: Sequence[RunResult],
+    *,
+    live: bool = False,
+    height: int | None = None,
+) -> go.Figure:
+    """The hero view: contour, minima, start, and every run's path split at the shown step.
+
+    `live` is for the app, whose browser code draws the moving part (see
+    `map_run_traces`); without it the figure is complete on its own (export).
+    """
+    surface = state.build_surface()
+    t = state.shown_step
+    data: list = [contour_trace(surface, state.view), _minima_trace(surface), _start_trace(state)]
+    for i, (run, r) in enumerate(zip(state.runs, results, strict=True)):
+        data.extend(map_run_traces(i, run, r, t, live=live))
+    fig = go.Figure(data=data)
+    x0, x1, y0, y1 = state.view
+    axis = dict(
+        showgrid=False,
+        zeroline=False,
+        ticks="outside",
+        ticklen=4,
+        tickcolor="#9aa5b1",
+        linecolor="#9aa5b1",
+        mirror=True,
+        tickfont=dict(size=11, color=MUTED),
+    )
+    fig.update_layout(
+        xaxis=dict(range=[x0, x1], title=dict(text="x", standoff=4), **axis),
+        yaxis=dict(
+            range=[y0, y1],
+            title=dict(text="y", standoff=4),
+            scaleanchor="x",
+            scaleratio=1,
+            constrain="domain",
+            **axis,
+        ),
+        margin=dict(l=48, r=12, t=36, b=40),
+        font=dict(family=FONT, color=INK, size=12),
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="#ffffff",
+        legend=dict(
+            orientation="h",
+            x=0,
+            y=1.005,
+            yanchor="bottom",
+            font=dict(size=12),
+            bgcolor="rgba(0,0,0,0)",
+            itemclick=False,
+            itemdoubleclick=False,
+        ),
+        hoverlabel=dict(font=dict(family=FONT, size=12)),
+        dragmode="zoom",
+        uirevision=f"{state.surface}:{state.view}",
+        height=height,
+    )
+    return fig
+
+
+# --------------------------------------------------------------------------- loss
+def _loss_y(surface: Surface, r: RunResult) -> np.ndarray:
+    return np.maximum(r.gap, LOSS_FLOOR) if surface.min_value is not None else r.gap
+
+
+def loss_run_traces(
+    i: int, run: Run, r: RunResult, t: int, surface: Surface
+) -> list[go.Scatter]:
+    """Run `i`'s loss curve (x is the step: x0 = 0, dx = 1) and its marker at step `t`."""
+    color = PALETTE[run.color]
+    y = _loss_y(surface, r)
+    label = OPTIMIZERS[run.optimizer].label
+    what = "f − f*" if surface.min_value is not None else "f"
+    common = dict(visible=run.visible, showlegend=False, name=run_label(run))
+    curve = go.Scatter(
+        y=y,
+        mode="lines",
+        line=dict(color=color, width=2),
+        hovertemplate=f"<b>{label}</b><br>step %{{x}}<br>{what} %{{y:.4g}}<extra></extra>",
+        meta={"role": "curve", "run": i, "diverged": r.diverged_at},
+        **common,
+    )
+    head = go.Scatter(
+        x=np.array([t]),
+        y=y[t : t + 1],
+        mode="markers",
+        marker=dict(size=9, color=color, symbol=_head_symbol(r, t), line=dict(width=1.5, color="#fff")),
+        hoverinfo="skip",
+        meta={"role": "head", "run": i, "diverged": r.diverged_at},
+        **common,
+    )
+    return [curve, head]
+
+
+def loss_figure(
+    state: AppState, results: Sequence[RunResult], *, height: int | None = None
+) -> go.Figure:
+    """Loss against step for every run, log scale (of f − f*) where f* is known."""
+    surface = state.build_surface()
+    t = state.shown_step
+    data: list = []
+    for i, (run, r) in enumerate(zip(state.runs, results, strict=True)):
+        data.extend(loss_run_traces(i, run, r, t, surface))
+    fig = go.Figure(data=data)
+    log = surface.min_value is not None
+    axis = dict(
+        showgrid=True,
+        gridcolor="#eef1f4",
+        zeroline=False,
+        linecolor="#9aa5b1",
+        ticks="outside",
+        ticklen=3,
+        tickcolor="#9aa5b1",
+        tickfont=dict(size=10, color=MUTED),
+    )
+    fig.update_layout(
+        xaxis=dict(range=[0, state.steps], title=dict(text="step", standoff=2), **axis),
+        yaxis=dict(
+            type="log" if log else "linear",
+            exponentformat="power",
+            title=dict(text="f − f*" if log else "f", standoff=4),
+            **axis,
+        ),
+        margin=dict(l=56, r=10, t=10, b=36),
+        font=dict(family=FONT, color=INK, size=11),
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="#ffffff",
+        showlegend=False,
+        hoverlabel=dict(font=dict(family=FONT, size=12)),
+        uirevision=f"{state.surface}:{state.steps}",
+        height=height,
+    )
+    return fig

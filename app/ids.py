@@ -1,0 +1,58 @@
+"""Every component id in one place (strings, and builders for pattern-matching ids)."""
+
+from __future__ import annotations
+
+URL = "url"
+STATE = "state"  # the canonical query string (without the step), written by the server
+FRAME = "frame"  # {"t": step or None, "autoplay": bool}; the browser owns playback
+CLICK = "click-start"  # [x, y] written by the browser when the map is clicked
+SIDEBAR = "sidebar"
+NOTICES = "notices"
+SURFACE = "surface"
+SURFACE_PARAMS = "surface-params"
+FORMULA = "formula"
+RUNS = "runs"
+ADD = "add-run"
+START_X = "start-x"
+START_Y = "start-y"
+SCHEDULE = "schedule"
+SCHEDULE_PARAMS = "schedule-params"
+CLIP = "clip"
+CLIP_PARAMS = "clip-params"
+COPY = "copy-link"
+MAP = "map"
+LOSS = "loss"
+SUMMARY = "summary"
+PLAY = "play"
+BACK = "step-back"
+FORWARD = "step-forward"
+RESET = "reset"
+TIMELINE = "timeline"
+STEP_LABEL = "step-label"
+SPEED = "speed"
+
+
+def pv(key: str, scale: str) -> dict:
+    """The text box holding a parameter's exact value (the callbacks' input).
+
+    `scale` tells the browser how the slider maps to the value: "lin", "int",
+    "log" (the slider holds log10 of the value) or "logint".
+    """
+    return {"type": "pv", "key": key, "scale": scale}
+
+
+def ps(key: str, scale: str) -> dict:
+    """The slider for the same parameter."""
+    return {"type": "ps", "key": key, "scale": scale}
+
+
+def optimizer(i: int) -> dict:
+    return {"type": "opt", "run": i}
+
+
+def color(i: int) -> dict:
+    return {"type": "color", "run": i}
+
+
+def action(i: int, what: str) -> dict:
+    return {"type": "act", "run": i, "what": what}

@@ -1,0 +1,395 @@
+"""Layout builders: every control is generated from a registry `Param`, never listed by hand.
+
+Ids (see `ids`) follow one scheme so that a single callback can take every
+value: a parameter's text box is ``{"type": "pv", "key": KEY, "log": 0|1}``
+and its slider ``{"type": "ps", ...}`` with the same key. KEY is a path into
+the state: ``surface.angle``, ``run.2.lr``, ``schedule.t_max``, ``steps``,
+``noise``, ``seed``, ``clip_at``.
+"""
+
+from __future__ import annotations
+
+import math
+
+from dash import dcc, html
+
+import surfaces
+from optimizers import OPTIMIZERS, schedules
+from surfaces import Param
+
+from . import ids
+from .figures import run_label
+from .state import fmt_number
+from .state import (
+    CLIP_AT,
+    CLIP_MODES,
+    MAX_RUNS,
+    NOISE,
+    PALETTE,
+    PALETTE_NAMES,
+    SEED,
+    STEPS,
+    AppState,
+    Run,
+)
+
+SPEEDS = {"0.25": "¼×", "0.5": "½×", "1": "1×", "2": "2×", "4": "4×"}
+_SUP = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def fmt_value(p: Param, v) -> str:
+    """The exact value as the text box shows it (the shortest text that reads back the same)."""
+    return str(int(v)) if p.kind == "int" else fmt_number(v)
+
+
+def param_control(p: Param, key: str, value, *, label: str | None = None) -> html.Div:
+    """A labelled slider (log10 of the value for log-scale parameters) with a typeable box."""
+    log = p.log
+    scale = ("log" if log else "") + ("int" if p.kind == "int" else "") or "lin"
+    title = f"{p.help} Range {p.describe_range()}."
+    head = html.Label(
+        [label or p.label, html.Span(f" {p.symbol}", className="gs-sym") if p.symbol else None],
+        title=title,
+        className="gs-param-label",
+    )
+    if p.kind == "bool":
+        box = dcc.Checklist(
+            id=ids.pv(key, scale),
+            options=[{"label": " on", "value": "on"}],
+            value=["on"] if value else [],
+            className="gs-check",
+        )
+        return html.Div([head, box], className="gs-param gs-param-bool")
+    if log:
+        lo, hi = math.log10(p.min), math.log10(p.max)
+        pos = math.log10(max(float(value), p.min))
+        marks = {d: {"label": f"10{d}".translate(_SUP) if d else "1"} for d in range(math.ceil(lo), math.floor(hi) + 1)}
+        if len(marks) > 6:
+            every = math.ceil(len(marks) / 5)
+            marks = {d: m for j, (d, m) in enumerate(sorted(marks.items())) if j % every == 0}
+        step = 0.01
+    else:
+        lo, hi, pos = p.min, p.max, float(value)
+        marks = None
+        step = p.step or (1 if p.kind == "int" else (hi - lo) / 200)
+    slider = dcc.Slider(
+        id=ids.ps(key, scale),
+        min=lo,
+        max=hi,
+        step=step,
+        value=pos,
+        marks=marks,
+        updatemode="drag",
+        allow_direct_input=False,
+        className="gs-slider",
+    )
+    box = dcc.Input(
+        id=ids.pv(key, scale),
+        type="text",
+        inputMode="decimal",
+        value=fmt_value(p, value),
+        debounce=True,
+        className="gs-num",
+        name=key,
+    )
+    return html.Div([html.Div([head, box], className="gs-param-head"), slider], className="gs-param")
+
+
+# --------------------------------------------------------------------------- sections
+def surface_params(state: AppState) -> list:
+    entry = surfaces.SURFACES[state.surface]
+    return [param_control(p, f"surface.{p.name}", state.surface_params[p.name]) for p in entry.params]
+
+
+def formula(state: AppState):
+    s = state.build_surface()
+    return dcc.Markdown(f"$$\n{s.formula}\n$$", mathjax=True, className="gs-formula")
+
+
+def run_panel(i: int, run: Run, n_runs: int) -> html.Div:
+    spec = OPTIMIZERS[run.optimizer]
+    color = PALETTE[run.color]
+    lr, *rest = spec.params
+    controls = [param_control(lr, f"run.{i}.lr", run.hp["lr"])]
+    if rest:
+        controls.append(
+            html.Details(
+                [
+                    html.Summary(f"{len(rest)} more: " + ", ".join(p.symbol or p.label for p in rest)),
+                    *[param_control(p, f"run.{i}.{p.name}", run.hp[p.name]) for p in rest],
+                ],
+                className="gs-more",
+            )
+        )
+    swatches = [
+        {
+            "label": html.Span(className="gs-swatch", style={"background": c}, title=name),
+            "value": j,
+        }
+        for j, (c, name) in enumerate(zip(PALETTE, PALETTE_NAMES, strict=True))
+    ]
+    header = html.Div(
+        [
+            dcc.Dropdown(
+                id=ids.color(i),
+                options=swatches,
+                value=run.color,
+                clearable=False,
+                searchable=False,
+                className="gs-color",
+            ),
+            dcc.Dropdown(
+                id=ids.optimizer(i),
+                options=[{"label": s.label, "value": s.name} for s in OPTIMIZERS.values()],
+                value=run.optimizer,
+                clearable=False,
+                className="gs-opt",
+            ),
+            html.Button(
+                "◉" if run.visible else "○",
+                id=ids.action(i, "hide"),
+                className="gs-icon",
+                title="Hide this run" if run.visible else "Show this run",
+            ),
+            html.Button(
+                "⧉",
+                id=ids.action(i, "duplicate"),
+                className="gs-icon",
+                title="Duplicate this run",
+                disabled=n_runs >= MAX_RUNS,
+            ),
+            html.Button(
+                "✕",
+                id=ids.action(i, "remove"),
+                className="gs-icon",
+                title="Remove this run",
+                disabled=n_runs <= 1,
+            ),
+        ],
+        className="gs-run-head",
+    )
+    return html.Div(
+        [header, *controls],
+        className="gs-run" + ("" if run.visible else " gs-hidden"),
+        style={"--run": color},
+        **{"data-run": str(i), "aria-label": run_label(run)},
+    )
+
+
+def run_panels(state: AppState) -> list:
+    return [run_panel(i, r, len(state.runs)) for i, r in enumerate(state.runs)]
+
+
+def schedule_params(state: AppState) -> list:
+    return [
+        param_control(p, f"schedule.{p.name}", state.schedule_args[p.name])
+        for p in schedules.PARAMS[state.schedule]
+    ]
+
+
+def clip_params(state: AppState) -> list:
+    if state.clip == "off":
+        return []
+    return [param_control(CLIP_AT, "clip_at", state.clip_at)]
+
+
+def sidebar(state: AppState) -> list:
+    """Every control, set from `state`."""
+
+    def section(title, *children, hint=None):
+        head = [html.H2(title)]
+        if hint:
+            head.append(html.Span(hint, className="gs-hint"))
+        return html.Section([html.Div(head, className="gs-section-head"), *children])
+
+    return [
+        section(
+            "Surface",
+            dcc.Dropdown(
+                id=ids.SURFACE,
+                options=[{"label": e.label, "value": n} for n, e in surfaces.SURFACES.items()],
+                value=state.surface,
+                clearable=False,
+            ),
+            html.Div(formula(state), id=ids.FORMULA),
+            html.Div(surface_params(state), id=ids.SURFACE_PARAMS),
+        ),
+        section(
+            "Runs",
+            html.Div(run_panels(state), id=ids.RUNS),
+            html.Button(
+                "+ Add run", id=ids.ADD, className="gs-add", disabled=len(state.runs) >= MAX_RUNS
+            ),
+        ),
+        section(
+            "Start",
+            html.Div(
+                [
+                    html.Label(["x", dcc.Input(id=ids.START_X, type="text", value=fmt_number(state.start[0]), debounce=True, className="gs-num")]),
+                    html.Label(["y", dcc.Input(id=ids.START_Y, type="text", value=fmt_number(state.start[1]), debounce=True, className="gs-num")]),
+                ],
+                className="gs-start",
+            ),
+            hint="or click the map",
+        ),
+        section(
+            "Training",
+            param_control(STEPS, "steps", state.steps),
+            html.Div(
+                [
+                    html.Label("Schedule", className="gs-param-label"),
+                    dcc.Dropdown(
+                        id=ids.SCHEDULE,
+                        options=[
+                            {"label": n.replace("_", " + ").capitalize(), "value": n}
+                            for n in schedules.SCHEDULES
+                        ],
+                        value=state.schedule,
+                        clearable=False,
+                    ),
+                ],
+                className="gs-param",
+            ),
+            html.Div(schedule_params(state), id=ids.SCHEDULE_PARAMS),
+            html.Div(
+                [
+                    html.Label("Gradient clipping", className="gs-param-label"),
+                    dcc.RadioItems(
+                        id=ids.CLIP,
+                        options=[{"label": v, "value": k} for k, v in CLIP_MODES.items()],
+                        value=state.clip,
+                        inline=True,
+                        className="gs-radio",
+                    ),
+                ],
+                className="gs-param",
+            ),
+            html.Div(clip_params(state), id=ids.CLIP_PARAMS),
+            param_control(NOISE, "noise", state.noise),
+            html.Div(
+                [
+                    html.Label("Seed", className="gs-param-label", title=SEED.help),
+                    dcc.Input(id=ids.pv("seed", "int"), type="text", inputMode="numeric", value=str(state.seed), debounce=True, className="gs-num"),
+                ],
+                className="gs-param gs-param-head",
+            ),
+        ),
+    ]
+
+
+# --------------------------------------------------------------------------- page
+def page() -> html.Div:
+    """The static shell; the load callback fills it from the URL."""
+    graph_config = {
+        "displaylogo": False,
+        "scrollZoom": False,
+        "doubleClick": "reset",
+        "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d", "toggleSpikelines"],
+        "toImageButtonOptions": {"format": "png", "scale": 2, "filename": "gradscape"},
+    }
+    playback = html.Div(
+        [
+            html.Button("⏮", id=ids.RESET, className="gs-icon", title="Back to step 0 (Home)"),
+            html.Button("◀", id=ids.BACK, className="gs-icon", title="One step back (←)"),
+            html.Button("▶", id=ids.PLAY, className="gs-play", title="Play / pause (space)"),
+            html.Button("▶|", id=ids.FORWARD, className="gs-icon", title="One step forward (→)"),
+            dcc.Input(id=ids.TIMELINE, type="range", min=0, max=500, step=1, value=0, className="gs-timeline", name="timeline"),
+            html.Span("step 0 / 500", id=ids.STEP_LABEL, className="gs-step"),
+            dcc.Dropdown(
+                id=ids.SPEED,
+                options=[{"label": v, "value": k} for k, v in SPEEDS.items()],
+                value="1",
+                clearable=False,
+                searchable=False,
+                className="gs-speed",
+            ),
+        ],
+        className="gs-playback",
+    )
+    return html.Div(
+        [
+            dcc.Location(id=ids.URL, refresh=False),
+            dcc.Store(id=ids.STATE),
+            dcc.Store(id=ids.FRAME),
+            dcc.Store(id=ids.CLICK),
+            html.Aside(
+                [
+                    html.Header(
+                        [
+                            html.H1(["Grad", html.Span("scape")]),
+                            html.Button("Copy link", id=ids.COPY, className="gs-copy", title="Copy a link to exactly this view"),
+                        ],
+                        className="gs-brand",
+                    ),
+                    html.Div(id=ids.SIDEBAR, className="gs-controls"),
+                ],
+                className="gs-side",
+            ),
+            html.Main(
+                [
+                    html.Div(id=ids.NOTICES, className="gs-notices", role="status"),
+                    html.Div(
+                        [
+                            html.Div(
+                                [
+                                    dcc.Graph(id=ids.MAP, config=graph_config, className="gs-map", responsive=True),
+                                    playback,
+                                ],
+                                className="gs-hero",
+                            ),
+                            html.Div(
+                                [
+                                    html.H2("Loss"),
+                                    dcc.Graph(id=ids.LOSS, config={**graph_config, "displayModeBar": False}, className="gs-loss", responsive=True),
+                                    html.H2("Summary"),
+                                    html.Div(id=ids.SUMMARY, className="gs-summary"),
+                                ],
+                                className="gs-aside",
+                            ),
+                        ],
+                        className="gs-views",
+                    ),
+                ],
+                className="gs-main",
+            ),
+        ],
+        className="gs-app",
+    )
+
+
+# --------------------------------------------------------------------------- summary
+def summary_table(state: AppState, results) -> html.Table:
+    """Per run: final loss, distance to the nearest minimum, when it arrived, or where it diverged."""
+    from .compute import TOLERANCE
+
+    surface = state.build_surface()
+    head = html.Tr(
+        [
+            html.Th("Run"),
+            html.Th("final f", title="Loss at the last step"),
+            html.Th("to min", title="Distance from the last point to the nearest minimum"),
+            html.Th(
+                "arrived",
+                title=f"First step from which the path stays within {TOLERANCE:g} of that minimum",
+            ),
+        ]
+    )
+    rows = []
+    for run, r in zip(state.runs, results, strict=True):
+        name = html.Td(
+            [html.Span(className="gs-dot", style={"background": PALETTE[run.color]}), run_label(run)],
+            className="gs-run-name",
+        )
+        if r.diverged:
+            status = [html.Td(f"diverged at step {r.diverged_at}", colSpan=3, className="gs-diverged")]
+        else:
+            dist = "—" if r.distance is None else f"{r.distance:.3g}"
+            if r.nearest is not None and len(surface.minima) > 1:
+                m = surface.minima[r.nearest]
+                dist = html.Span(dist, title=f"to the minimum at ({m.x:.4g}, {m.y:.4g})")
+            arrived = "—" if not surface.minima else (
+                f"step {r.reached_at}" if r.reached_at is not None else "not yet"
+            )
+            status = [html.Td(f"{r.final_loss:.4g}"), html.Td(dist), html.Td(arrived)]
+        rows.append(html.Tr([name, *status], className="" if run.visible else "gs-hidden"))
+    return html.Table([html.Thead(head), html.Tbody(rows)], className="gs-table")

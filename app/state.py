@@ -1,0 +1,439 @@
+"""The app's whole state, and its round trip through the URL query string.
+
+`AppState` is the single source of truth: the surface and its parameters, the
+runs (an optimizer with its hyperparameters, a colour and a visibility), the
+start point, steps, schedule, clipping, noise, seed, the view box and the
+current step. Views render from it and never edit it.
+
+As in TensorFlow Playground's ``state.ts``, one table drives both directions:
+`serialize` writes each field under its key, `parse` reads the same keys back.
+Parsing is tolerant. Unknown keys are ignored, a number outside its range is
+clamped, and a value that cannot be read falls back to its default. Each of
+these is reported in a notice a person can act on, and no input raises.
+
+Keys (a value equal to its default is left out, except each run's optimizer
+and learning rate, which are always written)::
+
+    surface=quadratic  surface.condition=100  surface.angle=30
+    run1=adam  run1.lr=0.1  run1.beta1=0.9  run1.color=2  run1.hide=1   (run1 … run8)
+    start=-1.5,2  steps=500  schedule=cosine  schedule.t_max=500
+    clip=norm  clip_at=1  noise=0.5  seed=3  view=-2,2,-1,3  t=120
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+import surfaces
+from optimizers import OPTIMIZERS, schedules
+from surfaces import Param, Surface
+
+__all__ = [
+    "CLIP_AT",
+    "CLIP_MODES",
+    "MAX_RUNS",
+    "NOISE",
+    "PALETTE",
+    "SEED",
+    "STEPS",
+    "AppState",
+    "Run",
+    "default_state",
+    "new_run",
+    "parse",
+    "serialize",
+]
+
+#: At most this many runs are drawn at once.
+MAX_RUNS = 8
+
+#: Run colours: Okabe & Ito's colour-blind-safe palette (yellow swapped for a
+#: darker gold so it reads on the light contour), then Tol's purple and a grey-black.
+PALETTE: tuple[str, ...] = (
+    "#0072B2",  # blue
+    "#D55E00",  # vermillion
+    "#009E73",  # bluish green
+    "#CC79A7",  # reddish purple
+    "#E69F00",  # orange
+    "#56B4E9",  # sky blue
+    "#882255",  # wine
+    "#333333",  # near black
+)
+PALETTE_NAMES: tuple[str, ...] = (
+    "Blue",
+    "Vermillion",
+    "Green",
+    "Pink",
+    "Orange",
+    "Sky",
+    "Wine",
+    "Black",
+)
+
+STEPS = Param(
+    "steps", "Steps", 500, 10, 5000, log=True, step=0.01, kind="int", help="Number of updates."
+)
+NOISE = Param(
+    "noise",
+    "Gradient noise σ",
+    0.0,
+    0.0,
+    100.0,
+    step=0.01,
+    symbol="σ",
+    help="Standard deviation of Gaussian noise added to every gradient.",
+)
+SEED = Param("seed", "Seed", 0, 0, 2**31 - 1, kind="int", step=1, help="Seeds the noise.")
+CLIP_AT = Param(
+    "clip_at",
+    "Clip threshold",
+    1.0,
+    1e-3,
+    1e3,
+    log=True,
+    step=0.01,
+    symbol="c",
+    help="Largest gradient norm (or coordinate) let through.",
+)
+#: Gradient clipping: off, by global norm (torch's clip_grad_norm_) or by value.
+CLIP_MODES: dict[str, str] = {"off": "Off", "norm": "By norm", "value": "By value"}
+
+DEFAULT_SURFACE = "rosenbrock"
+DEFAULT_RUNS = ("sgd", "momentum", "adam")
+_MAX_QUERY = 16_384
+
+
+@dataclass(frozen=True)
+class Run:
+    """One optimizer on the map: every hyperparameter set, a palette colour, shown or not."""
+
+    optimizer: str
+    hp: Mapping[str, float | int | bool]
+    color: int = 0
+    visible: bool = True
+
+    def key(self) -> tuple:
+        """What its trajectory depends on (colour and visibility do not)."""
+        return (self.optimizer, tuple(self.hp.items()))
+
+
+@dataclass(frozen=True)
+class AppState:
+    """Everything a person sees, and nothing else (see the module docstring)."""
+
+    surface: str = DEFAULT_SURFACE
+    surface_params: Mapping[str, float] = field(default_factory=dict)
+    runs: tuple[Run, ...] = ()
+    start: tuple[float, float] = (0.0, 0.0)
+    steps: int = 500
+    schedule: str = "constant"
+    schedule_args: Mapping[str, float | int] = field(default_factory=dict)
+    clip: str = "off"
+    clip_at: float = 1.0
+    noise: float = 0.0
+    seed: int = 0
+    view: tuple[float, float, float, float] = (0.0, 1.0, 0.0, 1.0)
+    #: The step shown; None means "not chosen": the page plays from 0 to the end.
+    t: int | None = None
+
+    def build_surface(self) -> Surface:
+        return surfaces.get(self.surface, **self.surface_params)
+
+    @property
+    def shown_step(self) -> int:
+        return self.steps if self.t is None else self.t
+
+    def common_key(self) -> tuple:
+        """What every run's trajectory depends on besides its own optimizer."""
+        return (
+            self.surface,
+            tuple(self.surface_params.items()),
+            self.start,
+            self.steps,
+            self.schedule,
+            tuple(self.schedule_args.items()),
+            self.clip,
+            self.clip_at if self.clip != "off" else None,
+            self.noise,
+            self.seed if self.noise else None,
+        )
+
+
+# --------------------------------------------------------------------------- defaults
+def _defaults(params: tuple[Param, ...]) -> dict[str, Any]:
+    return {p.name: (bool(p.default) if p.kind == "bool" else p.default) for p in params}
+
+
+def default_hp(optimizer: str, surface: Surface) -> dict[str, Any]:
+    """The registry's defaults, with the surface's suggested learning rate."""
+    spec = OPTIMIZERS[optimizer]
+    hp = _defaults(spec.params)
+    hp["lr"] = surface.suggested_lr(optimizer) or spec.default_lr
+    return hp
+
+
+def new_run(optimizer: str, surface: Surface, taken: tuple[int, ...] = ()) -> Run:
+    """A run with default hyperparameters and the first palette colour not in `taken`."""
+    free = [c for c in range(len(PALETTE)) if c not in taken]
+    return Run(optimizer, default_hp(optimizer, surface), free[0] if free else len(taken) % 8)
+
+
+def surface_state(name: str, params: Mapping[str, float] | None = None) -> dict[str, Any]:
+    """The fields that follow from choosing a surface: parameters, start and view."""
+    entry = surfaces.SURFACES[name]
+    values = {**_defaults(entry.params), **(params or {})}
+    s = entry.build(**values)
+    return {"surface": name, "surface_params": values, "start": s.start, "view": s.view}
+
+
+def default_runs(surface: Surface) -> tuple[Run, ...]:
+    """SGD, Momentum and Adam at the surface's suggested rates."""
+    runs: list[Run] = []
+    for name in DEFAULT_RUNS:
+        runs.append(new_run(name, surface, tuple(r.color for r in runs)))
+    return tuple(runs)
+
+
+def default_state(surface: str = DEFAULT_SURFACE) -> AppState:
+    """What a first visit shows: a few optimizers racing on Rosenbrock's valley."""
+    fields = surface_state(surface)
+    runs = default_runs(surfaces.get(surface, **fields["surface_params"]))
+    return AppState(**fields, runs=runs)
+
+
+# --------------------------------------------------------------------------- serialize
+def fmt_number(v: float | int | bool) -> str:
+    if isinstance(v, bool):
+        return "1" if v else "0"
+    if isinstance(v, int) or (float(v).is_integer() and abs(v) < 1e15):
+        return str(int(v))
+    return repr(float(v))
+
+
+def serialize(state: AppState, *, with_step: bool = True) -> str:
+    """The query string (without '?') that `parse` turns back into `state`."""
+    q: list[tuple[str, str]] = [("surface", state.surface)]
+    entry = surfaces.SURFACES[state.surface]
+    for p in entry.params:
+        if state.surface_params[p.name] != p.default:
+            q.append((f"surface.{p.name}", fmt_number(state.surface_params[p.name])))
+    for i, run in enumerate(state.runs, 1):
+        q.append((f"run{i}", run.optimizer))
+        for p in OPTIMIZERS[run.optimizer].params:
+            if p.name == "lr" or run.hp[p.name] != p.default:
+                q.append((f"run{i}.{p.name}", fmt_number(run.hp[p.name])))
+        q.append((f"run{i}.color", str(run.color)))
+        if not run.visible:
+            q.append((f"run{i}.hide", "1"))
+    q.append(("start", ",".join(fmt_number(v) for v in state.start)))
+    q.append(("steps", str(state.steps)))
+    if state.schedule != "constant":
+        q.append(("schedule", state.schedule))
+        for p in schedules.PARAMS[state.schedule]:
+            if state.schedule_args[p.name] != p.default:
+                q.append((f"schedule.{p.name}", fmt_number(state.schedule_args[p.name])))
+    if state.clip != "off":
+        q.append(("clip", state.clip))
+        q.append(("clip_at", fmt_number(state.clip_at)))
+    if state.noise:
+        q.append(("noise", fmt_number(state.noise)))
+    if state.seed:
+        q.append(("seed", str(state.seed)))
+    if state.view != surfaces.get(state.surface, **state.surface_params).view:
+        q.append(("view", ",".join(fmt_number(v) for v in state.view)))
+    if with_step and state.t is not None:
+        q.append(("t", str(state.t)))
+    return urlencode(q, safe=",")
+
+
+# --------------------------------------------------------------------------- parse
+class _Reader:
+    """Reads typed values out of the query, collecting notices instead of raising."""
+
+    def __init__(self, query: Mapping[str, str]) -> None:
+        self.q = query
+        self.notices: list[str] = []
+
+    def param(self, key: str, p: Param, default: Any = None) -> Any:
+        """The value at `key` checked against `p`: clamped into range, or `default`."""
+        if default is None:
+            default = bool(p.default) if p.kind == "bool" else p.default
+        raw = self.q.get(key)
+        if raw is None:
+            return default
+        return self.value(key, raw, p, default)
+
+    def value(self, key: str, raw: str, p: Param, default: Any) -> Any:
+        if p.kind == "bool":
+            if raw.lower() in ("1", "true", "yes", "on"):
+                return True
+            if raw.lower() in ("0", "false", "no", "off"):
+                return False
+            self.notices.append(f"{key}={raw!r} is not 0 or 1; using {fmt_number(default)}.")
+            return default
+        try:
+            v = float(raw)
+        except ValueError:
+            v = math.nan
+        if not math.isfinite(v):
+            self.notices.append(
+                f"{key}={_short(raw)} is not a number; using {fmt_number(default)} "
+                f"({p.describe_range()})."
+            )
+            return default
+        if v < p.min or v > p.max:
+            clamped = min(max(v, p.min), p.max)
+            self.notices.append(
+                f"{key}={fmt_number(v)} is out of range ({p.describe_range()}); using {fmt_number(clamped)}."
+            )
+            v = clamped
+        if p.kind == "int":
+            if v != round(v):
+                self.notices.append(f"{key}={fmt_number(v)} is not a whole number; using {round(v)}.")
+            return round(v)
+        return v
+
+    def floats(self, key: str, count: int) -> tuple[float, ...] | None:
+        raw = self.q.get(key)
+        if raw is None:
+            return None
+        try:
+            values = tuple(float(v) for v in raw.split(","))
+        except ValueError:
+            values = ()
+        if len(values) != count or not all(math.isfinite(v) for v in values):
+            self.notices.append(
+                f"{key}={_short(raw)} should be {count} numbers separated by commas; "
+                "using the default."
+            )
+            return None
+        return values
+
+    def choice(self, key: str, allowed: Mapping[str, Any], default: str) -> str:
+        raw = self.q.get(key)
+        if raw is None:
+            return default
+        if raw in allowed:
+            return raw
+        self.notices.append(
+            f"{key}={_short(raw)} is unknown; using {default!r} "
+            f"(choose one of: {', '.join(allowed)})."
+        )
+        return default
+
+
+def read_value(key: str, raw: Any, p: Param, default: Any) -> tuple[Any, list[str]]:
+    """One typed-in value checked against `p` (as `parse` checks a query value).
+
+    Returns the value (clamped into range, or `default` if unreadable) and the
+    notices that explain any change.
+    """
+    reader = _Reader({})
+    if isinstance(raw, list):  # a checkbox
+        raw = "1" if raw else "0"
+    value = reader.value(key, str(raw).strip() if raw is not None else "", p, default)
+    return value, reader.notices
+
+
+def _short(raw: str, limit: int = 40) -> str:
+    return repr(raw if len(raw) <= limit else raw[:limit] + "…")
+
+
+_COLOR = Param("color", "Colour", 0, 0, len(PALETTE) - 1, kind="int", step=1)
+_HIDE = Param("hide", "Hidden", False, 0, 1, kind="bool")
+_RUN_KEY = re.compile(r"run([1-9][0-9]{0,2})")
+
+
+def parse(query: str) -> tuple[AppState, list[str]]:
+    """The state a query string describes, and notices about what was fixed up.
+
+    Never raises: anything unreadable falls back to its default with a notice.
+    An empty query is the default state.
+    """
+    query = (query or "").lstrip("?")
+    notices: list[str] = []
+    if len(query) > _MAX_QUERY:
+        notices.append(f"The link is too long ({len(query)} characters); showing the default.")
+        query = ""
+    pairs = parse_qsl(query, keep_blank_values=True)
+    if not pairs:
+        return default_state(), notices
+    r = _Reader(dict(pairs))
+    r.notices = notices
+
+    name = r.choice("surface", surfaces.SURFACES, DEFAULT_SURFACE)
+    entry = surfaces.SURFACES[name]
+    params = {p.name: r.param(f"surface.{p.name}", p) for p in entry.params}
+    fields = surface_state(name, params)
+    surface = surfaces.get(name, **params)
+
+    runs = _parse_runs(r, surface)
+    bx0, bx1, by0, by1 = surface.bound
+    start = r.floats("start", 2) or fields["start"]
+    clamped = (min(max(start[0], bx0), bx1), min(max(start[1], by0), by1))
+    if clamped != start:
+        notices.append(f"start={fmt_number(start[0])},{fmt_number(start[1])} is far outside the map; moved in.")
+    steps = r.param("steps", STEPS)
+
+    sched = r.choice("schedule", schedules.SCHEDULES, "constant")
+    args = {p.name: r.param(f"schedule.{p.name}", p) for p in schedules.PARAMS[sched]}
+    try:
+        schedules.get(sched, **args)
+    except ValueError as err:
+        notices.append(f"schedule {sched}: {err}; using its defaults.")
+        args = _defaults(schedules.PARAMS[sched])
+
+    view = r.floats("view", 4)
+    if view is not None and not (
+        bx0 <= view[0] < view[1] <= bx1 and by0 <= view[2] < view[3] <= by1
+    ):
+        notices.append("view: need xmin < xmax and ymin < ymax inside the map; using the default.")
+        view = None
+
+    state = AppState(
+        surface=name,
+        surface_params=fields["surface_params"],
+        runs=runs,
+        start=clamped,
+        steps=steps,
+        schedule=sched,
+        schedule_args=args,
+        clip=r.choice("clip", CLIP_MODES, "off"),
+        clip_at=r.param("clip_at", CLIP_AT),
+        noise=r.param("noise", NOISE),
+        seed=r.param("seed", SEED),
+        view=view or fields["view"],
+    )
+    if "t" in r.q:
+        t = r.param("t", replace(STEPS, name="t", min=0, max=steps, default=steps, log=False))
+        state = replace(state, t=t)
+    if state.clip == "off":
+        state = replace(state, clip_at=CLIP_AT.default)
+    return state, notices
+
+
+def _parse_runs(r: _Reader, surface: Surface) -> tuple[Run, ...]:
+    numbers = sorted({int(m.group(1)) for k in r.q if (m := _RUN_KEY.fullmatch(k))})
+    if not numbers:
+        return default_runs(surface)
+    if len(numbers) > MAX_RUNS:
+        r.notices.append(f"{len(numbers)} runs given; showing the first {MAX_RUNS}.")
+        numbers = numbers[:MAX_RUNS]
+    runs: list[Run] = []
+    for i in numbers:
+        key = f"run{i}"
+        opt = r.choice(key, OPTIMIZERS, "adam")
+        spec = OPTIMIZERS[opt]
+        base = default_hp(opt, surface)
+        hp = {p.name: r.param(f"{key}.{p.name}", p, base[p.name]) for p in spec.params}
+        taken = tuple(x.color for x in runs)
+        fallback = new_run(opt, surface, taken).color
+        color = r.param(f"{key}.color", _COLOR, fallback)
+        hide = r.param(f"{key}.hide", _HIDE)
+        runs.append(Run(opt, hp, color, not hide))
+    return tuple(runs)

@@ -1,0 +1,287 @@
+"""What an edit does: a pure reducer (state, event → state) and a pure diff (old → Patch).
+
+The callbacks in `callbacks.py` only unpack Dash's context, call these and
+return. `apply_event` says which parts of the side panel must be redrawn (the
+runs after adding one, the schedule's arguments after picking another);
+`patches` compares the old and new state and returns `Patch` objects that carry
+only what changed: a slider on one run resends that run's traces, never the
+contour.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from typing import Any
+
+from dash import Patch
+
+import surfaces
+from optimizers import OPTIMIZERS, schedules
+
+from . import figures, ids
+from .compute import RunResult, compute_all
+from .state import (
+    CLIP_AT,
+    CLIP_MODES,
+    MAX_RUNS,
+    NOISE,
+    SEED,
+    STEPS,
+    AppState,
+    Run,
+    default_hp,
+    new_run,
+    read_value,
+    surface_state,
+)
+
+__all__ = ["Edit", "apply_event", "patches"]
+
+#: Side-panel parts an edit may need redrawn.
+PARTS = ("surface", "runs", "schedule", "clip", "start")
+
+
+class Edit:
+    """The outcome of one event: the new state, notices, and parts of the panel to redraw."""
+
+    __slots__ = ("notices", "redraw", "state")
+
+    def __init__(self, state: AppState, notices=(), redraw=()) -> None:
+        self.state, self.notices, self.redraw = state, list(notices), set(redraw)
+
+
+def _param_for(state: AppState, key: str):
+    """The registry Param behind a text-box key, and how to store a value under it."""
+    head, _, rest = key.partition(".")
+    if head == "surface":
+        entry = surfaces.SURFACES[state.surface]
+        p = {q.name: q for q in entry.params}[rest]
+        return p, state.surface_params[rest], lambda v: _set_surface_param(state, rest, v)
+    if head == "run":
+        i_text, _, name = rest.partition(".")
+        i = int(i_text)
+        run = state.runs[i]
+        p = OPTIMIZERS[run.optimizer].param_map[name]
+        return p, run.hp[name], lambda v: _set_run(state, i, hp={**run.hp, name: v})
+    if head == "schedule":
+        p = {q.name: q for q in schedules.PARAMS[state.schedule]}[rest]
+        return p, state.schedule_args[rest], lambda v: replace(
+            state, schedule_args={**state.schedule_args, rest: v}
+        )
+    p = {"steps": STEPS, "noise": NOISE, "seed": SEED, "clip_at": CLIP_AT}[head]
+    return p, getattr(state, head), lambda v: replace(state, **{head: v})
+
+
+def _set_surface_param(state: AppState, name: str, v) -> AppState:
+    return replace(state, surface_params={**state.surface_params, name: v})
+
+
+def _set_run(state: AppState, i: int, **changes) -> AppState:
+    runs = list(state.runs)
+    runs[i] = replace(runs[i], **changes)
+    return replace(state, runs=tuple(runs))
+
+
+def _clamp_t(state: AppState) -> AppState:
+    if state.t is not None and state.t > state.steps:
+        return replace(state, t=state.steps)
+    return state
+
+
+def apply_event(state: AppState, event: Any, value: Any) -> Edit:
+    """The state after one control changed. `event` is the component id that fired.
+
+    Values are checked as the URL's are: a bad number keeps the old value and
+    says why, an out-of-range one is clamped. Unknown events change nothing.
+    """
+    if isinstance(event, dict):
+        kind = event.get("type")
+        if kind == "pv":
+            return _edit_param(state, event["key"], value)
+        i = event.get("run")
+        if not isinstance(i, int) or not 0 <= i < len(state.runs):
+            return Edit(state)
+        if kind == "opt" and value in OPTIMIZERS and value != state.runs[i].optimizer:
+            hp = default_hp(value, state.build_surface())
+            return Edit(_set_run(state, i, optimizer=value, hp=hp), redraw={"runs"})
+        if kind == "color" and isinstance(value, int) and value != state.runs[i].color:
+            return Edit(_set_run(state, i, color=value), redraw={"runs"})
+        if kind == "act":
+            return _run_action(state, i, event.get("what"))
+        return Edit(state)
+    if event == ids.SURFACE and value in surfaces.SURFACES and value != state.surface:
+        fields = surface_state(value)
+        s = surfaces.get(value)
+        runs = tuple(replace(r, hp={**r.hp, "lr": default_hp(r.optimizer, s)["lr"]}) for r in state.runs)
+        return Edit(replace(state, **fields, runs=runs, t=None), redraw={"surface", "runs", "start"})
+    if event == ids.SCHEDULE and value in schedules.SCHEDULES and value != state.schedule:
+        args = {p.name: p.default for p in schedules.PARAMS[value]}
+        if "t_max" in args:
+            args["t_max"] = state.steps
+        return Edit(replace(state, schedule=value, schedule_args=args), redraw={"schedule"})
+    if event == ids.CLIP and value in CLIP_MODES and value != state.clip:
+        return Edit(replace(state, clip=value), redraw={"clip"})
+    if event == ids.ADD and len(state.runs) < MAX_RUNS:
+        used = {r.optimizer for r in state.runs}
+        name = next((n for n in ("adam", *OPTIMIZERS) if n not in used), "adam")
+        run = new_run(name, state.build_surface(), tuple(r.color for r in state.runs))
+        return Edit(replace(state, runs=(*state.runs, run)), redraw={"runs"})
+    if event in (ids.START_X, ids.START_Y):
+        axis = 0 if event == ids.START_X else 1
+        return _edit_start(state, axis, value)
+    if event == ids.CLICK and isinstance(value, list | tuple) and len(value) == 2:
+        return _move_start(state, *_round_click(state, value), redraw={"start"})
+    if event == ids.MAP and isinstance(value, dict):
+        return _edit_view(state, value)
+    return Edit(state)
+
+
+def _edit_param(state: AppState, key: str, raw: Any) -> Edit:
+    try:
+        p, old, store = _param_for(state, key)
+    except (KeyError, ValueError, IndexError):
+        return Edit(state)
+    value, notices = read_value(key.replace("run.", "run ", 1), raw, p, old)
+    if value == old and not notices:
+        return Edit(state)
+    new = store(value)
+    if key.startswith("schedule."):
+        try:
+            schedules.get(new.schedule, **new.schedule_args)
+        except ValueError as err:
+            return Edit(state, [f"{err}; kept the previous value."], redraw={"schedule"})
+    redraw = {"runs"} if key.startswith("run.") and notices else set()
+    if notices:
+        redraw.add(_part_of(key))
+    return Edit(_clamp_t(new), notices, redraw)
+
+
+def _part_of(key: str) -> str:
+    head = key.partition(".")[0]
+    return {"run": "runs", "surface": "surface", "schedule": "schedule", "clip_at": "clip"}.get(
+        head, "training"
+    )
+
+
+def _run_action(state: AppState, i: int, what: Any) -> Edit:
+    runs = list(state.runs)
+    if what == "remove" and len(runs) > 1:
+        del runs[i]
+    elif what == "duplicate" and len(runs) < MAX_RUNS:
+        taken = tuple(r.color for r in runs)
+        color = new_run(runs[i].optimizer, state.build_surface(), taken).color
+        runs.insert(i + 1, replace(runs[i], color=color, visible=True))
+    elif what == "hide":
+        runs[i] = replace(runs[i], visible=not runs[i].visible)
+    else:
+        return Edit(state)
+    return Edit(replace(state, runs=tuple(runs)), redraw={"runs"})
+
+
+def _edit_start(state: AppState, axis: int, raw: Any) -> Edit:
+    from surfaces import Param
+
+    b = state.build_surface().bound
+    p = Param("xy"[axis], "xy"[axis], 0.0, b[2 * axis], b[2 * axis + 1])
+    value, notices = read_value(f"start {'xy'[axis]}", raw, p, state.start[axis])
+    start = list(state.start)
+    start[axis] = value
+    return _move_start(state, *start, notices=notices, redraw={"start"} if notices else ())
+
+
+def _round_click(state: AppState, xy) -> tuple[float, float]:
+    """A clicked point rounded to a thousandth of the view (a pixel is coarser than that)."""
+    try:
+        x, y = float(xy[0]), float(xy[1])
+    except (TypeError, ValueError):
+        return xy
+    width = max(state.view[1] - state.view[0], state.view[3] - state.view[2])
+    decimals = max(0, math.ceil(-math.log10(width / 1000)))
+    return round(x, decimals), round(y, decimals)
+
+
+def _move_start(state: AppState, x: Any, y: Any, notices=(), redraw=()) -> Edit:
+    try:
+        x, y = float(x), float(y)
+    except (TypeError, ValueError):
+        return Edit(state)
+    b = state.build_surface().bound
+    x, y = min(max(x, b[0]), b[1]), min(max(y, b[2]), b[3])
+    if (x, y) == state.start:
+        return Edit(state, notices, redraw)
+    return Edit(replace(state, start=(x, y)), notices, redraw)
+
+
+def _edit_view(state: AppState, relayout: dict) -> Edit:
+    """Zoom and pan on the map set the view; a double-click (autorange) restores the surface's."""
+    if relayout.get("xaxis.autorange") or relayout.get("autosize") is not None and len(relayout) == 1:
+        if relayout.get("xaxis.autorange"):
+            view = state.build_surface().view
+            return Edit(replace(state, view=view)) if view != state.view else Edit(state)
+        return Edit(state)
+    keys = ("xaxis.range[0]", "xaxis.range[1]", "yaxis.range[0]", "yaxis.range[1]")
+    x0, x1, y0, y1 = state.view
+    try:
+        if "xaxis.range[0]" in relayout:
+            x0, x1 = float(relayout[keys[0]]), float(relayout[keys[1]])
+        if "yaxis.range[0]" in relayout:
+            y0, y1 = float(relayout[keys[2]]), float(relayout[keys[3]])
+    except (KeyError, TypeError, ValueError):
+        return Edit(state)
+    b = state.build_surface().bound
+    view = (max(x0, b[0]), min(x1, b[1]), max(y0, b[2]), min(y1, b[3]))
+    if not (view[0] < view[1] and view[2] < view[3]) or view == state.view:
+        return Edit(state)
+    return Edit(replace(state, view=view))
+
+
+# --------------------------------------------------------------------------- diff
+def patches(
+    old: AppState | None, new: AppState
+) -> tuple[Any, Any, list[RunResult]]:
+    """(map figure or Patch, loss figure or Patch, results) taking the page from `old` to `new`.
+
+    A new surface (or no previous state) gives whole figures. Otherwise the map
+    patch replaces the contour only if the view changed, the start marker only
+    if the start moved, and a run's traces only if that run (or something every
+    run depends on) changed; runs added or removed are appended or deleted.
+    """
+    results = compute_all(new)
+    if old is None or (old.surface, old.surface_params) != (new.surface, new.surface_params):
+        return figures.map_figure(new, results, live=True), figures.loss_figure(new, results), results
+    t = new.shown_step
+    surface = new.build_surface()
+    m, loss = Patch(), Patch()
+    if old.view != new.view:
+        m["data"][0] = figures.contour_trace(surface, new.view).to_plotly_json()
+        m["layout"]["xaxis"]["range"] = list(new.view[:2])
+        m["layout"]["yaxis"]["range"] = list(new.view[2:])
+        m["layout"]["uirevision"] = f"{new.surface}:{new.view}"
+    if old.start != new.start:
+        m["data"][2]["x"] = [new.start[0]]
+        m["data"][2]["y"] = [new.start[1]]
+    if old.steps != new.steps:
+        loss["layout"]["xaxis"]["range"] = [0, new.steps]
+    everything = old.common_key() != new.common_key()
+    n_old, n_new = len(old.runs), len(new.runs)
+    for i, (run, r) in enumerate(zip(new.runs, results, strict=True)):
+        if i < n_old and not everything and old.runs[i] == run:
+            continue
+        traces = [tr.to_plotly_json() for tr in figures.map_run_traces(i, run, r, t, live=True)]
+        curves = [tr.to_plotly_json() for tr in figures.loss_run_traces(i, run, r, t, surface)]
+        if i < n_old:
+            for j, tr in enumerate(traces):
+                m["data"][figures.FIXED_TRACES + 3 * i + j] = tr
+            for j, tr in enumerate(curves):
+                loss["data"][2 * i + j] = tr
+        else:
+            for tr in traces:
+                m["data"].append(tr)
+            for tr in curves:
+                loss["data"].append(tr)
+    for _ in range(3 * (n_old - n_new)):
+        del m["data"][figures.FIXED_TRACES + 3 * n_new]
+    for _ in range(2 * (n_old - n_new)):
+        del loss["data"][2 * n_new]
+    return m, loss, results

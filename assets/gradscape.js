@@ -1,0 +1,392 @@
+/*
+ * Gradscape in the browser: playback, the timeline, click-to-start, the URL bar.
+ *
+ * Playback never asks the server for anything. The map holds, for each run, a
+ * trail (steps 0..t) and a ghost (steps t..end); together they are the whole
+ * path, so a frame re-splits them at the new t with Plotly.animate (no
+ * redraw of the contour). Traces are found by their `meta.role` and
+ * `meta.run`, set by app/figures.py.
+ */
+(function () {
+  "use strict";
+
+  const SECONDS_PER_RUN = 6; // 1x speed plays any run, whatever its length, in this time
+  const GS = {
+    t: 0,
+    steps: 0,
+    playing: false,
+    speed: 1,
+    acc: 0,
+    last: null,
+    autoplay: false,
+    query: null,
+    shown: -1,
+  };
+  window.gradscape = GS; // for tests and the curious
+
+  const noUpdate = () => window.dash_clientside.no_update;
+
+  function graph(id) {
+    const el = document.getElementById(id);
+    return el ? el.querySelector(".js-plotly-plot") : null;
+  }
+
+  function ready(g) {
+    return g && g._fullData && g._fullLayout && g._fullLayout.xaxis;
+  }
+
+  /** {run: {ghost, trail, head, curve, diverged}} trace indices by role. */
+  function roles(g) {
+    const out = {};
+    g._fullData.forEach((tr) => {
+      const m = tr.meta;
+      if (m && m.role !== undefined) {
+        const r = (out[m.run] = out[m.run] || { diverged: m.diverged });
+        r[m.role] = tr.index;
+      }
+    });
+    return out;
+  }
+
+  function arr(a) {
+    if (!a) return new Float64Array(0);
+    return a instanceof Float64Array ? a : Float64Array.from(a);
+  }
+
+  function join(a, b) {
+    a = arr(a);
+    b = arr(b);
+    const out = new Float64Array(a.length + Math.max(b.length - 1, 0));
+    out.set(a);
+    if (b.length > 1) out.set(b.subarray(1), a.length);
+    return out;
+  }
+
+  /** A run that diverged shows an x from the step where it left the map. */
+  function symbol(r, t) {
+    return r.diverged >= 0 && t >= r.diverged ? "x" : "circle";
+  }
+
+  const ANIM = { transition: { duration: 0 }, frame: { duration: 0, redraw: false }, mode: "immediate" };
+  const SVG = "http://www.w3.org/2000/svg";
+
+  /**
+   * The moving part of the map (each run's trail up to step t and its head)
+   * is drawn in an SVG laid exactly over Plotly's plot area, from the whole
+   * path the ghost trace holds. Plotly.animate cannot be used on the map: it
+   * wipes contour traces (plotly.js #4491), and restyle redraws the contour
+   * (~80 ms a frame). Pixel positions are cached until the axes change.
+   */
+  function overlay(g) {
+    let svg = g.parentElement.querySelector("svg.gs-overlay");
+    if (!svg) {
+      svg = document.createElementNS(SVG, "svg");
+      svg.setAttribute("class", "gs-overlay");
+      g.parentElement.appendChild(svg);
+    }
+    return svg;
+  }
+
+  function pixels(g, r, xa, ya) {
+    const tr = g._fullData[r.ghost];
+    const key = `${xa.range}|${ya.range}|${xa._length}|${ya._length}`;
+    if (tr._gsPixels && tr._gsPixels.key === key && tr._gsPixels.x === tr.x) return tr._gsPixels.pts;
+    const n = tr.x.length;
+    const pts = new Array(n);
+    for (let k = 0; k < n; k++) {
+      pts[k] = xa.c2p(tr.x[k]).toFixed(1) + "," + ya.c2p(tr.y[k]).toFixed(1);
+    }
+    tr._gsPixels = { key, x: tr.x, pts };
+    return pts;
+  }
+
+  function drawMap(g, t) {
+    const fl = g._fullLayout;
+    const xa = fl.xaxis;
+    const ya = fl.yaxis;
+    const svg = overlay(g);
+    const box = g.getBoundingClientRect();
+    const parent = g.parentElement.getBoundingClientRect();
+    svg.style.left = `${box.left - parent.left + xa._offset}px`;
+    svg.style.top = `${box.top - parent.top + ya._offset}px`;
+    svg.setAttribute("width", xa._length);
+    svg.setAttribute("height", ya._length);
+    const rs = Object.values(roles(g)).filter((r) => r.ghost !== undefined);
+    while (svg.childNodes.length > 2 * rs.length) svg.removeChild(svg.lastChild);
+    while (svg.childNodes.length < 2 * rs.length) {
+      svg.appendChild(document.createElementNS(SVG, svg.childNodes.length % 2 ? "g" : "polyline"));
+    }
+    let longest = 0;
+    rs.forEach((r, j) => {
+      const tr = g._fullData[r.ghost];
+      const line = svg.childNodes[2 * j];
+      const head = svg.childNodes[2 * j + 1];
+      const shown = tr.visible === true;
+      line.style.display = head.style.display = shown ? "" : "none";
+      const n = tr.x ? tr.x.length : 0;
+      longest = Math.max(longest, n - 1);
+      if (!shown || n === 0) return;
+      const k = Math.min(t, n - 1);
+      const pts = pixels(g, r, xa, ya);
+      const color = tr.line.color;
+      line.setAttribute("points", pts.slice(0, k + 1).join(" "));
+      line.setAttribute("stroke", color);
+      line.setAttribute("class", "gs-trail");
+      const [px, py] = pts[k].split(",");
+      const mark = symbol(r, k);
+      head.setAttribute("class", "gs-head");
+      head.setAttribute("data-run", j);
+      head.setAttribute("data-step", k);
+      head.setAttribute("transform", `translate(${px},${py})`);
+      if (head.getAttribute("data-mark") !== mark || head.getAttribute("fill") !== color) {
+        head.setAttribute("data-mark", mark);
+        head.setAttribute("fill", color);
+        head.innerHTML =
+          mark === "x"
+            ? `<path d="M-6,-6L6,6M6,-6L-6,6" stroke="${color}" stroke-width="3.2" stroke-linecap="round"/>`
+            : `<circle r="6.5" fill="${color}" stroke="#fff" stroke-width="2"/>`;
+      }
+    });
+    return longest;
+  }
+
+  function splitLoss(g, t) {
+    const rs = roles(g);
+    const data = [];
+    const traces = [];
+    Object.values(rs).forEach((r) => {
+      if (r.curve === undefined || r.head === undefined) return;
+      const y = g._fullData[r.curve].y;
+      const k = Math.min(t, y.length - 1);
+      const head = g._fullData[r.head];
+      if (head.x && head.x[0] === k) return;
+      data.push({ x: [k], y: [y[k]] });
+      traces.push(r.head);
+    });
+    if (traces.length) window.Plotly.animate(g, { data, traces }, ANIM);
+  }
+
+  /** Show step GS.t everywhere; cheap when nothing changed. */
+  function apply() {
+    const m = graph("map");
+    if (!ready(m)) return;
+    hook(m);
+    const longest = drawMap(m, GS.t);
+    if (longest > 0 && longest !== GS.steps) {
+      GS.steps = longest;
+      GS.t = Math.min(GS.t, longest);
+    }
+    const l = graph("loss");
+    if (ready(l)) splitLoss(l, GS.t);
+    const tl = document.getElementById("timeline");
+    if (tl) {
+      if (String(tl.max) !== String(GS.steps)) tl.max = GS.steps;
+      if (String(tl.value) !== String(GS.t)) tl.value = GS.t;
+    }
+    const label = document.getElementById("step-label");
+    if (label) label.textContent = `step ${GS.t} / ${GS.steps}`;
+    const play = document.getElementById("play");
+    if (play) {
+      play.textContent = GS.playing ? "❚❚" : "▶";
+      play.classList.toggle("gs-playing", GS.playing);
+    }
+    GS.shown = GS.t;
+  }
+
+  function hook(g) {
+    if (g._gsHooked) return;
+    g._gsHooked = true;
+    g.on("plotly_afterplot", () => requestAnimationFrame(apply));
+    g.on("plotly_relayout", () => requestAnimationFrame(apply));
+    g.on("plotly_relayouting", () => requestAnimationFrame(apply));
+    let down = null;
+    g.addEventListener("mousedown", (e) => (down = [e.clientX, e.clientY]), true);
+    g.addEventListener(
+      "click",
+      (e) => {
+        if (!down || Math.hypot(e.clientX - down[0], e.clientY - down[1]) > 4) return;
+        if (e.target.closest(".modebar, .legend, .colorbar")) return;
+        const fl = g._fullLayout;
+        const xa = fl.xaxis;
+        const ya = fl.yaxis;
+        const box = g.getBoundingClientRect();
+        const px = e.clientX - box.left - xa._offset;
+        const py = e.clientY - box.top - ya._offset;
+        if (px < 0 || py < 0 || px > xa._length || py > ya._length) return;
+        window.dash_clientside.set_props("click-start", { data: [xa.p2d(px), ya.p2d(py)] });
+      },
+      true
+    );
+  }
+
+  // ------------------------------------------------------------------ playback
+  function commit() {
+    writeUrl();
+    window.dash_clientside.set_props("frame", { data: { t: GS.t, steps: GS.steps, client: true } });
+  }
+
+  function tick(now) {
+    if (!GS.playing) return;
+    if (GS.last !== null) {
+      GS.acc += ((now - GS.last) / 1000) * (GS.steps / SECONDS_PER_RUN) * GS.speed;
+      const whole = Math.floor(GS.acc);
+      if (whole > 0) {
+        GS.acc -= whole;
+        GS.t = Math.min(GS.t + whole, GS.steps);
+      }
+    }
+    GS.last = now;
+    if (GS.t >= GS.steps) GS.playing = false;
+    apply();
+    if (GS.playing) requestAnimationFrame(tick);
+    else commit();
+  }
+
+  function play() {
+    if (GS.playing) return;
+    if (GS.t >= GS.steps) GS.t = 0;
+    GS.playing = true;
+    GS.last = null;
+    GS.acc = 0;
+    requestAnimationFrame(tick);
+  }
+
+  function pause() {
+    if (!GS.playing) return;
+    GS.playing = false;
+    apply();
+    commit();
+  }
+
+  function seek(t) {
+    GS.playing = false;
+    GS.t = Math.max(0, Math.min(GS.steps, Math.round(t)));
+    apply();
+    commit();
+  }
+
+  GS.play = play;
+  GS.pause = pause;
+  GS.seek = seek;
+
+  function writeUrl() {
+    if (GS.query === null) return;
+    const q = GS.query + (GS.autoplay && GS.playing ? "" : `&t=${GS.t}`);
+    if (window.location.search !== "?" + q) {
+      window.history.replaceState(null, "", window.location.pathname + "?" + q);
+    }
+  }
+
+  // ------------------------------------------------------------------ DOM events
+  document.addEventListener("click", (e) => {
+    const b = e.target.closest("button");
+    if (!b) return;
+    if (b.id === "play") GS.playing ? pause() : play();
+    else if (b.id === "step-back") seek(GS.t - 1);
+    else if (b.id === "step-forward") seek(GS.t + 1);
+    else if (b.id === "reset") seek(0);
+    else if (b.id === "copy-link") copyLink(b);
+    else if (b.classList.contains("gs-dismiss")) b.closest(".gs-notice").style.display = "none";
+  });
+
+  document.addEventListener("input", (e) => {
+    if (e.target.id === "timeline") seek(Number(e.target.value));
+  });
+
+  document.addEventListener("keydown", (e) => {
+    const tag = (e.target.tagName || "").toLowerCase();
+    if (["input", "textarea", "select"].includes(tag) || e.target.isContentEditable) return;
+    if (e.target.closest && e.target.closest(".dash-dropdown, [role=slider], [role=combobox]")) return;
+    if (e.key === " ") GS.playing ? pause() : play();
+    else if (e.key === "ArrowRight") seek(GS.t + 1);
+    else if (e.key === "ArrowLeft") seek(GS.t - 1);
+    else if (e.key === "Home") seek(0);
+    else if (e.key === "End") seek(GS.steps);
+    else return;
+    e.preventDefault();
+  });
+
+  function copyLink(button) {
+    writeUrl();
+    const url = window.location.href;
+    const done = (ok) => {
+      button.textContent = ok ? "Copied ✓" : "Copy failed";
+      setTimeout(() => (button.textContent = "Copy link"), 1600);
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(url).then(() => done(true), () => done(fallbackCopy(url)));
+    } else {
+      done(fallbackCopy(url));
+    }
+  }
+
+  function fallbackCopy(text) {
+    const area = document.createElement("textarea");
+    area.value = text;
+    area.style.position = "fixed";
+    area.style.opacity = "0";
+    document.body.appendChild(area);
+    area.select();
+    let ok = false;
+    try {
+      ok = document.execCommand("copy");
+    } catch (err) {
+      ok = false;
+    }
+    area.remove();
+    return ok;
+  }
+
+  // ------------------------------------------------------------------ Dash glue
+  function fmt(v, log, isInt) {
+    if (isInt) return String(Math.round(v));
+    return String(Number(v.toPrecision(log ? 3 : 6)));
+  }
+
+  window.dash_clientside = Object.assign({}, window.dash_clientside, {
+    gs: {
+      /** Slider ↔ text box of one parameter; the text box holds the exact value. */
+      syncParam(slider, text, sliderId) {
+        const trig = window.dash_clientside.callback_context.triggered.map((x) => x.prop_id);
+        const log = sliderId.scale.startsWith("log");
+        const isInt = sliderId.scale.endsWith("int");
+        if (trig.some((p) => p.includes('"type":"ps"'))) {
+          if (slider === null || slider === undefined) return [noUpdate(), noUpdate()];
+          const v = log ? Math.pow(10, slider) : slider;
+          return [noUpdate(), fmt(v, log, isInt)];
+        }
+        const v = parseFloat(text);
+        if (!isFinite(v) || (log && v <= 0)) return [noUpdate(), noUpdate()];
+        return [log ? Math.log10(v) : v, noUpdate()];
+      },
+      onState(query) {
+        if (typeof query === "string") {
+          GS.query = query;
+          if (!GS.playing) writeUrl();
+        }
+        return noUpdate();
+      },
+      onFrame(frame) {
+        if (!frame || frame.client) return noUpdate();
+        GS.steps = frame.steps;
+        GS.autoplay = !!frame.autoplay;
+        GS.t = frame.t === null || frame.t === undefined ? 0 : frame.t;
+        if (GS.autoplay) {
+          // start once the figure is drawn
+          const start = () => (ready(graph("map")) ? play() : setTimeout(start, 50));
+          setTimeout(start, 0);
+        }
+        requestAnimationFrame(apply);
+        return noUpdate();
+      },
+      onSpeed(speed) {
+        GS.speed = Number(speed) || 1;
+        return noUpdate();
+      },
+      onFigure() {
+        requestAnimationFrame(apply);
+        return noUpdate();
+      },
+    },
+  });
+})();
