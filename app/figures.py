@@ -320,6 +320,13 @@ def loss_figure(
         data.extend(loss_run_traces(i, run, r, t, surface))
     fig = go.Figure(data=data)
     log = surface.min_value is not None
+    dtick = None
+    if log and results:
+        ys = np.concatenate([_loss_y(surface, r) for r in results])
+        ys = ys[np.isfinite(ys) & (ys > 0)]
+        if ys.size:
+            span = np.log10(ys.max()) - np.log10(ys.min())
+            dtick = max(1, int(np.ceil(span / 6)))
     axis = dict(
         showgrid=True,
         gridcolor="#eef1f4",
@@ -335,6 +342,7 @@ def loss_figure(
         yaxis=dict(
             type="log" if log else "linear",
             exponentformat="power",
+            dtick=dtick,
             title=dict(text="f − f*" if log else "f", standoff=4),
             **axis,
         ),

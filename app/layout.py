@@ -146,22 +146,19 @@ def run_panel(i: int, run: Run, n_runs: int) -> html.Div:
                 className="gs-opt",
             ),
             html.Button(
-                "◉" if run.visible else "○",
                 id=ids.action(i, "hide"),
-                className="gs-icon",
+                className="gs-icon " + ("gs-i-eye" if run.visible else "gs-i-eye-off"),
                 title="Hide this run" if run.visible else "Show this run",
             ),
             html.Button(
-                "⧉",
                 id=ids.action(i, "duplicate"),
-                className="gs-icon",
+                className="gs-icon gs-i-copy",
                 title="Duplicate this run",
                 disabled=n_runs >= MAX_RUNS,
             ),
             html.Button(
-                "✕",
                 id=ids.action(i, "remove"),
-                className="gs-icon",
+                className="gs-icon gs-i-x",
                 title="Remove this run",
                 disabled=n_runs <= 1,
             ),
@@ -289,10 +286,10 @@ def page() -> html.Div:
     }
     playback = html.Div(
         [
-            html.Button("⏮", id=ids.RESET, className="gs-icon", title="Back to step 0 (Home)"),
-            html.Button("◀", id=ids.BACK, className="gs-icon", title="One step back (←)"),
-            html.Button("▶", id=ids.PLAY, className="gs-play", title="Play / pause (space)"),
-            html.Button("▶|", id=ids.FORWARD, className="gs-icon", title="One step forward (→)"),
+            html.Button(id=ids.RESET, className="gs-icon gs-i-first", title="Back to step 0 (Home)"),
+            html.Button(id=ids.BACK, className="gs-icon gs-i-back", title="One step back (←)"),
+            html.Button(id=ids.PLAY, className="gs-play gs-i-play", title="Play / pause (space)"),
+            html.Button(id=ids.FORWARD, className="gs-icon gs-i-fwd", title="One step forward (→)"),
             dcc.Input(id=ids.TIMELINE, type="range", min=0, max=500, step=1, value=0, className="gs-timeline", name="timeline"),
             html.Span("step 0 / 500", id=ids.STEP_LABEL, className="gs-step"),
             dcc.Dropdown(
@@ -340,7 +337,13 @@ def page() -> html.Div:
                             html.Div(
                                 [
                                     html.H2("Loss"),
-                                    dcc.Graph(id=ids.LOSS, config={**graph_config, "displayModeBar": False}, className="gs-loss", responsive=True),
+                                    dcc.Graph(
+                                        id=ids.LOSS,
+                                        config={**graph_config, "displayModeBar": False},
+                                        className="gs-loss",
+                                        style={"height": "240px"},
+                                        responsive=True,
+                                    ),
                                     html.H2("Summary"),
                                     html.Div(id=ids.SUMMARY, className="gs-summary"),
                                 ],
@@ -369,7 +372,7 @@ def summary_table(state: AppState, results) -> html.Table:
             html.Th("final f", title="Loss at the last step"),
             html.Th("to min", title="Distance from the last point to the nearest minimum"),
             html.Th(
-                "arrived",
+                "arrived at",
                 title=f"First step from which the path stays within {TOLERANCE:g} of that minimum",
             ),
         ]
@@ -377,7 +380,11 @@ def summary_table(state: AppState, results) -> html.Table:
     rows = []
     for run, r in zip(state.runs, results, strict=True):
         name = html.Td(
-            [html.Span(className="gs-dot", style={"background": PALETTE[run.color]}), run_label(run)],
+            [
+                html.Span(className="gs-dot", style={"background": PALETTE[run.color]}),
+                OPTIMIZERS[run.optimizer].label,
+                html.Span(f"lr {run.hp['lr']:.3g}", className="gs-lr"),
+            ],
             className="gs-run-name",
         )
         if r.diverged:
@@ -388,8 +395,8 @@ def summary_table(state: AppState, results) -> html.Table:
                 m = surface.minima[r.nearest]
                 dist = html.Span(dist, title=f"to the minimum at ({m.x:.4g}, {m.y:.4g})")
             arrived = "—" if not surface.minima else (
-                f"step {r.reached_at}" if r.reached_at is not None else "not yet"
+                str(r.reached_at) if r.reached_at is not None else "not yet"
             )
-            status = [html.Td(f"{r.final_loss:.4g}"), html.Td(dist), html.Td(arrived)]
+            status = [html.Td(f"{r.final_loss:.3g}"), html.Td(dist), html.Td(arrived)]
         rows.append(html.Tr([name, *status], className="" if run.visible else "gs-hidden"))
     return html.Table([html.Thead(head), html.Tbody(rows)], className="gs-table")

@@ -80,7 +80,7 @@ STEPS = Param(
 )
 NOISE = Param(
     "noise",
-    "Gradient noise σ",
+    "Gradient noise",
     0.0,
     0.0,
     100.0,

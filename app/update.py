@@ -142,7 +142,7 @@ def _edit_param(state: AppState, key: str, raw: Any) -> Edit:
         p, old, store = _param_for(state, key)
     except (KeyError, ValueError, IndexError):
         return Edit(state)
-    value, notices = read_value(key.replace("run.", "run ", 1), raw, p, old)
+    value, notices = read_value(_url_key(key), raw, p, old)
     if value == old and not notices:
         return Edit(state)
     new = store(value)
@@ -155,6 +155,15 @@ def _edit_param(state: AppState, key: str, raw: Any) -> Edit:
     if notices:
         redraw.add(_part_of(key))
     return Edit(_clamp_t(new), notices, redraw)
+
+
+def _url_key(key: str) -> str:
+    """The name a notice uses: the URL's key (run.0.lr is run1.lr in links)."""
+    head, _, rest = key.partition(".")
+    if head == "run":
+        i, _, name = rest.partition(".")
+        return f"run{int(i) + 1}.{name}"
+    return key
 
 
 def _part_of(key: str) -> str:

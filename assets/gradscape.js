@@ -187,8 +187,8 @@
     if (label) label.textContent = `step ${GS.t} / ${GS.steps}`;
     const play = document.getElementById("play");
     if (play) {
-      play.textContent = GS.playing ? "❚❚" : "▶";
-      play.classList.toggle("gs-playing", GS.playing);
+      play.classList.toggle("gs-i-play", !GS.playing);
+      play.classList.toggle("gs-i-pause", GS.playing);
     }
     GS.shown = GS.t;
   }

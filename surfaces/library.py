@@ -119,8 +119,8 @@ def _quadratic(condition: float = 10.0, angle: float = 30.0) -> Surface:
         start=(-2.5, 2.0),
         levels="log",
         formula=(
-            r"f = \tfrac12(\kappa u^2 + v^2),\ "
-            r"u = x\cos\theta + y\sin\theta,\ v = -x\sin\theta + y\cos\theta"
+            r"\begin{aligned} f &= \tfrac12(\kappa u^2 + v^2) \\ "
+            r"u &= x\cos\theta + y\sin\theta \\ v &= -x\sin\theta + y\cos\theta \end{aligned}"
         ),
         reference="Goh, 'Why Momentum Really Works', Distill 2017",
         params={"condition": k, "angle": float(angle)},
@@ -175,7 +175,7 @@ def _beale() -> Surface:
         minima=(Minimum(3.0, 0.5, 0.0),),
         start=(1.0, 1.5),
         levels="log",
-        formula=r"f(x, y) = (1.5 - x + xy)^2 + (2.25 - x + xy^2)^2 + (2.625 - x + xy^3)^2",
+        formula=r"\begin{aligned} f(x, y) = {}&(1.5 - x + xy)^2 + (2.25 - x + xy^2)^2 \\ &+ (2.625 - x + xy^3)^2 \end{aligned}",
         reference="Beale, Princeton Statistical Techniques Research Group TR 25, 1958; " + VLSE,
     )
 
@@ -342,8 +342,8 @@ def _ackley() -> Surface:
         start=(-3.3, 2.7),
         levels="linear",
         formula=(
-            r"f(x, y) = -20\,e^{-0.2\sqrt{\frac12(x^2 + y^2)}}"
-            r" - e^{\frac12(\cos 2\pi x + \cos 2\pi y)} + e + 20"
+            r"\begin{aligned} f(x, y) = {}&-20\,e^{-0.2\sqrt{\frac12(x^2 + y^2)}} \\ "
+            r"&- e^{\frac12(\cos 2\pi x + \cos 2\pi y)} + e + 20 \end{aligned}"
         ),
         reference="Ackley, A Connectionist Machine for Genetic Hillclimbing, Kluwer, 1987; " + VLSE,
     )
@@ -428,7 +428,7 @@ def _six_hump_camel() -> Surface:
         ),
         start=(-2.0, 1.5),
         levels="linear",
-        formula=r"f(x, y) = \left(4 - 2.1x^2 + \tfrac{x^4}{3}\right)x^2 + xy + (-4 + 4y^2)\,y^2",
+        formula=r"\begin{aligned} f(x, y) = {}&\left(4 - 2.1x^2 + \tfrac{x^4}{3}\right)x^2 \\ &+ xy + (-4 + 4y^2)\,y^2 \end{aligned}",
         reference="Dixon & Szegö, Towards Global Optimisation 2, North-Holland, 1978; " + VLSE,
     )
 
@@ -484,8 +484,9 @@ def _goldstein_price() -> Surface:
         start=(0.5, 0.5),
         levels="log",
         formula=(
-            r"f(x, y) = \left[1 + (x + y + 1)^2 (19 - 14x + 3x^2 - 14y + 6xy + 3y^2)\right]"
-            r"\left[30 + (2x - 3y)^2 (18 - 32x + 12x^2 + 48y - 36xy + 27y^2)\right]"
+            r"\begin{aligned} f = {}&\left[1 + (x + y + 1)^2 (19 - 14x + 3x^2 - 14y + 6xy + 3y^2)\right]"
+            r" \\ \times {}&\left[30 + (2x - 3y)^2 (18 - 32x + 12x^2 + 48y - 36xy + 27y^2)\right]"
+            r" \end{aligned}"
         ),
         reference="Goldstein & Price, Mathematics of Computation 25(115), 1971; " + VLSE,
     )

@@ -9,10 +9,40 @@ from app.cli import main
 from optimizers import OPTIMIZERS
 
 
-def test_no_arguments_prints_help(capsys):
-    assert main([]) == 0
+def test_help_names_the_commands(capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["--help"])
+    assert stop.value.code == 0
     out = capsys.readouterr().out
-    assert "usage: gradscape" in out and "gradscape list" in out
+    assert "usage: gradscape" in out and "gradscape list" in out and "--port" in out
+
+
+class _FakeApp:
+    def __init__(self) -> None:
+        self.ran: dict | None = None
+
+    def run(self, **kwargs) -> None:
+        self.ran = kwargs
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        ([], {"host": "127.0.0.1", "port": 8050, "debug": False}),
+        (
+            ["--host", "0.0.0.0", "--port", "9000", "--debug"],
+            {"host": "0.0.0.0", "port": 9000, "debug": True},
+        ),
+    ],
+)
+def test_no_command_serves_the_app(monkeypatch, capsys, argv, expected):
+    import app.server
+
+    fake = _FakeApp()
+    monkeypatch.setattr(app.server, "create_app", lambda: fake)
+    assert main(argv) == 0
+    assert fake.ran == expected
+    assert f"http://{expected['host']}:{expected['port']}/" in capsys.readouterr().out
 
 
 def test_list_names_every_surface_and_optimizer(capsys):

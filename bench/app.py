@@ -1,0 +1,842 @@
+"""Benchmark of the Gradscape app: the edit callback on the server, page data, a cold load.
+
+Run by hand from the repository root (not by CI)::
+
+    python bench/app.py                  # full run
+    python bench/app.py --quick          # fewer repetitions
+    python bench/app.py --no-browser     # the server part only
+    python bench/app.py --json out.json  # also write the numbers as JSON
+    python bench/app.py --json -         # only the JSON, on stdout (the report goes to stderr)
+
+Server. The state is Rosenbrock with four runs (SGD, Momentum, Nesterov and Adam
+with the hyperparameters `app.state.new_run` gives) of 500 steps. The app is
+built with `create_app()` and driven through Flask's test client: a timed
+request is the POST to ``/_dash-update-component`` the browser sends for the
+`edit` callback when run 1's learning-rate box (id ``{"type": "pv", "key":
+"run.1.lr", "scale": "log"}``) changes. The payload is built as Dash's renderer
+builds it: the output spec from ``/_dash-dependencies``; every input and state
+filled from the components on the page once the `load` callback has drawn the
+sidebar for this state (a pattern-matching input as a list with one entry per
+matching component, ids with their keys sorted); ``changedPropIds`` naming the
+box. Every timed request carries a learning rate never sent before, so the
+changed run is computed afresh while the three others come from the compute
+cache, as when a person types a value. Interleaved with the requests,
+`edit_outputs()` alone is timed (with other new values): the difference is
+Dash's dispatch and the JSON encoding of the response. The garbage collector
+stays on, as in the server. Baselines from the same process: one
+`optimizers.run` call for one run of 500 steps (the compute a request needs),
+building the full map and loss figures, and encoding them with
+`plotly.io.json.to_json_plotly` (what a request would cost if it resent whole
+figures instead of patches).
+
+Page data: the bytes of ``GET /_dash-layout`` (the shell) and of the `load`
+callback's response for an empty query (the default state), as the server
+sends them (the app does not compress).
+
+Browser. ``python -m app.cli --port P`` runs as a subprocess on 127.0.0.1, and
+so does a bare Dash app serving one ``dcc.Graph`` with a 150 x 150
+``go.Contour`` in its layout (Dash + Plotly's own floor). Headless Chromium
+(/usr/bin/chromium through Playwright) opens each app in a fresh browser
+context (empty cache) several times, alternating between the two after one
+untimed load of each; a load is timed from ``goto()`` until the map's Plotly
+graph holds its traces (more than 3 for Gradscape: the runs have arrived; 1 for
+the bare app) and a ``.contourlayer path`` exists. Two clocks: the wall time
+in Python, and ``performance.now()`` in the page when the condition first
+held (milliseconds since the navigation started). Timings are reported, not
+asserted; the targets are printed beside them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gzip
+import json
+import os
+import platform
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+# `python bench/app.py` puts bench/ first on the path, where this file would shadow
+# the `app` package: take bench/ off and put the root first.
+sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != HERE]
+
+SURFACE = "rosenbrock"
+RUNS = ("sgd", "momentum", "nesterov", "adam")
+STEPS = 500
+#: The text box that changes: run 1 (Momentum)'s learning rate.
+EDIT_ID = {"type": "pv", "key": "run.1.lr", "scale": "log"}
+#: The id spec of every text box, as /_dash-dependencies writes it.
+PV_ALL = json.dumps({"key": ["ALL"], "scale": ["ALL"], "type": "pv"}, separators=(",", ":"))
+#: New learning rates are drawn from this range (Momentum's default is 1e-3).
+LR_RANGE = (2e-4, 1.8e-3)
+
+#: (full, quick) repetitions.
+REQUESTS = (150, 50)  # timed edit requests, and as many timed edit_outputs() calls
+WARMUP = 5
+EXTRA = (30, 15)  # edit_outputs() with a cache hit, and with the cache cleared
+BASELINE_RUNS = (100, 30)
+BASELINE_JSON = (30, 10)
+LOADS = (5, 3)  # browser loads per app
+
+TARGET_MEDIAN_MS = 25.0
+TARGET_BYTES = 30_000  # 30 KB, 1 KB = 1000 bytes
+TARGET_LOAD_S = 2.0
+
+CHROMIUM = "/usr/bin/chromium"
+VIEWPORT = {"width": 1280, "height": 800}
+LOAD_TIMEOUT_MS = 30_000
+SERVER_TIMEOUT_S = 60.0
+
+#: True (as performance.now(), ms since navigation start) once the map is drawn.
+READY_JS = """(minTraces) => {
+  const g = document.querySelector('#map .js-plotly-plot');
+  const drawn = g && g._fullData && g._fullData.length >= minTraces
+    && document.querySelector('#map .contourlayer path');
+  return drawn ? performance.now() : false;
+}"""
+
+BARE_APP = """\
+import sys
+
+import numpy as np
+import plotly.graph_objects as go
+from dash import Dash, dcc, html
+
+x = np.linspace(-2.0, 2.0, 150)
+y = np.linspace(-1.0, 3.0, 150)
+z = np.log10((1 - x[None, :]) ** 2 + 100 * (y[:, None] - x[None, :] ** 2) ** 2 + 1e-3)
+fig = go.Figure(go.Contour(x=x, y=y, z=z.astype(np.float32)))
+app = Dash(__name__, serve_locally=True, compress=False)
+app.layout = html.Div([dcc.Graph(id="map", figure=fig)])
+app.run(host="127.0.0.1", port=int(sys.argv[1]))
+"""
+
+
+# --------------------------------------------------------------------------- helpers
+def summary(seconds: list[float]) -> dict[str, float]:
+    """Median, p90, min and max (in seconds) of timed repetitions."""
+    a = np.asarray(seconds)
+    return {
+        "n": len(seconds),
+        "median": float(np.median(a)),
+        "p90": float(np.percentile(a, 90)),
+        "min": float(a.min()),
+        "max": float(a.max()),
+    }
+
+
+def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    t0 = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - t0, out
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1e3:.2f}"
+
+
+def kb(n: int) -> str:
+    return f"{n / 1000:.1f} KB"
+
+
+def verdict(met: bool) -> str:
+    return "met" if met else "NOT MET"
+
+
+def fmt_target(value: float, unit: str) -> str:
+    if unit == "bytes":
+        return f"{value:,.0f} bytes"
+    return f"{value:.3g} {unit}" if unit == "s" else f"{value:.2f} {unit}"
+
+
+def print_table(headers: list[str], rows: list[list[str]], align: str) -> None:
+    """Columns padded to their widest cell; `align` has one '<' or '>' per column."""
+    widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(f"{c:{a}{w}}" for c, a, w in zip(cells, align, widths, strict=True))
+
+    print(line(headers).rstrip())
+    print("  ".join("-" * w for w in widths))
+    for r in rows:
+        print(line(r).rstrip())
+
+
+def new_lrs(count: int) -> Iterator[str]:
+    """`count` distinct learning rates as a person would type them (none is the default)."""
+    rng = np.random.default_rng(7)
+    values = np.geomspace(*LR_RANGE, count + 1)
+    texts = list(dict.fromkeys(f"{v:.5g}" for v in values))
+    texts = [t for t in texts if float(t) != 1e-3]
+    if len(texts) < count:
+        raise RuntimeError("not enough distinct learning rates")
+    yield from (texts[i] for i in rng.permutation(count))
+
+
+# --------------------------------------------------------------------------- Dash's protocol
+def stringify_id(cid: str | dict) -> str:
+    """A component id as the renderer writes it in ``changedPropIds`` (keys sorted)."""
+    if isinstance(cid, str):
+        return cid
+    return "{" + ",".join(f"{json.dumps(k)}:{json.dumps(cid[k])}" for k in sorted(cid)) + "}"
+
+
+def split_output(output: str) -> list[tuple[str, str]]:
+    """A dependency's output string as (id text, property) pairs, in order."""
+    parts = output[2:-2].split("...") if output.startswith("..") else [output]
+    return [tuple(p.rsplit(".", 1)) for p in parts]  # type: ignore[misc]
+
+
+def components(tree: Any) -> Iterator[dict]:
+    """The props of every component with an id in a serialized layout, depth first."""
+    if isinstance(tree, list):
+        for item in tree:
+            yield from components(item)
+    elif isinstance(tree, dict):
+        props = tree.get("props") if "type" in tree and "namespace" in tree else None
+        if isinstance(props, dict):
+            if "id" in props:
+                yield props
+            for value in props.values():
+                yield from components(value)
+        else:
+            for value in tree.values():
+                yield from components(value)
+
+
+class Page:
+    """The components the browser holds (shell + what `load` drew) and the requests it builds."""
+
+    def __init__(self, shell: Any, load_response: dict) -> None:
+        drawn = load_response["response"]
+        nodes = list(components(shell)) + list(components(drawn))
+        self.by_str = {p["id"]: p for p in nodes if isinstance(p["id"], str)}
+        self.by_dict = [p for p in nodes if isinstance(p["id"], dict)]
+        # Props the load callback set (the stores' data, the sidebar).
+        for cid, props in drawn.items():
+            self.by_str.setdefault(cid, {"id": cid}).update(props)
+
+    def resolve(self, spec_id: str, prop: str, *, value: bool) -> dict | list[dict]:
+        """One entry of "inputs", "state" or "outputs": a list for a wildcard id."""
+        clean = prop.split("@")[0]
+        if not spec_id.startswith("{"):
+            entry: dict[str, Any] = {"id": spec_id, "property": prop}
+            props = self.by_str.get(spec_id, {})
+            if value and clean in props:
+                entry["value"] = props[clean]
+            return entry
+        pattern = json.loads(spec_id)
+        out = []
+        for props in self.by_dict:
+            cid = props["id"]
+            if cid.keys() == pattern.keys() and all(
+                isinstance(v, list) or cid[k] == v for k, v in pattern.items()
+            ):
+                entry = {"id": {k: cid[k] for k in sorted(cid)}, "property": prop}
+                if value and clean in props:
+                    entry["value"] = props[clean]
+                out.append(entry)
+        return out
+
+    def body(self, dep: dict, changed: dict[tuple[str, str], Any]) -> dict:
+        """The request body for dependency `dep` after the props in `changed` took new values.
+
+        `changed` maps (stringified id, property) to the new value.
+        """
+        outputs = [self.resolve(i, p, value=False) for i, p in split_output(dep["output"])]
+        lists = {"inputs": dep["inputs"], "state": dep["state"]}
+        filled: dict[str, list] = {}
+        for key, specs in lists.items():
+            filled[key] = []
+            for spec in specs:
+                entry = self.resolve(spec["id"], spec["property"], value=True)
+                for e in entry if isinstance(entry, list) else [entry]:
+                    k = (stringify_id(e["id"]), e["property"])
+                    if k in changed:
+                        e["value"] = changed[k]
+                filled[key].append(entry)
+        changed_ids = [f"{i}.{p}" for i, p in changed]
+        body = {
+            "output": dep["output"],
+            "outputs": outputs if dep["output"].startswith("..") else outputs[0],
+            "inputs": filled["inputs"],
+            "changedPropIds": changed_ids,
+            "parsedChangedPropsIds": [
+                json.loads(c.rsplit(".", 1)[0]) if c.startswith("{") else c for c in changed_ids
+            ],
+        }
+        if dep["state"]:
+            body["state"] = filled["state"]
+        return body
+
+
+def find_dep(deps: list[dict], pred: Callable[[dict], bool], what: str) -> dict:
+    found = [d for d in deps if pred(d)]
+    if len(found) != 1:
+        raise RuntimeError(f"expected one {what} callback in /_dash-dependencies, got {len(found)}")
+    return found[0]
+
+
+def is_edit(dep: dict) -> bool:
+    parts = split_output(dep["output"])
+    return any(i["id"] == PV_ALL for i in dep["inputs"]) and any(
+        i == "state" and p == "data" for i, p in parts
+    )
+
+
+def is_load(dep: dict) -> bool:
+    return dep["inputs"] == [{"id": "url", "property": "search"}]
+
+
+def post_json(client: Any, body: dict | bytes) -> Any:
+    data = body if isinstance(body, bytes) else json.dumps(body, separators=(",", ":")).encode()
+    return client.post("/_dash-update-component", data=data, content_type="application/json")
+
+
+# --------------------------------------------------------------------------- server part
+def bench_state() -> Any:
+    import surfaces
+    from app.state import AppState, new_run, surface_state
+
+    fields = surface_state(SURFACE)
+    surface = surfaces.get(SURFACE, **fields["surface_params"])
+    runs: list = []
+    for name in RUNS:
+        runs.append(new_run(name, surface, tuple(r.color for r in runs)))
+    return AppState(**fields, runs=tuple(runs), steps=STEPS)
+
+
+def expected_pv_keys(state: Any) -> set[str]:
+    """The keys of the text boxes the sidebar must show for `state`.
+
+    Surface parameters, every hyperparameter of every run, the schedule's
+    arguments, the clipping threshold only when clipping is on, steps, noise, seed.
+    """
+    import surfaces
+    from optimizers import OPTIMIZERS, schedules
+
+    keys = {f"surface.{p.name}" for p in surfaces.SURFACES[state.surface].params}
+    for i, run in enumerate(state.runs):
+        keys |= {f"run.{i}.{p.name}" for p in OPTIMIZERS[run.optimizer].params}
+    keys |= {f"schedule.{p.name}" for p in schedules.PARAMS[state.schedule]}
+    if state.clip != "off":
+        keys.add("clip_at")
+    return keys | {"steps", "noise", "seed"}
+
+
+def bench_server(quick: bool) -> dict[str, Any]:
+    import plotly.io.json as pio_json
+
+    import app.compute
+    import optimizers
+    from app import figures
+    from app.callbacks import edit_outputs
+    from app.server import create_app
+    from app.state import fmt_number, parse, serialize
+
+    q = 1 if quick else 0
+    n_req, n_extra = REQUESTS[q], EXTRA[q]
+    dash_app = create_app()
+    client = dash_app.server.test_client()
+    deps = client.get("/_dash-dependencies").get_json()
+    edit_dep = find_dep(deps, is_edit, "edit")
+    load_dep = find_dep(deps, is_load, "load")
+    if "@" in edit_dep["output"]:
+        raise RuntimeError("the edit callback's output has '@' duplicates")
+
+    # ---- page data: the shell and the load callback for an empty query (default state)
+    shell_resp = client.get("/_dash-layout")
+    shell = shell_resp.get_json()
+    load_body = Page(shell, {"response": {}}).body(load_dep, {("url", "search"): ""})
+    app.compute._cached.cache_clear()
+    load_s, load_resp = timed(lambda: post_json(client, load_body))
+    if load_resp.status_code != 200:
+        raise RuntimeError(f"load callback answered {load_resp.status_code}")
+    page = {
+        "layout_bytes": len(shell_resp.data),
+        "load_bytes": len(load_resp.data),
+        "load_gzip_bytes": len(gzip.compress(load_resp.data, 6)),
+        "load_cold_s": load_s,
+    }
+    page["total_bytes"] = page["layout_bytes"] + page["load_bytes"]
+
+    # ---- the page as the browser holds it for the benchmark state
+    state = bench_state()
+    store = serialize(state, with_step=False)
+    search = "?" + store
+    load_body = Page(shell, {"response": {}}).body(load_dep, {("url", "search"): search})
+    drawn = post_json(client, load_body).get_json()
+    if drawn["response"]["state"]["data"] != store:
+        raise RuntimeError("the load callback did not keep the benchmark state")
+    browser_page = Page(shell, drawn)
+    # Props the components set themselves in the browser: the query, and a drawn graph's size.
+    browser_page.by_str["url"]["search"] = search
+    browser_page.by_str["map"]["relayoutData"] = {"autosize": True}
+    pv = browser_page.resolve(PV_ALL, "value", value=True)
+    assert isinstance(pv, list)
+    pv_keys = [e["id"]["key"] for e in pv]
+    if set(pv_keys) != expected_pv_keys(state) or len(pv_keys) != len(set(pv_keys)):
+        raise RuntimeError(f"unexpected text boxes on the page: {pv_keys}")
+    pv_ids = [e["id"] for e in pv]
+    edit_key = (stringify_id(EDIT_ID), "value")
+    old, _ = parse(store)
+    frame = drawn["response"]["frame"]["data"]
+    event_id = json.loads(stringify_id(EDIT_ID))  # as `_events` decodes changedPropIds
+
+    def request(lr: str) -> bytes:
+        return json.dumps(
+            browser_page.body(edit_dep, {edit_key: lr}), separators=(",", ":")
+        ).encode()
+
+    def check(resp: Any, lr: str) -> None:
+        if resp.status_code != 200:
+            raise RuntimeError(f"edit answered {resp.status_code}: {resp.data[:500]!r}")
+        data = json.loads(resp.data)["response"]["state"]["data"]
+        if f"run2.lr={fmt_number(float(lr))}&" not in data:
+            raise RuntimeError(f"the edit did not set lr={lr}: {data}")
+
+    lrs = new_lrs(2 * (WARMUP + n_req))
+    for _ in range(WARMUP):
+        lr = next(lrs)
+        check(post_json(client, request(lr)), lr)
+        edit_outputs(old, [(event_id, next(lrs))], pv_ids)
+
+    http_s, direct_s, sizes, sent = [], [], [], []
+    for _ in range(n_req):
+        lr = next(lrs)
+        body = request(lr)
+        elapsed, resp = timed(lambda body=body: post_json(client, body))
+        check(resp, lr)
+        http_s.append(elapsed)
+        sizes.append(len(resp.data))
+        lr = next(lrs)
+        elapsed, _ = timed(lambda lr=lr: edit_outputs(old, [(event_id, lr)], pv_ids))
+        direct_s.append(elapsed)
+        sent.append(lr)
+    example = resp.data
+
+    # edit_outputs with the changed run already computed, and with nothing cached
+    hit_s = [
+        timed(lambda lr=lr: edit_outputs(old, [(event_id, lr)], pv_ids))[0]
+        for lr in sent[-n_extra:]
+    ]
+    cold_s = []
+    for lr in sent[:n_extra]:
+        app.compute._cached.cache_clear()
+        cold_s.append(timed(lambda lr=lr: edit_outputs(old, [(event_id, lr)], pv_ids))[0])
+
+    # ---- baselines
+    results = app.compute.compute_all(old)
+    run1 = old.runs[1]
+    surface = old.build_surface()
+    start = np.asarray(old.start, dtype=np.float64)
+    run_s = [
+        timed(lambda: optimizers.run(surface, run1.optimizer, start, STEPS, **run1.hp))[0]
+        for _ in range(BASELINE_RUNS[q])
+    ]
+
+    def build() -> tuple:
+        return figures.map_figure(old, results, live=True), figures.loss_figure(old, results)
+
+    build_s, to_json_s = [], []
+    for _ in range(BASELINE_JSON[q]):
+        elapsed, (fig_map, fig_loss) = timed(build)
+        build_s.append(elapsed)
+        elapsed, encoded = timed(
+            lambda m=fig_map, f=fig_loss: (pio_json.to_json_plotly(m), pio_json.to_json_plotly(f))
+        )
+        to_json_s.append(elapsed)
+    full_bytes = sum(len(s.encode()) for s in encoded)
+
+    out = {
+        "state": {"query": store, "frame": frame, "pv_boxes": pv_keys},
+        "request_bytes": len(request(sent[-1])),
+        "http": summary(http_s),
+        "edit_outputs": summary(direct_s),
+        "edit_outputs_cache_hit": summary(hit_s),
+        "edit_outputs_cache_cleared": summary(cold_s),
+        "response_bytes": {
+            "median": int(np.median(sizes)),
+            "min": min(sizes),
+            "max": max(sizes),
+            "gzip_example": len(gzip.compress(example, 6)),
+        },
+        "page": page,
+        "baselines": {
+            "optimizers_run": summary(run_s),
+            "build_figures": summary(build_s),
+            "to_json_plotly_full_figures": summary(to_json_s),
+            "full_figures_json_bytes": full_bytes,
+        },
+    }
+    out["targets"] = [
+        {
+            "what": "edit request, median server time (HTTP)",
+            "value": out["http"]["median"] * 1e3,
+            "limit": TARGET_MEDIAN_MS,
+            "unit": "ms",
+            "met": out["http"]["median"] * 1e3 <= TARGET_MEDIAN_MS,
+        },
+        {
+            "what": "edit response body (largest)",
+            "value": max(sizes),
+            "limit": TARGET_BYTES,
+            "unit": "bytes",
+            "met": max(sizes) <= TARGET_BYTES,
+        },
+    ]
+    return out
+
+
+def print_server(res: dict[str, Any]) -> None:
+    n = res["http"]["n"]
+    print(
+        f"Edit callback, run 1's lr typed anew: {SURFACE}, {len(RUNS)} runs "
+        f"({', '.join(RUNS)}) x {STEPS} steps;"
+    )
+    print(
+        f"  {n} requests, each with a learning rate not sent before "
+        f"(request body {res['request_bytes']:,} bytes, "
+        f"{len(res['state']['pv_boxes'])} text boxes)."
+    )
+    rows = []
+
+    def row(label: str, s: dict[str, float], target: str = "", met: str = "") -> None:
+        rows.append([label, str(s["n"]), ms(s["median"]), ms(s["p90"]), ms(s["min"]), target, met])
+
+    med = res["http"]["median"] * 1e3
+    row(
+        "HTTP round trip (test_client.post)",
+        res["http"],
+        f"≤ {TARGET_MEDIAN_MS:g} ms",
+        verdict(med <= TARGET_MEDIAN_MS),
+    )
+    row("edit_outputs() alone", res["edit_outputs"])
+    row("  the same, changed run cached (no compute)", res["edit_outputs_cache_hit"])
+    row("  the same, cache cleared (4 runs computed)", res["edit_outputs_cache_cleared"])
+    b = res["baselines"]
+    row("baseline: optimizers.run, 1 run x 500 steps", b["optimizers_run"])
+    row("baseline: build map_figure + loss_figure", b["build_figures"])
+    row("baseline: to_json_plotly(full map + loss)", b["to_json_plotly_full_figures"])
+    print_table(["", "n", "median ms", "p90 ms", "min ms", "target", ""], rows, "<>>>><<")
+    dispatch = res["http"]["median"] - res["edit_outputs"]["median"]
+    share = b["optimizers_run"]["median"] / res["http"]["median"]
+    print(
+        f"  Dash dispatch + response JSON (HTTP − edit_outputs, medians): {ms(dispatch)} ms; "
+        f"one optimizers.run is {share:.0%} of the HTTP median."
+    )
+    print(
+        f"  Whole figures as JSON would be {b['full_figures_json_bytes']:,} bytes "
+        f"({kb(b['full_figures_json_bytes'])})."
+    )
+    print()
+    r, p = res["response_bytes"], res["page"]
+    print_table(
+        ["Bytes (1 KB = 1000 B)", "bytes", "KB", "target", ""],
+        [
+            [
+                "edit response body (median)",
+                f"{r['median']:,}",
+                kb(r["median"]),
+                f"≤ {TARGET_BYTES / 1000:g} KB",
+                verdict(r["max"] <= TARGET_BYTES),
+            ],
+            ["  smallest / largest", f"{r['min']:,} / {r['max']:,}", "", "", ""],
+            ["  gzip -6 of one (the app sends it raw)", f"{r['gzip_example']:,}", "", "", ""],
+            ["initial: GET /_dash-layout", f"{p['layout_bytes']:,}", kb(p["layout_bytes"]), "", ""],
+            [
+                'initial: load callback (search "")',
+                f"{p['load_bytes']:,}",
+                kb(p["load_bytes"]),
+                "",
+                "",
+            ],
+            ["initial: total", f"{p['total_bytes']:,}", kb(p["total_bytes"]), "", ""],
+        ],
+        "<>><<",
+    )
+    print(
+        f"  load callback: {ms(p['load_cold_s'])} ms with the compute cache cleared; "
+        f"gzip -6 would make it {p['load_gzip_bytes']:,} bytes."
+    )
+
+
+# --------------------------------------------------------------------------- browser part
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(args: list[str], log: Path) -> subprocess.Popen:
+    with open(log, "wb") as f:
+        return subprocess.Popen(args, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=f, stderr=f)
+
+
+def wait_until_up(proc: subprocess.Popen, url: str, log: Path, t0: float) -> float:
+    """Seconds from `t0` until `url` answers 200; raises if the process exits or takes too long."""
+    while time.perf_counter() - t0 < SERVER_TIMEOUT_S:
+        if proc.poll() is not None:
+            tail = log.read_text(errors="replace")[-2000:]
+            raise RuntimeError(f"{url}: the server exited with {proc.returncode}:\n{tail}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return time.perf_counter() - t0
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{url}: no answer after {SERVER_TIMEOUT_S:g} s")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def load_once(browser: Any, url: str, min_traces: int) -> tuple[float, float]:
+    """(wall seconds from goto, in-page seconds since navigation start) until the map is drawn."""
+    context = browser.new_context(viewport=VIEWPORT)
+    try:
+        page = context.new_page()
+        t0 = time.perf_counter()
+        page.goto(url, wait_until="commit")
+        handle = page.wait_for_function(
+            READY_JS, arg=min_traces, polling="raf", timeout=LOAD_TIMEOUT_MS
+        )
+        wall = time.perf_counter() - t0
+        return wall, handle.json_value() / 1e3
+    finally:
+        context.close()
+
+
+def bench_browser(quick: bool) -> dict[str, Any]:
+    if not Path(CHROMIUM).is_file():
+        return {"skipped": f"{CHROMIUM} is missing"}
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return {"skipped": "playwright is not installed (pip install playwright)"}
+
+    loads = LOADS[1 if quick else 0]
+    with tempfile.TemporaryDirectory(prefix="gradscape-bench-") as tmp:
+        tmpdir = Path(tmp)
+        (tmpdir / "bare_app.py").write_text(BARE_APP)
+        ports = {"gradscape": free_port(), "bare": free_port()}
+        commands = {
+            "gradscape": [sys.executable, "-m", "app.cli", "--port", str(ports["gradscape"])],
+            "bare": [sys.executable, str(tmpdir / "bare_app.py"), str(ports["bare"])],
+        }
+        min_traces = {"gradscape": 4, "bare": 1}
+        procs: dict[str, subprocess.Popen] = {}
+        try:
+            startup, started = {}, {}
+            for name, cmd in commands.items():
+                started[name] = time.perf_counter()
+                procs[name] = start_server(cmd, tmpdir / f"{name}.log")
+            for name, proc in procs.items():
+                url = f"http://127.0.0.1:{ports[name]}/"
+                startup[name] = wait_until_up(proc, url, tmpdir / f"{name}.log", started[name])
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path=CHROMIUM)
+                try:
+                    version = browser.version
+                    for name in procs:  # untimed: the browser's and server's first time
+                        load_once(browser, f"http://127.0.0.1:{ports[name]}/", min_traces[name])
+                    wall: dict[str, list[float]] = {name: [] for name in procs}
+                    in_page: dict[str, list[float]] = {name: [] for name in procs}
+                    for i in range(loads):
+                        for name in procs:
+                            url = f"http://127.0.0.1:{ports[name]}/"
+                            w, p = load_once(browser, url, min_traces[name])
+                            wall[name].append(w)
+                            in_page[name].append(p)
+                        print(
+                            f"  load {i + 1}/{loads}: "
+                            + ", ".join(f"{n} {wall[n][-1]:.3f} s" for n in procs),
+                            flush=True,
+                        )
+                finally:
+                    browser.close()
+        finally:
+            for proc in procs.values():
+                stop(proc)
+    apps = {
+        name: {
+            "url_path": "/",
+            "min_traces": min_traces[name],
+            "server_start_s": startup[name],
+            "wall_s": wall[name],
+            "in_page_s": in_page[name],
+            "wall": summary(wall[name]),
+            "in_page": summary(in_page[name]),
+        }
+        for name in procs
+    }
+    over = apps["gradscape"]["wall"]["median"] - apps["bare"]["wall"]["median"]
+    return {
+        "chromium": version,
+        "loads": loads,
+        "viewport": VIEWPORT,
+        "apps": apps,
+        "overhead_wall_median_s": over,
+        "target": {
+            "what": "cold load to first drawn map, median wall",
+            "value": apps["gradscape"]["wall"]["median"],
+            "limit": TARGET_LOAD_S,
+            "unit": "s",
+            "met": apps["gradscape"]["wall"]["median"] <= TARGET_LOAD_S,
+        },
+    }
+
+
+def print_browser(res: dict[str, Any]) -> None:
+    if "skipped" in res:
+        print(f"Cold load in Chromium: skipped ({res['skipped']}).")
+        return
+    print(
+        f"Cold load to first drawn map: headless Chromium {res['chromium']}, "
+        f"{res['viewport']['width']}x{res['viewport']['height']}, a fresh context per load, "
+        f"{res['loads']} loads per app after one untimed load each."
+    )
+    labels = {"gradscape": "Gradscape /", "bare": "bare Dash + 150x150 Contour"}
+    rows = []
+    for name, a in res["apps"].items():
+        target = f"≤ {TARGET_LOAD_S:g} s" if name == "gradscape" else ""
+        met = verdict(res["target"]["met"]) if name == "gradscape" else ""
+        rows.append(
+            [
+                labels[name],
+                f"{a['wall']['median']:.3f}",
+                f"{a['wall']['min']:.3f}",
+                f"{a['in_page']['median']:.3f}",
+                f"{a['in_page']['min']:.3f}",
+                " ".join(f"{w:.3f}" for w in a["wall_s"]),
+                target,
+                met,
+            ]
+        )
+    print_table(
+        ["", "median s", "min s", "in-page med", "in-page min", "each load (wall s)", "aim", ""],
+        rows,
+        "<>>>><<<",
+    )
+    g, b = res["apps"]["gradscape"], res["apps"]["bare"]
+    print(
+        f"  Gradscape over the bare floor: {res['overhead_wall_median_s']:+.3f} s (wall medians), "
+        f"{g['in_page']['median'] - b['in_page']['median']:+.3f} s (in-page medians)."
+    )
+    print(
+        "  Drawn: the map has ≥ 4 traces (runs arrived) for Gradscape, ≥ 1 for the bare app, and a"
+        " .contourlayer path.\n  in-page: performance.now() when that first held (since navigation"
+        " start).\n  Servers answered after "
+        f"{g['server_start_s']:.1f} s (Gradscape) / {b['server_start_s']:.1f} s (bare)."
+    )
+
+
+# --------------------------------------------------------------------------- main
+def versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for pkg in ("numpy", "dash", "plotly", "flask", "orjson", "playwright"):
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            out[pkg] = "—"
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    parser.add_argument(
+        "--json",
+        metavar="PATH",
+        help="also write the numbers as JSON to PATH ('-': only the JSON, on stdout)",
+    )
+    parser.add_argument("--no-browser", action="store_true", help="skip the Chromium part")
+    args = parser.parse_args(argv)
+
+    report = sys.stderr if args.json == "-" else sys.stdout
+    with contextlib.redirect_stdout(report):
+        wall0 = time.perf_counter()
+        env = versions()
+        print(f"Gradscape app benchmark{' (--quick)' if args.quick else ''}")
+        print(
+            ", ".join(f"{k} {v}" for k, v in env.items())
+            + f"; {platform.machine()}, {os.cpu_count()} CPUs"
+        )
+        print()
+        server = bench_server(args.quick)
+        print_server(server)
+        print()
+        if args.no_browser:
+            browser: dict[str, Any] = {"skipped": "--no-browser"}
+        else:
+            browser = bench_browser(args.quick)
+        print_browser(browser)
+        targets = [*server["targets"]]
+        if "target" in browser:
+            targets.append(browser["target"])
+        print()
+        print(
+            "Targets: "
+            + "; ".join(
+                f"{t['what']} {fmt_target(t['value'], t['unit'])} "
+                f"(≤ {fmt_target(t['limit'], t['unit'])}) {verdict(t['met'])}"
+                for t in targets
+            )
+        )
+        wall = time.perf_counter() - wall0
+        print(f"\nTotal benchmark time {wall:.0f} s.")
+
+    if args.json is not None:
+        payload = {
+            "config": {
+                "surface": SURFACE,
+                "runs": RUNS,
+                "steps": STEPS,
+                "edit_id": EDIT_ID,
+                "lr_range": LR_RANGE,
+                "quick": args.quick,
+            },
+            "environment": {
+                **env,
+                "machine": platform.machine(),
+                "platform": platform.platform(),
+                "cpus": os.cpu_count(),
+            },
+            "server": server,
+            "browser": browser,
+            "targets": targets,
+            "wall_s": wall,
+        }
+        text = json.dumps(payload, indent=2) + "\n"
+        if args.json == "-":
+            sys.stdout.write(text)
+        else:
+            Path(args.json).write_text(text)
+            print(f"Wrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,391 @@
+"""The app in a real headless Chromium (Playwright driving Debian's chromium).
+
+The app is served by `gradscape` itself on 127.0.0.1 (a subprocess, as a user
+starts it). Each test saves a screenshot under test-artifacts/browser/. The
+module skips only where no Chromium (or Playwright) is installed; CI installs both.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+CHROMIUM = os.environ.get("GRADSCAPE_CHROMIUM", "/usr/bin/chromium")
+if not Path(CHROMIUM).exists():
+    pytest.skip(f"no Chromium at {CHROMIUM}", allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api")
+
+import surfaces  # noqa: E402
+from optimizers import OPTIMIZERS  # noqa: E402
+from app.state import parse, serialize  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts" / "browser"
+
+MAP_READY = """() => {
+  const g = document.querySelector('#map .js-plotly-plot');
+  return !!(g && g._fullData && g._fullData.length > 3 && g.querySelector('.contourlayer path')
+    && document.querySelector('svg.gs-overlay .gs-head'));
+}"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.time() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(url, timeout=1) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                if proc.poll() is not None or time.time() > deadline:
+                    out = proc.stdout.read().decode() if proc.stdout else ""
+                    raise RuntimeError(f"gradscape did not start:\n{out}") from None
+                time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        if proc.stdout:
+            proc.stdout.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM)
+        yield b
+        b.close()
+
+
+class Page:
+    """A page plus the console errors it logged."""
+
+    def __init__(self, browser, name: str, size=(1280, 800)) -> None:
+        self.name = name
+        self.page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+        self.errors: list[str] = []
+        self.page.on(
+            "console", lambda m: self.errors.append(m.text) if m.type == "error" else None
+        )
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def open(self, url: str) -> None:
+        self.page.goto(url)
+        self.page.wait_for_function(MAP_READY, timeout=30_000)
+
+    def js(self, expr: str, arg=None):
+        return self.page.evaluate(expr, arg)
+
+    def state(self):
+        """The state the URL bar describes now."""
+        return parse(self.query())[0]
+
+    def query(self) -> str:
+        # read from the page: Playwright's page.url only follows history.replaceState
+        # once its event loop runs
+        return self.js("() => location.search.slice(1)")
+
+    def head_step(self, run: int) -> int:
+        return int(
+            self.js(
+                "r => document.querySelector(`svg.gs-overlay .gs-head[data-run='${r}']`)"
+                ".getAttribute('data-step')",
+                run,
+            )
+        )
+
+    def path(self, run: int) -> list[list[float]]:
+        """Run `run`'s whole path as drawn (x and y of its ghost trace)."""
+        return self.js(
+            """r => { const g = document.querySelector('#map .js-plotly-plot');
+                 const tr = g._fullData.find(t => t.meta && t.meta.role === 'ghost' && t.meta.run === r);
+                 return [Array.from(tr.x), Array.from(tr.y)]; }""",
+            run,
+        )
+
+    def wait_until(self, fn, timeout=15.0, what="condition"):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            value = fn()
+            if value:
+                return value
+            time.sleep(0.1)
+        self.shot("timeout")
+        raise AssertionError(f"timed out waiting for {what}")
+
+    def shot(self, suffix: str = "") -> Path:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / f"{self.name}{'-' + suffix if suffix else ''}.png"
+        self.page.screenshot(path=str(path))
+        return path
+
+    def close(self) -> None:
+        self.page.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    p = Page(browser, request.node.name)
+    yield p
+    p.close()
+
+
+def _paused(url: str, query: str) -> str:
+    return f"{url}?{query}"
+
+
+# --------------------------------------------------------------------------- tests
+def test_page_loads_plays_to_the_end_with_no_console_errors(server, page):
+    page.open(server)
+    # a first visit plays from 0: every run reaches the last step, then the URL holds it
+    page.wait_until(lambda: not page.js("() => window.gradscape.playing"), what="autoplay to end")
+    steps = page.js("() => window.gradscape.steps")
+    assert steps == 500
+    assert [page.head_step(i) for i in range(3)] == [500, 500, 500]
+    names = page.js(
+        "() => document.querySelector('#map .js-plotly-plot')._fullData"
+        ".filter(t => t.meta && t.meta.role === 'trail').map(t => t.name)"
+    )
+    assert [n.split(" · ")[0] for n in names] == ["SGD", "Momentum", "Adam"]
+    assert page.state().t == 500
+    rows = page.page.locator(".gs-table tbody tr").count()
+    assert rows == 3
+    page.shot()
+    assert page.errors == []
+
+
+def test_add_a_run_and_change_its_optimizer(server, page):
+    page.open(_paused(server, "run1=adam&t=500"))
+    page.page.click("#add-run")
+    page.wait_until(lambda: page.page.locator(".gs-run").count() == 2, what="a second run panel")
+    page.wait_until(lambda: len(page.state().runs) == 2, what="two runs in the URL")
+    added = page.state().runs[1]
+    assert added.optimizer != "adam" and added.color != page.state().runs[0].color
+    # pick RMSProp in the new run's optimizer menu
+    page.page.click(".gs-run[data-run='1'] .gs-opt")
+    page.page.get_by_role("option", name="RMSProp", exact=True).click()
+    page.wait_until(
+        lambda: page.state().runs[1].optimizer == "rmsprop", what="run 2 to become RMSProp"
+    )
+    state = page.state()
+    rms = surfaces.get("rosenbrock").suggested_lr("rmsprop")
+    assert state.runs[1].hp["lr"] == rms
+    page.wait_until(
+        lambda: page.js(
+            "() => document.querySelector('#map .js-plotly-plot')._fullData"
+            ".some(t => t.meta && t.meta.role === 'trail' && t.name.startsWith('RMSProp'))"
+        ),
+        what="an RMSProp trace",
+    )
+    # the panel now offers RMSProp's own hyperparameters, from the registry
+    extra = len(OPTIMIZERS["rmsprop"].params) - 1
+    summary = page.page.locator(".gs-run[data-run='1'] .gs-more summary").inner_text()
+    assert summary.startswith(f"{extra} more")
+    boxes = page.page.locator(".gs-run[data-run='1'] .gs-num input")
+    assert boxes.count() == extra  # lr plus every other number (centered is a checkbox)
+    page.shot()
+    assert page.errors == []
+
+
+def test_moving_a_learning_rate_slider_changes_the_path(server, page):
+    page.open(_paused(server, "run1=sgd&run1.lr=0.001&run2=adam&run2.lr=0.01&t=500"))
+    before_sgd, before_adam = page.path(0), page.path(1)
+    thumb = page.page.locator(".gs-run[data-run='1'] .dash-slider-thumb[role=slider]").first
+    thumb.focus()
+    for _ in range(5):
+        thumb.press("ArrowRight")  # 5 × 0.01 decades
+    box = page.page.locator(".gs-run[data-run='1'] .gs-num input").first
+    page.wait_until(
+        lambda: float(box.input_value()) == pytest.approx(10 ** (-2 + 0.05), rel=0.01),
+        what="the box to follow the slider",
+    )
+    page.wait_until(
+        lambda: page.state().runs[1].hp["lr"] == float(box.input_value()),
+        what="the state to take the box's value",
+    )
+    page.wait_until(lambda: page.path(1) != before_adam, what="the Adam path to change")
+    assert page.path(0) == before_sgd  # the other run is untouched
+    # typing an exact value works too, and moves the slider
+    box.fill("0.0421")
+    box.press("Enter")
+    page.wait_until(lambda: page.state().runs[1].hp["lr"] == 0.0421, what="the typed lr")
+    value = float(thumb.get_attribute("aria-valuenow"))
+    assert value == pytest.approx(-1.3757, abs=0.01)  # log10(0.0421)
+    page.shot()
+    assert page.errors == []
+
+
+def test_typing_a_bad_value_shows_a_notice_and_keeps_the_page(server, page):
+    page.open(_paused(server, "run1=sgd&run1.lr=0.01&t=500"))
+    box = page.page.locator(".gs-run[data-run='0'] .gs-num input").first
+    box.fill("fast please")
+    box.press("Enter")
+    notice = page.page.locator(".gs-notice")
+    notice.wait_for(timeout=10_000)
+    assert "not a number" in notice.inner_text()
+    page.wait_until(lambda: box.input_value() == "0.01", what="the box to show the kept value")
+    box.fill("99")
+    box.press("Enter")
+    page.wait_until(lambda: "run1.lr=99 is out of range" in notice.inner_text(), what="clamping")
+    page.wait_until(lambda: page.state().runs[0].hp["lr"] == 10, what="the lr clamped to 10")
+    # lr 10 diverges: the table says so, the map marks it, and nothing breaks
+    page.wait_until(
+        lambda: "diverged at step" in page.page.locator(".gs-table").inner_text(),
+        what="the divergence row",
+    )
+    assert page.js(
+        "() => document.querySelector('svg.gs-overlay .gs-head').getAttribute('data-mark')"
+    ) == "x"
+    page.shot()
+    assert page.errors == []
+
+
+def test_clicking_the_map_moves_the_start(server, page):
+    page.open(_paused(server, "run1=adam&run1.lr=0.05&t=500"))
+    target = (0.5, -0.5)
+    x, y = page.js(
+        """([x, y]) => { const g = document.querySelector('#map .js-plotly-plot');
+             const fl = g._fullLayout, b = g.getBoundingClientRect();
+             return [b.left + fl.xaxis._offset + fl.xaxis.d2p(x),
+                     b.top + fl.yaxis._offset + fl.yaxis.d2p(y)]; }""",
+        list(target),
+    )
+    page.page.mouse.click(x, y)
+    page.wait_until(lambda: page.state().start != (-1.5, 2.0), what="the start to move")
+    sx, sy = page.state().start
+    assert abs(sx - target[0]) < 0.02 and abs(sy - target[1]) < 0.02
+    marker = page.js(
+        "() => { const g = document.querySelector('#map .js-plotly-plot');"
+        " return [g._fullData[2].x[0], g._fullData[2].y[0]]; }"
+    )
+    page.wait_until(
+        lambda: page.path(0)[0][0] == sx and page.path(0)[1][0] == sy, what="the path to follow"
+    )
+    assert marker == pytest.approx([sx, sy], abs=0.02)
+    assert page.page.locator("#start-x").input_value() == f"{sx:g}"
+    page.shot()
+    assert page.errors == []
+
+
+def test_play_advances_every_marker_in_the_browser(server, page):
+    page.open(_paused(server, "run1=sgd&run2=adam&steps=1000&t=0"))
+    assert page.head_step(0) == 0 and page.head_step(1) == 0
+    requests: list[str] = []
+    page.page.on("request", lambda r: requests.append(r.url))
+    page.page.click("#play")
+    page.wait_until(lambda: page.head_step(0) > 50, what="the marker to move")
+    page.page.click("#play")  # pause
+    page.wait_until(lambda: not page.js("() => window.gradscape.playing"), what="pause")
+    t = page.js("() => window.gradscape.t")
+    assert 50 < t < 1000
+    assert page.head_step(0) == page.head_step(1) == t  # in sync
+    assert page.js("() => document.getElementById('timeline').value") == str(t)
+    loss_head = page.js(
+        "() => document.querySelector('#loss .js-plotly-plot')._fullData"
+        ".filter(t => t.meta && t.meta.role === 'head').map(t => t.x[0])"
+    )
+    assert loss_head == [t, t]
+    # playback asked the server for nothing
+    assert not [u for u in requests if "_dash-update-component" in u]
+    page.wait_until(lambda: page.state().t == t, what="the URL to hold the paused step")
+    # step buttons and the timeline
+    page.page.click("#step-forward")
+    assert page.js("() => window.gradscape.t") == t + 1
+    page.page.click("#reset")
+    assert page.head_step(1) == 0
+    page.page.locator("#timeline").fill("700")
+    page.wait_until(lambda: page.head_step(0) == 700, what="the timeline to seek")
+    page.shot()
+    assert page.errors == []
+
+
+def test_a_shared_url_reproduces_the_same_state(server, browser):
+    query = (
+        "surface=quadratic&surface.condition=50&surface.angle=-20"
+        "&run1=momentum&run1.lr=0.015&run1.momentum=0.8&run1.color=4"
+        "&run2=adam&run2.lr=0.2&run2.color=1&run2.hide=1"
+        "&start=2.25,-1.5&steps=300&schedule=cosine&schedule.t_max=300"
+        "&clip=norm&clip_at=5&noise=0.5&seed=7&view=-2.5,2.5,-2,2&t=120"
+    )
+    expected, notices = parse(query)
+    assert notices == []
+    first = Page(browser, "shared-url-sender")
+    first.open(_paused(server, query))
+    first.wait_until(lambda: first.state().t == 120, what="the sender's URL")
+    sent = first.js("() => location.href")
+    first.close()
+
+    second = Page(browser, "shared-url-receiver")
+    second.open(sent)
+    second.wait_until(lambda: second.state() == expected, what="the same state")
+    assert second.query() == serialize(expected)
+    assert second.head_step(0) == 120
+    assert second.page.locator("input[name='surface.condition']").input_value() == "50"
+    assert second.page.locator("input[name='run.0.momentum']").input_value() == "0.8"
+    assert "gs-hidden" in second.page.locator(".gs-run[data-run='1']").get_attribute("class")
+    fig = second.js(
+        "() => { const l = document.querySelector('#map .js-plotly-plot')._fullLayout;"
+        " return [l.xaxis.range, l.yaxis.range]; }"
+    )
+    assert fig[0] == pytest.approx([-2.5, 2.5], abs=1e-9)
+    assert fig[1][0] <= -2 and fig[1][1] >= 2  # equal aspect may widen y, never crop it
+    second.shot()
+    assert second.errors == []
+    second.close()
+
+
+def test_garbage_url_gives_a_working_page_and_a_notice(server, page):
+    page.open(_paused(server, "surface=nowhere&run1=adam&run1.lr=banana&steps=-4&zzz=%00"))
+    text = page.page.locator(".gs-notice").inner_text()
+    assert "surface='nowhere' is unknown" in text
+    assert "run1.lr='banana' is not a number" in text
+    assert "steps=-4 is out of range" in text
+    state = page.state()
+    assert state.surface == "rosenbrock" and state.steps == 10
+    page.shot()
+    assert page.errors == []
+
+
+def test_small_screen_keeps_the_map_usable(server, browser):
+    p = Page(browser, "small-screen", size=(1024, 700))
+    p.open(_paused(server, "t=500"))
+    box = p.js(
+        "() => { const l = document.querySelector('#map .js-plotly-plot')._fullLayout;"
+        " return [l.xaxis._length, l.yaxis._length]; }"
+    )
+    assert min(box) > 300  # the plot area stays large enough to read and click
+    p.shot()
+    assert p.errors == []
+    p.close()
+
+
+def test_url_query_keys_are_readable(server, page):
+    page.open(_paused(server, "run1=adam&t=500"))
+    keys = list(parse_qs(page.query()))
+    assert keys[:3] == ["surface", "run1", "run1.lr"]
+    assert all(re.fullmatch(r"[a-z_0-9.]+", k) for k in keys)
