@@ -13,7 +13,19 @@ import json
 from dataclasses import replace
 from typing import Any
 
-from dash import ALL, MATCH, ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, html, no_update
+from dash import (
+    ALL,
+    MATCH,
+    ClientsideFunction,
+    Input,
+    Output,
+    State,
+    callback,
+    clientside_callback,
+    ctx,
+    html,
+    no_update,
+)
 
 from . import ids, layout
 from .state import MAX_RUNS, AppState, parse, serialize
@@ -27,7 +39,10 @@ def notices_view(notices: list[str]) -> list:
         return []
     return [
         html.Div(
-            [html.Ul([html.Li(n) for n in notices]), html.Button("✕", className="gs-dismiss", title="Dismiss")],
+            [
+                html.Ul([html.Li(n) for n in notices]),
+                html.Button("✕", className="gs-dismiss", title="Dismiss"),
+            ],
             className="gs-notice",
         )
     ]
@@ -126,20 +141,29 @@ def edit_outputs(old: AppState, events: list[tuple[Any, Any]], pv_ids: list[dict
     """Apply `events` to `old` and say what changes on the page (a plain function, for tests)."""
     state, notices, redraw = old, [], set()
     for event, value in events:
-        if (event == ids.ADD or isinstance(event, dict) and event.get("type") == "act") and not value:
+        if (
+            event == ids.ADD or (isinstance(event, dict) and event.get("type") == "act")
+        ) and not value:
             continue  # a button drawn anew, not clicked
         e = apply_event(state, event, value)
         state, notices, redraw = e.state, notices + e.notices, redraw | e.redraw
     pv_out: list = [no_update] * len(pv_ids)
     for j, pid in enumerate(pv_ids):
         key = pid["key"]
-        if notices and key in ("steps", "noise", "seed") and any(
-            isinstance(ev, dict) and ev.get("key") == key for ev, _ in events
+        if (
+            notices
+            and key in ("steps", "noise", "seed")
+            and any(isinstance(ev, dict) and ev.get("key") == key for ev, _ in events)
         ):
             p, value = _training_param(state, key)
             pv_out[j] = layout.fmt_value(p, value)
     if state == old and not redraw:
-        return (no_update,) * 4 + (notices_view(notices) if notices else no_update,) + (no_update,) * 8 + (pv_out,)
+        return (
+            (no_update,) * 4
+            + (notices_view(notices) if notices else no_update,)
+            + (no_update,) * 8
+            + (pv_out,)
+        )
     fig, loss, results = patches(old, state)
     draw = {part: part in redraw for part in ("surface", "runs", "schedule", "clip", "start")}
     return (

@@ -29,7 +29,9 @@ from .state import PALETTE, AppState, Run
 __all__ = [
     "FIXED_TRACES",
     "LOSS_FLOOR",
+    "as_dicts",
     "contour_trace",
+    "loss_dtick",
     "loss_figure",
     "loss_run_traces",
     "map_figure",
@@ -151,7 +153,9 @@ def _head_symbol(r: RunResult, t: int) -> str:
     return "x" if r.diverged and t >= r.diverged_at else "circle"
 
 
-def map_run_traces(i: int, run: Run, r: RunResult, t: int, *, live: bool = False) -> list[go.Scatter]:
+def map_run_traces(
+    i: int, run: Run, r: RunResult, t: int, *, live: bool = False
+) -> list[go.Scatter]:
     """Run `i`'s ghost, trail and head on the map, split at step `t`.
 
     With `live` (the app) the ghost holds the whole path, which hover reads,
@@ -280,9 +284,7 @@ def _loss_y(surface: Surface, r: RunResult) -> np.ndarray:
     return np.maximum(r.gap, LOSS_FLOOR) if surface.min_value is not None else r.gap
 
 
-def loss_run_traces(
-    i: int, run: Run, r: RunResult, t: int, surface: Surface
-) -> list[go.Scatter]:
+def loss_run_traces(i: int, run: Run, r: RunResult, t: int, surface: Surface) -> list[go.Scatter]:
     """Run `i`'s loss curve (x is the step: x0 = 0, dx = 1) and its marker at step `t`."""
     color = PALETTE[run.color]
     y = _loss_y(surface, r)
@@ -301,12 +303,30 @@ def loss_run_traces(
         x=np.array([t]),
         y=y[t : t + 1],
         mode="markers",
-        marker=dict(size=9, color=color, symbol=_head_symbol(r, t), line=dict(width=1.5, color="#fff")),
+        marker=dict(
+            size=9, color=color, symbol=_head_symbol(r, t), line=dict(width=1.5, color="#fff")
+        ),
         hoverinfo="skip",
         meta={"role": "head", "run": i, "diverged": r.diverged_at},
         **common,
     )
     return [curve, head]
+
+
+def loss_dtick(surface: Surface, results: Sequence[RunResult]) -> int | None:
+    """Decades between labels on the log axis, so that about six show whatever the span."""
+    if surface.min_value is None or not results:
+        return None
+    ys = np.concatenate([_loss_y(surface, r) for r in results])
+    ys = ys[np.isfinite(ys) & (ys > 0)]
+    if not ys.size:
+        return None
+    return max(1, int(np.ceil((np.log10(ys.max()) - np.log10(ys.min())) / 6)))
+
+
+def as_dicts(traces: Sequence[go.Scatter | go.Contour]) -> list[dict]:
+    """Traces as plain dicts with numpy arrays as base64 typed arrays (what a Patch sends)."""
+    return go.Figure(data=list(traces)).to_dict()["data"]
 
 
 def loss_figure(
@@ -320,13 +340,7 @@ def loss_figure(
         data.extend(loss_run_traces(i, run, r, t, surface))
     fig = go.Figure(data=data)
     log = surface.min_value is not None
-    dtick = None
-    if log and results:
-        ys = np.concatenate([_loss_y(surface, r) for r in results])
-        ys = ys[np.isfinite(ys) & (ys > 0)]
-        if ys.size:
-            span = np.log10(ys.max()) - np.log10(ys.min())
-            dtick = max(1, int(np.ceil(span / 6)))
+    dtick = loss_dtick(surface, results)
     axis = dict(
         showgrid=True,
         gridcolor="#eef1f4",

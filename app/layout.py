@@ -19,7 +19,6 @@ from surfaces import Param
 
 from . import ids
 from .figures import run_label
-from .state import fmt_number
 from .state import (
     CLIP_AT,
     CLIP_MODES,
@@ -31,6 +30,7 @@ from .state import (
     STEPS,
     AppState,
     Run,
+    fmt_number,
 )
 
 SPEEDS = {"0.25": "¼×", "0.5": "½×", "1": "1×", "2": "2×", "4": "4×"}
@@ -63,7 +63,10 @@ def param_control(p: Param, key: str, value, *, label: str | None = None) -> htm
     if log:
         lo, hi = math.log10(p.min), math.log10(p.max)
         pos = math.log10(max(float(value), p.min))
-        marks = {d: {"label": f"10{d}".translate(_SUP) if d else "1"} for d in range(math.ceil(lo), math.floor(hi) + 1)}
+        marks = {
+            d: {"label": f"10{d}".translate(_SUP) if d else "1"}
+            for d in range(math.ceil(lo), math.floor(hi) + 1)
+        }
         if len(marks) > 6:
             every = math.ceil(len(marks) / 5)
             marks = {d: m for j, (d, m) in enumerate(sorted(marks.items())) if j % every == 0}
@@ -92,13 +95,17 @@ def param_control(p: Param, key: str, value, *, label: str | None = None) -> htm
         className="gs-num",
         name=key,
     )
-    return html.Div([html.Div([head, box], className="gs-param-head"), slider], className="gs-param")
+    return html.Div(
+        [html.Div([head, box], className="gs-param-head"), slider], className="gs-param"
+    )
 
 
 # --------------------------------------------------------------------------- sections
 def surface_params(state: AppState) -> list:
     entry = surfaces.SURFACES[state.surface]
-    return [param_control(p, f"surface.{p.name}", state.surface_params[p.name]) for p in entry.params]
+    return [
+        param_control(p, f"surface.{p.name}", state.surface_params[p.name]) for p in entry.params
+    ]
 
 
 def formula(state: AppState):
@@ -115,7 +122,9 @@ def run_panel(i: int, run: Run, n_runs: int) -> html.Div:
         controls.append(
             html.Details(
                 [
-                    html.Summary(f"{len(rest)} more: " + ", ".join(p.symbol or p.label for p in rest)),
+                    html.Summary(
+                        f"{len(rest)} more: " + ", ".join(p.symbol or p.label for p in rest)
+                    ),
                     *[param_control(p, f"run.{i}.{p.name}", run.hp[p.name]) for p in rest],
                 ],
                 className="gs-more",
@@ -222,8 +231,30 @@ def sidebar(state: AppState) -> list:
             "Start",
             html.Div(
                 [
-                    html.Label(["x", dcc.Input(id=ids.START_X, type="text", value=fmt_number(state.start[0]), debounce=True, className="gs-num")]),
-                    html.Label(["y", dcc.Input(id=ids.START_Y, type="text", value=fmt_number(state.start[1]), debounce=True, className="gs-num")]),
+                    html.Label(
+                        [
+                            "x",
+                            dcc.Input(
+                                id=ids.START_X,
+                                type="text",
+                                value=fmt_number(state.start[0]),
+                                debounce=True,
+                                className="gs-num",
+                            ),
+                        ]
+                    ),
+                    html.Label(
+                        [
+                            "y",
+                            dcc.Input(
+                                id=ids.START_Y,
+                                type="text",
+                                value=fmt_number(state.start[1]),
+                                debounce=True,
+                                className="gs-num",
+                            ),
+                        ]
+                    ),
                 ],
                 className="gs-start",
             ),
@@ -266,7 +297,14 @@ def sidebar(state: AppState) -> list:
             html.Div(
                 [
                     html.Label("Seed", className="gs-param-label", title=SEED.help),
-                    dcc.Input(id=ids.pv("seed", "int"), type="text", inputMode="numeric", value=str(state.seed), debounce=True, className="gs-num"),
+                    dcc.Input(
+                        id=ids.pv("seed", "int"),
+                        type="text",
+                        inputMode="numeric",
+                        value=str(state.seed),
+                        debounce=True,
+                        className="gs-num",
+                    ),
                 ],
                 className="gs-param gs-param-head",
             ),
@@ -286,11 +324,22 @@ def page() -> html.Div:
     }
     playback = html.Div(
         [
-            html.Button(id=ids.RESET, className="gs-icon gs-i-first", title="Back to step 0 (Home)"),
+            html.Button(
+                id=ids.RESET, className="gs-icon gs-i-first", title="Back to step 0 (Home)"
+            ),
             html.Button(id=ids.BACK, className="gs-icon gs-i-back", title="One step back (←)"),
             html.Button(id=ids.PLAY, className="gs-play gs-i-play", title="Play / pause (space)"),
             html.Button(id=ids.FORWARD, className="gs-icon gs-i-fwd", title="One step forward (→)"),
-            dcc.Input(id=ids.TIMELINE, type="range", min=0, max=500, step=1, value=0, className="gs-timeline", name="timeline"),
+            dcc.Input(
+                id=ids.TIMELINE,
+                type="range",
+                min=0,
+                max=500,
+                step=1,
+                value=0,
+                className="gs-timeline",
+                name="timeline",
+            ),
             html.Span("step 0 / 500", id=ids.STEP_LABEL, className="gs-step"),
             dcc.Dropdown(
                 id=ids.SPEED,
@@ -314,7 +363,12 @@ def page() -> html.Div:
                     html.Header(
                         [
                             html.H1(["Grad", html.Span("scape")]),
-                            html.Button("Copy link", id=ids.COPY, className="gs-copy", title="Copy a link to exactly this view"),
+                            html.Button(
+                                "Copy link",
+                                id=ids.COPY,
+                                className="gs-copy",
+                                title="Copy a link to exactly this view",
+                            ),
                         ],
                         className="gs-brand",
                     ),
@@ -329,7 +383,12 @@ def page() -> html.Div:
                         [
                             html.Div(
                                 [
-                                    dcc.Graph(id=ids.MAP, config=graph_config, className="gs-map", responsive=True),
+                                    dcc.Graph(
+                                        id=ids.MAP,
+                                        config=graph_config,
+                                        className="gs-map",
+                                        responsive=True,
+                                    ),
                                     playback,
                                 ],
                                 className="gs-hero",
@@ -362,7 +421,7 @@ def page() -> html.Div:
 
 # --------------------------------------------------------------------------- summary
 def summary_table(state: AppState, results) -> html.Table:
-    """Per run: final loss, distance to the nearest minimum, when it arrived, or where it diverged."""
+    """Per run: final loss, distance to the nearest minimum, when it arrived, or its divergence."""
     from .compute import TOLERANCE
 
     surface = state.build_surface()
@@ -388,14 +447,18 @@ def summary_table(state: AppState, results) -> html.Table:
             className="gs-run-name",
         )
         if r.diverged:
-            status = [html.Td(f"diverged at step {r.diverged_at}", colSpan=3, className="gs-diverged")]
+            status = [
+                html.Td(f"diverged at step {r.diverged_at}", colSpan=3, className="gs-diverged")
+            ]
         else:
             dist = "—" if r.distance is None else f"{r.distance:.3g}"
             if r.nearest is not None and len(surface.minima) > 1:
                 m = surface.minima[r.nearest]
                 dist = html.Span(dist, title=f"to the minimum at ({m.x:.4g}, {m.y:.4g})")
-            arrived = "—" if not surface.minima else (
-                str(r.reached_at) if r.reached_at is not None else "not yet"
+            arrived = (
+                "—"
+                if not surface.minima
+                else (str(r.reached_at) if r.reached_at is not None else "not yet")
             )
             status = [html.Td(f"{r.final_loss:.3g}"), html.Td(dist), html.Td(arrived)]
         rows.append(html.Tr([name, *status], className="" if run.visible else "gs-hidden"))

@@ -289,12 +289,15 @@ class _Reader:
         if v < p.min or v > p.max:
             clamped = min(max(v, p.min), p.max)
             self.notices.append(
-                f"{key}={fmt_number(v)} is out of range ({p.describe_range()}); using {fmt_number(clamped)}."
+                f"{key}={fmt_number(v)} is out of range ({p.describe_range()}); "
+                f"using {fmt_number(clamped)}."
             )
             v = clamped
         if p.kind == "int":
             if v != round(v):
-                self.notices.append(f"{key}={fmt_number(v)} is not a whole number; using {round(v)}.")
+                self.notices.append(
+                    f"{key}={fmt_number(v)} is not a whole number; using {round(v)}."
+                )
             return round(v)
         return v
 
@@ -377,7 +380,9 @@ def parse(query: str) -> tuple[AppState, list[str]]:
     start = r.floats("start", 2) or fields["start"]
     clamped = (min(max(start[0], bx0), bx1), min(max(start[1], by0), by1))
     if clamped != start:
-        notices.append(f"start={fmt_number(start[0])},{fmt_number(start[1])} is far outside the map; moved in.")
+        notices.append(
+            f"start={fmt_number(start[0])},{fmt_number(start[1])} is far outside the map; moved in."
+        )
     steps = r.param("steps", STEPS)
 
     sched = r.choice("schedule", schedules.SCHEDULES, "constant")

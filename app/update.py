@@ -29,7 +29,6 @@ from .state import (
     SEED,
     STEPS,
     AppState,
-    Run,
     default_hp,
     new_run,
     read_value,
@@ -66,8 +65,10 @@ def _param_for(state: AppState, key: str):
         return p, run.hp[name], lambda v: _set_run(state, i, hp={**run.hp, name: v})
     if head == "schedule":
         p = {q.name: q for q in schedules.PARAMS[state.schedule]}[rest]
-        return p, state.schedule_args[rest], lambda v: replace(
-            state, schedule_args={**state.schedule_args, rest: v}
+        return (
+            p,
+            state.schedule_args[rest],
+            lambda v: replace(state, schedule_args={**state.schedule_args, rest: v}),
         )
     p = {"steps": STEPS, "noise": NOISE, "seed": SEED, "clip_at": CLIP_AT}[head]
     return p, getattr(state, head), lambda v: replace(state, **{head: v})
@@ -113,12 +114,18 @@ def apply_event(state: AppState, event: Any, value: Any) -> Edit:
     if event == ids.SURFACE and value in surfaces.SURFACES and value != state.surface:
         fields = surface_state(value)
         s = surfaces.get(value)
-        runs = tuple(replace(r, hp={**r.hp, "lr": default_hp(r.optimizer, s)["lr"]}) for r in state.runs)
-        return Edit(replace(state, **fields, runs=runs, t=None), redraw={"surface", "runs", "start"})
+        runs = tuple(
+            replace(r, hp={**r.hp, "lr": default_hp(r.optimizer, s)["lr"]}) for r in state.runs
+        )
+        return Edit(
+            replace(state, **fields, runs=runs, t=None), redraw={"surface", "runs", "start"}
+        )
     if event == ids.SCHEDULE and value in schedules.SCHEDULES and value != state.schedule:
         args = {p.name: p.default for p in schedules.PARAMS[value]}
-        if "t_max" in args:
+        if "t_max" in args:  # the whole run, and a warmup that fits in it
             args["t_max"] = state.steps
+            if "warmup_steps" in args:
+                args["warmup_steps"] = min(args["warmup_steps"], max(1, state.steps // 10))
         return Edit(replace(state, schedule=value, schedule_args=args), redraw={"schedule"})
     if event == ids.CLIP and value in CLIP_MODES and value != state.clip:
         return Edit(replace(state, clip=value), redraw={"clip"})
@@ -215,6 +222,8 @@ def _move_start(state: AppState, x: Any, y: Any, notices=(), redraw=()) -> Edit:
         x, y = float(x), float(y)
     except (TypeError, ValueError):
         return Edit(state)
+    if not (math.isfinite(x) and math.isfinite(y)):
+        return Edit(state)
     b = state.build_surface().bound
     x, y = min(max(x, b[0]), b[1]), min(max(y, b[2]), b[3])
     if (x, y) == state.start:
@@ -224,7 +233,9 @@ def _move_start(state: AppState, x: Any, y: Any, notices=(), redraw=()) -> Edit:
 
 def _edit_view(state: AppState, relayout: dict) -> Edit:
     """Zoom and pan on the map set the view; a double-click (autorange) restores the surface's."""
-    if relayout.get("xaxis.autorange") or relayout.get("autosize") is not None and len(relayout) == 1:
+    if relayout.get("xaxis.autorange") or (
+        relayout.get("autosize") is not None and len(relayout) == 1
+    ):
         if relayout.get("xaxis.autorange"):
             view = state.build_surface().view
             return Edit(replace(state, view=view)) if view != state.view else Edit(state)
@@ -246,9 +257,7 @@ def _edit_view(state: AppState, relayout: dict) -> Edit:
 
 
 # --------------------------------------------------------------------------- diff
-def patches(
-    old: AppState | None, new: AppState
-) -> tuple[Any, Any, list[RunResult]]:
+def patches(old: AppState | None, new: AppState) -> tuple[Any, Any, list[RunResult]]:
     """(map figure or Patch, loss figure or Patch, results) taking the page from `old` to `new`.
 
     A new surface (or no previous state) gives whole figures. Otherwise the map
@@ -258,12 +267,16 @@ def patches(
     """
     results = compute_all(new)
     if old is None or (old.surface, old.surface_params) != (new.surface, new.surface_params):
-        return figures.map_figure(new, results, live=True), figures.loss_figure(new, results), results
+        return (
+            figures.map_figure(new, results, live=True),
+            figures.loss_figure(new, results),
+            results,
+        )
     t = new.shown_step
     surface = new.build_surface()
     m, loss = Patch(), Patch()
     if old.view != new.view:
-        m["data"][0] = figures.contour_trace(surface, new.view).to_plotly_json()
+        m["data"][0] = figures.as_dicts([figures.contour_trace(surface, new.view)])[0]
         m["layout"]["xaxis"]["range"] = list(new.view[:2])
         m["layout"]["yaxis"]["range"] = list(new.view[2:])
         m["layout"]["uirevision"] = f"{new.surface}:{new.view}"
@@ -272,13 +285,16 @@ def patches(
         m["data"][2]["y"] = [new.start[1]]
     if old.steps != new.steps:
         loss["layout"]["xaxis"]["range"] = [0, new.steps]
+        loss["layout"]["uirevision"] = f"{new.surface}:{new.steps}"
     everything = old.common_key() != new.common_key()
     n_old, n_new = len(old.runs), len(new.runs)
+    if everything or old.runs != new.runs:  # the loss axis' labels follow the curves
+        loss["layout"]["yaxis"]["dtick"] = figures.loss_dtick(surface, results)
     for i, (run, r) in enumerate(zip(new.runs, results, strict=True)):
         if i < n_old and not everything and old.runs[i] == run:
             continue
-        traces = [tr.to_plotly_json() for tr in figures.map_run_traces(i, run, r, t, live=True)]
-        curves = [tr.to_plotly_json() for tr in figures.loss_run_traces(i, run, r, t, surface)]
+        traces = figures.as_dicts(figures.map_run_traces(i, run, r, t, live=True))
+        curves = figures.as_dicts(figures.loss_run_traces(i, run, r, t, surface))
         if i < n_old:
             for j, tr in enumerate(traces):
                 m["data"][figures.FIXED_TRACES + 3 * i + j] = tr

@@ -109,6 +109,17 @@ READY_JS = """(minTraces) => {
   return drawn ? performance.now() : false;
 }"""
 
+#: What the page shows when a load times out.
+SEEN_JS = """() => {
+  const g = document.querySelector('#map .js-plotly-plot');
+  return {
+    graph: !!g,
+    traces: g && g._fullData ? g._fullData.length : null,
+    contour: !!document.querySelector('#map .contourlayer path'),
+    sidebar: !!document.querySelector('#sidebar > *'),
+  };
+}"""
+
 BARE_APP = """\
 import sys
 
@@ -613,18 +624,28 @@ def stop(proc: subprocess.Popen) -> None:
             proc.wait()
 
 
-def load_once(browser: Any, url: str, min_traces: int) -> tuple[float, float]:
-    """(wall seconds from goto, in-page seconds since navigation start) until the map is drawn."""
+def load_once(browser: Any, url: str, min_traces: int) -> dict[str, Any]:
+    """One cold load in a fresh context: wall seconds from goto() and in-page seconds
+    (since navigation start) until the map is drawn; on a timeout, what the page showed."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     context = browser.new_context(viewport=VIEWPORT)
+    errors: list[str] = []
     try:
         page = context.new_page()
+        page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("requestfailed", lambda r: errors.append(f"failed: {r.url} {r.failure}"))
         t0 = time.perf_counter()
         page.goto(url, wait_until="commit")
-        handle = page.wait_for_function(
-            READY_JS, arg=min_traces, polling="raf", timeout=LOAD_TIMEOUT_MS
-        )
+        try:
+            handle = page.wait_for_function(
+                READY_JS, arg=min_traces, polling="raf", timeout=LOAD_TIMEOUT_MS
+            )
+        except PlaywrightTimeout:
+            return {"timeout": True, "seen": page.evaluate(SEEN_JS), "errors": errors[:5]}
         wall = time.perf_counter() - t0
-        return wall, handle.json_value() / 1e3
+        return {"wall": wall, "in_page": handle.json_value() / 1e3, "errors": errors[:5]}
     finally:
         context.close()
 
@@ -646,33 +667,34 @@ def bench_browser(quick: bool) -> dict[str, Any]:
             "gradscape": [sys.executable, "-m", "app.cli", "--port", str(ports["gradscape"])],
             "bare": [sys.executable, str(tmpdir / "bare_app.py"), str(ports["bare"])],
         }
+        urls = {name: f"http://127.0.0.1:{port}/" for name, port in ports.items()}
         min_traces = {"gradscape": 4, "bare": 1}
         procs: dict[str, subprocess.Popen] = {}
+        results: dict[str, list[dict]] = {name: [] for name in commands}
         try:
             startup, started = {}, {}
             for name, cmd in commands.items():
                 started[name] = time.perf_counter()
                 procs[name] = start_server(cmd, tmpdir / f"{name}.log")
             for name, proc in procs.items():
-                url = f"http://127.0.0.1:{ports[name]}/"
-                startup[name] = wait_until_up(proc, url, tmpdir / f"{name}.log", started[name])
+                log = tmpdir / f"{name}.log"
+                startup[name] = wait_until_up(proc, urls[name], log, started[name])
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=CHROMIUM)
                 try:
                     version = browser.version
-                    for name in procs:  # untimed: the browser's and server's first time
-                        load_once(browser, f"http://127.0.0.1:{ports[name]}/", min_traces[name])
-                    wall: dict[str, list[float]] = {name: [] for name in procs}
-                    in_page: dict[str, list[float]] = {name: [] for name in procs}
+                    for name in procs:  # untimed: the browser's and the server's first time
+                        load_once(browser, urls[name], min_traces[name])
                     for i in range(loads):
                         for name in procs:
-                            url = f"http://127.0.0.1:{ports[name]}/"
-                            w, p = load_once(browser, url, min_traces[name])
-                            wall[name].append(w)
-                            in_page[name].append(p)
+                            results[name].append(load_once(browser, urls[name], min_traces[name]))
                         print(
                             f"  load {i + 1}/{loads}: "
-                            + ", ".join(f"{n} {wall[n][-1]:.3f} s" for n in procs),
+                            + ", ".join(
+                                f"{n} "
+                                + ("TIMEOUT" if r[-1].get("timeout") else f"{r[-1]['wall']:.3f} s")
+                                for n, r in results.items()
+                            ),
                             flush=True,
                         )
                 finally:
@@ -680,33 +702,38 @@ def bench_browser(quick: bool) -> dict[str, Any]:
         finally:
             for proc in procs.values():
                 stop(proc)
-    apps = {
-        name: {
+    apps = {}
+    for name, loaded in results.items():
+        ok = [r for r in loaded if not r.get("timeout")]
+        apps[name] = {
             "url_path": "/",
             "min_traces": min_traces[name],
             "server_start_s": startup[name],
-            "wall_s": wall[name],
-            "in_page_s": in_page[name],
-            "wall": summary(wall[name]),
-            "in_page": summary(in_page[name]),
+            "wall_s": [r["wall"] for r in ok],
+            "in_page_s": [r["in_page"] for r in ok],
+            "wall": summary([r["wall"] for r in ok]) if ok else None,
+            "in_page": summary([r["in_page"] for r in ok]) if ok else None,
+            "timeouts": [r for r in loaded if r.get("timeout")],
+            "errors": sorted({e for r in loaded for e in r["errors"]}),
         }
-        for name in procs
-    }
-    over = apps["gradscape"]["wall"]["median"] - apps["bare"]["wall"]["median"]
-    return {
+    g, b = apps["gradscape"]["wall"], apps["bare"]["wall"]
+    out: dict[str, Any] = {
         "chromium": version,
         "loads": loads,
         "viewport": VIEWPORT,
+        "timeout_s": LOAD_TIMEOUT_MS / 1e3,
         "apps": apps,
-        "overhead_wall_median_s": over,
-        "target": {
+        "overhead_wall_median_s": g["median"] - b["median"] if g and b else None,
+    }
+    if g:
+        out["target"] = {
             "what": "cold load to first drawn map, median wall",
-            "value": apps["gradscape"]["wall"]["median"],
+            "value": g["median"],
             "limit": TARGET_LOAD_S,
             "unit": "s",
-            "met": apps["gradscape"]["wall"]["median"] <= TARGET_LOAD_S,
-        },
-    }
+            "met": g["median"] <= TARGET_LOAD_S,
+        }
+    return out
 
 
 def print_browser(res: dict[str, Any]) -> None:
@@ -721,36 +748,60 @@ def print_browser(res: dict[str, Any]) -> None:
     labels = {"gradscape": "Gradscape /", "bare": "bare Dash + 150x150 Contour"}
     rows = []
     for name, a in res["apps"].items():
-        target = f"≤ {TARGET_LOAD_S:g} s" if name == "gradscape" else ""
-        met = verdict(res["target"]["met"]) if name == "gradscape" else ""
+        w, p = a["wall"] or {}, a["in_page"] or {}
+        target = met = ""
+        if name == "gradscape":
+            target = f"≤ {TARGET_LOAD_S:g} s"
+            met = verdict(res["target"]["met"]) if "target" in res else "no load finished"
         rows.append(
             [
                 labels[name],
-                f"{a['wall']['median']:.3f}",
-                f"{a['wall']['min']:.3f}",
-                f"{a['in_page']['median']:.3f}",
-                f"{a['in_page']['min']:.3f}",
-                " ".join(f"{w:.3f}" for w in a["wall_s"]),
+                f"{w['median']:.3f}" if w else "—",
+                f"{w['min']:.3f}" if w else "—",
+                f"{p['median']:.3f}" if p else "—",
+                f"{p['min']:.3f}" if p else "—",
+                " ".join(f"{x:.3f}" for x in a["wall_s"]) or "—",
+                str(len(a["timeouts"])),
                 target,
                 met,
             ]
         )
     print_table(
-        ["", "median s", "min s", "in-page med", "in-page min", "each load (wall s)", "aim", ""],
+        [
+            "",
+            "median s",
+            "min s",
+            "in-page med",
+            "in-page min",
+            "each load (wall s)",
+            "timeouts",
+            "aim",
+            "",
+        ],
         rows,
-        "<>>>><<<",
+        "<>>>><><<",
     )
     g, b = res["apps"]["gradscape"], res["apps"]["bare"]
-    print(
-        f"  Gradscape over the bare floor: {res['overhead_wall_median_s']:+.3f} s (wall medians), "
-        f"{g['in_page']['median'] - b['in_page']['median']:+.3f} s (in-page medians)."
-    )
+    if res["overhead_wall_median_s"] is not None:
+        print(
+            f"  Gradscape over the bare floor: {res['overhead_wall_median_s']:+.3f} s "
+            f"(wall medians), {g['in_page']['median'] - b['in_page']['median']:+.3f} s "
+            "(in-page medians)."
+        )
     print(
         "  Drawn: the map has ≥ 4 traces (runs arrived) for Gradscape, ≥ 1 for the bare app, and a"
         " .contourlayer path.\n  in-page: performance.now() when that first held (since navigation"
         " start).\n  Servers answered after "
         f"{g['server_start_s']:.1f} s (Gradscape) / {b['server_start_s']:.1f} s (bare)."
     )
+    for name, a in res["apps"].items():
+        for t in a["timeouts"]:
+            print(
+                f"  {labels[name]}: not drawn after {res['timeout_s']:g} s; the page showed "
+                f"{json.dumps(t['seen'])}"
+            )
+        for e in a["errors"]:
+            print(f"  {labels[name]}: browser error: {e[:300]}")
 
 
 # --------------------------------------------------------------------------- main

@@ -175,7 +175,10 @@ def _beale() -> Surface:
         minima=(Minimum(3.0, 0.5, 0.0),),
         start=(1.0, 1.5),
         levels="log",
-        formula=r"\begin{aligned} f(x, y) = {}&(1.5 - x + xy)^2 + (2.25 - x + xy^2)^2 \\ &+ (2.625 - x + xy^3)^2 \end{aligned}",
+        formula=(
+            r"\begin{aligned} f(x, y) = {}&(1.5 - x + xy)^2 + (2.25 - x + xy^2)^2 \\ "
+            r"&+ (2.625 - x + xy^3)^2 \end{aligned}"
+        ),
         reference="Beale, Princeton Statistical Techniques Research Group TR 25, 1958; " + VLSE,
     )
 
@@ -428,7 +431,10 @@ def _six_hump_camel() -> Surface:
         ),
         start=(-2.0, 1.5),
         levels="linear",
-        formula=r"\begin{aligned} f(x, y) = {}&\left(4 - 2.1x^2 + \tfrac{x^4}{3}\right)x^2 \\ &+ xy + (-4 + 4y^2)\,y^2 \end{aligned}",
+        formula=(
+            r"\begin{aligned} f(x, y) = {}&\left(4 - 2.1x^2 + \tfrac{x^4}{3}\right)x^2 \\ "
+            r"&+ xy + (-4 + 4y^2)\,y^2 \end{aligned}"
+        ),
         reference="Dixon & Szegö, Towards Global Optimisation 2, North-Holland, 1978; " + VLSE,
     )
 
@@ -484,7 +490,8 @@ def _goldstein_price() -> Surface:
         start=(0.5, 0.5),
         levels="log",
         formula=(
-            r"\begin{aligned} f = {}&\left[1 + (x + y + 1)^2 (19 - 14x + 3x^2 - 14y + 6xy + 3y^2)\right]"
+            r"\begin{aligned} f = {}&\left[1 + (x + y + 1)^2"
+            r" (19 - 14x + 3x^2 - 14y + 6xy + 3y^2)\right]"
             r" \\ \times {}&\left[30 + (2x - 3y)^2 (18 - 32x + 12x^2 + 48y - 36xy + 27y^2)\right]"
             r" \end{aligned}"
         ),

@@ -15,7 +15,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs
 
 import pytest
 
@@ -25,8 +25,8 @@ if not Path(CHROMIUM).exists():
 sync_api = pytest.importorskip("playwright.sync_api")
 
 import surfaces  # noqa: E402
-from optimizers import OPTIMIZERS  # noqa: E402
 from app.state import parse, serialize  # noqa: E402
+from optimizers import OPTIMIZERS  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
@@ -89,9 +89,7 @@ class Page:
         self.name = name
         self.page = browser.new_page(viewport={"width": size[0], "height": size[1]})
         self.errors: list[str] = []
-        self.page.on(
-            "console", lambda m: self.errors.append(m.text) if m.type == "error" else None
-        )
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
 
     def open(self, url: str) -> None:
@@ -123,7 +121,8 @@ class Page:
         """Run `run`'s whole path as drawn (x and y of its ghost trace)."""
         return self.js(
             """r => { const g = document.querySelector('#map .js-plotly-plot');
-                 const tr = g._fullData.find(t => t.meta && t.meta.role === 'ghost' && t.meta.run === r);
+                 const tr = g._fullData.find(
+                   t => t.meta && t.meta.role === 'ghost' && t.meta.run === r);
                  return [Array.from(tr.x), Array.from(tr.y)]; }""",
             run,
         )
@@ -258,9 +257,10 @@ def test_typing_a_bad_value_shows_a_notice_and_keeps_the_page(server, page):
         lambda: "diverged at step" in page.page.locator(".gs-table").inner_text(),
         what="the divergence row",
     )
-    assert page.js(
-        "() => document.querySelector('svg.gs-overlay .gs-head').getAttribute('data-mark')"
-    ) == "x"
+    assert (
+        page.js("() => document.querySelector('svg.gs-overlay .gs-head').getAttribute('data-mark')")
+        == "x"
+    )
     page.shot()
     assert page.errors == []
 
