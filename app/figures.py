@@ -313,6 +313,11 @@ def loss_run_traces(i: int, run: Run, r: RunResult, t: int, surface: Surface) ->
     return [curve, head]
 
 
+def loss_xrange(steps: int) -> list[float]:
+    """Steps 0 … steps with room for the end markers."""
+    return [-0.015 * steps, 1.025 * steps]
+
+
 def loss_dtick(surface: Surface, results: Sequence[RunResult]) -> int | None:
     """Decades between labels on the log axis, so that about six show whatever the span."""
     if surface.min_value is None or not results:
@@ -352,7 +357,7 @@ def loss_figure(
         tickfont=dict(size=10, color=MUTED),
     )
     fig.update_layout(
-        xaxis=dict(range=[0, state.steps], title=dict(text="step", standoff=2), **axis),
+        xaxis=dict(range=loss_xrange(state.steps), title=dict(text="step", standoff=2), **axis),
         yaxis=dict(
             type="log" if log else "linear",
             exponentformat="power",

@@ -284,7 +284,7 @@ def patches(old: AppState | None, new: AppState) -> tuple[Any, Any, list[RunResu
         m["data"][2]["x"] = [new.start[0]]
         m["data"][2]["y"] = [new.start[1]]
     if old.steps != new.steps:
-        loss["layout"]["xaxis"]["range"] = [0, new.steps]
+        loss["layout"]["xaxis"]["range"] = figures.loss_xrange(new.steps)
         loss["layout"]["uirevision"] = f"{new.surface}:{new.steps}"
     everything = old.common_key() != new.common_key()
     n_old, n_new = len(old.runs), len(new.runs)

@@ -9,11 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import parse_qs
 
@@ -25,6 +21,7 @@ if not Path(CHROMIUM).exists():
 sync_api = pytest.importorskip("playwright.sync_api")
 
 import surfaces  # noqa: E402
+from app.serving import running  # noqa: E402
 from app.state import parse, serialize  # noqa: E402
 from optimizers import OPTIMIZERS  # noqa: E402
 
@@ -38,40 +35,10 @@ MAP_READY = """() => {
 }"""
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server():
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "--port", str(port)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.time() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(url, timeout=1) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                if proc.poll() is not None or time.time() > deadline:
-                    out = proc.stdout.read().decode() if proc.stdout else ""
-                    raise RuntimeError(f"gradscape did not start:\n{out}") from None
-                time.sleep(0.2)
+    with running(cwd=ROOT) as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        if proc.stdout:
-            proc.stdout.close()
 
 
 @pytest.fixture(scope="module")
@@ -95,6 +62,7 @@ class Page:
     def open(self, url: str) -> None:
         self.page.goto(url)
         self.page.wait_for_function(MAP_READY, timeout=30_000)
+        self.page.wait_for_load_state("networkidle")
 
     def js(self, expr: str, arg=None):
         return self.page.evaluate(expr, arg)

@@ -4,24 +4,18 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 import zipfile
 from pathlib import Path
 
 import pytest
 
+from app.serving import free_port, running, wait_for
+
 ROOT = Path(__file__).resolve().parent.parent
 ASSETS = sorted(p.name for p in (ROOT / "assets").iterdir() if p.suffix in (".css", ".js"))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _get(url: str, data: bytes | None = None) -> bytes:
@@ -29,30 +23,6 @@ def _get(url: str, data: bytes | None = None) -> bytes:
     with urllib.request.urlopen(req, timeout=10) as r:
         assert r.status == 200
         return r.read()
-
-
-def _wait(url: str, proc: subprocess.Popen, seconds: float = 40) -> None:
-    deadline = time.time() + seconds
-    while True:
-        try:
-            _get(url)
-            return
-        except OSError:
-            if proc.poll() is not None or time.time() > deadline:
-                out = proc.stdout.read().decode() if proc.stdout else ""
-                raise AssertionError(f"server did not answer at {url}:\n{out}") from None
-            time.sleep(0.25)
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-    if proc.stdout:
-        proc.stdout.close()
 
 
 def _load_callback(base: str) -> dict:
@@ -106,29 +76,18 @@ def test_an_installed_copy_serves_the_same_page(wheel, tmp_path):
     ).stdout.split()
     assert where[0].startswith(str(venv))  # the installed copy, not this checkout
     assert where[1].startswith(str(venv))
-    port = _free_port()
-    proc = subprocess.Popen(
-        [venv / "bin" / "gradscape", "--port", str(port)],
-        cwd=elsewhere,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}/"
-    try:
-        _wait(base, proc)
+    with running([venv / "bin" / "gradscape"], cwd=elsewhere) as base:
         page = _get(base).decode()
         for name in ASSETS:
             assert f"/assets/{name}" in page
             assert _get(f"{base}assets/{name}") == (ROOT / "assets" / name).read_bytes()
         response = _load_callback(base)["response"]
         assert response["map"]["figure"]["data"][0]["type"] == "contour"
-    finally:
-        _stop(proc)
 
 
 @pytest.mark.skipif(shutil.which("gunicorn") is None, reason="gunicorn is not installed")
 def test_gunicorn_serves_app_server_with_several_workers():
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [
             "gunicorn",
@@ -145,11 +104,13 @@ def test_gunicorn_serves_app_server_with_several_workers():
     )
     base = f"http://127.0.0.1:{port}/"
     try:
-        _wait(base, proc)
+        wait_for(base, proc)
         assert "Gradscape" in _get(base).decode()
         # no per-user state on the server: every worker answers the same request alike
         answers = {json.dumps(_load_callback(base)["response"]["state"]) for _ in range(6)}
         assert len(answers) == 1
         assert "run1=adam" in answers.pop()
     finally:
-        _stop(proc)
+        proc.terminate()
+        proc.wait(timeout=10)
+        proc.stdout.close()
