@@ -431,7 +431,7 @@ def summary_table(state: AppState, results) -> html.Table:
             html.Th("final f", title="Loss at the last step"),
             html.Th("to min", title="Distance from the last point to the nearest minimum"),
             html.Th(
-                "arrived at",
+                "arrived",
                 title=f"First step from which the path stays within {TOLERANCE:g} of that minimum",
             ),
         ]
