@@ -72,7 +72,7 @@ def page_outputs(state: AppState, notices: list[str]) -> tuple:
 
 
 @callback(
-    Output(ids.STATE, "data", allow_duplicate=True),
+    Output(ids.LOADED, "data"),
     Output(ids.FRAME, "data"),
     Output(ids.SIDEBAR, "children"),
     Output(ids.MAP, "figure", allow_duplicate=True),
@@ -126,15 +126,26 @@ def _events() -> list[tuple[Any, Any]]:
     Input(ids.START_X, "value"),
     Input(ids.START_Y, "value"),
     Input(ids.CLICK, "data"),
-    Input(ids.MAP, "relayoutData"),
+    Input(ids.VIEW, "data"),
     State(ids.STATE, "data"),
+    State(ids.LOADED, "data"),
     State(ids.FRAME, "data"),
     prevent_initial_call=True,
 )
 def edit(*args):
-    store, frame = args[-2], args[-1]
-    old = _state_from(store, frame)
-    return edit_outputs(old, _events(), [o["id"] for o in ctx.outputs_list[-1]])
+    store, loaded, frame = args[-3:]
+    old = _state_from(store if store is not None else loaded, frame)
+    events = _events()
+    fired = [e for e, _ in events]
+    # Every box's value travels with every request. A box whose value the state
+    # does not hold yet (its own request was overtaken by this one, whose answer
+    # replaced it) is applied too, so the state converges to what the page shows;
+    # not after a change of structure, which redraws the boxes from the state.
+    plain_values = all(isinstance(e, dict) and e.get("type") == "pv" for e in fired)
+    for box in ctx.inputs_list[0] if plain_values else ():
+        if box["id"] not in fired and box.get("value") is not None:
+            events.append((box["id"], box["value"]))
+    return edit_outputs(old, events, [o["id"] for o in ctx.outputs_list[-1]])
 
 
 def edit_outputs(old: AppState, events: list[tuple[Any, Any]], pv_ids: list[dict]) -> tuple:
@@ -204,6 +215,7 @@ clientside_callback(
     ClientsideFunction("gs", "onState"),
     Output(ids.COPY, "title"),
     Input(ids.STATE, "data"),
+    Input(ids.LOADED, "data"),
 )
 clientside_callback(
     ClientsideFunction("gs", "onFrame"),
@@ -214,10 +226,4 @@ clientside_callback(
     ClientsideFunction("gs", "onSpeed"),
     Output(ids.SPEED, "title"),
     Input(ids.SPEED, "value"),
-)
-clientside_callback(
-    ClientsideFunction("gs", "onFigure"),
-    Output(ids.MAP, "className"),
-    Input(ids.MAP, "figure"),
-    Input(ids.LOSS, "figure"),
 )

@@ -68,8 +68,13 @@ def run_label(run: Run) -> str:
     return f"{OPTIMIZERS[run.optimizer].label} · lr {run.hp['lr']:.3g}"
 
 
-def _fmt(v: float) -> str:
-    return f"{v:.4g}"
+def _display(values: np.ndarray) -> np.ndarray:
+    """Loss values as float32 for drawing and hover (5 significant digits shown).
+
+    Positions travel as float64; loss values, sent twice (map hover and the loss
+    curve), travel at half the bytes. Values beyond float32's range are clipped.
+    """
+    return np.clip(values, -3e38, 3e38).astype(np.float32)
 
 
 # --------------------------------------------------------------------------- map
@@ -174,7 +179,7 @@ def map_run_traces(
     ghost = go.Scatter(
         x=r.x[t:],
         y=r.y[t:],
-        customdata=r.loss[t:],
+        customdata=_display(r.loss[t:]),
         mode="lines",
         line=dict(color=color, width=1.6, dash="dot"),
         opacity=0.55,
@@ -186,14 +191,14 @@ def map_run_traces(
     )
     hover = (
         f"<b>{label}</b><br>step %{{pointNumber}}<br>x %{{x:.6g}}<br>y %{{y:.6g}}"
-        "<br>f %{customdata:.6g}<extra></extra>"
+        "<br>f %{customdata:.5g}<extra></extra>"
     )
     if live:
         ghost.update(hovertemplate=hover, hoverinfo=None)
     trail = go.Scatter(
         x=r.x[: t + 1] if not live else np.array([np.nan]),
         y=r.y[: t + 1] if not live else np.array([np.nan]),
-        customdata=r.loss[: t + 1] if not live else None,
+        customdata=_display(r.loss[: t + 1]) if not live else None,
         mode="lines+markers" if few else "lines",
         line=dict(color=color, width=2.6),
         marker=dict(size=5, color=color),
@@ -248,7 +253,7 @@ def map_figure(
         tickfont=dict(size=11, color=MUTED),
     )
     fig.update_layout(
-        xaxis=dict(range=[x0, x1], title=dict(text="x", standoff=4), **axis),
+        xaxis=dict(range=[x0, x1], title=dict(text="x", standoff=4), constrain="domain", **axis),
         yaxis=dict(
             range=[y0, y1],
             title=dict(text="y", standoff=4),
@@ -287,7 +292,7 @@ def _loss_y(surface: Surface, r: RunResult) -> np.ndarray:
 def loss_run_traces(i: int, run: Run, r: RunResult, t: int, surface: Surface) -> list[go.Scatter]:
     """Run `i`'s loss curve (x is the step: x0 = 0, dx = 1) and its marker at step `t`."""
     color = PALETTE[run.color]
-    y = _loss_y(surface, r)
+    y = _display(_loss_y(surface, r))
     label = OPTIMIZERS[run.optimizer].label
     what = "f − f*" if surface.min_value is not None else "f"
     common = dict(visible=run.visible, showlegend=False, name=run_label(run))

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 URL = "url"
-STATE = "state"  # the canonical query string (without the step), written by the server
+STATE = "state"  # the canonical query string (without the step), written by `edit`
+LOADED = "loaded"  # the same, as `load` read it from the URL (`edit` starts from it)
 FRAME = "frame"  # {"t": step or None, "autoplay": bool}; the browser owns playback
 CLICK = "click-start"  # [x, y] written by the browser when the map is clicked
+VIEW = "view-change"  # the map's axis ranges after a zoom, pan or double-click (browser)
 SIDEBAR = "sidebar"
 NOTICES = "notices"
 SURFACE = "surface"

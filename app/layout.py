@@ -356,8 +356,10 @@ def page() -> html.Div:
         [
             dcc.Location(id=ids.URL, refresh=False),
             dcc.Store(id=ids.STATE),
+            dcc.Store(id=ids.LOADED),
             dcc.Store(id=ids.FRAME),
             dcc.Store(id=ids.CLICK),
+            dcc.Store(id=ids.VIEW),
             html.Aside(
                 [
                     html.Header(

@@ -139,7 +139,7 @@ def apply_event(state: AppState, event: Any, value: Any) -> Edit:
         return _edit_start(state, axis, value)
     if event == ids.CLICK and isinstance(value, list | tuple) and len(value) == 2:
         return _move_start(state, *_round_click(state, value), redraw={"start"})
-    if event == ids.MAP and isinstance(value, dict):
+    if event == ids.VIEW and isinstance(value, dict):
         return _edit_view(state, value)
     return Edit(state)
 
@@ -245,8 +245,12 @@ def _edit_view(state: AppState, relayout: dict) -> Edit:
     try:
         if "xaxis.range[0]" in relayout:
             x0, x1 = float(relayout[keys[0]]), float(relayout[keys[1]])
+        elif "xaxis.range" in relayout:  # Plotly.relayout's own spelling
+            x0, x1 = (float(v) for v in relayout["xaxis.range"])
         if "yaxis.range[0]" in relayout:
             y0, y1 = float(relayout[keys[2]]), float(relayout[keys[3]])
+        elif "yaxis.range" in relayout:
+            y0, y1 = (float(v) for v in relayout["yaxis.range"])
     except (KeyError, TypeError, ValueError):
         return Edit(state)
     b = state.build_surface().bound

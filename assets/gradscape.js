@@ -197,7 +197,13 @@
     if (g._gsHooked) return;
     g._gsHooked = true;
     g.on("plotly_afterplot", () => requestAnimationFrame(apply));
-    g.on("plotly_relayout", () => requestAnimationFrame(apply));
+    g.on("plotly_relayout", (ev) => {
+      requestAnimationFrame(apply);
+      // only a change of the axes is news for the server (not a resize or autosize)
+      if (Object.keys(ev || {}).some((k) => /^[xy]axis\.(range|autorange)/.test(k))) {
+        window.dash_clientside.set_props("view-change", { data: ev });
+      }
+    });
     g.on("plotly_relayouting", () => requestAnimationFrame(apply));
     let down = null;
     g.addEventListener("mousedown", (e) => (down = [e.clientX, e.clientY]), true);
@@ -264,6 +270,13 @@
     apply();
     commit();
   }
+
+  // Hook the map once Dash has drawn it (and again if Dash ever draws a new one):
+  // from then on every redraw (plotly_afterplot) re-applies the current step.
+  setInterval(() => {
+    const m = graph("map");
+    if (ready(m) && !m._gsHooked) apply();
+  }, 100);
 
   GS.play = play;
   GS.pause = pause;
@@ -359,7 +372,10 @@
         if (!isFinite(v) || (log && v <= 0)) return [noUpdate(), noUpdate()];
         return [log ? Math.log10(v) : v, noUpdate()];
       },
-      onState(query) {
+      /** The server's canonical query: from `load` at first, then from each edit. */
+      onState(edited, loaded) {
+        const trig = window.dash_clientside.callback_context.triggered.map((x) => x.prop_id);
+        const query = trig.includes("loaded.data") ? loaded : edited;
         if (typeof query === "string") {
           GS.query = query;
           if (!GS.playing) writeUrl();
@@ -381,10 +397,6 @@
       },
       onSpeed(speed) {
         GS.speed = Number(speed) || 1;
-        return noUpdate();
-      },
-      onFigure() {
-        requestAnimationFrame(apply);
         return noUpdate();
       },
     },

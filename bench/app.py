@@ -2,7 +2,7 @@
 
 Run by hand from the repository root (not by CI)::
 
-    python bench/app.py                  # full run
+    python bench/app.py                  # full run, about a minute here
     python bench/app.py --quick          # fewer repetitions
     python bench/app.py --no-browser     # the server part only
     python bench/app.py --json out.json  # also write the numbers as JSON
@@ -18,16 +18,21 @@ builds it: the output spec from ``/_dash-dependencies``; every input and state
 filled from the components on the page once the `load` callback has drawn the
 sidebar for this state (a pattern-matching input as a list with one entry per
 matching component, ids with their keys sorted); ``changedPropIds`` naming the
-box. Every timed request carries a learning rate never sent before, so the
-changed run is computed afresh while the three others come from the compute
-cache, as when a person types a value. Interleaved with the requests,
-`edit_outputs()` alone is timed (with other new values): the difference is
-Dash's dispatch and the JSON encoding of the response. The garbage collector
-stays on, as in the server. Baselines from the same process: one
-`optimizers.run` call for one run of 500 steps (the compute a request needs),
-building the full map and loss figures, and encoding them with
-`plotly.io.json.to_json_plotly` (what a request would cost if it resent whole
-figures instead of patches).
+box (the body matches, field for field, the one Chromium sent for this state).
+Every timed request carries a learning rate never sent before, so the changed
+run is computed afresh while the three others come from the compute cache, as
+when a person types a value. The garbage collector stays on, as in the server.
+
+Each round times, one after the other: the request (wall time around
+``test_client.post``); `edit_outputs()` alone with another new value (the
+difference to the request is Dash's dispatch and the response's JSON); the
+same call again (everything from the cache: the cost besides compute); the
+same call after ``_cached.cache_clear()`` (all four runs computed); and, as a
+baseline, one `optimizers.run` call for one run of 500 steps (the compute a
+request needs). Every fifth round also builds the full map and loss figures
+and encodes them with `plotly.io.json.to_json_plotly`: what a request would
+cost if it resent whole figures instead of patches. Mixing the kinds in every
+round lets all of them see the same moments of this VM, whose speed drifts.
 
 Page data: the bytes of ``GET /_dash-layout`` (the shell) and of the `load`
 callback's response for an empty query (the default state), as the server
@@ -87,9 +92,7 @@ LR_RANGE = (2e-4, 1.8e-3)
 #: (full, quick) repetitions.
 REQUESTS = (150, 50)  # timed edit requests, and as many timed edit_outputs() calls
 WARMUP = 5
-EXTRA = (30, 15)  # edit_outputs() with a cache hit, and with the cache cleared
-BASELINE_RUNS = (100, 30)
-BASELINE_JSON = (30, 10)
+FIGURES_EVERY = 5  # build and encode the full figures every this many requests
 LOADS = (5, 3)  # browser loads per app
 
 TARGET_MEDIAN_MS = 25.0
@@ -360,7 +363,7 @@ def bench_server(quick: bool) -> dict[str, Any]:
     from app.state import fmt_number, parse, serialize
 
     q = 1 if quick else 0
-    n_req, n_extra = REQUESTS[q], EXTRA[q]
+    n_req = REQUESTS[q]
     dash_app = create_app()
     client = dash_app.server.test_client()
     deps = client.get("/_dash-dependencies").get_json()
@@ -391,12 +394,11 @@ def bench_server(quick: bool) -> dict[str, Any]:
     search = "?" + store
     load_body = Page(shell, {"response": {}}).body(load_dep, {("url", "search"): search})
     drawn = post_json(client, load_body).get_json()
-    if drawn["response"]["state"]["data"] != store:
+    if drawn["response"]["loaded"]["data"] != store:
         raise RuntimeError("the load callback did not keep the benchmark state")
     browser_page = Page(shell, drawn)
-    # Props the components set themselves in the browser: the query, and a drawn graph's size.
+    # Props the components set themselves in the browser: the query.
     browser_page.by_str["url"]["search"] = search
-    browser_page.by_str["map"]["relayoutData"] = {"autosize": True}
     pv = browser_page.resolve(PV_ALL, "value", value=True)
     assert isinstance(pv, list)
     pv_keys = [e["id"]["key"] for e in pv]
@@ -420,66 +422,61 @@ def bench_server(quick: bool) -> dict[str, Any]:
         if f"run2.lr={fmt_number(float(lr))}&" not in data:
             raise RuntimeError(f"the edit did not set lr={lr}: {data}")
 
+    results = app.compute.compute_all(old)
+    run1 = old.runs[1]
+    surface = old.build_surface()
+    start = np.asarray(old.start, dtype=np.float64)
+
+    def edit_alone(lr: str) -> float:
+        return timed(lambda: edit_outputs(old, [(event_id, lr)], pv_ids))[0]
+
+    def build() -> tuple:
+        return figures.map_figure(old, results, live=True), figures.loss_figure(old, results)
+
+    def encode(figs: tuple) -> tuple[str, str]:
+        return pio_json.to_json_plotly(figs[0]), pio_json.to_json_plotly(figs[1])
+
     lrs = new_lrs(2 * (WARMUP + n_req))
     for _ in range(WARMUP):
         lr = next(lrs)
         check(post_json(client, request(lr)), lr)
         edit_outputs(old, [(event_id, next(lrs))], pv_ids)
 
-    http_s, direct_s, sizes, sent = [], [], [], []
-    for _ in range(n_req):
+    # Every kind of timing in each round, so that all see the same moments of this VM.
+    t: dict[str, list[float]] = {
+        k: [] for k in ("http", "direct", "hit", "cleared", "run", "build", "to_json")
+    }
+    sizes = []
+    for k in range(n_req):
         lr = next(lrs)
         body = request(lr)
         elapsed, resp = timed(lambda body=body: post_json(client, body))
         check(resp, lr)
-        http_s.append(elapsed)
+        t["http"].append(elapsed)
         sizes.append(len(resp.data))
         lr = next(lrs)
-        elapsed, _ = timed(lambda lr=lr: edit_outputs(old, [(event_id, lr)], pv_ids))
-        direct_s.append(elapsed)
-        sent.append(lr)
-    example = resp.data
-
-    # edit_outputs with the changed run already computed, and with nothing cached
-    hit_s = [
-        timed(lambda lr=lr: edit_outputs(old, [(event_id, lr)], pv_ids))[0]
-        for lr in sent[-n_extra:]
-    ]
-    cold_s = []
-    for lr in sent[:n_extra]:
+        t["direct"].append(edit_alone(lr))  # the changed run computed, three from the cache
+        t["hit"].append(edit_alone(lr))  # again: all four from the cache
         app.compute._cached.cache_clear()
-        cold_s.append(timed(lambda lr=lr: edit_outputs(old, [(event_id, lr)], pv_ids))[0])
-
-    # ---- baselines
-    results = app.compute.compute_all(old)
-    run1 = old.runs[1]
-    surface = old.build_surface()
-    start = np.asarray(old.start, dtype=np.float64)
-    run_s = [
-        timed(lambda: optimizers.run(surface, run1.optimizer, start, STEPS, **run1.hp))[0]
-        for _ in range(BASELINE_RUNS[q])
-    ]
-
-    def build() -> tuple:
-        return figures.map_figure(old, results, live=True), figures.loss_figure(old, results)
-
-    build_s, to_json_s = [], []
-    for _ in range(BASELINE_JSON[q]):
-        elapsed, (fig_map, fig_loss) = timed(build)
-        build_s.append(elapsed)
-        elapsed, encoded = timed(
-            lambda m=fig_map, f=fig_loss: (pio_json.to_json_plotly(m), pio_json.to_json_plotly(f))
+        t["cleared"].append(edit_alone(lr))  # all four computed (and cached again)
+        t["run"].append(
+            timed(lambda: optimizers.run(surface, run1.optimizer, start, STEPS, **run1.hp))[0]
         )
-        to_json_s.append(elapsed)
+        if k % FIGURES_EVERY == 0:
+            elapsed, figs = timed(build)
+            t["build"].append(elapsed)
+            elapsed, encoded = timed(lambda figs=figs: encode(figs))
+            t["to_json"].append(elapsed)
+    example = resp.data
     full_bytes = sum(len(s.encode()) for s in encoded)
 
     out = {
         "state": {"query": store, "frame": frame, "pv_boxes": pv_keys},
-        "request_bytes": len(request(sent[-1])),
-        "http": summary(http_s),
-        "edit_outputs": summary(direct_s),
-        "edit_outputs_cache_hit": summary(hit_s),
-        "edit_outputs_cache_cleared": summary(cold_s),
+        "request_bytes": len(body),
+        "http": summary(t["http"]),
+        "edit_outputs": summary(t["direct"]),
+        "edit_outputs_cache_hit": summary(t["hit"]),
+        "edit_outputs_cache_cleared": summary(t["cleared"]),
         "response_bytes": {
             "median": int(np.median(sizes)),
             "min": min(sizes),
@@ -488,9 +485,9 @@ def bench_server(quick: bool) -> dict[str, Any]:
         },
         "page": page,
         "baselines": {
-            "optimizers_run": summary(run_s),
-            "build_figures": summary(build_s),
-            "to_json_plotly_full_figures": summary(to_json_s),
+            "optimizers_run": summary(t["run"]),
+            "build_figures": summary(t["build"]),
+            "to_json_plotly_full_figures": summary(t["to_json"]),
             "full_figures_json_bytes": full_bytes,
         },
     }

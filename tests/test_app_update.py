@@ -335,19 +335,19 @@ def zoom(x0, x1, y0, y1) -> dict:
 
 def test_zoom_sets_the_view_and_autorange_restores_it():
     old = default_state()
-    e = apply_event(old, ids.MAP, zoom(-1, 1, 0.5, 2.5))
+    e = apply_event(old, ids.VIEW, zoom(-1, 1, 0.5, 2.5))
     assert e.state.view == (-1.0, 1.0, 0.5, 2.5)
     assert replace(e.state, view=old.view) == old
-    e2 = apply_event(e.state, ids.MAP, {"xaxis.range[0]": -0.5, "xaxis.range[1]": 0.5})
+    e2 = apply_event(e.state, ids.VIEW, {"xaxis.range[0]": -0.5, "xaxis.range[1]": 0.5})
     assert e2.state.view == (-0.5, 0.5, 0.5, 2.5)
-    back = apply_event(e2.state, ids.MAP, {"xaxis.autorange": True, "yaxis.autorange": True})
+    back = apply_event(e2.state, ids.VIEW, {"xaxis.autorange": True, "yaxis.autorange": True})
     assert back.state.view == old.build_surface().view
 
 
 def test_zoom_is_clamped_to_the_bound():
     old = default_state()
     b = old.build_surface().bound
-    e = apply_event(old, ids.MAP, zoom(-1e6, 0, 0, 1e6))
+    e = apply_event(old, ids.VIEW, zoom(-1e6, 0, 0, 1e6))
     assert e.state.view == (b[0], 0.0, 0.0, b[3])
 
 
@@ -366,7 +366,7 @@ def test_zoom_is_clamped_to_the_bound():
 )
 def test_relayout_without_a_usable_range_changes_nothing(relayout):
     old = default_state()
-    assert apply_event(old, ids.MAP, relayout).state == old
+    assert apply_event(old, ids.VIEW, relayout).state == old
 
 
 # --------------------------------------------------------------------------- schedule, clip
@@ -424,7 +424,7 @@ def test_clip_mode(mode):
         ({"type": "act", "run": 0, "what": "explode"}, 1),
         ({"type": "act", "run": 7, "what": "remove"}, 1),
         ({"type": "act", "run": "0", "what": "remove"}, 1),
-        (ids.MAP, "not a dict"),
+        (ids.VIEW, "not a dict"),
         (ids.SCHEDULE, "sawtooth"),
     ],
 )
@@ -540,7 +540,7 @@ def typed(value) -> np.ndarray:
 
 def test_view_change_replaces_the_contour_only():
     old = four_runs(steps=100)
-    new = apply_event(old, ids.MAP, zoom(-1, 1, 0, 2)).state
+    new = apply_event(old, ids.VIEW, zoom(-1, 1, 0, 2)).state
     m, loss, _ = patches(old, new)
     assert data_indices(m) == [0]
     [contour] = [op["params"]["value"] for op in operations(m) if op["location"] == ["data", 0]]
@@ -676,7 +676,7 @@ EDITS = [
     (ids.action(3, "remove"), 1),
     (ids.ADD, 1),
     (ids.CLICK, [0.25, -0.5]),
-    (ids.MAP, zoom(-1, 1, 0, 2)),
+    (ids.VIEW, zoom(-1, 1, 0, 2)),
     (pv("steps"), "80"),
     (pv("noise"), "0.4"),
     (ids.SCHEDULE, "cosine"),
@@ -706,7 +706,7 @@ def events(draw, state: AppState):
                 (ids.action(i, draw(st.sampled_from(["hide", "duplicate", "remove"]))), 1),
                 (ids.ADD, 1),
                 (ids.CLICK, [draw(st.floats(-2, 2)), draw(st.floats(-1, 3))]),
-                (ids.MAP, zoom(*sorted(draw(st.lists(st.floats(-3, 3), min_size=4, max_size=4))))),
+                (ids.VIEW, zoom(*sorted(draw(st.lists(st.floats(-3, 3), min_size=4, max_size=4))))),
                 (pv("steps"), str(draw(st.integers(55, 90)))),
                 (pv("noise"), draw(st.sampled_from(["0", "0.2"]))),
                 (ids.CLIP, draw(st.sampled_from(sorted(CLIP_MODES)))),

@@ -357,3 +357,32 @@ def test_url_query_keys_are_readable(server, page):
     keys = list(parse_qs(page.query()))
     assert keys[:3] == ["surface", "run1", "run1.lr"]
     assert all(re.fullmatch(r"[a-z_0-9.]+", k) for k in keys)
+
+
+def test_zooming_sets_the_view_and_redraws_the_contour_for_it(server, page):
+    page.open(_paused(server, "run1=adam&t=500"))
+    page.js(
+        "() => window.Plotly.relayout(document.querySelector('#map .js-plotly-plot'),"
+        " {'xaxis.range': [-1, 1], 'yaxis.range': [0, 2]})"
+    )
+    page.wait_until(lambda: page.state().view == (-1, 1, 0, 2), what="the view in the URL")
+    page.wait_until(
+        lambda: (
+            page.js(
+                "() => { const c = document.querySelector('#map .js-plotly-plot')._fullData[0];"
+                " return [c.x[0], c.x[c.x.length - 1], c.y[0], c.y[c.y.length - 1]]; }"
+            )
+            == [-1, 1, 0, 2]
+        ),
+        what="a contour computed over the new view",
+    )
+    page.shot("zoomed")
+    # a double-click (autorange) goes back to the surface's own view
+    page.js(
+        "() => window.Plotly.relayout(document.querySelector('#map .js-plotly-plot'),"
+        " {'xaxis.autorange': true, 'yaxis.autorange': true})"
+    )
+    default = surfaces.get("rosenbrock").view
+    page.wait_until(lambda: page.state().view == default, what="the default view")
+    assert "view=" not in page.query()
+    assert page.errors == []

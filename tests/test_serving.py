@@ -107,7 +107,7 @@ def test_gunicorn_serves_app_server_with_several_workers():
         wait_for(base, proc)
         assert "Gradscape" in _get(base).decode()
         # no per-user state on the server: every worker answers the same request alike
-        answers = {json.dumps(_load_callback(base)["response"]["state"]) for _ in range(6)}
+        answers = {json.dumps(_load_callback(base)["response"]["loaded"]) for _ in range(6)}
         assert len(answers) == 1
         assert "run1=adam" in answers.pop()
     finally:
