@@ -63,7 +63,6 @@ def page_outputs(state: AppState, notices: list[str]) -> tuple:
     return (
         serialize(state, with_step=False),
         frame,
-        layout.sidebar(state),
         fig,
         loss,
         layout.summary_table(state, results),
@@ -74,7 +73,6 @@ def page_outputs(state: AppState, notices: list[str]) -> tuple:
 @callback(
     Output(ids.LOADED, "data"),
     Output(ids.FRAME, "data"),
-    Output(ids.SIDEBAR, "children"),
     Output(ids.MAP, "figure", allow_duplicate=True),
     Output(ids.LOSS, "figure", allow_duplicate=True),
     Output(ids.SUMMARY, "children", allow_duplicate=True),
@@ -85,6 +83,13 @@ def page_outputs(state: AppState, notices: list[str]) -> tuple:
 def load(search: str | None):
     state, notices = parse(search or "")
     return page_outputs(state, notices)
+
+
+@callback(Output(ids.SIDEBAR, "children"), Input(ids.LOADED, "data"), prevent_initial_call=True)
+def controls(loaded: str | None):
+    """The side panel, drawn once the map is on its way (the hero comes first)."""
+    state, _ = parse(loaded or "")
+    return layout.sidebar(state)
 
 
 def _events() -> list[tuple[Any, Any]]:

@@ -387,6 +387,7 @@
         GS.steps = frame.steps;
         GS.autoplay = !!frame.autoplay;
         GS.t = frame.t === null || frame.t === undefined ? 0 : frame.t;
+        writeUrl();
         if (GS.autoplay) {
           // start once the figure is drawn
           const start = () => (ready(graph("map")) ? play() : setTimeout(start, 50));
