@@ -140,17 +140,24 @@ def _events() -> list[tuple[Any, Any]]:
 def edit(*args):
     store, loaded, frame = args[-3:]
     old = _state_from(store if store is not None else loaded, frame)
-    events = _events()
-    fired = [e for e, _ in events]
-    # Every box's value travels with every request. A box whose value the state
-    # does not hold yet (its own request was overtaken by this one, whose answer
-    # replaced it) is applied too, so the state converges to what the page shows;
-    # not after a change of structure, which redraws the boxes from the state.
-    plain_values = all(isinstance(e, dict) and e.get("type") == "pv" for e in fired)
-    for box in ctx.inputs_list[0] if plain_values else ():
-        if box["id"] not in fired and box.get("value") is not None:
-            events.append((box["id"], box["value"]))
+    boxes = [(b["id"], b.get("value")) for b in ctx.inputs_list[0]]
+    events = with_boxes(_events(), boxes)
     return edit_outputs(old, events, [o["id"] for o in ctx.outputs_list[-1]])
+
+
+def with_boxes(events: list[tuple[Any, Any]], boxes: list[tuple[dict, Any]]) -> list:
+    """`events` plus every other text box's current value.
+
+    Each request carries every box's value. A box whose own request was
+    overtaken by a later one (Dash then drops the older answer) still shows a
+    value the state lacks; applying all boxes makes the state converge to what
+    the page shows. Not after a change of structure (a new optimizer, surface,
+    run...), which redraws the boxes from the state.
+    """
+    fired = [e for e, _ in events]
+    if not all(isinstance(e, dict) and e.get("type") == "pv" for e in fired):
+        return events
+    return events + [(i, v) for i, v in boxes if i not in fired and v is not None]
 
 
 def edit_outputs(old: AppState, events: list[tuple[Any, Any]], pv_ids: list[dict]) -> tuple:

@@ -818,3 +818,25 @@ def test_edit_outputs_surface_change_redraws_the_panel():
     assert all(v is not no_update for v in out[5:8])  # surface params, formula, runs
     assert out[8] is no_update and out[9] is no_update
     assert surface_state("quadratic")["start"] == parse(out[0])[0].start
+
+
+# --------------------------------------------------------------------------- overtaken requests
+def test_a_box_whose_request_was_overtaken_still_reaches_the_state():
+    old = four_runs()
+    # run 0's box was typed first, but its answer was dropped: the state lacks it
+    boxes = [(pv("run.0.lr"), "0.0123"), (pv("run.1.lr"), "0.0005"), (pv("steps"), "500")]
+    events = callbacks.with_boxes([(pv("run.1.lr"), "0.0005")], boxes)
+    out = callbacks.edit_outputs(old, events, [])
+    state, _ = parse(out[0])
+    assert state.runs[0].hp["lr"] == 0.0123
+    assert state.runs[1].hp["lr"] == 0.0005
+    assert state.steps == 500
+
+
+def test_boxes_are_not_replayed_after_a_change_of_structure():
+    old = four_runs()
+    stale = [(pv("run.0.lr"), "0.0123")]  # the box of the optimizer being replaced
+    events = callbacks.with_boxes([({"type": "opt", "run": 0}, "adam")], stale)
+    assert events == [({"type": "opt", "run": 0}, "adam")]
+    state, _ = parse(callbacks.edit_outputs(old, events, [])[0])
+    assert state.runs[0].hp["lr"] == old.build_surface().suggested_lr("adam")
