@@ -67,7 +67,12 @@ def page_outputs(state: AppState, notices: list[str]) -> tuple:
         loss,
         layout.summary_table(state, results),
         notices_view(notices),
+        root_class(state),
     )
+
+
+def root_class(state: AppState) -> str:
+    return "gs-app" + (" gs-dark" if state.theme == "dark" else "")
 
 
 @callback(
@@ -77,6 +82,7 @@ def page_outputs(state: AppState, notices: list[str]) -> tuple:
     Output(ids.LOSS, "figure", allow_duplicate=True),
     Output(ids.SUMMARY, "children", allow_duplicate=True),
     Output(ids.NOTICES, "children", allow_duplicate=True),
+    Output(ids.ROOT, "className", allow_duplicate=True),
     Input(ids.URL, "search"),
     prevent_initial_call="initial_duplicate",
 )
@@ -120,6 +126,7 @@ def _events() -> list[tuple[Any, Any]]:
     Output(ids.START_Y, "value"),
     Output(ids.ADD, "disabled"),
     Output(PV, "value"),
+    Output(ids.ROOT, "className"),
     Input(PV, "value"),
     Input(ids.SURFACE, "value"),
     Input(ids.SCHEDULE, "value"),
@@ -128,6 +135,7 @@ def _events() -> list[tuple[Any, Any]]:
     Input({"type": "color", "run": ALL}, "value"),
     Input({"type": "act", "run": ALL, "what": ALL}, "n_clicks"),
     Input(ids.ADD, "n_clicks"),
+    Input(ids.THEME, "n_clicks"),
     Input(ids.START_X, "value"),
     Input(ids.START_Y, "value"),
     Input(ids.CLICK, "data"),
@@ -142,7 +150,7 @@ def edit(*args):
     old = _state_from(store if store is not None else loaded, frame)
     boxes = [(b["id"], b.get("value")) for b in ctx.inputs_list[0]]
     events = with_boxes(_events(), boxes)
-    return edit_outputs(old, events, [o["id"] for o in ctx.outputs_list[-1]])
+    return edit_outputs(old, events, [o["id"] for o in ctx.outputs_list[-2]])
 
 
 def with_boxes(events: list[tuple[Any, Any]], boxes: list[tuple[dict, Any]]) -> list:
@@ -165,7 +173,8 @@ def edit_outputs(old: AppState, events: list[tuple[Any, Any]], pv_ids: list[dict
     state, notices, redraw = old, [], set()
     for event, value in events:
         if (
-            event == ids.ADD or (isinstance(event, dict) and event.get("type") == "act")
+            event in (ids.ADD, ids.THEME)
+            or (isinstance(event, dict) and event.get("type") == "act")
         ) and not value:
             continue  # a button drawn anew, not clicked
         e = apply_event(state, event, value)
@@ -185,7 +194,7 @@ def edit_outputs(old: AppState, events: list[tuple[Any, Any]], pv_ids: list[dict
             (no_update,) * 4
             + (notices_view(notices) if notices else no_update,)
             + (no_update,) * 8
-            + (pv_out,)
+            + (pv_out, no_update)
         )
     fig, loss, results = patches(old, state)
     draw = {part: part in redraw for part in ("surface", "runs", "schedule", "clip", "start")}
@@ -204,6 +213,7 @@ def edit_outputs(old: AppState, events: list[tuple[Any, Any]], pv_ids: list[dict
         layout.fmt_number(state.start[1]) if draw["start"] else no_update,
         len(state.runs) >= MAX_RUNS,
         pv_out,
+        root_class(state) if "theme" in redraw else no_update,
     )
 
 

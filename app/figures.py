@@ -16,6 +16,7 @@ run's full path from trail + ghost, so nothing is sent twice.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
@@ -24,11 +25,13 @@ from optimizers import OPTIMIZERS
 from surfaces import Surface
 
 from .compute import RunResult
-from .state import PALETTE, AppState, Run
+from .state import PALETTE, PALETTE_DARK, AppState, Run
 
 __all__ = [
     "FIXED_TRACES",
     "LOSS_FLOOR",
+    "THEMES",
+    "Theme",
     "as_dicts",
     "contour_trace",
     "loss_dtick",
@@ -46,16 +49,60 @@ PARTS = ("ghost", "trail", "head")
 LOSS_FLOOR = 1e-30
 GRID = 150
 FONT = "Inter, system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
-INK = "#1f2933"
-MUTED = "#52606d"
-#: Light for low values, so the minima stand out and coloured paths read on top.
-CONTOUR_SCALE = [
-    [0.0, "#fbfcfd"],
-    [0.25, "#e4ebf1"],
-    [0.5, "#c8d5e1"],
-    [0.75, "#a5b8ca"],
-    [1.0, "#7f97b0"],
-]
+
+
+@dataclass(frozen=True)
+class Theme:
+    """Colours of one theme. The contour is lightest where the loss is lowest (so the
+    minima stand out) and stays muted, so the runs' colours read on top of it."""
+
+    ink: str
+    muted: str
+    axis: str
+    grid: str
+    plot: str
+    halo: str  # outline of markers drawn over paths
+    lines: str  # contour lines
+    contour: tuple[tuple[float, str], ...]
+    palette: tuple[str, ...]
+
+
+THEMES: dict[str, Theme] = {
+    "light": Theme(
+        ink="#1f2933",
+        muted="#52606d",
+        axis="#9aa5b1",
+        grid="#eef1f4",
+        plot="#ffffff",
+        halo="#ffffff",
+        lines="rgba(255,255,255,0.75)",
+        contour=(
+            (0.0, "#fbfcfd"),
+            (0.25, "#e4ebf1"),
+            (0.5, "#c8d5e1"),
+            (0.75, "#a5b8ca"),
+            (1.0, "#7f97b0"),
+        ),
+        palette=PALETTE,
+    ),
+    "dark": Theme(
+        ink="#e4e7eb",
+        muted="#a3adb8",
+        axis="#5b6776",
+        grid="#263241",
+        plot="#0f1720",
+        halo="#0f1720",
+        lines="rgba(255,255,255,0.16)",
+        contour=(
+            (0.0, "#4a6a8c"),
+            (0.25, "#385471"),
+            (0.5, "#2a4058"),
+            (0.75, "#1e2f42"),
+            (1.0, "#142130"),
+        ),
+        palette=PALETTE_DARK,
+    ),
+}
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
@@ -78,7 +125,9 @@ def _display(values: np.ndarray) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- map
-def contour_trace(surface: Surface, view: Sequence[float], n: int = GRID) -> go.Contour:
+def contour_trace(
+    surface: Surface, view: Sequence[float], theme: Theme = THEMES["light"], n: int = GRID
+) -> go.Contour:
     """The filled contour over `view`; log-spaced levels where the surface asks for them.
 
     For log levels the trace draws log10(f − f_min + δ), δ five decades below the
@@ -89,7 +138,9 @@ def contour_trace(surface: Surface, view: Sequence[float], n: int = GRID) -> go.
     with np.errstate(all="ignore"):
         f = surface.value(x[None, :], y[:, None])
     finite = np.isfinite(f)
-    colorbar = dict(thickness=10, len=0.75, outlinewidth=0, tickfont=dict(size=10, color=MUTED))
+    colorbar = dict(
+        thickness=10, len=0.75, outlinewidth=0, tickfont=dict(size=10, color=theme.muted)
+    )
     if surface.levels == "log":
         fmin = surface.min_value if surface.min_value is not None else np.nanmin(f[finite])
         q = np.where(finite, f - fmin, np.nan)
@@ -102,20 +153,20 @@ def contour_trace(surface: Surface, view: Sequence[float], n: int = GRID) -> go.
         colorbar.update(
             tickvals=decades,
             ticktext=[f"10{int(d)}".translate(_SUPERSCRIPT) if d else "1" for d in decades],
-            title=dict(text="f − f*", side="right", font=dict(size=11, color=MUTED)),
+            title=dict(text="f − f*", side="right", font=dict(size=11, color=theme.muted)),
         )
     else:
         z = np.where(finite, f, np.nan)
         lo, top = float(np.nanmin(z)), float(np.nanmax(z))
         contours = dict(start=lo, end=top, size=(top - lo) / 22)
-        colorbar.update(title=dict(text="f", side="right", font=dict(size=11, color=MUTED)))
+        colorbar.update(title=dict(text="f", side="right", font=dict(size=11, color=theme.muted)))
     return go.Contour(
         x=x,
         y=y,
         z=z.astype(np.float32),
         contours=dict(**contours, coloring="fill", showlines=True),
-        line=dict(width=0.6, color="rgba(255,255,255,0.75)", smoothing=0.85),
-        colorscale=CONTOUR_SCALE,
+        line=dict(width=0.6, color=theme.lines, smoothing=0.85),
+        colorscale=[list(stop) for stop in theme.contour],
         colorbar=colorbar,
         hoverinfo="skip",
         name="surface",
@@ -123,7 +174,7 @@ def contour_trace(surface: Surface, view: Sequence[float], n: int = GRID) -> go.
     )
 
 
-def _minima_trace(surface: Surface) -> go.Scatter:
+def _minima_trace(surface: Surface, theme: Theme) -> go.Scatter:
     m = surface.minima
     return go.Scatter(
         x=np.array([p.x for p in m], dtype=np.float64),
@@ -133,7 +184,7 @@ def _minima_trace(surface: Surface) -> go.Scatter:
             symbol=["star" if p.is_global else "star-open" for p in m],
             size=15,
             color="#ffffff",
-            line=dict(width=1.4, color=INK),
+            line=dict(width=1.4, color="#1f2933"),
         ),
         customdata=np.array([p.value for p in m], dtype=np.float64),
         hovertemplate="minimum<br>x %{x:.6g}<br>y %{y:.6g}<br>f %{customdata:.6g}<extra></extra>",
@@ -142,12 +193,12 @@ def _minima_trace(surface: Surface) -> go.Scatter:
     )
 
 
-def _start_trace(state: AppState) -> go.Scatter:
+def _start_trace(state: AppState, theme: Theme) -> go.Scatter:
     return go.Scatter(
         x=np.array([state.start[0]]),
         y=np.array([state.start[1]]),
         mode="markers",
-        marker=dict(symbol="circle-open", size=13, color=INK, line=dict(width=2.2)),
+        marker=dict(symbol="circle-open", size=13, color=theme.ink, line=dict(width=2.2)),
         hovertemplate="start<br>x %{x:.6g}<br>y %{y:.6g}<extra></extra>",
         name="start",
         showlegend=False,
@@ -159,7 +210,7 @@ def _head_symbol(r: RunResult, t: int) -> str:
 
 
 def map_run_traces(
-    i: int, run: Run, r: RunResult, t: int, *, live: bool = False
+    i: int, run: Run, r: RunResult, t: int, *, live: bool = False, theme: Theme = THEMES["light"]
 ) -> list[go.Scatter]:
     """Run `i`'s ghost, trail and head on the map, split at step `t`.
 
@@ -170,7 +221,7 @@ def map_run_traces(
     """
     if live:
         t = 0
-    color = PALETTE[run.color]
+    color = theme.palette[run.color]
     label = OPTIMIZERS[run.optimizer].label
     meta = {"run": i, "diverged": r.diverged_at}
     few = len(r.x) <= 80
@@ -212,7 +263,7 @@ def map_run_traces(
         y=r.y[t : t + 1] if not live else np.array([np.nan]),
         mode="markers",
         marker=dict(
-            size=13, color=color, symbol=_head_symbol(r, t), line=dict(width=2, color="#ffffff")
+            size=13, color=color, symbol=_head_symbol(r, t), line=dict(width=2, color=theme.halo)
         ),
         hoverinfo="skip",
         showlegend=False,
@@ -236,10 +287,15 @@ def map_figure(
     `map_run_traces`); without it the figure is complete on its own (export).
     """
     surface = state.build_surface()
+    theme = THEMES[state.theme]
     t = state.shown_step
-    data: list = [contour_trace(surface, state.view), _minima_trace(surface), _start_trace(state)]
+    data: list = [
+        contour_trace(surface, state.view, theme),
+        _minima_trace(surface, theme),
+        _start_trace(state, theme),
+    ]
     for i, (run, r) in enumerate(zip(state.runs, results, strict=True)):
-        data.extend(map_run_traces(i, run, r, t, live=live))
+        data.extend(map_run_traces(i, run, r, t, live=live, theme=theme))
     fig = go.Figure(data=data)
     x0, x1, y0, y1 = state.view
     axis = dict(
@@ -247,10 +303,10 @@ def map_figure(
         zeroline=False,
         ticks="outside",
         ticklen=4,
-        tickcolor="#9aa5b1",
-        linecolor="#9aa5b1",
+        tickcolor=theme.axis,
+        linecolor=theme.axis,
         mirror=True,
-        tickfont=dict(size=11, color=MUTED),
+        tickfont=dict(size=11, color=theme.muted),
     )
     fig.update_layout(
         xaxis=dict(range=[x0, x1], title=dict(text="x", standoff=4), constrain="domain", **axis),
@@ -263,9 +319,9 @@ def map_figure(
             **axis,
         ),
         margin=dict(l=48, r=12, t=36, b=40),
-        font=dict(family=FONT, color=INK, size=12),
+        font=dict(family=FONT, color=theme.ink, size=12),
         paper_bgcolor="rgba(0,0,0,0)",
-        plot_bgcolor="#ffffff",
+        plot_bgcolor=theme.plot,
         legend=dict(
             orientation="h",
             x=0,
@@ -289,9 +345,11 @@ def _loss_y(surface: Surface, r: RunResult) -> np.ndarray:
     return np.maximum(r.gap, LOSS_FLOOR) if surface.min_value is not None else r.gap
 
 
-def loss_run_traces(i: int, run: Run, r: RunResult, t: int, surface: Surface) -> list[go.Scatter]:
+def loss_run_traces(
+    i: int, run: Run, r: RunResult, t: int, surface: Surface, theme: Theme = THEMES["light"]
+) -> list[go.Scatter]:
     """Run `i`'s loss curve (x is the step: x0 = 0, dx = 1) and its marker at step `t`."""
-    color = PALETTE[run.color]
+    color = theme.palette[run.color]
     y = _display(_loss_y(surface, r))
     label = OPTIMIZERS[run.optimizer].label
     what = "f − f*" if surface.min_value is not None else "f"
@@ -309,7 +367,7 @@ def loss_run_traces(i: int, run: Run, r: RunResult, t: int, surface: Surface) ->
         y=y[t : t + 1],
         mode="markers",
         marker=dict(
-            size=9, color=color, symbol=_head_symbol(r, t), line=dict(width=1.5, color="#fff")
+            size=9, color=color, symbol=_head_symbol(r, t), line=dict(width=1.5, color=theme.halo)
         ),
         hoverinfo="skip",
         meta={"role": "head", "run": i, "diverged": r.diverged_at},
@@ -344,22 +402,23 @@ def loss_figure(
 ) -> go.Figure:
     """Loss against step for every run, log scale (of f − f*) where f* is known."""
     surface = state.build_surface()
+    theme = THEMES[state.theme]
     t = state.shown_step
     data: list = []
     for i, (run, r) in enumerate(zip(state.runs, results, strict=True)):
-        data.extend(loss_run_traces(i, run, r, t, surface))
+        data.extend(loss_run_traces(i, run, r, t, surface, theme))
     fig = go.Figure(data=data)
     log = surface.min_value is not None
     dtick = loss_dtick(surface, results)
     axis = dict(
         showgrid=True,
-        gridcolor="#eef1f4",
+        gridcolor=theme.grid,
         zeroline=False,
-        linecolor="#9aa5b1",
+        linecolor=theme.axis,
         ticks="outside",
         ticklen=3,
-        tickcolor="#9aa5b1",
-        tickfont=dict(size=10, color=MUTED),
+        tickcolor=theme.axis,
+        tickfont=dict(size=10, color=theme.muted),
     )
     fig.update_layout(
         xaxis=dict(range=loss_xrange(state.steps), title=dict(text="step", standoff=2), **axis),
@@ -371,9 +430,9 @@ def loss_figure(
             **axis,
         ),
         margin=dict(l=56, r=10, t=10, b=36),
-        font=dict(family=FONT, color=INK, size=11),
+        font=dict(family=FONT, color=theme.ink, size=11),
         paper_bgcolor="rgba(0,0,0,0)",
-        plot_bgcolor="#ffffff",
+        plot_bgcolor=theme.plot,
         showlegend=False,
         hoverlabel=dict(font=dict(family=FONT, size=12)),
         uirevision=f"{state.surface}:{state.steps}",

@@ -25,6 +25,7 @@ from .state import (
     MAX_RUNS,
     NOISE,
     PALETTE,
+    PALETTE_DARK,
     PALETTE_NAMES,
     SEED,
     STEPS,
@@ -113,9 +114,13 @@ def formula(state: AppState):
     return dcc.Markdown(f"$$\n{s.formula}\n$$", mathjax=True, className="gs-formula")
 
 
-def run_panel(i: int, run: Run, n_runs: int) -> html.Div:
+def _palette(state: AppState) -> tuple[str, ...]:
+    return PALETTE_DARK if state.theme == "dark" else PALETTE
+
+
+def run_panel(i: int, run: Run, n_runs: int, palette: tuple[str, ...] = PALETTE) -> html.Div:
     spec = OPTIMIZERS[run.optimizer]
-    color = PALETTE[run.color]
+    color = palette[run.color]
     lr, *rest = spec.params
     controls = [param_control(lr, f"run.{i}.lr", run.hp["lr"])]
     if rest:
@@ -135,7 +140,7 @@ def run_panel(i: int, run: Run, n_runs: int) -> html.Div:
             "label": html.Span(className="gs-swatch", style={"background": c}, title=name),
             "value": j,
         }
-        for j, (c, name) in enumerate(zip(PALETTE, PALETTE_NAMES, strict=True))
+        for j, (c, name) in enumerate(zip(palette, PALETTE_NAMES, strict=True))
     ]
     header = html.Div(
         [
@@ -183,7 +188,7 @@ def run_panel(i: int, run: Run, n_runs: int) -> html.Div:
 
 
 def run_panels(state: AppState) -> list:
-    return [run_panel(i, r, len(state.runs)) for i, r in enumerate(state.runs)]
+    return [run_panel(i, r, len(state.runs), _palette(state)) for i, r in enumerate(state.runs)]
 
 
 def schedule_params(state: AppState) -> list:
@@ -365,11 +370,21 @@ def page() -> html.Div:
                     html.Header(
                         [
                             html.H1(["Grad", html.Span("scape")]),
-                            html.Button(
-                                "Copy link",
-                                id=ids.COPY,
-                                className="gs-copy",
-                                title="Copy a link to exactly this view",
+                            html.Div(
+                                [
+                                    html.Button(
+                                        id=ids.THEME,
+                                        className="gs-icon gs-i-theme",
+                                        title="Dark or light",
+                                    ),
+                                    html.Button(
+                                        "Copy link",
+                                        id=ids.COPY,
+                                        className="gs-copy",
+                                        title="Copy a link to exactly this view",
+                                    ),
+                                ],
+                                className="gs-brand-tools",
                             ),
                         ],
                         className="gs-brand",
@@ -418,6 +433,7 @@ def page() -> html.Div:
             ),
         ],
         className="gs-app",
+        id=ids.ROOT,
     )
 
 
@@ -442,7 +458,7 @@ def summary_table(state: AppState, results) -> html.Table:
     for run, r in zip(state.runs, results, strict=True):
         name = html.Td(
             [
-                html.Span(className="gs-dot", style={"background": PALETTE[run.color]}),
+                html.Span(className="gs-dot", style={"background": _palette(state)[run.color]}),
                 OPTIMIZERS[run.optimizer].label,
                 html.Span(f"lr {run.hp['lr']:.3g}", className="gs-lr"),
             ],

@@ -17,7 +17,7 @@ and learning rate, which are always written)::
     surface=quadratic  surface.condition=100  surface.angle=30
     run1=adam  run1.lr=0.1  run1.beta1=0.9  run1.color=2  run1.hide=1   (run1 … run8)
     start=-1.5,2  steps=500  schedule=cosine  schedule.t_max=500
-    clip=norm  clip_at=1  noise=0.5  seed=3  view=-2,2,-1,3  t=120
+    clip=norm  clip_at=1  noise=0.5  seed=3  view=-2,2,-1,3  theme=dark  t=120
 """
 
 from __future__ import annotations
@@ -64,6 +64,17 @@ PALETTE: tuple[str, ...] = (
     "#882255",  # wine
     "#333333",  # near black
 )
+#: The same hues, lighter, for the dark theme (the near black becomes a light grey).
+PALETTE_DARK: tuple[str, ...] = (
+    "#3d9be0",
+    "#ff7a33",
+    "#2bc48f",
+    "#e494c2",
+    "#f5b83d",
+    "#8fd3ff",
+    "#d4508f",
+    "#d5d9de",
+)
 PALETTE_NAMES: tuple[str, ...] = (
     "Blue",
     "Vermillion",
@@ -100,6 +111,8 @@ CLIP_AT = Param(
     symbol="c",
     help="Largest gradient norm (or coordinate) let through.",
 )
+#: Colour themes (the figures' colours for each live in app.figures.THEMES).
+THEMES: dict[str, str] = {"light": "Light", "dark": "Dark"}
 #: Gradient clipping: off, by global norm (torch's clip_grad_norm_) or by value.
 CLIP_MODES: dict[str, str] = {"off": "Off", "norm": "By norm", "value": "By value"}
 
@@ -140,6 +153,7 @@ class AppState:
     view: tuple[float, float, float, float] = (0.0, 1.0, 0.0, 1.0)
     #: The step shown; None means "not chosen": the page plays from 0 to the end.
     t: int | None = None
+    theme: str = "light"
 
     def build_surface(self) -> Surface:
         return surfaces.get(self.surface, **self.surface_params)
@@ -246,6 +260,8 @@ def serialize(state: AppState, *, with_step: bool = True) -> str:
         q.append(("seed", str(state.seed)))
     if state.view != surfaces.get(state.surface, **state.surface_params).view:
         q.append(("view", ",".join(fmt_number(v) for v in state.view)))
+    if state.theme != "light":
+        q.append(("theme", state.theme))
     if with_step and state.t is not None:
         q.append(("t", str(state.t)))
     return urlencode(q, safe=",")
@@ -413,6 +429,7 @@ def parse(query: str) -> tuple[AppState, list[str]]:
         noise=r.param("noise", NOISE),
         seed=r.param("seed", SEED),
         view=view or fields["view"],
+        theme=r.choice("theme", THEMES, "light"),
     )
     if "t" in r.q:
         t = r.param("t", replace(STEPS, name="t", min=0, max=steps, default=steps, log=False))

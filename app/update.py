@@ -28,6 +28,7 @@ from .state import (
     NOISE,
     SEED,
     STEPS,
+    THEMES,
     AppState,
     default_hp,
     new_run,
@@ -127,6 +128,11 @@ def apply_event(state: AppState, event: Any, value: Any) -> Edit:
             if "warmup_steps" in args:
                 args["warmup_steps"] = min(args["warmup_steps"], max(1, state.steps // 10))
         return Edit(replace(state, schedule=value, schedule_args=args), redraw={"schedule"})
+    if event == ids.THEME and (value in THEMES or isinstance(value, int)):
+        if isinstance(value, int):  # the switch in the header: clicked
+            value = "dark" if state.theme == "light" else "light"
+        if value != state.theme:
+            return Edit(replace(state, theme=value), redraw={"theme", "runs"})
     if event == ids.CLIP and value in CLIP_MODES and value != state.clip:
         return Edit(replace(state, clip=value), redraw={"clip"})
     if event == ids.ADD and len(state.runs) < MAX_RUNS:
@@ -270,7 +276,11 @@ def patches(old: AppState | None, new: AppState) -> tuple[Any, Any, list[RunResu
     run depends on) changed; runs added or removed are appended or deleted.
     """
     results = compute_all(new)
-    if old is None or (old.surface, old.surface_params) != (new.surface, new.surface_params):
+    if old is None or (old.surface, old.surface_params, old.theme) != (
+        new.surface,
+        new.surface_params,
+        new.theme,
+    ):
         return (
             figures.map_figure(new, results, live=True),
             figures.loss_figure(new, results),
@@ -278,9 +288,10 @@ def patches(old: AppState | None, new: AppState) -> tuple[Any, Any, list[RunResu
         )
     t = new.shown_step
     surface = new.build_surface()
+    theme = figures.THEMES[new.theme]
     m, loss = Patch(), Patch()
     if old.view != new.view:
-        m["data"][0] = figures.as_dicts([figures.contour_trace(surface, new.view)])[0]
+        m["data"][0] = figures.as_dicts([figures.contour_trace(surface, new.view, theme)])[0]
         m["layout"]["xaxis"]["range"] = list(new.view[:2])
         m["layout"]["yaxis"]["range"] = list(new.view[2:])
         m["layout"]["uirevision"] = f"{new.surface}:{new.view}"
@@ -297,8 +308,8 @@ def patches(old: AppState | None, new: AppState) -> tuple[Any, Any, list[RunResu
     for i, (run, r) in enumerate(zip(new.runs, results, strict=True)):
         if i < n_old and not everything and old.runs[i] == run:
             continue
-        traces = figures.as_dicts(figures.map_run_traces(i, run, r, t, live=True))
-        curves = figures.as_dicts(figures.loss_run_traces(i, run, r, t, surface))
+        traces = figures.as_dicts(figures.map_run_traces(i, run, r, t, live=True, theme=theme))
+        curves = figures.as_dicts(figures.loss_run_traces(i, run, r, t, surface, theme))
         if i < n_old:
             for j, tr in enumerate(traces):
                 m["data"][figures.FIXED_TRACES + 3 * i + j] = tr

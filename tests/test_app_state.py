@@ -20,6 +20,7 @@ from app.state import (
     PALETTE,
     SEED,
     STEPS,
+    THEMES,
     AppState,
     Run,
     default_state,
@@ -105,6 +106,7 @@ def app_states(draw) -> AppState:
         seed=draw(param_value(SEED)),
         view=view,
         t=t,
+        theme=draw(st.sampled_from(sorted(THEMES))),
     )
 
 

@@ -765,7 +765,7 @@ PV_IDS = [
 def test_edit_outputs_for_an_lr_event():
     old = four_runs(steps=100)
     out = callbacks.edit_outputs(old, [(ids.pv("run.1.lr", "log"), "0.004")], PV_IDS)
-    assert isinstance(out, tuple) and len(out) == 14
+    assert isinstance(out, tuple) and len(out) == 15
     state, notices = parse(out[0])
     assert notices == []
     assert state.runs[1].hp["lr"] == 0.004
@@ -788,9 +788,10 @@ def test_edit_outputs_for_an_lr_event():
 def test_edit_outputs_for_a_no_op_leave_the_page_alone(events):
     old = four_runs(steps=100)
     out = callbacks.edit_outputs(old, events, PV_IDS)
-    assert len(out) == 14
+    assert len(out) == 15
     assert all(v is no_update for v in out[:13])
     assert out[13] == [no_update] * len(PV_IDS)
+    assert out[14] is no_update  # the theme class
 
 
 def test_edit_outputs_resets_a_clamped_training_box():

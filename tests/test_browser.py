@@ -22,7 +22,7 @@ sync_api = pytest.importorskip("playwright.sync_api")
 
 import surfaces  # noqa: E402
 from app.serving import running  # noqa: E402
-from app.state import parse, serialize  # noqa: E402
+from app.state import PALETTE_DARK, parse, serialize  # noqa: E402
 from optimizers import OPTIMIZERS  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -385,4 +385,23 @@ def test_zooming_sets_the_view_and_redraws_the_contour_for_it(server, page):
     default = surfaces.get("rosenbrock").view
     page.wait_until(lambda: page.state().view == default, what="the default view")
     assert "view=" not in page.query()
+    assert page.errors == []
+
+
+def test_the_theme_switch_redraws_in_dark_and_the_link_keeps_it(server, page):
+    page.open(_paused(server, "run1=adam&t=500"))
+    plot_bg = "() => document.querySelector('#map .js-plotly-plot')._fullLayout.plot_bgcolor"
+    light = page.js(plot_bg)
+    page.page.click("#theme")
+    page.wait_until(lambda: page.state().theme == "dark", what="theme=dark in the URL")
+    page.wait_until(lambda: page.js(plot_bg) != light, what="the map in dark colours")
+    assert "gs-dark" in page.page.locator("#root").get_attribute("class")
+    # the trail drawn over the map takes the dark palette's colour for the run
+    stroke = page.js(
+        "() => document.querySelector('svg.gs-overlay polyline').getAttribute('stroke')"
+    )
+    assert stroke.lower() == PALETTE_DARK[page.state().runs[0].color].lower()
+    page.shot()
+    page.page.click("#theme")
+    page.wait_until(lambda: page.state().theme == "light", what="back to light")
     assert page.errors == []
