@@ -103,7 +103,6 @@ THEMES: dict[str, Theme] = {
         palette=PALETTE_DARK,
     ),
 }
-_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 def map_index(i: int, part: str) -> int:
@@ -152,14 +151,15 @@ def contour_trace(
         decades = np.arange(np.ceil(lo), np.floor(top) + 1)
         colorbar.update(
             tickvals=decades,
-            ticktext=[f"10{int(d)}".translate(_SUPERSCRIPT) if d else "1" for d in decades],
-            title=dict(text="f − f*", side="right", font=dict(size=11, color=theme.muted)),
+            ticktext=[f"10<sup>{int(d)}</sup>" if d else "1" for d in decades],
+            title=dict(text="f − f*", side="top", font=dict(size=11, color=theme.muted)),
         )
     else:
         z = np.where(finite, f, np.nan)
         lo, top = float(np.nanmin(z)), float(np.nanmax(z))
-        contours = dict(start=lo, end=top, size=(top - lo) / 22)
-        colorbar.update(title=dict(text="f", side="right", font=dict(size=11, color=theme.muted)))
+        size = _nice_step((top - lo) / 22)
+        contours = dict(start=np.floor(lo / size) * size, end=top, size=size)
+        colorbar.update(title=dict(text="f", side="top", font=dict(size=11, color=theme.muted)))
     return go.Contour(
         x=x,
         y=y,
@@ -174,6 +174,14 @@ def contour_trace(
     )
 
 
+def _nice_step(raw: float) -> float:
+    """The 1-2-5 step at or above `raw` (so level values and colour-bar ticks are round)."""
+    if not raw > 0:
+        return 1.0
+    e = np.floor(np.log10(raw))
+    return float(next(m for m in (1, 2, 5, 10) if m * 10**e >= raw) * 10**e)
+
+
 def _minima_trace(surface: Surface, theme: Theme) -> go.Scatter:
     m = surface.minima
     return go.Scatter(
@@ -181,9 +189,9 @@ def _minima_trace(surface: Surface, theme: Theme) -> go.Scatter:
         y=np.array([p.y for p in m], dtype=np.float64),
         mode="markers",
         marker=dict(
-            symbol=["star" if p.is_global else "star-open" for p in m],
-            size=15,
-            color="#ffffff",
+            symbol="star",
+            size=[15 if p.is_global else 12 for p in m],
+            color=["#ffffff" if p.is_global else "#aeb8c4" for p in m],
             line=dict(width=1.4, color="#1f2933"),
         ),
         customdata=np.array([p.value for p in m], dtype=np.float64),
@@ -351,6 +359,9 @@ def loss_run_traces(
     """Run `i`'s loss curve (x is the step: x0 = 0, dx = 1) and its marker at step `t`."""
     color = theme.palette[run.color]
     y = _display(_loss_y(surface, r))
+    if r.diverged and r.diverged_at > 0:
+        y[r.diverged_at :] = np.nan  # the curve ends where the run left the map
+    k = min(t, r.diverged_at - 1) if r.diverged and r.diverged_at > 0 else t
     label = OPTIMIZERS[run.optimizer].label
     what = "f − f*" if surface.min_value is not None else "f"
     common = dict(visible=run.visible, showlegend=False, name=run_label(run))
@@ -363,8 +374,8 @@ def loss_run_traces(
         **common,
     )
     head = go.Scatter(
-        x=np.array([t]),
-        y=y[t : t + 1],
+        x=np.array([k]),
+        y=y[k : k + 1],
         mode="markers",
         marker=dict(
             size=9, color=color, symbol=_head_symbol(r, t), line=dict(width=1.5, color=theme.halo)
@@ -381,7 +392,7 @@ def loss_xrange(steps: int) -> list[float]:
     return [-0.015 * steps, 1.025 * steps]
 
 
-def loss_dtick(surface: Surface, results: Sequence[RunResult]) -> int | None:
+def loss_dtick(surface: Surface, results: Sequence[RunResult]) -> int | str | None:
     """Decades between labels on the log axis, so that about six show whatever the span."""
     if surface.min_value is None or not results:
         return None
@@ -389,7 +400,10 @@ def loss_dtick(surface: Surface, results: Sequence[RunResult]) -> int | None:
     ys = ys[np.isfinite(ys) & (ys > 0)]
     if not ys.size:
         return None
-    return max(1, int(np.ceil((np.log10(ys.max()) - np.log10(ys.min())) / 6)))
+    span = np.log10(ys.max()) - np.log10(ys.min())
+    if span < 3:  # few decades: label the 2s and 5s between them too
+        return "D2"
+    return max(1, int(np.ceil(span / 6)))
 
 
 def as_dicts(traces: Sequence[go.Scatter | go.Contour]) -> list[dict]:
@@ -424,7 +438,8 @@ def loss_figure(
         xaxis=dict(range=loss_xrange(state.steps), title=dict(text="step", standoff=2), **axis),
         yaxis=dict(
             type="log" if log else "linear",
-            exponentformat="power",
+            exponentformat="power" if log else "none",
+            tickformat=None if log else "~g",
             dtick=dtick,
             title=dict(text="f − f*" if log else "f", standoff=4),
             **axis,

@@ -35,7 +35,11 @@ from .state import (
 )
 
 SPEEDS = {"0.25": "¼×", "0.5": "½×", "1": "1×", "2": "2×", "4": "4×"}
-_SUP = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _decade(d: int) -> str:
+    """A slider mark for 10^d: 0.01, 1, 100 near 1, 1e-6 and 1e4 further out."""
+    return f"{10.0**d:g}" if -3 <= d <= 3 else f"1e{d}"
 
 
 def fmt_value(p: Param, v) -> str:
@@ -48,8 +52,10 @@ def param_control(p: Param, key: str, value, *, label: str | None = None) -> htm
     log = p.log
     scale = ("log" if log else "") + ("int" if p.kind == "int" else "") or "lin"
     title = f"{p.help} Range {p.describe_range()}."
+    text = label or p.label
+    symbol = p.symbol if p.symbol and not text.endswith(p.symbol) else ""
     head = html.Label(
-        [label or p.label, html.Span(f" {p.symbol}", className="gs-sym") if p.symbol else None],
+        [text, html.Span(f" {symbol}", className="gs-sym") if symbol else None],
         title=title,
         className="gs-param-label",
     )
@@ -64,10 +70,7 @@ def param_control(p: Param, key: str, value, *, label: str | None = None) -> htm
     if log:
         lo, hi = math.log10(p.min), math.log10(p.max)
         pos = math.log10(max(float(value), p.min))
-        marks = {
-            d: {"label": f"10{d}".translate(_SUP) if d else "1"}
-            for d in range(math.ceil(lo), math.floor(hi) + 1)
-        }
+        marks = {d: {"label": _decade(d)} for d in range(math.ceil(lo), math.floor(hi) + 1)}
         if len(marks) > 6:
             every = math.ceil(len(marks) / 5)
             marks = {d: m for j, (d, m) in enumerate(sorted(marks.items())) if j % every == 0}
@@ -238,28 +241,19 @@ def sidebar(state: AppState) -> list:
                 [
                     html.Label(
                         [
-                            "x",
+                            name,
                             dcc.Input(
-                                id=ids.START_X,
+                                id=box,
                                 type="text",
-                                value=fmt_number(state.start[0]),
+                                value=fmt_number(value),
                                 debounce=True,
                                 className="gs-num",
                             ),
                         ]
-                    ),
-                    html.Label(
-                        [
-                            "y",
-                            dcc.Input(
-                                id=ids.START_Y,
-                                type="text",
-                                value=fmt_number(state.start[1]),
-                                debounce=True,
-                                className="gs-num",
-                            ),
-                        ]
-                    ),
+                    )
+                    for name, box, value in zip(
+                        "xy", (ids.START_X, ids.START_Y), state.start, strict=True
+                    )
                 ],
                 className="gs-start",
             ),
@@ -279,6 +273,7 @@ def sidebar(state: AppState) -> list:
                         ],
                         value=state.schedule,
                         clearable=False,
+                        searchable=False,
                     ),
                 ],
                 className="gs-param",

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["free_port", "running", "wait_for"]
+__all__ = ["free_port", "running", "stop", "wait_for"]
 
 
 def free_port() -> int:
@@ -58,11 +58,17 @@ def running(
         wait_for(url, proc)
         yield url
     finally:
+        stop(proc)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """Terminate `proc` (kill it if it lingers) and close its output pipe."""
+    if proc.poll() is None:
         proc.terminate()
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-        if proc.stdout:
-            proc.stdout.close()
+    if proc.stdout:
+        proc.stdout.close()

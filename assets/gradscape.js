@@ -78,12 +78,15 @@
    * (~80 ms a frame). Pixel positions are cached until the axes change.
    */
   function overlay(g) {
-    let svg = g.parentElement.querySelector("svg.gs-overlay");
+    // inside Plotly's container, under its top layer (hover labels stay on top)
+    const box = g.querySelector(".svg-container");
+    let svg = box.querySelector("svg.gs-overlay");
+    const top = box.querySelector("svg.main-svg:last-of-type");
     if (!svg) {
       svg = document.createElementNS(SVG, "svg");
       svg.setAttribute("class", "gs-overlay");
-      g.parentElement.appendChild(svg);
     }
+    if (svg.nextSibling !== top) box.insertBefore(svg, top);
     return svg;
   }
 
@@ -105,10 +108,8 @@
     const xa = fl.xaxis;
     const ya = fl.yaxis;
     const svg = overlay(g);
-    const box = g.getBoundingClientRect();
-    const parent = g.parentElement.getBoundingClientRect();
-    svg.style.left = `${box.left - parent.left + xa._offset}px`;
-    svg.style.top = `${box.top - parent.top + ya._offset}px`;
+    svg.style.left = `${xa._offset}px`;
+    svg.style.top = `${ya._offset}px`;
     svg.setAttribute("width", xa._length);
     svg.setAttribute("height", ya._length);
     const rs = Object.values(roles(g)).filter((r) => r.ghost !== undefined);
@@ -154,16 +155,21 @@
     const rs = roles(g);
     const data = [];
     const traces = [];
+    const symbols = [];
     Object.values(rs).forEach((r) => {
       if (r.curve === undefined || r.head === undefined) return;
       const y = g._fullData[r.curve].y;
-      const k = Math.min(t, y.length - 1);
+      let k = Math.min(t, y.length - 1);
+      if (r.diverged > 0) k = Math.min(k, r.diverged - 1); // the curve ends there
       const head = g._fullData[r.head];
-      if (head.x && head.x[0] === k) return;
+      const mark = symbol(r, t);
+      if (head.x && head.x[0] === k && head.marker.symbol === mark) return;
       data.push({ x: [k], y: [y[k]] });
       traces.push(r.head);
+      if (head.marker.symbol !== mark) symbols.push([r.head, mark]);
     });
     if (traces.length) window.Plotly.animate(g, { data, traces }, ANIM);
+    symbols.forEach(([i, s]) => window.Plotly.restyle(g, { "marker.symbol": s }, [i]));
   }
 
   /** Show step GS.t everywhere; cheap when nothing changed. */

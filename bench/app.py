@@ -59,7 +59,6 @@ import gzip
 import json
 import os
 import platform
-import socket
 import subprocess
 import sys
 import tempfile
@@ -78,6 +77,8 @@ ROOT = HERE.parent
 # `python bench/app.py` puts bench/ first on the path, where this file would shadow
 # the `app` package: take bench/ off and put the root first.
 sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != HERE]
+
+from app.serving import free_port, stop  # noqa: E402
 
 SURFACE = "rosenbrock"
 RUNS = ("sgd", "momentum", "nesterov", "adam")
@@ -233,16 +234,18 @@ def components(tree: Any) -> Iterator[dict]:
 
 
 class Page:
-    """The components the browser holds (shell + what `load` drew) and the requests it builds."""
+    """The components the browser holds (shell + what `load` and `controls` drew) and the
+    requests it builds."""
 
-    def __init__(self, shell: Any, load_response: dict) -> None:
-        drawn = load_response["response"]
-        nodes = list(components(shell)) + list(components(drawn))
+    def __init__(self, shell: Any, *responses: dict) -> None:
+        drawn = [r["response"] for r in responses]
+        nodes = list(components(shell)) + [n for d in drawn for n in components(d)]
         self.by_str = {p["id"]: p for p in nodes if isinstance(p["id"], str)}
         self.by_dict = [p for p in nodes if isinstance(p["id"], dict)]
-        # Props the load callback set (the stores' data, the sidebar).
-        for cid, props in drawn.items():
-            self.by_str.setdefault(cid, {"id": cid}).update(props)
+        # Props the callbacks set (the stores' data, the sidebar).
+        for d in drawn:
+            for cid, props in d.items():
+                self.by_str.setdefault(cid, {"id": cid}).update(props)
 
     def resolve(self, spec_id: str, prop: str, *, value: bool) -> dict | list[dict]:
         """One entry of "inputs", "state" or "outputs": a list for a wildcard id."""
@@ -316,6 +319,10 @@ def is_load(dep: dict) -> bool:
     return dep["inputs"] == [{"id": "url", "property": "search"}]
 
 
+def is_controls(dep: dict) -> bool:
+    return dep["inputs"] == [{"id": "loaded", "property": "data"}] and "sidebar" in dep["output"]
+
+
 def post_json(client: Any, body: dict | bytes) -> Any:
     data = body if isinstance(body, bytes) else json.dumps(body, separators=(",", ":")).encode()
     return client.post("/_dash-update-component", data=data, content_type="application/json")
@@ -369,6 +376,7 @@ def bench_server(quick: bool) -> dict[str, Any]:
     deps = client.get("/_dash-dependencies").get_json()
     edit_dep = find_dep(deps, is_edit, "edit")
     load_dep = find_dep(deps, is_load, "load")
+    controls_dep = find_dep(deps, is_controls, "controls")
     if "@" in edit_dep["output"]:
         raise RuntimeError("the edit callback's output has '@' duplicates")
 
@@ -380,13 +388,19 @@ def bench_server(quick: bool) -> dict[str, Any]:
     load_s, load_resp = timed(lambda: post_json(client, load_body))
     if load_resp.status_code != 200:
         raise RuntimeError(f"load callback answered {load_resp.status_code}")
+    loaded = load_resp.get_json()["response"]["loaded"]["data"]
+    controls_body = Page(shell, load_resp.get_json()).body(
+        controls_dep, {("loaded", "data"): loaded}
+    )
+    controls_resp = post_json(client, controls_body)
     page = {
         "layout_bytes": len(shell_resp.data),
         "load_bytes": len(load_resp.data),
+        "controls_bytes": len(controls_resp.data),
         "load_gzip_bytes": len(gzip.compress(load_resp.data, 6)),
         "load_cold_s": load_s,
     }
-    page["total_bytes"] = page["layout_bytes"] + page["load_bytes"]
+    page["total_bytes"] = page["layout_bytes"] + page["load_bytes"] + page["controls_bytes"]
 
     # ---- the page as the browser holds it for the benchmark state
     state = bench_state()
@@ -396,7 +410,10 @@ def bench_server(quick: bool) -> dict[str, Any]:
     drawn = post_json(client, load_body).get_json()
     if drawn["response"]["loaded"]["data"] != store:
         raise RuntimeError("the load callback did not keep the benchmark state")
-    browser_page = Page(shell, drawn)
+    controls = post_json(
+        client, Page(shell, drawn).body(controls_dep, {("loaded", "data"): store})
+    ).get_json()
+    browser_page = Page(shell, drawn, controls)
     # Props the components set themselves in the browser: the query.
     browser_page.by_str["url"]["search"] = search
     pv = browser_page.resolve(PV_ALL, "value", value=True)
@@ -567,9 +584,16 @@ def print_server(res: dict[str, Any]) -> None:
             ["  gzip -6 of one (the app sends it raw)", f"{r['gzip_example']:,}", "", "", ""],
             ["initial: GET /_dash-layout", f"{p['layout_bytes']:,}", kb(p["layout_bytes"]), "", ""],
             [
-                'initial: load callback (search "")',
+                'initial: load callback (search ""): figures',
                 f"{p['load_bytes']:,}",
                 kb(p["load_bytes"]),
+                "",
+                "",
+            ],
+            [
+                "initial: controls callback: side panel",
+                f"{p['controls_bytes']:,}",
+                kb(p["controls_bytes"]),
                 "",
                 "",
             ],
@@ -584,12 +608,6 @@ def print_server(res: dict[str, Any]) -> None:
 
 
 # --------------------------------------------------------------------------- browser part
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start_server(args: list[str], log: Path) -> subprocess.Popen:
     with open(log, "wb") as f:
         return subprocess.Popen(args, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=f, stderr=f)
@@ -609,16 +627,6 @@ def wait_until_up(proc: subprocess.Popen, url: str, log: Path, t0: float) -> flo
             pass
         time.sleep(0.1)
     raise RuntimeError(f"{url}: no answer after {SERVER_TIMEOUT_S:g} s")
-
-
-def stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def load_once(browser: Any, url: str, min_traces: int) -> dict[str, Any]:

@@ -25,7 +25,8 @@ import numpy as np
 import surfaces
 from optimizers import OPTIMIZERS, run
 
-NICE = np.array([m * 10.0**e for e in range(-6, 1) for m in (1.0, 2.0, 5.0)] + [10.0])
+# 1-2-5 steps, written as decimals (5e-06, not 5 × 1e-6 = 4.9999999999999996e-06)
+NICE = np.array([float(f"{m}e{e}") for e in range(-6, 1) for m in (1, 2, 5)] + [10.0])
 
 
 def exit_step(traj, view) -> np.ndarray:

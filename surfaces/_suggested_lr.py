@@ -77,8 +77,8 @@ SUGGESTED_LR: dict[str, dict[str, float]] = {
     },
     "rastrigin": {
         "sgd": 5e-05,
-        "momentum": 4.9999999999999996e-06,
-        "nesterov": 4.9999999999999996e-06,
+        "momentum": 5e-06,
+        "nesterov": 5e-06,
         "adagrad": 0.05,
         "rmsprop": 0.002,
         "adadelta": 0.2,

@@ -430,7 +430,7 @@ def _six_hump_camel() -> Surface:
             Minimum(-1.6071047529201972, -0.5686514548841314, 2.1042503103112584, False),
         ),
         start=(-2.0, 1.5),
-        levels="linear",
+        levels="log",
         formula=(
             r"\begin{aligned} f(x, y) = {}&\left(4 - 2.1x^2 + \tfrac{x^4}{3}\right)x^2 \\ "
             r"&+ xy + (-4 + 4y^2)\,y^2 \end{aligned}"
@@ -490,10 +490,10 @@ def _goldstein_price() -> Surface:
         start=(0.5, 0.5),
         levels="log",
         formula=(
-            r"\begin{aligned} f = {}&\left[1 + (x + y + 1)^2"
-            r" (19 - 14x + 3x^2 - 14y + 6xy + 3y^2)\right]"
-            r" \\ \times {}&\left[30 + (2x - 3y)^2 (18 - 32x + 12x^2 + 48y - 36xy + 27y^2)\right]"
-            r" \end{aligned}"
+            r"\begin{aligned} f = {}&\big[1 + (x + y + 1)^2 \\ "
+            r"&\quad (19 - 14x + 3x^2 - 14y + 6xy + 3y^2)\big] \\ "
+            r"\times {}&\big[30 + (2x - 3y)^2 \\ "
+            r"&\quad (18 - 32x + 12x^2 + 48y - 36xy + 27y^2)\big] \end{aligned}"
         ),
         reference="Goldstein & Price, Mathematics of Computation 25(115), 1971; " + VLSE,
     )
@@ -540,7 +540,7 @@ def _styblinski_tang() -> Surface:
             Minimum(_ST_HIGH, _ST_HIGH, -50.05889331056788, False),
         ),
         start=(0.5, 4.5),
-        levels="linear",
+        levels="log",
         formula=r"f(x, y) = \tfrac12 \sum_{i=1}^{2} \left(x_i^4 - 16x_i^2 + 5x_i\right)",
         reference="Styblinski & Tang, Neural Networks 3(4), 1990; " + VLSE,
     )
