@@ -405,3 +405,24 @@ def test_the_theme_switch_redraws_in_dark_and_the_link_keeps_it(server, page):
     page.page.click("#theme")
     page.wait_until(lambda: page.state().theme == "light", what="back to light")
     assert page.errors == []
+
+
+def test_the_path_follows_a_slider_while_it_is_being_dragged(server, page):
+    page.open(_paused(server, "run1=adam&run1.lr=0.001&t=500"))
+    before = page.path(0)
+    thumb = page.page.locator(".gs-run[data-run='0'] .dash-slider-thumb[role=slider]").first
+    box = thumb.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.page.mouse.move(x, y)
+    page.page.mouse.down()
+    for dx in range(4, 64, 4):
+        page.page.mouse.move(x + dx, y)
+    # the button is still held: the URL and the path have already moved
+    page.wait_until(lambda: page.state().runs[0].hp["lr"] > 0.001, what="the lr mid-drag")
+    page.wait_until(lambda: page.path(0) != before, what="the path mid-drag")
+    mid = page.state().runs[0].hp["lr"]
+    page.page.mouse.move(x + 90, y)
+    page.page.mouse.up()
+    page.wait_until(lambda: page.state().runs[0].hp["lr"] > mid, what="the lr after the drag")
+    page.shot()
+    assert page.errors == []
