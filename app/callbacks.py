@@ -10,6 +10,7 @@ the browser (``assets/gradscape.js``).
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import replace
 from typing import Any
 
@@ -28,10 +29,11 @@ from dash import (
 )
 
 from . import ids, layout
-from .state import MAX_RUNS, AppState, parse, serialize
+from .state import MAX_RUNS, AppState, default_state, parse, serialize
 from .update import apply_event, patches
 
 PV = {"type": "pv", "key": ALL, "scale": ALL}
+log = logging.getLogger("gradscape")
 
 
 def notices_view(notices: list[str]) -> list:
@@ -88,7 +90,11 @@ def root_class(state: AppState) -> str:
 )
 def load(search: str | None):
     state, notices = parse(search or "")
-    return page_outputs(state, notices)
+    try:
+        return page_outputs(state, notices)
+    except Exception as err:  # a bug must still leave a working page that says what happened
+        log.exception("drawing %r failed", search)
+        return page_outputs(default_state(), [*notices, _failed("This link", err)])
 
 
 @callback(Output(ids.SIDEBAR, "children"), Input(ids.LOADED, "data"), prevent_initial_call=True)
@@ -150,7 +156,21 @@ def edit(*args):
     old = _state_from(store if store is not None else loaded, frame)
     boxes = [(b["id"], b.get("value")) for b in ctx.inputs_list[0]]
     events = with_boxes(_events(), boxes)
-    return edit_outputs(old, events, [o["id"] for o in ctx.outputs_list[-2]])
+    pv_ids = [o["id"] for o in ctx.outputs_list[-2]]
+    try:
+        return edit_outputs(old, events, pv_ids)
+    except Exception as err:  # keep the page as it was and say so, rather than fail silently
+        log.exception("edit %r failed", events[:3])
+        return _only(notices_view([_failed("That change", err)]), [no_update] * len(pv_ids))
+
+
+def _only(notices: Any, pv_out: list) -> tuple:
+    """`edit`'s outputs that leave the page alone but for the notices and text boxes."""
+    return (no_update,) * 4 + (notices,) + (no_update,) * 8 + (pv_out, no_update)
+
+
+def _failed(what: str, err: Exception) -> str:
+    return f"{what} could not be drawn ({type(err).__name__}: {err}); nothing else changed."
 
 
 def with_boxes(events: list[tuple[Any, Any]], boxes: list[tuple[dict, Any]]) -> list:
@@ -190,12 +210,7 @@ def edit_outputs(old: AppState, events: list[tuple[Any, Any]], pv_ids: list[dict
             p, value = _training_param(state, key)
             pv_out[j] = layout.fmt_value(p, value)
     if state == old and not redraw:
-        return (
-            (no_update,) * 4
-            + (notices_view(notices) if notices else no_update,)
-            + (no_update,) * 8
-            + (pv_out, no_update)
-        )
+        return _only(notices_view(notices) if notices else no_update, pv_out)
     fig, loss, results = patches(old, state)
     draw = {part: part in redraw for part in ("surface", "runs", "schedule", "clip", "start")}
     return (

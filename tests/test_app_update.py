@@ -841,3 +841,26 @@ def test_boxes_are_not_replayed_after_a_change_of_structure():
     assert events == [({"type": "opt", "run": 0}, "adam")]
     state, _ = parse(callbacks.edit_outputs(old, events, [])[0])
     assert state.runs[0].hp["lr"] == old.build_surface().suggested_lr("adam")
+
+
+def test_a_failing_edit_leaves_the_page_and_says_so(monkeypatch):
+    """A bug in drawing must not turn into a silent, frozen page."""
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(callbacks, "edit_outputs", broken)
+    monkeypatch.setattr(callbacks, "ctx", _FakeContext())
+    out = callbacks.edit(*([None] * 17), None, None, None)
+    assert len(out) == 15
+    assert all(v is no_update for v in out[:4])
+    assert "RuntimeError: boom" in str(out[4])
+
+
+class _FakeContext:
+    """What `edit` reads from dash.ctx: the add button clicked, no text boxes."""
+
+    def __init__(self) -> None:
+        self.triggered = [{"prop_id": "add-run.n_clicks", "value": 1}]
+        self.inputs_list = [[]]
+        self.outputs_list = [[]] * 13 + [[], {}]
