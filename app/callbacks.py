@@ -60,7 +60,7 @@ def _state_from(store: str | None, frame: dict | None) -> AppState:
 
 def page_outputs(state: AppState, notices: list[str]) -> tuple:
     """Everything `load` writes, from a parsed state (a plain function, for tests)."""
-    fig, loss, results = patches(None, state)
+    fig, loss, paths, results = patches(None, state)
     frame = {"t": state.t, "autoplay": state.t is None, "steps": state.steps}
     return (
         serialize(state, with_step=False),
@@ -70,6 +70,7 @@ def page_outputs(state: AppState, notices: list[str]) -> tuple:
         layout.summary_table(state, results),
         notices_view(notices),
         root_class(state),
+        paths,
     )
 
 
@@ -85,6 +86,7 @@ def root_class(state: AppState) -> str:
     Output(ids.SUMMARY, "children", allow_duplicate=True),
     Output(ids.NOTICES, "children", allow_duplicate=True),
     Output(ids.ROOT, "className", allow_duplicate=True),
+    Output(ids.PATHS, "data", allow_duplicate=True),
     Input(ids.URL, "search"),
     prevent_initial_call="initial_duplicate",
 )
@@ -133,6 +135,7 @@ def _events() -> list[tuple[Any, Any]]:
     Output(ids.ADD, "disabled"),
     Output(PV, "value"),
     Output(ids.ROOT, "className"),
+    Output(ids.PATHS, "data"),
     Input(PV, "value"),
     Input(ids.SURFACE, "value"),
     Input(ids.SCHEDULE, "value"),
@@ -156,7 +159,7 @@ def edit(*args):
     old = _state_from(store if store is not None else loaded, frame)
     boxes = [(b["id"], b.get("value")) for b in ctx.inputs_list[0]]
     events = with_boxes(_events(), boxes)
-    pv_ids = [o["id"] for o in ctx.outputs_list[-2]]
+    pv_ids = [o["id"] for o in ctx.outputs_list[-3]]
     try:
         return edit_outputs(old, events, pv_ids)
     except Exception as err:  # keep the page as it was and say so, rather than fail silently
@@ -166,7 +169,7 @@ def edit(*args):
 
 def _only(notices: Any, pv_out: list) -> tuple:
     """`edit`'s outputs that leave the page alone but for the notices and text boxes."""
-    return (no_update,) * 4 + (notices,) + (no_update,) * 8 + (pv_out, no_update)
+    return (no_update,) * 4 + (notices,) + (no_update,) * 8 + (pv_out, no_update, no_update)
 
 
 def _failed(what: str, err: Exception) -> str:
@@ -211,7 +214,7 @@ def edit_outputs(old: AppState, events: list[tuple[Any, Any]], pv_ids: list[dict
             pv_out[j] = layout.fmt_value(p, value)
     if state == old and not redraw:
         return _only(notices_view(notices) if notices else no_update, pv_out)
-    fig, loss, results = patches(old, state)
+    fig, loss, paths, results = patches(old, state)
     draw = {part: part in redraw for part in ("surface", "runs", "schedule", "clip", "start")}
     return (
         serialize(state, with_step=False),
@@ -229,6 +232,7 @@ def edit_outputs(old: AppState, events: list[tuple[Any, Any]], pv_ids: list[dict
         len(state.runs) >= MAX_RUNS,
         pv_out,
         root_class(state) if "theme" in redraw else no_update,
+        paths,
     )
 
 
@@ -258,6 +262,11 @@ clientside_callback(
     ClientsideFunction("gs", "onFrame"),
     Output(ids.STEP_LABEL, "title"),
     Input(ids.FRAME, "data"),
+)
+clientside_callback(
+    ClientsideFunction("gs", "onPaths"),
+    Output(ids.SINK, "data"),
+    Input(ids.PATHS, "data"),
 )
 clientside_callback(
     ClientsideFunction("gs", "onSpeed"),

@@ -15,6 +15,7 @@ run's full path from trail + ghost, so nothing is sent twice.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -40,6 +41,8 @@ __all__ = [
     "map_figure",
     "map_index",
     "map_run_traces",
+    "path_data",
+    "paths_data",
     "run_label",
 ]
 
@@ -218,17 +221,15 @@ def _head_symbol(r: RunResult, t: int) -> str:
 
 
 def map_run_traces(
-    i: int, run: Run, r: RunResult, t: int, *, live: bool = False, theme: Theme = THEMES["light"]
+    i: int, run: Run, r: RunResult, t: int, *, theme: Theme = THEMES["light"]
 ) -> list[go.Scatter]:
-    """Run `i`'s ghost, trail and head on the map, split at step `t`.
+    """Run `i`'s ghost, trail and head on the map, split at step `t` (for export).
 
-    With `live` (the app) the ghost holds the whole path, which hover reads,
-    and the trail and head are left empty: the browser draws them over the
-    plot for each frame of playback (Plotly.animate would wipe the contour,
-    plotly.js #4491). The trail still names the run in the legend.
+    The app draws the same from `path_data` in the browser, for every frame and
+    every slider move, without asking Plotly to redraw the contour
+    (Plotly.animate would wipe it, plotly.js #4491, and any change of the
+    figure makes Plotly recompute it: ~100 ms here).
     """
-    if live:
-        t = 0
     color = theme.palette[run.color]
     label = OPTIMIZERS[run.optimizer].label
     meta = {"run": i, "diverged": r.diverged_at}
@@ -252,12 +253,10 @@ def map_run_traces(
         f"<b>{label}</b><br>step %{{pointNumber}}<br>x %{{x:.6g}}<br>y %{{y:.6g}}"
         "<br>f %{customdata:.5g}<extra></extra>"
     )
-    if live:
-        ghost.update(hovertemplate=hover, hoverinfo=None)
     trail = go.Scatter(
-        x=r.x[: t + 1] if not live else np.array([np.nan]),
-        y=r.y[: t + 1] if not live else np.array([np.nan]),
-        customdata=_display(r.loss[: t + 1]) if not live else None,
+        x=r.x[: t + 1],
+        y=r.y[: t + 1],
+        customdata=_display(r.loss[: t + 1]),
         mode="lines+markers" if few else "lines",
         line=dict(color=color, width=2.6),
         marker=dict(size=5, color=color),
@@ -267,8 +266,8 @@ def map_run_traces(
         **common,
     )
     head = go.Scatter(
-        x=r.x[t : t + 1] if not live else np.array([np.nan]),
-        y=r.y[t : t + 1] if not live else np.array([np.nan]),
+        x=r.x[t : t + 1],
+        y=r.y[t : t + 1],
         mode="markers",
         marker=dict(
             size=13, color=color, symbol=_head_symbol(r, t), line=dict(width=2, color=theme.halo)
@@ -282,6 +281,35 @@ def map_run_traces(
     return [ghost, trail, head]
 
 
+def _typed(a: np.ndarray) -> dict:
+    """A numpy array as Plotly's base64 typed-array spec (what the browser decodes)."""
+    a = np.ascontiguousarray(a)
+    return {"dtype": a.dtype.str.lstrip("<|="), "bdata": base64.b64encode(a.tobytes()).decode()}
+
+
+def path_data(run: Run, r: RunResult, theme: Theme = THEMES["light"]) -> dict:
+    """What the browser draws a run from: its whole path, loss, colour and divergence.
+
+    Positions are float64; the loss (shown to 5 digits on hover) is float32.
+    """
+    return {
+        "x": _typed(r.x),
+        "y": _typed(r.y),
+        "f": _typed(_display(r.loss)),
+        "diverged": r.diverged_at,
+        "color": theme.palette[run.color],
+        "visible": run.visible,
+        "label": OPTIMIZERS[run.optimizer].label,
+        "name": run_label(run) + (" · diverged" if r.diverged else ""),
+    }
+
+
+def paths_data(state: AppState, results: Sequence[RunResult]) -> dict:
+    """`path_data` for every run of `state` (the app's ``paths`` store)."""
+    theme = THEMES[state.theme]
+    return {"runs": [path_data(run, r, theme) for run, r in zip(state.runs, results, strict=True)]}
+
+
 def map_figure(
     state: AppState,
     results: Sequence[RunResult],
@@ -291,8 +319,10 @@ def map_figure(
 ) -> go.Figure:
     """The hero view: contour, minima, start, and every run's path split at the shown step.
 
-    `live` is for the app, whose browser code draws the moving part (see
-    `map_run_traces`); without it the figure is complete on its own (export).
+    `live` is for the app: the figure is then the contour, minima and start
+    only, and the browser draws the runs over it from `paths_data` (a change of
+    a run must not make Plotly redraw the contour: ~100 ms here, even for a
+    legend entry). Without it the figure is complete on its own (export).
     """
     surface = state.build_surface()
     theme = THEMES[state.theme]
@@ -302,8 +332,9 @@ def map_figure(
         _minima_trace(surface, theme),
         _start_trace(state, theme),
     ]
-    for i, (run, r) in enumerate(zip(state.runs, results, strict=True)):
-        data.extend(map_run_traces(i, run, r, t, live=live, theme=theme))
+    if not live:  # in the app the browser draws the runs (and their legend) from `paths_data`
+        for i, (run, r) in enumerate(zip(state.runs, results, strict=True)):
+            data.extend(map_run_traces(i, run, r, t, theme=theme))
     fig = go.Figure(data=data)
     x0, x1, y0, y1 = state.view
     axis = dict(
@@ -326,7 +357,7 @@ def map_figure(
             constrain="domain",
             **axis,
         ),
-        margin=dict(l=48, r=12, t=36, b=40),
+        margin=dict(l=48, r=12, t=14 if live else 36, b=40),
         font=dict(family=FONT, color=theme.ink, size=12),
         paper_bgcolor="rgba(0,0,0,0)",
         plot_bgcolor=theme.plot,

@@ -319,7 +319,13 @@ def page() -> html.Div:
         "displaylogo": False,
         "scrollZoom": False,
         "doubleClick": "reset",
-        "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d", "toggleSpikelines"],
+        "modeBarButtonsToRemove": [
+            "lasso2d",
+            "select2d",
+            "autoScale2d",
+            "toggleSpikelines",
+            "toImage",
+        ],
         "toImageButtonOptions": {"format": "png", "scale": 2, "filename": "gradscape"},
     }
     playback = html.Div(
@@ -360,6 +366,8 @@ def page() -> html.Div:
             dcc.Store(id=ids.FRAME),
             dcc.Store(id=ids.CLICK),
             dcc.Store(id=ids.VIEW),
+            dcc.Store(id=ids.PATHS),
+            dcc.Store(id=ids.SINK),
             html.Aside(
                 [
                     html.Header(
@@ -395,6 +403,7 @@ def page() -> html.Div:
                         [
                             html.Div(
                                 [
+                                    html.Div(id=ids.LEGEND, className="gs-legend"),
                                     dcc.Graph(
                                         id=ids.MAP,
                                         config=graph_config,

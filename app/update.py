@@ -267,13 +267,16 @@ def _edit_view(state: AppState, relayout: dict) -> Edit:
 
 
 # --------------------------------------------------------------------------- diff
-def patches(old: AppState | None, new: AppState) -> tuple[Any, Any, list[RunResult]]:
-    """(map figure or Patch, loss figure or Patch, results) taking the page from `old` to `new`.
+def patches(old: AppState | None, new: AppState) -> tuple[Any, Any, Any, list[RunResult]]:
+    """(map, loss, paths, results) taking the page from `old` to `new`.
 
-    A new surface (or no previous state) gives whole figures. Otherwise the map
-    patch replaces the contour only if the view changed, the start marker only
-    if the start moved, and a run's traces only if that run (or something every
-    run depends on) changed; runs added or removed are appended or deleted.
+    Map and loss are figures or `Patch`es, paths is the ``paths`` store's data
+    or a `Patch` of it. A new surface or theme (or no previous state) gives
+    everything whole. Otherwise the contour is replaced only if the view
+    changed, the start marker only if the start moved, and a run only if it (or
+    something every run depends on) changed; runs added or removed are
+    appended or deleted. A run's path goes to the paths store only: the browser
+    draws runs over the map, whose figure holds no run at all.
     """
     results = compute_all(new)
     if old is None or (old.surface, old.surface_params, old.theme) != (
@@ -284,12 +287,13 @@ def patches(old: AppState | None, new: AppState) -> tuple[Any, Any, list[RunResu
         return (
             figures.map_figure(new, results, live=True),
             figures.loss_figure(new, results),
+            figures.paths_data(new, results),
             results,
         )
     t = new.shown_step
     surface = new.build_surface()
     theme = figures.THEMES[new.theme]
-    m, loss = Patch(), Patch()
+    m, loss, paths = Patch(), Patch(), Patch()
     if old.view != new.view:
         m["data"][0] = figures.as_dicts([figures.contour_trace(surface, new.view, theme)])[0]
         m["layout"]["xaxis"]["range"] = list(new.view[:2])
@@ -308,20 +312,18 @@ def patches(old: AppState | None, new: AppState) -> tuple[Any, Any, list[RunResu
     for i, (run, r) in enumerate(zip(new.runs, results, strict=True)):
         if i < n_old and not everything and old.runs[i] == run:
             continue
-        traces = figures.as_dicts(figures.map_run_traces(i, run, r, t, live=True, theme=theme))
         curves = figures.as_dicts(figures.loss_run_traces(i, run, r, t, surface, theme))
+        path = figures.path_data(run, r, theme)
         if i < n_old:
-            for j, tr in enumerate(traces):
-                m["data"][figures.FIXED_TRACES + 3 * i + j] = tr
             for j, tr in enumerate(curves):
                 loss["data"][2 * i + j] = tr
+            paths["runs"][i] = path
         else:
-            for tr in traces:
-                m["data"].append(tr)
             for tr in curves:
                 loss["data"].append(tr)
-    for _ in range(3 * (n_old - n_new)):
-        del m["data"][figures.FIXED_TRACES + 3 * n_new]
+            paths["runs"].append(path)
     for _ in range(2 * (n_old - n_new)):
         del loss["data"][2 * n_new]
-    return m, loss, results
+    for _ in range(n_old - n_new):
+        del paths["runs"][n_new]
+    return m, loss, paths, results

@@ -48,20 +48,6 @@
     return out;
   }
 
-  function arr(a) {
-    if (!a) return new Float64Array(0);
-    return a instanceof Float64Array ? a : Float64Array.from(a);
-  }
-
-  function join(a, b) {
-    a = arr(a);
-    b = arr(b);
-    const out = new Float64Array(a.length + Math.max(b.length - 1, 0));
-    out.set(a);
-    if (b.length > 1) out.set(b.subarray(1), a.length);
-    return out;
-  }
-
   /** A run that diverged shows an x from the step where it left the map. */
   function symbol(r, t) {
     return r.diverged >= 0 && t >= r.diverged ? "x" : "circle";
@@ -71,14 +57,16 @@
   const SVG = "http://www.w3.org/2000/svg";
 
   /**
-   * The moving part of the map (each run's trail up to step t and its head)
-   * is drawn in an SVG laid exactly over Plotly's plot area, from the whole
-   * path the ghost trace holds. Plotly.animate cannot be used on the map: it
-   * wipes contour traces (plotly.js #4491), and restyle redraws the contour
-   * (~80 ms a frame). Pixel positions are cached until the axes change.
+   * Every run's path is drawn here, in an SVG laid exactly over Plotly's plot
+   * area, from the `paths` store (whole paths, sent once per change of a run):
+   * the trail up to step t, the rest dotted, and a marker at t. Plotly keeps the
+   * contour, minima, start and legend, and is never asked to redraw for a frame
+   * or a slider: Plotly.animate wipes contours (plotly.js #4491) and any data
+   * change makes it recompute the contour (~100 ms here). Pixel positions are
+   * cached per run until the axes change; hover labels are drawn here too.
    */
   function overlay(g) {
-    // inside Plotly's container, under its top layer (hover labels stay on top)
+    // inside Plotly's container, under its top layer (its hover labels stay on top)
     const box = g.querySelector(".svg-container");
     let svg = box.querySelector("svg.gs-overlay");
     const top = box.querySelector("svg.main-svg:last-of-type");
@@ -90,17 +78,39 @@
     return svg;
   }
 
-  function pixels(g, r, xa, ya) {
-    const tr = g._fullData[r.ghost];
+  function decode(spec) {
+    const bytes = atob(spec.bdata);
+    const buf = new Uint8Array(bytes.length);
+    for (let i = 0; i < bytes.length; i++) buf[i] = bytes.charCodeAt(i);
+    return spec.dtype === "f4" ? new Float32Array(buf.buffer) : new Float64Array(buf.buffer);
+  }
+
+  const decoded = new WeakMap();
+
+  /** The runs of the paths store, decoded (each run once: unchanged runs keep their object). */
+  function runs() {
+    return (GS.pathsData ? GS.pathsData.runs : []).map((r) => {
+      if (!decoded.has(r)) {
+        decoded.set(r, { x: decode(r.x), y: decode(r.y), f: decode(r.f), src: r });
+      }
+      return decoded.get(r);
+    });
+  }
+
+  function pixels(run, xa, ya) {
     const key = `${xa.range}|${ya.range}|${xa._length}|${ya._length}`;
-    if (tr._gsPixels && tr._gsPixels.key === key && tr._gsPixels.x === tr.x) return tr._gsPixels.pts;
-    const n = tr.x.length;
+    if (run.px && run.px.key === key) return run.px;
+    const n = run.x.length;
     const pts = new Array(n);
+    const px = new Float64Array(n);
+    const py = new Float64Array(n);
     for (let k = 0; k < n; k++) {
-      pts[k] = xa.c2p(tr.x[k]).toFixed(1) + "," + ya.c2p(tr.y[k]).toFixed(1);
+      px[k] = xa.c2p(run.x[k]);
+      py[k] = ya.c2p(run.y[k]);
+      pts[k] = px[k].toFixed(1) + "," + py[k].toFixed(1);
     }
-    tr._gsPixels = { key, x: tr.x, pts };
-    return pts;
+    run.px = { key, pts, px, py };
+    return run.px;
   }
 
   function drawMap(g, t) {
@@ -112,43 +122,113 @@
     svg.style.top = `${ya._offset}px`;
     svg.setAttribute("width", xa._length);
     svg.setAttribute("height", ya._length);
-    const rs = Object.values(roles(g)).filter((r) => r.ghost !== undefined);
-    while (svg.childNodes.length > 2 * rs.length) svg.removeChild(svg.lastChild);
-    while (svg.childNodes.length < 2 * rs.length) {
-      svg.appendChild(document.createElementNS(SVG, svg.childNodes.length % 2 ? "g" : "polyline"));
+    const rs = runs();
+    const parts = ["polyline", "polyline", "g"];
+    while (svg.childNodes.length > 3 * rs.length) svg.removeChild(svg.lastChild);
+    while (svg.childNodes.length < 3 * rs.length) {
+      svg.appendChild(document.createElementNS(SVG, parts[svg.childNodes.length % 3]));
     }
     let longest = 0;
-    rs.forEach((r, j) => {
-      const tr = g._fullData[r.ghost];
-      const line = svg.childNodes[2 * j];
-      const head = svg.childNodes[2 * j + 1];
-      const shown = tr.visible === true;
-      line.style.display = head.style.display = shown ? "" : "none";
-      const n = tr.x ? tr.x.length : 0;
+    rs.forEach((run, j) => {
+      const src = run.src;
+      const [ghost, line, head] = [0, 1, 2].map((p) => svg.childNodes[3 * j + p]);
+      const n = run.x.length;
       longest = Math.max(longest, n - 1);
-      if (!shown || n === 0) return;
+      const shown = src.visible && n > 0;
+      ghost.style.display = line.style.display = head.style.display = shown ? "" : "none";
+      if (!shown) return;
       const k = Math.min(t, n - 1);
-      const pts = pixels(g, r, xa, ya);
-      const color = tr.line.color;
+      const pts = pixels(run, xa, ya).pts;
+      const color = src.color;
+      ghost.setAttribute("class", "gs-ghost");
+      ghost.setAttribute("points", pts.slice(k).join(" "));
+      ghost.setAttribute("stroke", color);
+      line.setAttribute("class", "gs-trail");
       line.setAttribute("points", pts.slice(0, k + 1).join(" "));
       line.setAttribute("stroke", color);
-      line.setAttribute("class", "gs-trail");
-      const [px, py] = pts[k].split(",");
-      const mark = symbol(r, k);
+      const mark = symbol({ diverged: src.diverged }, k);
       head.setAttribute("class", "gs-head");
       head.setAttribute("data-run", j);
       head.setAttribute("data-step", k);
-      head.setAttribute("transform", `translate(${px},${py})`);
+      head.setAttribute("transform", `translate(${pts[k].replace(",", " ")})`);
       if (head.getAttribute("data-mark") !== mark || head.getAttribute("fill") !== color) {
         head.setAttribute("data-mark", mark);
         head.setAttribute("fill", color);
         head.innerHTML =
           mark === "x"
             ? `<path d="M-6,-6L6,6M6,-6L-6,6" stroke="${color}" stroke-width="3.2" stroke-linecap="round"/>`
-            : `<circle r="6.5" fill="${color}" stroke="#fff" stroke-width="2"/>`;
+            : `<circle r="6.5" fill="${color}" stroke-width="2"/>`;
       }
     });
     return longest;
+  }
+
+  const escapeHtml = (s) =>
+    String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
+
+  /** The legend above the map: each run's colour and name (hidden runs dimmed). */
+  function drawLegend() {
+    const el = document.getElementById("legend");
+    if (!el) return;
+    const rs = GS.pathsData ? GS.pathsData.runs : [];
+    const sig = JSON.stringify(rs.map((r) => [r.name, r.color, r.visible]));
+    if (el.dataset.sig === sig) return;
+    el.dataset.sig = sig;
+    el.innerHTML = rs
+      .map(
+        (r, j) =>
+          `<span class="gs-legend-item${r.visible ? "" : " gs-off"}" data-run="${j}">` +
+          `<i style="background:${escapeHtml(r.color)}"></i>${escapeHtml(r.name)}</span>`
+      )
+      .join("");
+  }
+
+  /** A hover label for the point of any drawn path nearest the mouse (within 12 px). */
+  function hover(g, e) {
+    let tip = g.parentElement.querySelector(".gs-tip");
+    const fl = g._fullLayout;
+    if (!fl || !fl.xaxis) return;
+    const xa = fl.xaxis;
+    const ya = fl.yaxis;
+    const box = g.getBoundingClientRect();
+    const mx = e.clientX - box.left - xa._offset;
+    const my = e.clientY - box.top - ya._offset;
+    let best = null;
+    let bestD = 144;
+    runs().forEach((run) => {
+      if (!run.src.visible) return;
+      const { px, py } = pixels(run, xa, ya);
+      for (let k = 0; k < px.length; k++) {
+        const d = (px[k] - mx) ** 2 + (py[k] - my) ** 2;
+        if (d < bestD) {
+          bestD = d;
+          best = { run, k };
+        }
+      }
+    });
+    if (!best) {
+      if (tip) tip.style.display = "none";
+      return;
+    }
+    if (!tip) {
+      tip = document.createElement("div");
+      tip.className = "gs-tip";
+      g.parentElement.appendChild(tip);
+    }
+    const { run, k } = best;
+    const fmt = (v, d) => Number(v).toPrecision(d).replace(/(\.\d*?)0+(e|$)/, "$1$2").replace(/\.(e|$)/, "$1");
+    tip.innerHTML =
+      `<b>${run.src.label}</b><br>step ${k}<br>x ${fmt(run.x[k], 6)}<br>y ${fmt(run.y[k], 6)}` +
+      `<br>f ${fmt(run.f[k], 5)}`;
+    tip.style.borderColor = run.src.color;
+    tip.style.display = "block";
+    const gx = xa._offset + run.px.px[k];
+    const gy = ya._offset + run.px.py[k];
+    const left = gx + 14 + tip.offsetWidth > g.clientWidth ? gx - 14 - tip.offsetWidth : gx + 14;
+    tip.style.left = `${left}px`;
+    tip.style.top = `${gy - tip.offsetHeight / 2}px`;
+    tip.setAttribute("data-run", runs().indexOf(run));
+    tip.setAttribute("data-step", k);
   }
 
   function splitLoss(g, t) {
@@ -178,6 +258,7 @@
     if (!ready(m)) return;
     hook(m);
     const longest = drawMap(m, GS.t);
+    drawLegend();
     if (longest > 0 && longest !== GS.steps) {
       GS.steps = longest;
       GS.t = Math.min(GS.t, longest);
@@ -213,6 +294,11 @@
     g.on("plotly_relayouting", () => requestAnimationFrame(apply));
     let down = null;
     g.addEventListener("mousedown", (e) => (down = [e.clientX, e.clientY]), true);
+    g.addEventListener("mousemove", (e) => (e.buttons ? null : hover(g, e)));
+    g.addEventListener("mouseleave", () => {
+      const tip = g.parentElement.querySelector(".gs-tip");
+      if (tip) tip.style.display = "none";
+    });
     g.addEventListener(
       "click",
       (e) => {
@@ -284,6 +370,7 @@
     if (ready(m) && !m._gsHooked) apply();
   }, 100);
 
+  GS.runs = runs;
   GS.play = play;
   GS.pause = pause;
   GS.seek = seek;
@@ -399,6 +486,11 @@
           const start = () => (ready(graph("map")) ? play() : setTimeout(start, 50));
           setTimeout(start, 0);
         }
+        requestAnimationFrame(apply);
+        return noUpdate();
+      },
+      onPaths(data) {
+        GS.pathsData = data;
         requestAnimationFrame(apply);
         return noUpdate();
       },

@@ -107,9 +107,11 @@ SERVER_TIMEOUT_S = 60.0
 
 #: True (as performance.now(), ms since navigation start) once the map is drawn.
 READY_JS = """(minTraces) => {
+  // the contour is drawn and, for Gradscape (minTraces 3), the runs' paths over it
   const g = document.querySelector('#map .js-plotly-plot');
   const drawn = g && g._fullData && g._fullData.length >= minTraces
-    && document.querySelector('#map .contourlayer path');
+    && document.querySelector('#map .contourlayer path')
+    && (minTraces < 3 || document.querySelector('svg.gs-overlay .gs-head'));
   return drawn ? performance.now() : false;
 }"""
 
@@ -655,6 +657,42 @@ def load_once(browser: Any, url: str, min_traces: int) -> dict[str, Any]:
         context.close()
 
 
+LATENCY_PROBE = """() => {
+  // t0: a key goes down on a slider; t1: run 1's trail is drawn anew (the server's
+  // answer arrived, Plotly redrew, the overlay re-split the path)
+  window.__lat = [];
+  let t0 = null;
+  document.addEventListener('keydown', () => { t0 = performance.now(); }, true);
+  const line = () => document.querySelectorAll('svg.gs-overlay .gs-trail')[1];
+  new MutationObserver(() => {
+    if (t0 !== null) { window.__lat.push(performance.now() - t0); t0 = null; }
+  }).observe(line(), {attributes: true, attributeFilter: ['points']});
+}"""
+
+
+def slider_latency(browser: Any, url: str, presses: int) -> list[float]:
+    """Milliseconds from a key on run 1's learning-rate slider to its path redrawn."""
+    page = browser.new_page(viewport=VIEWPORT)
+    try:
+        page.goto(url)
+        page.wait_for_function(
+            "() => document.querySelectorAll('svg.gs-overlay .gs-trail').length >= 2",
+            timeout=LOAD_TIMEOUT_MS,
+        )
+        page.wait_for_load_state("networkidle")
+        page.evaluate(LATENCY_PROBE)
+        thumb = page.locator(".gs-run[data-run='1'] .dash-slider-thumb[role=slider]").first
+        thumb.focus()
+        for i in range(presses):
+            before = page.evaluate("() => window.__lat.length")
+            thumb.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")
+            page.wait_for_function(f"() => window.__lat.length > {before}", timeout=10_000)
+            page.wait_for_timeout(50)
+        return page.evaluate("() => window.__lat")
+    finally:
+        page.close()
+
+
 def bench_browser(quick: bool) -> dict[str, Any]:
     if not Path(CHROMIUM).is_file():
         return {"skipped": f"{CHROMIUM} is missing"}
@@ -673,7 +711,7 @@ def bench_browser(quick: bool) -> dict[str, Any]:
             "bare": [sys.executable, str(tmpdir / "bare_app.py"), str(ports["bare"])],
         }
         urls = {name: f"http://127.0.0.1:{port}/" for name, port in ports.items()}
-        min_traces = {"gradscape": 4, "bare": 1}
+        min_traces = {"gradscape": 3, "bare": 1}
         procs: dict[str, subprocess.Popen] = {}
         results: dict[str, list[dict]] = {name: [] for name in commands}
         try:
@@ -702,6 +740,12 @@ def bench_browser(quick: bool) -> dict[str, Any]:
                             ),
                             flush=True,
                         )
+                    from app.state import serialize
+
+                    query = serialize(bench_state(), with_step=False) + "&t=500"
+                    latency = slider_latency(
+                        browser, f"{urls['gradscape']}?{query}", 10 if quick else 30
+                    )
                 finally:
                     browser.close()
         finally:
@@ -729,6 +773,7 @@ def bench_browser(quick: bool) -> dict[str, Any]:
         "timeout_s": LOAD_TIMEOUT_MS / 1e3,
         "apps": apps,
         "overhead_wall_median_s": g["median"] - b["median"] if g and b else None,
+        "slider_ms": summary(latency),
     }
     if g:
         out["target"] = {
@@ -794,10 +839,16 @@ def print_browser(res: dict[str, Any]) -> None:
             "(in-page medians)."
         )
     print(
-        "  Drawn: the map has ≥ 4 traces (runs arrived) for Gradscape, ≥ 1 for the bare app, and a"
+        "  Drawn: Gradscape's runs drawn over its contour, the bare app's contour: a"
         " .contourlayer path.\n  in-page: performance.now() when that first held (since navigation"
         " start).\n  Servers answered after "
         f"{g['server_start_s']:.1f} s (Gradscape) / {b['server_start_s']:.1f} s (bare)."
+    )
+    lat = res["slider_ms"]
+    print(
+        f"\nSlider to redrawn path in Chromium (4 runs x 500 steps, a key on run 1's lr slider "
+        f"until its trail is drawn anew, {lat['n']} presses): median {lat['median']:.1f} ms, "
+        f"p90 {lat['p90']:.1f} ms, min {lat['min']:.1f} ms."
     )
     for name, a in res["apps"].items():
         for t in a["timeouts"]:

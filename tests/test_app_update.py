@@ -19,6 +19,7 @@ from test_app_state import assert_valid
 
 import surfaces
 from app import callbacks, figures, ids
+from app.compute import compute
 from app.state import (
     CLIP_MODES,
     MAX_RUNS,
@@ -442,6 +443,15 @@ def operations(patch: Patch) -> list[dict]:
     return j["operations"]
 
 
+def path_runs(patch: Patch) -> set[int]:
+    """The runs of the paths store a patch replaces, appends (as "end") or deletes."""
+    out = set()
+    for op in operations(patch):
+        loc = op["location"]
+        out.add(loc[1] if len(loc) > 1 else "end")
+    return out
+
+
 def data_indices(patch: Patch, kind: str | None = None) -> list[int]:
     """The trace indices the patch's operations address (in order)."""
     return [
@@ -459,39 +469,51 @@ def run_indices(i: int) -> set[int]:
 
 def test_no_previous_state_gives_whole_figures():
     state = four_runs(steps=100)
-    m, loss, results = patches(None, state)
+    m, loss, paths, results = patches(None, state)
     assert isinstance(m, go.Figure) and isinstance(loss, go.Figure)
-    assert len(m.data) == FIXED + 3 * 4 and len(loss.data) == 2 * 4
+    # the app's map holds no run (the browser draws them from paths); the loss plot does
+    assert len(m.data) == FIXED and len(loss.data) == 2 * 4
+    assert len(paths["runs"]) == 4
     assert len(results) == 4 and all(len(r.x) == 101 for r in results)
     assert m.data[0].type == "contour"
+    # the figure for export draws every run itself: ghost, trail and head
+    export = figures.map_figure(state, results)
+    assert len(export.data) == FIXED + 3 * 4
+    assert [t.meta["role"] for t in export.data[FIXED:]] == ["ghost", "trail", "head"] * 4
 
 
 def test_a_new_surface_gives_whole_figures():
     old = four_runs(steps=100)
     new = apply_event(old, ids.SURFACE, "beale").state
-    m, loss, _ = patches(old, new)
+    m, loss, _, _ = patches(old, new)
     assert isinstance(m, go.Figure) and isinstance(loss, go.Figure)
 
 
 def test_nothing_changed_gives_empty_patches():
     state = four_runs(steps=100)
-    m, loss, _ = patches(state, state)
+    m, loss, _, _ = patches(state, state)
     assert operations(m) == [] and operations(loss) == []
 
 
 def test_lr_change_patches_only_that_run():
     old = four_runs()
     new = apply_event(old, pv("run.1.lr"), "0.0005").state
-    m, loss, _ = patches(old, new)
-    assert set(data_indices(m)) == run_indices(1)
-    assert 0 not in data_indices(m)
+    m, loss, paths, _ = patches(old, new)
+    # the map: nothing (any change of its figure makes Plotly redraw the contour)
+    assert operations(m) == []
+    # the loss plot: run 1's curve and marker
     assert set(data_indices(loss)) == {2, 3}
-    traces = [op for op in operations(m) + operations(loss) if op["location"][0] == "data"]
-    assert len(traces) == 5
-    for op in traces:
-        assert op["operation"] == "Assign"
-        assert op["params"]["value"]["meta"]["run"] == 1
-    assert all(op["location"][0] == "data" for op in operations(m))
+    traces = [op for op in operations(loss) if op["location"][0] == "data"]
+    assert len(traces) == 2
+    assert all(op["params"]["value"]["meta"]["run"] == 1 for op in traces)
+    # the paths the browser draws: run 1 only, its whole new path as typed arrays
+    [op] = operations(paths)
+    assert op["location"] == ["runs", 1] and op["operation"] == "Assign"
+    x = typed(op["params"]["value"]["x"])
+    assert x.dtype == np.float64 and x.size == old.steps + 1
+    assert not np.array_equal(
+        x, typed(figures.path_data(old.runs[1], compute(old, old.runs[1]))["x"])
+    )
 
 
 @pytest.mark.parametrize(
@@ -506,27 +528,31 @@ def test_lr_change_patches_only_that_run():
 def test_one_run_edits_patch_one_run(event, value, i):
     old = four_runs(steps=100)
     new = apply_event(old, event, value).state
-    m, loss, _ = patches(old, new)
-    assert set(data_indices(m)) == run_indices(i)
+    m, loss, paths, _ = patches(old, new)
+    assert operations(m) == []
     assert set(data_indices(loss)) == {2 * i, 2 * i + 1}
+    assert path_runs(paths) == {i}
 
 
 @pytest.mark.parametrize(("key", "raw"), [("steps", "120"), ("noise", "0.3"), ("clip_at", "2")])
 def test_common_changes_patch_every_run_but_not_the_contour(key, raw):
     old = replace(four_runs(steps=100), clip="norm")
     new = apply_event(old, pv(key), raw).state
-    m, loss, _ = patches(old, new)
-    assert set(data_indices(m)) == set().union(*(run_indices(i) for i in range(4)))
+    m, loss, paths, _ = patches(old, new)
+    assert 0 not in data_indices(m)
+    assert set(data_indices(m)) <= set().union(*(run_indices(i) for i in range(4)))
     assert set(data_indices(loss)) == set(range(8))
+    assert path_runs(paths) == {0, 1, 2, 3}
 
 
 def test_start_move_patches_the_marker_and_every_run():
     old = four_runs(steps=100)
     new = apply_event(old, ids.CLICK, [0.5, 0.5]).state
-    m, loss, _ = patches(old, new)
+    m, loss, paths, _ = patches(old, new)
     idx = set(data_indices(m))
     assert 2 in idx and 0 not in idx and 1 not in idx
-    assert idx - {2} == set().union(*(run_indices(i) for i in range(4)))
+    assert idx - {2} <= set().union(*(run_indices(i) for i in range(4)))
+    assert path_runs(paths) == {0, 1, 2, 3}
     marker = {tuple(op["location"]): op["params"]["value"] for op in operations(m)}
     assert marker[("data", 2, "x")] == [0.5] and marker[("data", 2, "y")] == [0.5]
     assert set(data_indices(loss)) == set(range(8))
@@ -541,7 +567,7 @@ def typed(value) -> np.ndarray:
 def test_view_change_replaces_the_contour_only():
     old = four_runs(steps=100)
     new = apply_event(old, ids.VIEW, zoom(-1, 1, 0, 2)).state
-    m, loss, _ = patches(old, new)
+    m, loss, _, _ = patches(old, new)
     assert data_indices(m) == [0]
     [contour] = [op["params"]["value"] for op in operations(m) if op["location"] == ["data", 0]]
     assert contour["type"] == "contour"
@@ -558,27 +584,24 @@ def test_view_change_replaces_the_contour_only():
 def test_removing_a_run_deletes_its_traces(i):
     old = four_runs(steps=100)
     new = apply_event(old, ids.action(i, "remove"), 1).state
-    m, loss, _ = patches(old, new)
-    assert len(data_indices(m, "Delete")) == 3 and len(data_indices(loss, "Delete")) == 2
-    assert 0 not in data_indices(m)
-    # runs after the removed one move down a place and are redrawn there
-    assert set(data_indices(m, "Assign")) == set().union(*(run_indices(j) for j in range(i, 3)))
+    m, loss, paths, _ = patches(old, new)
+    assert operations(m) == []
+    assert len(data_indices(loss, "Delete")) == 2
+    # runs after the removed one move down a place and are redrawn there; the last goes
+    assert path_runs(paths) == set(range(i, 4))
+    assert [op["operation"] for op in operations(paths)][-1] == "Delete"
 
 
 def test_adding_a_run_appends_traces():
     old = four_runs(steps=100)
     new = apply_event(old, ids.ADD, 1).state
-    m, loss, _ = patches(old, new)
-    kinds = [op["operation"] for op in operations(m)]
-    assert kinds == ["Append"] * 3
-    assert all(op["location"] == ["data"] for op in operations(m))
+    m, loss, paths, _ = patches(old, new)
+    assert operations(m) == []
     data_ops = [op for op in operations(loss) if op["location"][0] == "data"]
     assert [op["operation"] for op in data_ops] == ["Append"] * 2
-    assert [op["params"]["value"]["meta"]["role"] for op in operations(m)] == [
-        "ghost",
-        "trail",
-        "head",
-    ]
+    [op] = operations(paths)
+    assert op["operation"] == "Append" and op["location"] == ["runs"]
+    assert op["params"]["value"]["name"].startswith(OPTIMIZERS[new.runs[-1].optimizer].label)
 
 
 # --------------------------------------------------------------------------- patch = rebuild
@@ -650,19 +673,21 @@ def apply_patch(doc: dict, patch: Patch) -> dict:
 
 def assert_patch_rebuilds(old: AppState, new: AppState) -> None:
     """The old page with the patches applied is the page drawn from scratch for `new`."""
-    m, loss, _ = patches(old, new)
-    want_m, want_loss, _ = patches(None, new)
+    m, loss, paths, _ = patches(old, new)
+    want_m, want_loss, want_paths, _ = patches(None, new)
     if isinstance(m, go.Figure):
         assert (old.surface, old.surface_params) != (new.surface, new.surface_params)
         return
-    old_m, old_loss, _ = patches(None, old)
+    old_m, old_loss, old_paths, _ = patches(None, old)
     got_m = apply_patch(as_json(old_m), m)
     got_loss = apply_patch(as_json(old_loss), loss)
+    got_paths = apply_patch(as_json(old_paths), paths)
     want_m, want_loss = as_json(want_m), as_json(want_loss)
     assert_same(got_m["data"], want_m["data"], "map.data")
     assert_same(got_m["layout"], want_m["layout"], "map.layout")
     assert_same(got_loss["data"], want_loss["data"], "loss.data")
     assert got_loss["layout"]["xaxis"]["range"] == want_loss["layout"]["xaxis"]["range"]
+    assert_same(got_paths, as_json(want_paths), "paths")
 
 
 EDITS = [
@@ -729,27 +754,25 @@ def test_random_edit_sequences_patch_consistently(data):
 
 
 # --------------------------------------------------------------------------- wire size
-def single_lr_patches() -> tuple[str, str]:
+def single_lr_patches() -> tuple[str, str, str]:
     old = four_runs(steps=500)
     new = apply_event(old, pv("run.1.lr"), "0.0005").state
-    m, loss, _ = patches(old, new)
-    return to_json_plotly(m), to_json_plotly(loss)
+    return tuple(to_json_plotly(p) for p in patches(old, new)[:3])
 
 
 def test_single_lr_patch_is_small():
-    m, loss = single_lr_patches()
-    assert len(m.encode()) < 30_000
-    assert len(loss.encode()) < 30_000
+    assert sum(len(p.encode()) for p in single_lr_patches()) < 30_000
 
 
 def test_patch_arrays_are_typed_arrays():
-    m, loss = single_lr_patches()
-    assert "bdata" in m and "bdata" in loss
+    _, loss, paths = single_lr_patches()
+    assert "bdata" in loss and "bdata" in paths
 
 
 def test_whole_figures_use_typed_arrays():
-    fig, loss, _ = patches(None, four_runs(steps=500))
+    fig, loss, paths, _ = patches(None, four_runs(steps=500))
     assert "bdata" in to_json_plotly(fig) and "bdata" in to_json_plotly(loss)
+    assert "bdata" in to_json_plotly(paths)
 
 
 # --------------------------------------------------------------------------- callback
@@ -765,7 +788,7 @@ PV_IDS = [
 def test_edit_outputs_for_an_lr_event():
     old = four_runs(steps=100)
     out = callbacks.edit_outputs(old, [(ids.pv("run.1.lr", "log"), "0.004")], PV_IDS)
-    assert isinstance(out, tuple) and len(out) == 15
+    assert isinstance(out, tuple) and len(out) == 16
     state, notices = parse(out[0])
     assert notices == []
     assert state.runs[1].hp["lr"] == 0.004
@@ -788,10 +811,11 @@ def test_edit_outputs_for_an_lr_event():
 def test_edit_outputs_for_a_no_op_leave_the_page_alone(events):
     old = four_runs(steps=100)
     out = callbacks.edit_outputs(old, events, PV_IDS)
-    assert len(out) == 15
+    assert len(out) == 16
     assert all(v is no_update for v in out[:13])
     assert out[13] == [no_update] * len(PV_IDS)
     assert out[14] is no_update  # the theme class
+    assert out[15] is no_update  # the paths
 
 
 def test_edit_outputs_resets_a_clamped_training_box():
@@ -852,7 +876,7 @@ def test_a_failing_edit_leaves_the_page_and_says_so(monkeypatch):
     monkeypatch.setattr(callbacks, "edit_outputs", broken)
     monkeypatch.setattr(callbacks, "ctx", _FakeContext())
     out = callbacks.edit(*([None] * 17), None, None, None)
-    assert len(out) == 15
+    assert len(out) == 16
     assert all(v is no_update for v in out[:4])
     assert "RuntimeError: boom" in str(out[4])
 
@@ -863,4 +887,4 @@ class _FakeContext:
     def __init__(self) -> None:
         self.triggered = [{"prop_id": "add-run.n_clicks", "value": 1}]
         self.inputs_list = [[]]
-        self.outputs_list = [[]] * 13 + [[], {}]
+        self.outputs_list = [[]] * 13 + [[], {}, {}]

@@ -30,7 +30,7 @@ ARTIFACTS = ROOT / "test-artifacts" / "browser"
 
 MAP_READY = """() => {
   const g = document.querySelector('#map .js-plotly-plot');
-  return !!(g && g._fullData && g._fullData.length > 3 && g.querySelector('.contourlayer path')
+  return !!(g && g._fullData && g._fullData.length >= 3 && g.querySelector('.contourlayer path')
     && document.querySelector('svg.gs-overlay .gs-head'));
 }"""
 
@@ -86,12 +86,10 @@ class Page:
         )
 
     def path(self, run: int) -> list[list[float]]:
-        """Run `run`'s whole path as drawn (x and y of its ghost trace)."""
+        """Run `run`'s whole path as the page draws it."""
         return self.js(
-            """r => { const g = document.querySelector('#map .js-plotly-plot');
-                 const tr = g._fullData.find(
-                   t => t.meta && t.meta.role === 'ghost' && t.meta.run === r);
-                 return [Array.from(tr.x), Array.from(tr.y)]; }""",
+            "r => { const p = window.gradscape.runs()[r];"
+            " return [Array.from(p.x), Array.from(p.y)]; }",
             run,
         )
 
@@ -135,8 +133,7 @@ def test_page_loads_plays_to_the_end_with_no_console_errors(server, page):
     assert steps == 500
     assert [page.head_step(i) for i in range(3)] == [500, 500, 500]
     names = page.js(
-        "() => document.querySelector('#map .js-plotly-plot')._fullData"
-        ".filter(t => t.meta && t.meta.role === 'trail').map(t => t.name)"
+        "() => Array.from(document.querySelectorAll('#legend .gs-legend-item'), e => e.textContent)"
     )
     assert [n.split(" · ")[0] for n in names] == ["SGD", "Momentum", "Adam"]
     assert page.state().t == 500
@@ -163,11 +160,12 @@ def test_add_a_run_and_change_its_optimizer(server, page):
     rms = surfaces.get("rosenbrock").suggested_lr("rmsprop")
     assert state.runs[1].hp["lr"] == rms
     page.wait_until(
-        lambda: page.js(
-            "() => document.querySelector('#map .js-plotly-plot')._fullData"
-            ".some(t => t.meta && t.meta.role === 'trail' && t.name.startsWith('RMSProp'))"
+        lambda: (
+            page.page.locator("#legend .gs-legend-item[data-run='1']")
+            .inner_text()
+            .startswith("RMSProp")
         ),
-        what="an RMSProp trace",
+        what="RMSProp in the legend",
     )
     # the panel now offers RMSProp's own hyperparameters, from the registry
     extra = len(OPTIMIZERS["rmsprop"].params) - 1
@@ -398,7 +396,7 @@ def test_the_theme_switch_redraws_in_dark_and_the_link_keeps_it(server, page):
     assert "gs-dark" in page.page.locator("#root").get_attribute("class")
     # the trail drawn over the map takes the dark palette's colour for the run
     stroke = page.js(
-        "() => document.querySelector('svg.gs-overlay polyline').getAttribute('stroke')"
+        "() => document.querySelector('svg.gs-overlay .gs-trail').getAttribute('stroke')"
     )
     assert stroke.lower() == PALETTE_DARK[page.state().runs[0].color].lower()
     page.shot()
@@ -425,4 +423,31 @@ def test_the_path_follows_a_slider_while_it_is_being_dragged(server, page):
     page.page.mouse.up()
     page.wait_until(lambda: page.state().runs[0].hp["lr"] > mid, what="the lr after the drag")
     page.shot()
+    assert page.errors == []
+
+
+def test_hovering_a_path_shows_its_step_position_and_loss(server, page):
+    page.open(_paused(server, "run1=adam&run1.lr=0.05&t=500"))
+    k = 120
+    x, y = page.path(0)[0][k], page.path(0)[1][k]
+    px, py = page.js(
+        """([x, y]) => { const g = document.querySelector('#map .js-plotly-plot');
+             const fl = g._fullLayout, b = g.getBoundingClientRect();
+             return [b.left + fl.xaxis._offset + fl.xaxis.d2p(x),
+                     b.top + fl.yaxis._offset + fl.yaxis.d2p(y)]; }""",
+        [x, y],
+    )
+    page.page.mouse.move(px, py)
+    tip = page.page.locator(".gs-tip")
+    tip.wait_for(state="visible", timeout=5_000)
+    text = tip.inner_text()
+    step = int(re.search(r"step (\d+)", text).group(1))
+    assert abs(step - k) <= 3  # the nearest drawn point to the pixel
+    path = page.path(0)
+    assert f"x {float(f'{path[0][step]:.6g}'):g}" in text.replace("−", "-")
+    loss = surfaces.get("rosenbrock").value(path[0][step], path[1][step])
+    assert float(re.search(r"f ([0-9.e+-]+)", text).group(1)) == pytest.approx(loss, rel=1e-4)
+    page.shot()
+    page.page.mouse.move(5, 5)
+    page.wait_until(lambda: not tip.is_visible(), what="the label to go")
     assert page.errors == []
