@@ -1,11 +1,13 @@
 /*
- * Gradscape in the browser: playback, the timeline, click-to-start, the URL bar.
+ * Gradscape in the browser: the runs on the map, playback, the timeline,
+ * click-to-start, hover labels, the legend and the URL bar.
  *
- * Playback never asks the server for anything. The map holds, for each run, a
- * trail (steps 0..t) and a ghost (steps t..end); together they are the whole
- * path, so a frame re-splits them at the new t with Plotly.animate (no
- * redraw of the contour). Traces are found by their `meta.role` and
- * `meta.run`, set by app/figures.py.
+ * The server sends each run's whole path once (the `paths` store, see
+ * app/figures.py `path_data`); this file draws them over Plotly's contour and
+ * re-splits them at the current step for every frame, so playback never asks
+ * the server for anything and never makes Plotly redraw the contour. On the
+ * loss plot, which has no contour, the step markers move with Plotly.animate
+ * (traces found by their `meta.role` and `meta.run`).
  */
 (function () {
   "use strict";
