@@ -30,7 +30,7 @@ from dash import (
 
 from . import ids, layout
 from .state import MAX_RUNS, AppState, default_state, parse, serialize
-from .update import apply_event, patches
+from .update import PARTS, apply_event, param_for, patches
 
 PV = {"type": "pv", "key": ALL, "scale": ALL}
 log = logging.getLogger("gradscape")
@@ -210,12 +210,12 @@ def edit_outputs(old: AppState, events: list[tuple[Any, Any]], pv_ids: list[dict
             and key in ("steps", "noise", "seed")
             and any(isinstance(ev, dict) and ev.get("key") == key for ev, _ in events)
         ):
-            p, value = _training_param(state, key)
+            p, value, _ = param_for(state, key)
             pv_out[j] = layout.fmt_value(p, value)
     if state == old and not redraw:
         return _only(notices_view(notices) if notices else no_update, pv_out)
     fig, loss, paths, results = patches(old, state)
-    draw = {part: part in redraw for part in ("surface", "runs", "schedule", "clip", "start")}
+    draw = {part: part in redraw for part in PARTS}
     return (
         serialize(state, with_step=False),
         fig,
@@ -236,12 +236,6 @@ def edit_outputs(old: AppState, events: list[tuple[Any, Any]], pv_ids: list[dict
     )
 
 
-def _training_param(state: AppState, key: str):
-    from .state import NOISE, SEED, STEPS
-
-    return {"steps": STEPS, "noise": NOISE, "seed": SEED}[key], getattr(state, key)
-
-
 # --------------------------------------------------------------------------- in the browser
 clientside_callback(
     ClientsideFunction("gs", "syncParam"),
@@ -252,24 +246,17 @@ clientside_callback(
     State({"type": "ps", "key": MATCH, "scale": MATCH}, "id"),
     prevent_initial_call=True,
 )
-clientside_callback(
-    ClientsideFunction("gs", "onState"),
-    Output(ids.COPY, "title"),
-    Input(ids.STATE, "data"),
-    Input(ids.LOADED, "data"),
-)
-clientside_callback(
-    ClientsideFunction("gs", "onFrame"),
-    Output(ids.STEP_LABEL, "title"),
-    Input(ids.FRAME, "data"),
-)
-clientside_callback(
-    ClientsideFunction("gs", "onPaths"),
-    Output(ids.SINK, "data"),
-    Input(ids.PATHS, "data"),
-)
-clientside_callback(
-    ClientsideFunction("gs", "onSpeed"),
-    Output(ids.SPEED, "title"),
-    Input(ids.SPEED, "value"),
-)
+# Browser-side callbacks run for their effect on the page (gradscape.js); they
+# answer no_update into a store no one reads.
+for _name, _inputs in {
+    "onState": [Input(ids.STATE, "data"), Input(ids.LOADED, "data")],
+    "onFrame": [Input(ids.FRAME, "data")],
+    "onPaths": [Input(ids.PATHS, "data")],
+    "onSpeed": [Input(ids.SPEED, "value")],
+}.items():
+    clientside_callback(
+        ClientsideFunction("gs", _name),
+        Output(ids.SINK, "data", allow_duplicate=True),
+        *_inputs,
+        prevent_initial_call=True,
+    )

@@ -18,6 +18,7 @@ from optimizers import OPTIMIZERS, schedules
 from surfaces import Param
 
 from . import ids
+from .compute import TOLERANCE
 from .figures import run_label
 from .state import (
     CLIP_AT,
@@ -444,8 +445,6 @@ def page() -> html.Div:
 # --------------------------------------------------------------------------- summary
 def summary_table(state: AppState, results) -> html.Table:
     """Per run: final loss, distance to the nearest minimum, when it arrived, or its divergence."""
-    from .compute import TOLERANCE
-
     surface = state.build_surface()
     head = html.Tr(
         [

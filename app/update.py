@@ -18,6 +18,7 @@ from dash import Patch
 
 import surfaces
 from optimizers import OPTIMIZERS, schedules
+from surfaces import Param
 
 from . import figures, ids
 from .compute import RunResult, compute_all
@@ -36,7 +37,7 @@ from .state import (
     surface_state,
 )
 
-__all__ = ["Edit", "apply_event", "patches"]
+__all__ = ["PARTS", "Edit", "apply_event", "param_for", "patches"]
 
 #: Side-panel parts an edit may need redrawn.
 PARTS = ("surface", "runs", "schedule", "clip", "start")
@@ -51,7 +52,7 @@ class Edit:
         self.state, self.notices, self.redraw = state, list(notices), set(redraw)
 
 
-def _param_for(state: AppState, key: str):
+def param_for(state: AppState, key: str):
     """The registry Param behind a text-box key, and how to store a value under it."""
     head, _, rest = key.partition(".")
     if head == "surface":
@@ -152,7 +153,7 @@ def apply_event(state: AppState, event: Any, value: Any) -> Edit:
 
 def _edit_param(state: AppState, key: str, raw: Any) -> Edit:
     try:
-        p, old, store = _param_for(state, key)
+        p, old, store = param_for(state, key)
     except (KeyError, ValueError, IndexError):
         return Edit(state)
     value, notices = read_value(_url_key(key), raw, p, old)
@@ -202,8 +203,6 @@ def _run_action(state: AppState, i: int, what: Any) -> Edit:
 
 
 def _edit_start(state: AppState, axis: int, raw: Any) -> Edit:
-    from surfaces import Param
-
     b = state.build_surface().bound
     p = Param("xy"[axis], "xy"[axis], 0.0, b[2 * axis], b[2 * axis + 1])
     value, notices = read_value(f"start {'xy'[axis]}", raw, p, state.start[axis])

@@ -22,7 +22,6 @@
     last: null,
     autoplay: false,
     query: null,
-    shown: -1,
   };
   window.gradscape = GS; // for tests and the curious
 
@@ -279,7 +278,6 @@
       play.classList.toggle("gs-i-play", !GS.playing);
       play.classList.toggle("gs-i-pause", GS.playing);
     }
-    GS.shown = GS.t;
   }
 
   function hook(g) {
