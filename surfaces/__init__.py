@@ -8,5 +8,17 @@
 
 from . import library as _library  # noqa: F401  (registers the built-in surfaces)
 from ._base import DIVERGENCE_FACTOR, SURFACES, Minimum, Param, Surface, SurfaceEntry, get
+from .expression import ExpressionError, canonical, from_expression
 
-__all__ = ["DIVERGENCE_FACTOR", "SURFACES", "Minimum", "Param", "Surface", "SurfaceEntry", "get"]
+__all__ = [
+    "DIVERGENCE_FACTOR",
+    "SURFACES",
+    "ExpressionError",
+    "Minimum",
+    "Param",
+    "Surface",
+    "SurfaceEntry",
+    "canonical",
+    "from_expression",
+    "get",
+]
