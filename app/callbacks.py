@@ -28,9 +28,9 @@ from dash import (
     no_update,
 )
 
-from . import ids, layout
+from . import ids, layout, views
 from .state import MAX_RUNS, AppState, default_state, parse, serialize
-from .update import PARTS, apply_event, param_for, patches
+from .update import PARTS, apply_event, page, param_for
 
 PV = {"type": "pv", "key": ALL, "scale": ALL}
 log = logging.getLogger("gradscape")
@@ -58,35 +58,88 @@ def _state_from(store: str | None, frame: dict | None) -> AppState:
     return state
 
 
+#: What `load` writes, in order.
+LOAD_OUTPUTS = (
+    (ids.LOADED, "data"),
+    (ids.FRAME, "data"),
+    (ids.MAP, "figure"),
+    (ids.LOSS, "figure"),
+    (ids.SUMMARY, "children"),
+    (ids.NOTICES, "children"),
+    (ids.ROOT, "className"),
+    (ids.PATHS, "data"),
+    (ids.FIGURE, "figure"),
+    (ids.STARTREQ, "data"),
+    (ids.INSPECTOR, "children"),
+)
+#: What `edit` writes, in order. ``pv`` is every text box's value.
+EDIT_OUTPUTS = (
+    (ids.STATE, "data"),
+    (ids.MAP, "figure"),
+    (ids.LOSS, "figure"),
+    (ids.SUMMARY, "children"),
+    (ids.NOTICES, "children"),
+    (ids.SURFACE_PARAMS, "children"),
+    (ids.FORMULA, "children"),
+    (ids.RUNS, "children"),
+    (ids.SCHEDULE_PARAMS, "children"),
+    (ids.CLIP_PARAMS, "children"),
+    (ids.START_X, "value"),
+    (ids.START_Y, "value"),
+    (ids.ADD, "disabled"),
+    ("pv", "value"),
+    (ids.ROOT, "className"),
+    (ids.PATHS, "data"),
+    (ids.MODE, "value"),
+    (ids.FIGURE, "figure"),
+    (ids.STARTREQ, "data"),
+    (ids.VIEW_PARAMS, "children"),
+    (ids.INSPECTOR, "children"),
+)
+_PV_OUT = [name for name, _ in EDIT_OUTPUTS].index("pv")
+
+
+def _ordered(values: dict, spec: tuple) -> tuple:
+    """`values` by output name, in the order of `spec` (no_update for any left out)."""
+    return tuple(values.get(name, no_update) for name, _ in spec)
+
+
+def _main(p: Any) -> dict:
+    """The main area's outputs from an `update.Page`."""
+    table_state, results, palette = p.table
+    return {
+        ids.MAP: p.map,
+        ids.LOSS: p.loss,
+        ids.SUMMARY: layout.summary_table(table_state, results, palette),
+        ids.PATHS: p.paths,
+        ids.FIGURE: p.figure if p.figure is not None else no_update,
+        ids.STARTREQ: p.startmap if p.startmap is not None else no_update,
+    }
+
+
 def page_outputs(state: AppState, notices: list[str]) -> tuple:
     """Everything `load` writes, from a parsed state (a plain function, for tests)."""
-    fig, loss, paths, results = patches(None, state)
     frame = {"t": state.t, "autoplay": state.t is None, "steps": state.steps}
-    return (
-        serialize(state, with_step=False),
-        frame,
-        fig,
-        loss,
-        layout.summary_table(state, results),
-        notices_view(notices),
-        root_class(state),
-        paths,
-    )
+    values = {
+        ids.LOADED: serialize(state, with_step=False),
+        ids.FRAME: frame,
+        **_main(page(None, state)),
+        ids.NOTICES: notices_view(notices),
+        ids.ROOT: root_class(state),
+        ids.INSPECTOR: layout.inspector_panel(state),
+    }
+    return _ordered(values, LOAD_OUTPUTS)
 
 
 def root_class(state: AppState) -> str:
-    return "gs-app" + (" gs-dark" if state.theme == "dark" else "")
+    return f"gs-app gs-mode-{state.mode}" + (" gs-dark" if state.theme == "dark" else "")
 
 
 @callback(
-    Output(ids.LOADED, "data"),
-    Output(ids.FRAME, "data"),
-    Output(ids.MAP, "figure", allow_duplicate=True),
-    Output(ids.LOSS, "figure", allow_duplicate=True),
-    Output(ids.SUMMARY, "children", allow_duplicate=True),
-    Output(ids.NOTICES, "children", allow_duplicate=True),
-    Output(ids.ROOT, "className", allow_duplicate=True),
-    Output(ids.PATHS, "data", allow_duplicate=True),
+    *[
+        Output(i, prop, allow_duplicate=i not in (ids.LOADED, ids.FRAME))
+        for i, prop in LOAD_OUTPUTS
+    ],
     Input(ids.URL, "search"),
     prevent_initial_call="initial_duplicate",
 )
@@ -99,11 +152,20 @@ def load(search: str | None):
         return page_outputs(default_state(), [*notices, _failed("This link", err)])
 
 
-@callback(Output(ids.SIDEBAR, "children"), Input(ids.LOADED, "data"), prevent_initial_call=True)
+@callback(
+    Output(ids.SIDEBAR, "children"),
+    Output(ids.MODE, "value"),
+    Input(ids.LOADED, "data"),
+    prevent_initial_call=True,
+)
 def controls(loaded: str | None):
-    """The side panel, drawn once the map is on its way (the hero comes first)."""
+    """The side panel and the view tabs, drawn once the map is on its way (the hero first).
+
+    The tabs are set here, with the panel, because `edit` listens to them and
+    to the panel's controls: it may fire only once those exist.
+    """
     state, _ = parse(loaded or "")
-    return layout.sidebar(state)
+    return layout.sidebar(state), state.mode
 
 
 def _events() -> list[tuple[Any, Any]]:
@@ -119,23 +181,12 @@ def _events() -> list[tuple[Any, Any]]:
     return out
 
 
+def _output(name: str, prop: str) -> Output:
+    return Output(PV if name == "pv" else name, prop)
+
+
 @callback(
-    Output(ids.STATE, "data"),
-    Output(ids.MAP, "figure"),
-    Output(ids.LOSS, "figure"),
-    Output(ids.SUMMARY, "children"),
-    Output(ids.NOTICES, "children"),
-    Output(ids.SURFACE_PARAMS, "children"),
-    Output(ids.FORMULA, "children"),
-    Output(ids.RUNS, "children"),
-    Output(ids.SCHEDULE_PARAMS, "children"),
-    Output(ids.CLIP_PARAMS, "children"),
-    Output(ids.START_X, "value"),
-    Output(ids.START_Y, "value"),
-    Output(ids.ADD, "disabled"),
-    Output(PV, "value"),
-    Output(ids.ROOT, "className"),
-    Output(ids.PATHS, "data"),
+    *[_output(i, prop) for i, prop in EDIT_OUTPUTS],
     Input(PV, "value"),
     Input(ids.SURFACE, "value"),
     Input(ids.SCHEDULE, "value"),
@@ -149,6 +200,10 @@ def _events() -> list[tuple[Any, Any]]:
     Input(ids.START_Y, "value"),
     Input(ids.CLICK, "data"),
     Input(ids.VIEW, "data"),
+    Input(ids.MODE, "value"),
+    Input({"type": "ctl", "name": ALL}, "value"),
+    Input(ids.FIGURE, "clickData"),
+    Input(ids.STARTMAP, "clickData"),
     State(ids.STATE, "data"),
     State(ids.LOADED, "data"),
     State(ids.FRAME, "data"),
@@ -159,7 +214,7 @@ def edit(*args):
     old = _state_from(store if store is not None else loaded, frame)
     boxes = [(b["id"], b.get("value")) for b in ctx.inputs_list[0]]
     events = with_boxes(_events(), boxes)
-    pv_ids = [o["id"] for o in ctx.outputs_list[-3]]
+    pv_ids = [o["id"] for o in ctx.outputs_list[_PV_OUT]]
     try:
         return edit_outputs(old, events, pv_ids)
     except Exception as err:  # keep the page as it was and say so, rather than fail silently
@@ -169,7 +224,7 @@ def edit(*args):
 
 def _only(notices: Any, pv_out: list) -> tuple:
     """`edit`'s outputs that leave the page alone but for the notices and text boxes."""
-    return (no_update,) * 4 + (notices,) + (no_update,) * 8 + (pv_out, no_update, no_update)
+    return _ordered({ids.NOTICES: notices, "pv": pv_out}, EDIT_OUTPUTS)
 
 
 def _failed(what: str, err: Exception) -> str:
@@ -191,15 +246,20 @@ def with_boxes(events: list[tuple[Any, Any]], boxes: list[tuple[dict, Any]]) -> 
     return events + [(i, v) for i, v in boxes if i not in fired and v is not None]
 
 
+def _clicked(event: Any, value: Any) -> bool:
+    """False for a button drawn anew (n_clicks None) rather than clicked."""
+    button = event in (ids.ADD, ids.THEME) or (
+        isinstance(event, dict) and event.get("type") == "act"
+    )
+    return bool(value) or not button
+
+
 def edit_outputs(old: AppState, events: list[tuple[Any, Any]], pv_ids: list[dict]) -> tuple:
     """Apply `events` to `old` and say what changes on the page (a plain function, for tests)."""
     state, notices, redraw = old, [], set()
     for event, value in events:
-        if (
-            event in (ids.ADD, ids.THEME)
-            or (isinstance(event, dict) and event.get("type") == "act")
-        ) and not value:
-            continue  # a button drawn anew, not clicked
+        if not _clicked(event, value):
+            continue
         e = apply_event(state, event, value)
         state, notices, redraw = e.state, notices + e.notices, redraw | e.redraw
     pv_out: list = [no_update] * len(pv_ids)
@@ -214,25 +274,66 @@ def edit_outputs(old: AppState, events: list[tuple[Any, Any]], pv_ids: list[dict
             pv_out[j] = layout.fmt_value(p, value)
     if state == old and not redraw:
         return _only(notices_view(notices) if notices else no_update, pv_out)
-    fig, loss, paths, results = patches(old, state)
     draw = {part: part in redraw for part in PARTS}
-    return (
-        serialize(state, with_step=False),
-        fig,
-        loss,
-        layout.summary_table(state, results),
-        notices_view(notices),
-        layout.surface_params(state) if draw["surface"] else no_update,
-        layout.formula(state) if draw["surface"] else no_update,
-        layout.run_panels(state) if draw["runs"] else no_update,
-        layout.schedule_params(state) if draw["schedule"] else no_update,
-        layout.clip_params(state) if draw["clip"] else no_update,
-        layout.fmt_number(state.start[0]) if draw["start"] else no_update,
-        layout.fmt_number(state.start[1]) if draw["start"] else no_update,
-        len(state.runs) >= MAX_RUNS,
-        pv_out,
-        root_class(state) if "theme" in redraw else no_update,
-        paths,
+    inspector_changed = (state.inspect, state.mode, state.focus_run.optimizer) != (
+        old.inspect,
+        old.mode,
+        old.focus_run.optimizer,
+    )
+    values = {
+        ids.STATE: serialize(state, with_step=False),
+        **_main(page(old, state)),
+        ids.NOTICES: notices_view(notices),
+        ids.SURFACE_PARAMS: layout.surface_params(state) if draw["surface"] else no_update,
+        ids.FORMULA: layout.formula(state) if draw["surface"] else no_update,
+        ids.RUNS: layout.run_panels(state) if draw["runs"] else no_update,
+        ids.SCHEDULE_PARAMS: layout.schedule_params(state) if draw["schedule"] else no_update,
+        ids.CLIP_PARAMS: layout.clip_params(state) if draw["clip"] else no_update,
+        ids.START_X: layout.fmt_number(state.start[0]) if draw["start"] else no_update,
+        ids.START_Y: layout.fmt_number(state.start[1]) if draw["start"] else no_update,
+        ids.ADD: len(state.runs) >= MAX_RUNS,
+        "pv": pv_out,
+        ids.ROOT: root_class(state) if state.mode != old.mode or "theme" in redraw else no_update,
+        ids.MODE: state.mode if state.mode != old.mode else no_update,
+        ids.VIEW_PARAMS: layout.view_params(state)
+        if draw["view"] or draw["runs"] or state.inspect != old.inspect
+        else no_update,
+        ids.INSPECTOR: layout.inspector_panel(state) if inspector_changed else no_update,
+    }
+    return _ordered(values, EDIT_OUTPUTS)
+
+
+# --------------------------------------------------------------------------- start map
+@callback(
+    Output(ids.STARTMAP, "figure"),
+    Output(ids.STARTMAP_INFO, "children"),
+    Input(ids.STARTREQ, "data"),
+    background=True,
+    running=[
+        (Output(ids.PROGRESS_BOX, "className"), "gs-progress gs-on", "gs-progress"),
+        (Output(ids.CANCEL, "disabled"), False, True),
+    ],
+    progress=[Output(ids.PROGRESS, "value"), Output(ids.PROGRESS, "max")],
+    progress_default=["0", "100"],
+    cancel=[Input(ids.CANCEL, "n_clicks")],
+    prevent_initial_call=True,
+)
+def start_map_job(set_progress, query: str | None):
+    """The start map for `query` (see `update.startmap_query`), with progress as it runs."""
+    if not query:
+        return no_update, no_update
+    state, _ = parse(query)
+    try:
+        sm = views.start_map(state, progress=lambda k, n: set_progress((str(k), str(n))))
+        fig = views.start_map_figure(state, sm)
+    except Exception as err:
+        log.exception("start map %r failed", query)
+        return no_update, _failed("The start map", err)
+    n = state.grid**2
+    rate = n * state.steps / max(sm.seconds, 1e-9)
+    return fig, (
+        f"{n:,} starts × {state.steps} steps in {sm.seconds:.2f} s "
+        f"({rate / 1e6:.0f} million steps a second)."
     )
 
 

@@ -18,7 +18,7 @@ from optimizers import schedules
 
 from .state import AppState, Run
 
-__all__ = ["TOLERANCE", "RunResult", "compute", "compute_all"]
+__all__ = ["TOLERANCE", "RunResult", "compute", "compute_all", "result_of", "training"]
 
 #: A run has "arrived" at a minimum once it is this close (Euclidean distance).
 TOLERANCE = 1e-3
@@ -78,26 +78,38 @@ def _cached(common: tuple, key: tuple, args: _Args) -> RunResult:
     return _compute(args.state, args.run)
 
 
-def _compute(state: AppState, run: Run) -> RunResult:
-    surface = state.build_surface()
+def training(state: AppState) -> dict:
+    """`optimizers.run`'s keyword arguments that every run of `state` shares."""
     schedule = None
     if state.schedule != "constant":
         schedule = schedules.get(state.schedule, **state.schedule_args)
+    return {
+        "schedule": schedule,
+        "clip_norm": state.clip_at if state.clip == "norm" else None,
+        "clip_value": state.clip_at if state.clip == "value" else None,
+        "noise": state.noise,
+        "seed": state.seed,
+    }
+
+
+def _compute(state: AppState, run: Run) -> RunResult:
+    surface = state.build_surface()
     traj = optimizers.run(
         surface,
         run.optimizer,
         np.asarray(state.start, dtype=np.float64),
         state.steps,
-        schedule=schedule,
-        clip_norm=state.clip_at if state.clip == "norm" else None,
-        clip_value=state.clip_at if state.clip == "value" else None,
-        noise=state.noise,
-        seed=state.seed,
+        **training(state),
         **run.hp,
     )
-    x = np.ascontiguousarray(traj.xy[:, 0, 0])
-    y = np.ascontiguousarray(traj.xy[:, 0, 1])
-    loss = np.ascontiguousarray(traj.loss[:, 0])
+    return result_of(traj, 0, surface)
+
+
+def result_of(traj: optimizers.Trajectory, j: int, surface) -> RunResult:
+    """The `RunResult` of path `j` of a trajectory."""
+    x = np.ascontiguousarray(traj.xy[:, j, 0])
+    y = np.ascontiguousarray(traj.xy[:, j, 1])
+    loss = np.ascontiguousarray(traj.loss[:, j])
     fmin = surface.min_value
     gap = loss - fmin if fmin is not None else loss
     distance = nearest = reached = None
@@ -116,10 +128,10 @@ def _compute(state: AppState, run: Run) -> RunResult:
         y=y,
         loss=loss,
         gap=gap,
-        diverged_at=int(traj.diverged_at[0]),
+        diverged_at=int(traj.diverged_at[j]),
         final_loss=float(loss[-1]),
         distance=distance,
         nearest=nearest,
         reached_at=reached,
-        final_lr=float(traj.lr[-1, 0]),
+        final_lr=float(traj.lr[-1, j]),
     )

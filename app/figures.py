@@ -30,6 +30,7 @@ from .state import PALETTE, PALETTE_DARK, AppState, Run
 
 __all__ = [
     "FIXED_TRACES",
+    "FONT",
     "LOSS_FLOOR",
     "THEMES",
     "Theme",
@@ -304,9 +305,9 @@ def path_data(run: Run, r: RunResult, theme: Theme = THEMES["light"]) -> dict:
     }
 
 
-def paths_data(state: AppState, results: Sequence[RunResult]) -> dict:
+def paths_data(state: AppState, results: Sequence[RunResult], theme: Theme | None = None) -> dict:
     """`path_data` for every run of `state` (the app's ``paths`` store)."""
-    theme = THEMES[state.theme]
+    theme = theme or THEMES[state.theme]
     return {"runs": [path_data(run, r, theme) for run, r in zip(state.runs, results, strict=True)]}
 
 
@@ -316,6 +317,7 @@ def map_figure(
     *,
     live: bool = False,
     height: int | None = None,
+    theme: Theme | None = None,
 ) -> go.Figure:
     """The hero view: contour, minima, start, and every run's path split at the shown step.
 
@@ -325,7 +327,7 @@ def map_figure(
     legend entry). Without it the figure is complete on its own (export).
     """
     surface = state.build_surface()
-    theme = THEMES[state.theme]
+    theme = theme or THEMES[state.theme]
     t = state.shown_step
     data: list = [
         contour_trace(surface, state.view, theme),
@@ -443,11 +445,15 @@ def as_dicts(traces: Sequence[go.Scatter | go.Contour]) -> list[dict]:
 
 
 def loss_figure(
-    state: AppState, results: Sequence[RunResult], *, height: int | None = None
+    state: AppState,
+    results: Sequence[RunResult],
+    *,
+    height: int | None = None,
+    theme: Theme | None = None,
 ) -> go.Figure:
     """Loss against step for every run, log scale (of f − f*) where f* is known."""
     surface = state.build_surface()
-    theme = THEMES[state.theme]
+    theme = theme or THEMES[state.theme]
     t = state.shown_step
     data: list = []
     for i, (run, r) in enumerate(zip(state.runs, results, strict=True)):

@@ -37,6 +37,21 @@ RESET = "reset"
 TIMELINE = "timeline"
 STEP_LABEL = "step-label"
 SPEED = "speed"
+MODE = "mode"  # the view tabs
+VIEW_PARAMS = "view-params"  # the current view's own controls (side panel)
+# the view's own controls, drawn only with their view (so matched as {"type": "ctl", "name": ALL})
+FOCUS = "focus"  # which run the comparison, start map and inspector are about
+LAYOUT = "layout"  # compare mode: small multiples or overlay
+METRIC = "metric"  # start map: what the colour shows
+INSPECT = "inspect"  # the step inspector's switch
+FIGURE = "view-figure"  # the sensitivity curves or the 3D surface
+STARTMAP = "startmap"  # the start-point map (drawn by a background callback)
+STARTREQ = "startmap-request"  # the query a start map is computed from
+PROGRESS = "startmap-progress"
+PROGRESS_BOX = "startmap-progress-box"
+CANCEL = "startmap-cancel"
+STARTMAP_INFO = "startmap-info"
+INSPECTOR = "inspector"  # the inspected run's update rule; the browser fills in the numbers
 
 
 def pv(key: str, scale: str) -> dict:
@@ -63,3 +78,8 @@ def color(i: int) -> dict:
 
 def action(i: int, what: str) -> dict:
     return {"type": "act", "run": i, "what": what}
+
+
+def ctl(name: str) -> dict:
+    """A control of the current view (FOCUS, LAYOUT, METRIC or INSPECT)."""
+    return {"type": "ctl", "name": name}

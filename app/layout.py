@@ -23,11 +23,16 @@ from .figures import run_label
 from .state import (
     CLIP_AT,
     CLIP_MODES,
+    GRID,
+    LAYOUTS,
     MAX_RUNS,
+    METRICS,
+    MODES,
     NOISE,
     PALETTE,
     PALETTE_DARK,
     PALETTE_NAMES,
+    RATES_K,
     SEED,
     STEPS,
     AppState,
@@ -208,6 +213,86 @@ def clip_params(state: AppState) -> list:
     return [param_control(CLIP_AT, "clip_at", state.clip_at)]
 
 
+def _radio(id_: str, options: dict[str, str], value: str, label: str) -> html.Div:
+    return html.Div(
+        [
+            html.Label(label, className="gs-param-label"),
+            dcc.RadioItems(
+                id=ids.ctl(id_),
+                options=[{"label": v, "value": k} for k, v in options.items()],
+                value=value,
+                inline=True,
+                className="gs-radio",
+            ),
+        ],
+        className="gs-param",
+    )
+
+
+def view_params(state: AppState) -> list:
+    """The current view's own controls: which run it is about, and its settings."""
+    if state.mode in ("3d", "sensitivity"):
+        return [html.P(_VIEW_HINTS[state.mode], className="gs-hint gs-view-hint")]
+    focus = html.Div(
+        [
+            html.Label(
+                "Inspect run" if state.mode == "paths" else "Run", className="gs-param-label"
+            ),
+            dcc.Dropdown(
+                id=ids.ctl(ids.FOCUS),
+                options=[
+                    {"label": f"{i + 1}. {run_label(r)}", "value": i}
+                    for i, r in enumerate(state.runs)
+                ],
+                value=min(state.focus, len(state.runs) - 1),
+                clearable=False,
+                searchable=False,
+            ),
+        ],
+        className="gs-param",
+    )
+    out: list = [html.P(_VIEW_HINTS[state.mode], className="gs-hint gs-view-hint")]
+    if state.mode == "paths":
+        out.append(
+            dcc.Checklist(
+                id=ids.ctl(ids.INSPECT),
+                options=[{"label": " Step inspector", "value": "on"}],
+                value=["on"] if state.inspect else [],
+                className="gs-check",
+            )
+        )
+        if state.inspect:
+            out.append(focus)
+    elif state.mode == "compare":
+        lo, hi = state.rate_range()
+        rate = OPTIMIZERS["sgd"].param_map["lr"]
+        out += [
+            focus,
+            _radio(ids.LAYOUT, LAYOUTS, state.layout, "Layout"),
+            param_control(RATES_K, "k", state.k),
+            param_control(rate, "rates.lo", lo, label="Lowest rate"),
+            param_control(rate, "rates.hi", hi, label="Highest rate"),
+        ]
+    elif state.mode == "starts":
+        out += [
+            focus,
+            _radio(ids.METRIC, METRICS, state.metric, "Colour by"),
+            param_control(GRID, "grid", state.grid),
+        ]
+    return out
+
+
+_VIEW_HINTS = {
+    "paths": "Every run from the start point. Click the map to move the start.",
+    "compare": "One run at several learning rates, spread evenly on a log scale.",
+    "sensitivity": "Final loss and steps to arrive against the learning rate, for "
+    "200 rates per run. Click a point to use that rate.",
+    "starts": "Every start of a grid over the view, stepped at once. Click a cell "
+    "to watch that start's path.",
+    "3d": "The surface in 3D with every path. Drag to turn it.",
+}
+
+
 def sidebar(state: AppState) -> list:
     """Every control, set from `state`."""
 
@@ -218,6 +303,7 @@ def sidebar(state: AppState) -> list:
         return html.Section([html.Div(head, className="gs-section-head"), *children])
 
     return [
+        section("View", html.Div(view_params(state), id=ids.VIEW_PARAMS)),
         section(
             "Surface",
             dcc.Dropdown(
@@ -314,6 +400,51 @@ def sidebar(state: AppState) -> list:
 
 
 # --------------------------------------------------------------------------- page
+def startmap_block(graph_config: dict) -> html.Div:
+    """The start map, its progress bar and cancel button (filled by a background callback)."""
+    return html.Div(
+        [
+            html.Div(
+                [
+                    html.Span("Computing the start map…"),
+                    html.Progress(id=ids.PROGRESS, value="0", max="100"),
+                    html.Button("Cancel", id=ids.CANCEL, className="gs-copy", disabled=True),
+                ],
+                id=ids.PROGRESS_BOX,
+                className="gs-progress",
+            ),
+            dcc.Graph(
+                id=ids.STARTMAP,
+                config={**graph_config, "doubleClick": False},
+                className="gs-startmap",
+                responsive=True,
+            ),
+            html.Div(id=ids.STARTMAP_INFO, className="gs-hint gs-startmap-info"),
+            dcc.Store(id=ids.STARTREQ),
+        ],
+        className="gs-startmap-block",
+    )
+
+
+def inspector_panel(state: AppState):
+    """The inspected run's update rule, typeset; the browser writes the numbers under it."""
+    if not state.inspect or state.mode != "paths":
+        return []
+    run = state.focus_run
+    spec = OPTIMIZERS[run.optimizer]
+    rule = getattr(spec, "rule_tex", "") or ""
+    return [
+        html.H2(f"Inspector · {spec.label}"),
+        dcc.Markdown(f"$$\n{rule}\n$$", mathjax=True, className="gs-rule") if rule else None,
+        html.Table(id="inspector-numbers", className="gs-table gs-numbers"),
+        html.P(
+            "Arrows at the current point: −γ∇f (the step plain gradient descent "
+            "would take), −γm (the momentum) and Δθ (the step taken).",
+            className="gs-hint",
+        ),
+    ]
+
+
 def page() -> html.Div:
     """The static shell; the load callback fills it from the URL."""
     graph_config = {
@@ -400,6 +531,13 @@ def page() -> html.Div:
             html.Main(
                 [
                     html.Div(id=ids.NOTICES, className="gs-notices", role="status"),
+                    dcc.RadioItems(
+                        id=ids.MODE,
+                        options=[{"label": v, "value": k} for k, v in MODES.items()],
+                        value="paths",
+                        className="gs-tabs",
+                        inline=True,
+                    ),
                     html.Div(
                         [
                             html.Div(
@@ -411,6 +549,13 @@ def page() -> html.Div:
                                         className="gs-map",
                                         responsive=True,
                                     ),
+                                    dcc.Graph(
+                                        id=ids.FIGURE,
+                                        config={**graph_config, "scrollZoom": True},
+                                        className="gs-figure",
+                                        responsive=True,
+                                    ),
+                                    startmap_block(graph_config),
                                     playback,
                                 ],
                                 className="gs-hero",
@@ -427,6 +572,7 @@ def page() -> html.Div:
                                     ),
                                     html.H2("Summary"),
                                     html.Div(id=ids.SUMMARY, className="gs-summary"),
+                                    html.Div(id=ids.INSPECTOR, className="gs-inspector"),
                                 ],
                                 className="gs-aside",
                             ),
@@ -443,9 +589,10 @@ def page() -> html.Div:
 
 
 # --------------------------------------------------------------------------- summary
-def summary_table(state: AppState, results) -> html.Table:
+def summary_table(state: AppState, results, palette: tuple[str, ...] | None = None) -> html.Table:
     """Per run: final loss, distance to the nearest minimum, when it arrived, or its divergence."""
     surface = state.build_surface()
+    palette = palette or _palette(state)
     head = html.Tr(
         [
             html.Th("Run"),
@@ -461,7 +608,7 @@ def summary_table(state: AppState, results) -> html.Table:
     for run, r in zip(state.runs, results, strict=True):
         name = html.Td(
             [
-                html.Span(className="gs-dot", style={"background": _palette(state)[run.color]}),
+                html.Span(className="gs-dot", style={"background": palette[run.color]}),
                 OPTIMIZERS[run.optimizer].label,
                 html.Span(f"lr {run.hp['lr']:.3g}", className="gs-lr"),
             ],

@@ -32,6 +32,7 @@ def assets_path() -> Path:
 def create_app() -> Dash:
     """A new Dash app with Gradscape's layout and callbacks."""
     from . import callbacks  # noqa: F401  (registers the callbacks)
+    from .background import make_manager
 
     app = Dash(
         __name__,
@@ -41,6 +42,7 @@ def create_app() -> Dash:
         serve_locally=True,
         compress=False,
         suppress_callback_exceptions=True,
+        background_callback_manager=make_manager(),
     )
     app.layout = layout.page
     return app

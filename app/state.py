@@ -18,6 +18,15 @@ and learning rate, which are always written)::
     run1=adam  run1.lr=0.1  run1.beta1=0.9  run1.color=2  run1.hide=1   (run1 … run8)
     start=-1.5,2  steps=500  schedule=cosine  schedule.t_max=500
     clip=norm  clip_at=1  noise=0.5  seed=3  view=-2,2,-1,3  theme=dark  t=120
+    mode=compare  focus=2  rates=0.001,0.1  k=6  layout=overlay  grid=200  metric=basin
+    inspect=1
+
+`mode` picks the view: paths over the contour (the default), a learning-rate
+comparison of the focus run (small multiples or an overlay of `k` rates spread
+log-evenly over `rates`), the sensitivity curves of every run, a start-point
+map of the focus run (`grid`² starts, coloured by `metric`) or the surface in
+3D. `inspect=1` shows the focus run's gradient, step and moment at the current
+step.
 """
 
 from __future__ import annotations
@@ -36,6 +45,11 @@ from surfaces import Param, Surface
 __all__ = [
     "CLIP_AT",
     "CLIP_MODES",
+    "GRID",
+    "LAYOUTS",
+    "METRICS",
+    "MODES",
+    "RATES_K",
     "MAX_RUNS",
     "NOISE",
     "PALETTE",
@@ -113,6 +127,34 @@ CLIP_AT = Param(
 )
 #: Colour themes (the figures' colours for each live in app.figures.THEMES).
 THEMES: dict[str, str] = {"light": "Light", "dark": "Dark"}
+#: The views (`mode`): label shown on its tab.
+MODES: dict[str, str] = {
+    "paths": "Paths",
+    "compare": "Compare rates",
+    "sensitivity": "Sensitivity",
+    "starts": "Start map",
+    "3d": "3D",
+}
+#: Compare mode: one panel per rate, or every rate on one map.
+LAYOUTS: dict[str, str] = {"grid": "Small multiples", "overlay": "Overlay"}
+#: Start map: what each start's cell shows.
+METRICS: dict[str, str] = {
+    "loss": "Final loss",
+    "steps": "Steps to arrive",
+    "basin": "Minimum reached",
+}
+RATES_K = Param("k", "Rates", 6, 2, 12, kind="int", step=1, help="How many learning rates.")
+GRID = Param(
+    "grid",
+    "Grid",
+    100,
+    10,
+    300,
+    kind="int",
+    step=10,
+    symbol="G",
+    help="Starts per side: G×G starting points over the view.",
+)
 #: Gradient clipping: off, by global norm (torch's clip_grad_norm_) or by value.
 CLIP_MODES: dict[str, str] = {"off": "Off", "norm": "By norm", "value": "By value"}
 
@@ -154,9 +196,31 @@ class AppState:
     #: The step shown; None means "not chosen": the page plays from 0 to the end.
     t: int | None = None
     theme: str = "light"
+    mode: str = "paths"
+    #: The run the comparison, the start map and the inspector are about (an index).
+    focus: int = 0
+    #: Compare mode: the learning-rate range; None means a decade either side of the run's.
+    rates: tuple[float, float] | None = None
+    k: int = 6
+    layout: str = "grid"
+    grid: int = 100
+    metric: str = "loss"
+    inspect: bool = False
 
     def build_surface(self) -> Surface:
         return surfaces.get(self.surface, **self.surface_params)
+
+    @property
+    def focus_run(self) -> Run:
+        return self.runs[min(self.focus, len(self.runs) - 1)]
+
+    def rate_range(self) -> tuple[float, float]:
+        """Compare mode's learning-rate range (explicit, or a decade around the focus run's)."""
+        if self.rates is not None:
+            return self.rates
+        lr = float(self.focus_run.hp["lr"])
+        p = OPTIMIZERS[self.focus_run.optimizer].param_map["lr"]
+        return max(lr / 10, p.min), min(lr * 10, p.max)
 
     @property
     def shown_step(self) -> int:
@@ -262,6 +326,22 @@ def serialize(state: AppState, *, with_step: bool = True) -> str:
         q.append(("view", ",".join(fmt_number(v) for v in state.view)))
     if state.theme != "light":
         q.append(("theme", state.theme))
+    if state.mode != "paths":
+        q.append(("mode", state.mode))
+    if state.focus:
+        q.append(("focus", str(state.focus + 1)))
+    if state.rates is not None:
+        q.append(("rates", ",".join(fmt_number(v) for v in state.rates)))
+    if state.k != RATES_K.default:
+        q.append(("k", str(state.k)))
+    if state.layout != "grid":
+        q.append(("layout", state.layout))
+    if state.grid != GRID.default:
+        q.append(("grid", str(state.grid)))
+    if state.metric != "loss":
+        q.append(("metric", state.metric))
+    if state.inspect:
+        q.append(("inspect", "1"))
     if with_step and state.t is not None:
         q.append(("t", str(state.t)))
     return urlencode(q, safe=",")
@@ -365,6 +445,8 @@ def _short(raw: str, limit: int = 40) -> str:
 
 _COLOR = Param("color", "Colour", 0, 0, len(PALETTE) - 1, kind="int", step=1)
 _HIDE = Param("hide", "Hidden", False, 0, 1, kind="bool")
+_FOCUS = Param("focus", "Focus run", 1, 1, MAX_RUNS, kind="int", step=1)
+_LR_RANGE = OPTIMIZERS["sgd"].param_map["lr"]
 _RUN_KEY = re.compile(r"run([1-9][0-9]{0,2})")
 
 
@@ -430,7 +512,24 @@ def parse(query: str) -> tuple[AppState, list[str]]:
         seed=r.param("seed", SEED),
         view=view or fields["view"],
         theme=r.choice("theme", THEMES, "light"),
+        mode=r.choice("mode", MODES, "paths"),
+        k=r.param("k", RATES_K),
+        layout=r.choice("layout", LAYOUTS, "grid"),
+        grid=r.param("grid", GRID),
+        metric=r.choice("metric", METRICS, "loss"),
+        inspect=r.param("inspect", _HIDE),
     )
+    focus = r.param("focus", replace(_FOCUS, max=len(runs)), 1)
+    rates = r.floats("rates", 2)
+    if rates is not None:
+        lr = _LR_RANGE
+        if not (lr.min <= rates[0] < rates[1] <= lr.max):
+            notices.append(
+                f"rates: need two learning rates, low < high, within {lr.describe_range()}; "
+                "using a decade either side of the run's."
+            )
+            rates = None
+    state = replace(state, focus=focus - 1, rates=rates)
     if "t" in r.q:
         t = r.param("t", replace(STEPS, name="t", min=0, max=steps, default=steps, log=False))
         state = replace(state, t=t)

@@ -20,13 +20,18 @@ import surfaces
 from optimizers import OPTIMIZERS, schedules
 from surfaces import Param
 
-from . import figures, ids
+from . import figures, ids, inspector, views
 from .compute import RunResult, compute_all
 from .state import (
     CLIP_AT,
     CLIP_MODES,
+    GRID,
+    LAYOUTS,
     MAX_RUNS,
+    METRICS,
+    MODES,
     NOISE,
+    RATES_K,
     SEED,
     STEPS,
     THEMES,
@@ -34,13 +39,15 @@ from .state import (
     default_hp,
     new_run,
     read_value,
+    serialize,
     surface_state,
 )
 
-__all__ = ["PARTS", "Edit", "apply_event", "param_for", "patches"]
+__all__ = ["PARTS", "Edit", "Page", "apply_event", "page", "param_for", "patches", "startmap_query"]
 
 #: Side-panel parts an edit may need redrawn.
-PARTS = ("surface", "runs", "schedule", "clip", "start")
+PARTS = ("surface", "runs", "schedule", "clip", "start", "view")
+_RATE = OPTIMIZERS["sgd"].param_map["lr"]
 
 
 class Edit:
@@ -72,8 +79,29 @@ def param_for(state: AppState, key: str):
             state.schedule_args[rest],
             lambda v: replace(state, schedule_args={**state.schedule_args, rest: v}),
         )
-    p = {"steps": STEPS, "noise": NOISE, "seed": SEED, "clip_at": CLIP_AT}[head]
+    if head == "rates":
+        lo, hi = state.rate_range()
+        j = ("lo", "hi").index(rest)
+        p = replace(_RATE, name=f"rates.{rest}", label="Lowest rate" if j == 0 else "Highest rate")
+        return p, (lo, hi)[j], lambda v: _set_rates(state, j, v)
+    p = {
+        "steps": STEPS,
+        "noise": NOISE,
+        "seed": SEED,
+        "clip_at": CLIP_AT,
+        "k": RATES_K,
+        "grid": GRID,
+    }[head]
     return p, getattr(state, head), lambda v: replace(state, **{head: v})
+
+
+def _set_rates(state: AppState, j: int, v: float) -> AppState:
+    rates = list(state.rate_range())
+    rates[j] = v
+    if rates[0] >= rates[1]:  # keep low < high: move the other end a decade away
+        rates[1 - j] = v * 10 if j == 0 else v / 10
+        rates = [max(rates[0], _RATE.min), min(rates[1], _RATE.max)]
+    return replace(state, rates=(rates[0], rates[1]))
 
 
 def _set_surface_param(state: AppState, name: str, v) -> AppState:
@@ -102,6 +130,8 @@ def apply_event(state: AppState, event: Any, value: Any) -> Edit:
         kind = event.get("type")
         if kind == "pv":
             return _edit_param(state, event["key"], value)
+        if kind == "ctl":
+            return _edit_mode(state, event.get("name"), value)
         i = event.get("run")
         if not isinstance(i, int) or not 0 <= i < len(state.runs):
             return Edit(state)
@@ -148,7 +178,48 @@ def apply_event(state: AppState, event: Any, value: Any) -> Edit:
         return _move_start(state, *_round_click(state, value), redraw={"start"})
     if event == ids.VIEW and isinstance(value, dict):
         return _edit_view(state, value)
+    return _edit_mode(state, event, value)
+
+
+def _edit_mode(state: AppState, event: Any, value: Any) -> Edit:
+    """The views' own controls: the tabs, the focus run, layout, metric, inspector, clicks."""
+    if event == ids.MODE and value in MODES and value != state.mode:
+        return Edit(replace(state, mode=value), redraw={"view"})
+    if event == ids.FOCUS and isinstance(value, int) and 0 <= value < len(state.runs):
+        if value != state.focus:
+            return Edit(replace(state, focus=value, rates=None), redraw={"view"})
+    if event == ids.LAYOUT and value in LAYOUTS and value != state.layout:
+        return Edit(replace(state, layout=value))
+    if event == ids.METRIC and value in METRICS and value != state.metric:
+        return Edit(replace(state, metric=value))
+    if event == ids.INSPECT and isinstance(value, list) and bool(value) != state.inspect:
+        return Edit(replace(state, inspect=bool(value)))
+    if event == ids.FIGURE and isinstance(value, dict):  # a point on a sensitivity curve
+        return _pick_rate(state, value)
+    if event == ids.STARTMAP and isinstance(value, dict):  # a cell of the start map
+        try:
+            point = value["points"][0]
+            x, y = float(point["x"]), float(point["y"])
+        except (KeyError, IndexError, TypeError, ValueError):
+            return Edit(state)
+        moved = _move_start(state, *_round_click(state, (x, y)), redraw={"start", "view"})
+        return Edit(replace(moved.state, mode="paths", t=None), moved.notices, moved.redraw)
     return Edit(state)
+
+
+def _pick_rate(state: AppState, click: dict) -> Edit:
+    """Clicking a sensitivity curve sets that run's learning rate (to 3 significant digits)."""
+    try:
+        i, lr = click["points"][0]["customdata"][:2]
+        i, lr = int(i), float(f"{float(lr):.3g}")
+    except (KeyError, IndexError, TypeError, ValueError):
+        return Edit(state)
+    if not (0 <= i < len(state.runs) and _RATE.min <= lr <= _RATE.max):
+        return Edit(state)
+    run = state.runs[i]
+    if run.hp["lr"] == lr:
+        return Edit(state)
+    return Edit(_set_run(state, i, hp={**run.hp, "lr": lr}), redraw={"runs"})
 
 
 def _edit_param(state: AppState, key: str, raw: Any) -> Edit:
@@ -182,15 +253,16 @@ def _url_key(key: str) -> str:
 
 def _part_of(key: str) -> str:
     head = key.partition(".")[0]
-    return {"run": "runs", "surface": "surface", "schedule": "schedule", "clip_at": "clip"}.get(
-        head, "training"
-    )
+    parts = {"run": "runs", "surface": "surface", "schedule": "schedule", "clip_at": "clip"}
+    return {**parts, "rates": "view", "k": "view", "grid": "view"}.get(head, "training")
 
 
 def _run_action(state: AppState, i: int, what: Any) -> Edit:
     runs = list(state.runs)
+    focus = state.focus
     if what == "remove" and len(runs) > 1:
         del runs[i]
+        focus = focus - 1 if i < focus or focus >= len(runs) else focus
     elif what == "duplicate" and len(runs) < MAX_RUNS:
         taken = tuple(r.color for r in runs)
         color = new_run(runs[i].optimizer, state.build_surface(), taken).color
@@ -199,7 +271,7 @@ def _run_action(state: AppState, i: int, what: Any) -> Edit:
         runs[i] = replace(runs[i], visible=not runs[i].visible)
     else:
         return Edit(state)
-    return Edit(replace(state, runs=tuple(runs)), redraw={"runs"})
+    return Edit(replace(state, runs=tuple(runs), focus=focus), redraw={"runs", "view"})
 
 
 def _edit_start(state: AppState, axis: int, raw: Any) -> Edit:
@@ -326,3 +398,73 @@ def patches(old: AppState | None, new: AppState) -> tuple[Any, Any, Any, list[Ru
     for _ in range(n_old - n_new):
         del paths["runs"][n_new]
     return m, loss, paths, results
+
+
+# --------------------------------------------------------------------------- views
+class Page:
+    """What the main area shows for a state: the figures, the paths store and the table's rows.
+
+    `table` is the (state, results, palette) the summary is drawn from: the
+    runs, or in compare mode one row per rate. `figure` is the sensitivity or
+    3D figure (None: leave it), `startmap` the start map's request (None: leave it).
+    """
+
+    __slots__ = ("figure", "loss", "map", "paths", "startmap", "table")
+
+    def __init__(self, map, loss, paths, table, figure=None, startmap=None) -> None:
+        self.map, self.loss, self.paths, self.table = map, loss, paths, table
+        self.figure, self.startmap = figure, startmap
+
+
+def startmap_query(state: AppState) -> str:
+    """The query a start map depends on: the focus run alone, in start-map mode, no step."""
+    run = state.focus_run
+    return serialize(replace(state, runs=(run,), focus=0, t=None, rates=None, inspect=False))
+
+
+def page(old: AppState | None, new: AppState) -> Page:
+    """The main area for `new`, as `Patch`es from `old` where that is cheaper.
+
+    Paths (and the hidden map behind the sensitivity, start-map and 3D views)
+    go through `patches`. The comparison is drawn whole: its runs are the
+    rates. The sensitivity and 3D figures are drawn whenever their view is
+    shown and something changed; the start map gets a new request only when
+    what it depends on changed.
+    """
+    compare = new.mode == "compare"
+    was = old is not None and old.mode == "compare"
+    if compare:
+        sw = views.sweep(new)
+        cstate, theme = views.compare_state(new, sw)
+        page_ = Page(
+            views.compare_figure(cstate, sw, theme),
+            figures.loss_figure(cstate, sw.results, theme=theme),
+            views.compare_paths(cstate, sw, theme),
+            (cstate, sw.results, theme.palette),
+        )
+        results = None
+    else:
+        m, loss, paths, results = patches(None if was else old, new)
+        page_ = Page(m, loss, paths, (new, results, figures.THEMES[new.theme].palette))
+    if new.inspect and not compare:
+        page_.paths = _with_inspector(new, page_.paths)
+    fresh = old is None or old.mode != new.mode or old != new
+    if new.mode == "sensitivity" and fresh:
+        page_.figure = views.sensitivity_figure(new, views.sensitivity(new))
+    elif new.mode == "3d" and fresh:
+        page_.figure = views.surface3d_figure(new, results or compute_all(new))
+    if new.mode == "starts":
+        query = startmap_query(new)
+        if old is None or old.mode != "starts" or startmap_query(old) != query:
+            page_.startmap = query
+    return page_
+
+
+def _with_inspector(state: AppState, paths: Any) -> Any:
+    """The paths store with the focus run's gradients, moments and effective rates added."""
+    data = inspector.record(state)
+    if isinstance(paths, dict):
+        paths = {**paths, "inspect": data}
+    else:
+        paths["inspect"] = data
+    return paths

@@ -98,55 +98,99 @@
     });
   }
 
+  /** The run's axes on the map (compare mode draws each rate on its own panel). */
+  function axesOf(fl, run) {
+    const [x, y] = (run.src && run.src.axes) || ["x", "y"];
+    const xa = fl["xaxis" + x.slice(1)];
+    const ya = fl["yaxis" + y.slice(1)];
+    return xa && ya ? { xa, ya, id: x + y } : null;
+  }
+
+  /** Pixel positions (in the whole figure) of a run's path, cached until the axes change. */
   function pixels(run, xa, ya) {
-    const key = `${xa.range}|${ya.range}|${xa._length}|${ya._length}`;
+    const key = `${xa.range}|${ya.range}|${xa._length}|${ya._length}|${xa._offset}|${ya._offset}`;
     if (run.px && run.px.key === key) return run.px;
     const n = run.x.length;
     const pts = new Array(n);
     const px = new Float64Array(n);
     const py = new Float64Array(n);
     for (let k = 0; k < n; k++) {
-      px[k] = xa.c2p(run.x[k]);
-      py[k] = ya.c2p(run.y[k]);
+      px[k] = xa._offset + xa.c2p(run.x[k]);
+      py[k] = ya._offset + ya.c2p(run.y[k]);
       pts[k] = px[k].toFixed(1) + "," + py[k].toFixed(1);
     }
     run.px = { key, pts, px, py };
     return run.px;
   }
 
+  /** One clip rectangle per subplot, so a path stays inside its own panel. */
+  function clips(svg, fl, rs) {
+    let defs = svg.querySelector("defs");
+    if (!defs) {
+      defs = document.createElementNS(SVG, "defs");
+      svg.insertBefore(defs, svg.firstChild);
+    }
+    const wanted = {};
+    rs.forEach((run) => {
+      const a = axesOf(fl, run);
+      if (a) wanted[a.id] = a;
+    });
+    const html = Object.values(wanted)
+      .map(
+        (a) =>
+          `<clipPath id="gs-clip-${a.id}"><rect x="${a.xa._offset}" y="${a.ya._offset}" ` +
+          `width="${a.xa._length}" height="${a.ya._length}"/></clipPath>`
+      )
+      .join("");
+    if (defs.dataset.sig !== html) {
+      defs.innerHTML = html;
+      defs.dataset.sig = html;
+    }
+    return defs;
+  }
+
   function drawMap(g, t) {
     const fl = g._fullLayout;
-    const xa = fl.xaxis;
-    const ya = fl.yaxis;
     const svg = overlay(g);
-    svg.style.left = `${xa._offset}px`;
-    svg.style.top = `${ya._offset}px`;
-    svg.setAttribute("width", xa._length);
-    svg.setAttribute("height", ya._length);
+    svg.style.left = "0px";
+    svg.style.top = "0px";
+    svg.setAttribute("width", fl.width);
+    svg.setAttribute("height", fl.height);
     const rs = runs();
+    const defs = clips(svg, fl, rs);
+    let layer = svg.querySelector("g.gs-runs");
+    if (!layer) {
+      layer = document.createElementNS(SVG, "g");
+      layer.setAttribute("class", "gs-runs");
+      defs.after(layer);
+    }
     const parts = ["polyline", "polyline", "g"];
-    while (svg.childNodes.length > 3 * rs.length) svg.removeChild(svg.lastChild);
-    while (svg.childNodes.length < 3 * rs.length) {
-      svg.appendChild(document.createElementNS(SVG, parts[svg.childNodes.length % 3]));
+    while (layer.childNodes.length > 3 * rs.length) layer.removeChild(layer.lastChild);
+    while (layer.childNodes.length < 3 * rs.length) {
+      layer.appendChild(document.createElementNS(SVG, parts[layer.childNodes.length % 3]));
     }
     let longest = 0;
     rs.forEach((run, j) => {
       const src = run.src;
-      const [ghost, line, head] = [0, 1, 2].map((p) => svg.childNodes[3 * j + p]);
+      const [ghost, line, head] = [0, 1, 2].map((p) => layer.childNodes[3 * j + p]);
       const n = run.x.length;
       longest = Math.max(longest, n - 1);
-      const shown = src.visible && n > 0;
+      const a = axesOf(fl, run);
+      const shown = src.visible && n > 0 && a;
       ghost.style.display = line.style.display = head.style.display = shown ? "" : "none";
       if (!shown) return;
       const k = Math.min(t, n - 1);
-      const pts = pixels(run, xa, ya).pts;
+      const pts = pixels(run, a.xa, a.ya).pts;
       const color = src.color;
+      const clip = `url(#gs-clip-${a.id})`;
       ghost.setAttribute("class", "gs-ghost");
       ghost.setAttribute("points", pts.slice(k).join(" "));
       ghost.setAttribute("stroke", color);
+      ghost.setAttribute("clip-path", clip);
       line.setAttribute("class", "gs-trail");
       line.setAttribute("points", pts.slice(0, k + 1).join(" "));
       line.setAttribute("stroke", color);
+      line.setAttribute("clip-path", clip);
       const mark = symbol({ diverged: src.diverged }, k);
       head.setAttribute("class", "gs-head");
       head.setAttribute("data-run", j);
@@ -161,7 +205,130 @@
             : `<circle r="6.5" fill="${color}" stroke-width="2"/>`;
       }
     });
+    drawInspector(svg, fl, rs, t);
     return longest;
+  }
+
+  // ------------------------------------------------------------------ step inspector
+  const inspected = new WeakMap();
+
+  function inspectData() {
+    const d = GS.pathsData && GS.pathsData.inspect;
+    if (!d) return null;
+    if (!inspected.has(d)) {
+      const out = { run: d.run, optimizer: d.optimizer, lr: decode(d.lr) };
+      ["g", "m", "e"].forEach((key) => {
+        if (d[key]) out[key] = decode(d[key]);
+      });
+      inspected.set(d, out);
+    }
+    return inspected.get(d);
+  }
+
+  const ARROWS = [
+    ["g", "−γ∇f", "#1f2933"],
+    ["m", "−γm", "#6b4fbb"],
+    ["d", "Δθ", "#d1495b"],
+  ];
+
+  /** At step t of the inspected run: −γ∇f, −γm and the step taken, as arrows from the point. */
+  function drawInspector(svg, fl, rs, t) {
+    let layer = svg.querySelector("g.gs-inspect");
+    const d = inspectData();
+    const run = d && rs[d.run];
+    const a = run && axesOf(fl, run);
+    if (!d || !run || !a || !run.src.visible) {
+      if (layer) layer.remove();
+      fillNumbers(null);
+      return;
+    }
+    if (!layer) {
+      layer = document.createElementNS(SVG, "g");
+      layer.setAttribute("class", "gs-inspect");
+      svg.appendChild(layer);
+    }
+    const steps = d.lr.length;
+    const k = Math.min(t, steps - 1, run.x.length - 2);
+    const n = steps;
+    const x = run.x[k];
+    const y = run.y[k];
+    const lr = d.lr[k];
+    const vec = {
+      g: d.g ? [-lr * d.g[k], -lr * d.g[n + k]] : null,
+      m: d.m ? [-lr * d.m[k], -lr * d.m[n + k]] : null,
+      d: [run.x[k + 1] - x, run.y[k + 1] - y],
+    };
+    const xa = a.xa;
+    const ya = a.ya;
+    const x0 = xa._offset + xa.c2p(x);
+    const y0 = ya._offset + ya.c2p(y);
+    const len = (v) => (v && isFinite(v[0]) && isFinite(v[1]) ? Math.hypot(xa.c2p(x + v[0]) - xa.c2p(x), ya.c2p(y + v[1]) - ya.c2p(y)) : 0);
+    const longest = Math.max(...Object.values(vec).map(len));
+    // one scale for all three, so they compare; shown when it is not 1
+    let scale = 1;
+    if (longest > 0 && longest < 30) scale = 10 ** Math.ceil(Math.log10(30 / longest));
+    else if (longest > 220) scale = 10 ** -Math.ceil(Math.log10(longest / 220));
+    // arrows that coincide (SGD's step is −γ∇f) are drawn once, with both names
+    const drawn = [];
+    ARROWS.forEach(([key, label, color]) => {
+      const v = vec[key];
+      if (!v || !isFinite(v[0]) || !isFinite(v[1]) || len(v) === 0) return;
+      const x1 = xa._offset + xa.c2p(x + scale * v[0]);
+      const y1 = ya._offset + ya.c2p(y + scale * v[1]);
+      const same = drawn.find((a) => Math.hypot(a.x1 - x1, a.y1 - y1) < 3);
+      if (same) {
+        same.label = `${label} = ${same.label}`;
+        same.keys.push(key);
+      } else {
+        drawn.push({ keys: [key], label, color, x1, y1 });
+      }
+    });
+    let html = "";
+    drawn.forEach(({ keys, label, color, x1, y1 }) => {
+      const ang = Math.atan2(y1 - y0, x1 - x0);
+      const h = 8;
+      const p1 = `${x1 - h * Math.cos(ang - 0.4)},${y1 - h * Math.sin(ang - 0.4)}`;
+      const p2 = `${x1 - h * Math.cos(ang + 0.4)},${y1 - h * Math.sin(ang + 0.4)}`;
+      html +=
+        `<g class="gs-arrow" data-arrow="${keys.join(" ")}"><line x1="${x0}" y1="${y0}" x2="${x1}" y2="${y1}" stroke="${color}"/>` +
+        `<path d="M${x1},${y1}L${p1}L${p2}Z" fill="${color}"/>` +
+        `<text x="${x1 + 6 * Math.cos(ang)}" y="${y1 + 6 * Math.sin(ang)}" fill="${color}" ` +
+        `text-anchor="${Math.cos(ang) >= 0 ? "start" : "end"}" dominant-baseline="middle">${label}</text></g>`;
+    });
+    if (scale !== 1) {
+      html += `<text class="gs-arrow-scale" x="${xa._offset + 8}" y="${ya._offset + ya._length - 8}">arrows ×${scale >= 1 ? scale : scale.toExponential(0)}</text>`;
+    }
+    layer.innerHTML = html;
+    layer.setAttribute("data-step", k);
+    layer.setAttribute("data-scale", scale);
+    fillNumbers({ d, run, k, vec });
+  }
+
+  function fillNumbers(info) {
+    const table = document.getElementById("inspector-numbers");
+    if (!table) return;
+    if (!info) {
+      table.innerHTML = "";
+      return;
+    }
+    const { d, run, k, vec } = info;
+    const n = d.lr.length;
+    const f = (v) => (isFinite(v) ? Number(v).toPrecision(4).replace(/(\.\d*?)0+(e|$)/, "$1$2").replace(/\.(e|$)/, "$1") : "—");
+    const pair = (arr) => (arr ? `<td>${f(arr[k])}</td><td>${f(arr[n + k])}</td>` : "");
+    const rows = [
+      ["update", `<td colspan="2">step ${k} → ${k + 1}</td>`],
+      ["θ", `<td>${f(run.x[k])}</td><td>${f(run.y[k])}</td>`],
+      ["∇f (g)", pair(d.g)],
+    ];
+    if (d.m) rows.push(["m (first moment)", pair(d.m)]);
+    rows.push(["γ (scheduled)", `<td colspan="2">${f(d.lr[k])}</td>`]);
+    if (d.e) rows.push(["effective rate", pair(d.e)]);
+    rows.push(["Δθ (taken)", `<td>${f(vec.d[0])}</td><td>${f(vec.d[1])}</td>`]);
+    table.innerHTML =
+      `<thead><tr><th></th><th>x</th><th>y</th></tr></thead><tbody>` +
+      rows.map(([name, cells]) => `<tr><th>${name}</th>${cells}</tr>`).join("") +
+      "</tbody>";
+    table.setAttribute("data-step", k);
   }
 
   const escapeHtml = (s) =>
@@ -171,7 +338,7 @@
   function drawLegend() {
     const el = document.getElementById("legend");
     if (!el) return;
-    const rs = GS.pathsData ? GS.pathsData.runs : [];
+    const rs = GS.pathsData && GS.pathsData.legend !== false ? GS.pathsData.runs : [];
     const sig = JSON.stringify(rs.map((r) => [r.name, r.color, r.visible]));
     if (el.dataset.sig === sig) return;
     el.dataset.sig = sig;
@@ -189,16 +356,15 @@
     let tip = g.parentElement.querySelector(".gs-tip");
     const fl = g._fullLayout;
     if (!fl || !fl.xaxis) return;
-    const xa = fl.xaxis;
-    const ya = fl.yaxis;
     const box = g.getBoundingClientRect();
-    const mx = e.clientX - box.left - xa._offset;
-    const my = e.clientY - box.top - ya._offset;
+    const mx = e.clientX - box.left;
+    const my = e.clientY - box.top;
     let best = null;
     let bestD = 144;
     runs().forEach((run) => {
-      if (!run.src.visible) return;
-      const { px, py } = pixels(run, xa, ya);
+      const a = axesOf(fl, run);
+      if (!run.src.visible || !a) return;
+      const { px, py } = pixels(run, a.xa, a.ya);
       for (let k = 0; k < px.length; k++) {
         const d = (px[k] - mx) ** 2 + (py[k] - my) ** 2;
         if (d < bestD) {
@@ -223,8 +389,8 @@
       `<br>f ${fmt(run.f[k], 5)}`;
     tip.style.borderColor = run.src.color;
     tip.style.display = "block";
-    const gx = xa._offset + run.px.px[k];
-    const gy = ya._offset + run.px.py[k];
+    const gx = run.px.px[k];
+    const gy = run.px.py[k];
     const left = gx + 14 + tip.offsetWidth > g.clientWidth ? gx - 14 - tip.offsetWidth : gx + 14;
     tip.style.left = `${left}px`;
     tip.style.top = `${gy - tip.offsetHeight / 2}px`;
@@ -253,6 +419,29 @@
     symbols.forEach(([i, s]) => window.Plotly.restyle(g, { "marker.symbol": s }, [i]));
   }
 
+  /** The 3D view's step markers, moved along their paths (one restyle for all). */
+  function move3d(g, t) {
+    const paths = {};
+    g._fullData.forEach((tr) => {
+      if (tr.meta && tr.meta.role === "path3d") paths[tr.meta.run] = tr;
+    });
+    const upd = { x: [], y: [], z: [], text: [] };
+    const idx = [];
+    g._fullData.forEach((tr) => {
+      const m = tr.meta;
+      if (!m || m.role !== "head3d" || !paths[m.run]) return;
+      const p = paths[m.run];
+      const k = Math.min(t, p.x.length - 1);
+      if (tr.text && String(tr.text[0]) === String(k)) return;
+      upd.x.push([p.x[k]]);
+      upd.y.push([p.y[k]]);
+      upd.z.push([p.z[k]]);
+      upd.text.push([String(k)]);
+      idx.push(tr.index);
+    });
+    if (idx.length) window.Plotly.restyle(g, upd, idx);
+  }
+
   /** Show step GS.t everywhere; cheap when nothing changed. */
   function apply() {
     const m = graph("map");
@@ -266,6 +455,11 @@
     }
     const l = graph("loss");
     if (ready(l)) splitLoss(l, GS.t);
+    const v = graph("view-figure");
+    const root = document.getElementById("root");
+    if (v && v._fullData && v._fullLayout && v._fullLayout.scene && root && root.classList.contains("gs-mode-3d")) {
+      move3d(v, GS.t);
+    }
     const tl = document.getElementById("timeline");
     if (tl) {
       if (String(tl.max) !== String(GS.steps)) tl.max = GS.steps;
@@ -305,13 +499,18 @@
         if (!down || Math.hypot(e.clientX - down[0], e.clientY - down[1]) > 4) return;
         if (e.target.closest(".modebar, .legend, .colorbar")) return;
         const fl = g._fullLayout;
-        const xa = fl.xaxis;
-        const ya = fl.yaxis;
         const box = g.getBoundingClientRect();
-        const px = e.clientX - box.left - xa._offset;
-        const py = e.clientY - box.top - ya._offset;
-        if (px < 0 || py < 0 || px > xa._length || py > ya._length) return;
-        window.dash_clientside.set_props("click-start", { data: [xa.p2d(px), ya.p2d(py)] });
+        const mx = e.clientX - box.left;
+        const my = e.clientY - box.top;
+        // the panel under the mouse (compare mode has several)
+        const hit = (fl._subplots.cartesian || ["xy"]).map((id) => {
+          const [x, y] = id.split("y");
+          return { xa: fl["xaxis" + x.slice(1)], ya: fl["yaxis" + y] };
+        }).find(({ xa, ya }) => xa && ya && mx >= xa._offset && mx <= xa._offset + xa._length && my >= ya._offset && my <= ya._offset + ya._length);
+        if (!hit) return;
+        const px = mx - hit.xa._offset;
+        const py = my - hit.ya._offset;
+        window.dash_clientside.set_props("click-start", { data: [hit.xa.p2d(px), hit.ya.p2d(py)] });
       },
       true
     );

@@ -15,9 +15,14 @@ import surfaces
 from app.state import (
     CLIP_AT,
     CLIP_MODES,
+    GRID,
+    LAYOUTS,
     MAX_RUNS,
+    METRICS,
+    MODES,
     NOISE,
     PALETTE,
+    RATES_K,
     SEED,
     STEPS,
     THEMES,
@@ -107,7 +112,23 @@ def app_states(draw) -> AppState:
         view=view,
         t=t,
         theme=draw(st.sampled_from(sorted(THEMES))),
+        mode=draw(st.sampled_from(sorted(MODES))),
+        focus=draw(st.integers(0, len(runs) - 1)),
+        rates=draw(st.one_of(st.none(), rate_pair())),
+        k=draw(param_value(RATES_K)),
+        layout=draw(st.sampled_from(sorted(LAYOUTS))),
+        grid=draw(param_value(GRID)),
+        metric=draw(st.sampled_from(sorted(METRICS))),
+        inspect=draw(st.booleans()),
     )
+
+
+@st.composite
+def rate_pair(draw) -> tuple[float, float]:
+    lo = draw(param_value(LR))
+    hi = draw(param_value(LR))
+    assume(lo < hi)
+    return (lo, hi)
 
 
 def assert_valid(state: AppState) -> None:
@@ -178,6 +199,14 @@ KEYS = [
     "view",
     "steps",
     "t",
+    "mode",
+    "focus",
+    "rates",
+    "k",
+    "layout",
+    "grid",
+    "metric",
+    "inspect",
     "schedule",
     "schedule.t_max",
     "schedule.warmup_steps",
@@ -217,6 +246,10 @@ VALUES = [
     "warmup_cosine",
     "norm",
     "value",
+    "compare",
+    "starts",
+    "overlay",
+    "basin",
     "1,2",
     "1,2,3",
     "-2,2,-1,3",

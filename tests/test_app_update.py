@@ -788,7 +788,7 @@ PV_IDS = [
 def test_edit_outputs_for_an_lr_event():
     old = four_runs(steps=100)
     out = callbacks.edit_outputs(old, [(ids.pv("run.1.lr", "log"), "0.004")], PV_IDS)
-    assert isinstance(out, tuple) and len(out) == 16
+    assert isinstance(out, tuple) and len(out) == len(callbacks.EDIT_OUTPUTS)
     state, notices = parse(out[0])
     assert notices == []
     assert state.runs[1].hp["lr"] == 0.004
@@ -811,7 +811,7 @@ def test_edit_outputs_for_an_lr_event():
 def test_edit_outputs_for_a_no_op_leave_the_page_alone(events):
     old = four_runs(steps=100)
     out = callbacks.edit_outputs(old, events, PV_IDS)
-    assert len(out) == 16
+    assert len(out) == len(callbacks.EDIT_OUTPUTS)
     assert all(v is no_update for v in out[:13])
     assert out[13] == [no_update] * len(PV_IDS)
     assert out[14] is no_update  # the theme class
@@ -876,7 +876,7 @@ def test_a_failing_edit_leaves_the_page_and_says_so(monkeypatch):
     monkeypatch.setattr(callbacks, "edit_outputs", broken)
     monkeypatch.setattr(callbacks, "ctx", _FakeContext())
     out = callbacks.edit(*([None] * 17), None, None, None)
-    assert len(out) == 16
+    assert len(out) == len(callbacks.EDIT_OUTPUTS)
     assert all(v is no_update for v in out[:4])
     assert "RuntimeError: boom" in str(out[4])
 
