@@ -1,0 +1,272 @@
+"""One-click lessons: a URL state with a short explanation beside the plot.
+
+A `Preset` is a link with a story. Its `query` is an ordinary Gradscape query
+string (the format `app.state.parse` reads, without the leading '?'), so opening
+a preset is the same as opening a shared link: the surface, the runs with their
+hyperparameters, the start, the number of steps and the schedule are set, and
+the step is left unset so the paths animate from the start. Its `text` is what a
+teacher would say beside the plot: two or three sentences on what to watch and
+why, in plain text with at most simple Markdown (*italic*).
+
+Every number in these queries was tuned so the behaviour the text describes is
+there in the default view, and `tests/test_presets.py` recomputes each lesson
+and checks each claim its text makes (what diverges, what reaches the minimum,
+which minimum, how step lengths change). Change a number here and that test
+says whether the story still holds.
+
+The lessons, in order: a learning rate beyond 2/λ_max; SGD's zig-zag against
+momentum in a narrow valley; Rosenbrock's banana; escaping a saddle; noisy
+gradients; AdaGrad's shrinking steps; which minimum adaptive methods pick; the
+Beale race; warmup with cosine decay; Adam's L2 against AdamW's decoupled decay.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["BY_SLUG", "PRESETS", "Preset", "get"]
+
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A lesson: a URL-safe `slug`, a short `title`, the `text` shown beside the
+    plot, and the `query` string (without '?') that sets the app up for it."""
+
+    slug: str
+    title: str
+    text: str
+    query: str
+
+    def __post_init__(self) -> None:
+        if not _SLUG.fullmatch(self.slug):
+            raise ValueError(f"preset slug {self.slug!r} must be lowercase words joined by '-'")
+        if self.query.startswith("?"):
+            raise ValueError(f"preset {self.slug!r}: query must not start with '?'")
+
+    @property
+    def href(self) -> str:
+        """The relative link that opens this lesson ("?" + query)."""
+        return "?" + self.query
+
+
+def _q(*parts: str) -> str:
+    """Join query parts with '&' (one part per run or setting keeps them readable)."""
+    return "&".join(parts)
+
+
+PRESETS: tuple[Preset, ...] = (
+    Preset(
+        slug="lr-too-high",
+        title="A learning rate too high",
+        text=(
+            "On a quadratic, each gradient step multiplies the error along an axis of "
+            "curvature λ by (1 − γλ), so it shrinks only while γ < 2/λ_max; this bowl has "
+            "λ_max = κ = 10, so the limit is 0.2. At 0.05 SGD glides in, at 0.1 = 1/λ_max it "
+            "removes the steep component in a single step, and at 0.19 it zig-zags across the "
+            "steep axis yet arrives first, since larger rates are faster until the limit. "
+            "At 0.21 every swing is 10% wider than the last, until the path leaves the map (×)."
+        ),
+        query=_q(
+            "surface=quadratic",
+            "run1=sgd&run1.lr=0.05",
+            "run2=sgd&run2.lr=0.1",
+            "run3=sgd&run3.lr=0.19",
+            "run4=sgd&run4.lr=0.21",
+            "start=-2.5,2",
+            "steps=100",
+        ),
+    ),
+    Preset(
+        slug="zigzag",
+        title="Zig-zag in a narrow valley",
+        text=(
+            "With condition number κ = 100 plain gradient descent is stable only below "
+            "lr = 2/λ_max = 0.02; at 0.0195 SGD overshoots the steep axis on every step, a "
+            "zig-zag that shrinks by only 0.95 per step, while it moves just 2% of the "
+            "remaining way along the valley floor. Momentum (μ = 0.7) at the same lr averages "
+            "the alternating gradients away, so its swing dies out faster (by √μ ≈ 0.84 per "
+            "step), while the gradients along the floor agree and add up. It glides down the "
+            "valley without overshooting and reaches the minimum while SGD is still crawling."
+        ),
+        query=_q(
+            "surface=quadratic&surface.condition=100&surface.angle=45",
+            "run1=sgd&run1.lr=0.0195",
+            "run2=momentum&run2.lr=0.0195&run2.momentum=0.7",
+            "start=-2.8,2.1",
+            "steps=150",
+        ),
+    ),
+    Preset(
+        slug="rosenbrock",
+        title="SGD, Momentum and Adam on Rosenbrock",
+        text=(
+            "Rosenbrock's valley has steep walls (curvature about 1000 across it near the "
+            "minimum) and an almost flat, curved floor, so SGD's rate must stay below about "
+            "2/1000: at lr 0.001 it is still on the far side of the valley after 500 steps, "
+            "and at 0.0025 it would diverge within a few steps. Momentum at the same rate builds "
+            "up speed along the floor, and Adam divides each step by the root mean square of "
+            "recent gradients, so the floor's small gradients still give sizeable steps: both "
+            "end close to the minimum (1, 1)."
+        ),
+        query=_q(
+            "surface=rosenbrock",
+            "run1=sgd&run1.lr=0.001",
+            "run2=momentum&run2.lr=0.001",
+            "run3=adam&run3.lr=0.1",
+            "start=-1.5,2",
+        ),
+    ),
+    Preset(
+        slug="saddle",
+        title="Escaping a saddle",
+        text=(
+            "Started 10⁻⁶ off the stable manifold y = 0 of x² − y², plain gradient descent "
+            "slides into the saddle and stays there: the pull along y is only 2y, so y grows by "
+            "a factor 1 + 2γ = 1.02 per step and is still about 0.02 after 500 steps. "
+            "Momentum at the same lr compounds that growth to about ×1.1 per step and escapes "
+            "after some 150 steps (off the map, as the surface has no bottom). Adam divides the "
+            "tiny gradient by its own root mean square, so from its first step it moves about "
+            "lr along y per step and never comes near the saddle."
+        ),
+        query=_q(
+            "surface=saddle",
+            "run1=sgd&run1.lr=0.01",
+            "run2=momentum&run2.lr=0.01",
+            "run3=adam&run3.lr=0.01",
+            "start=-1.5,0.000001",
+        ),
+    ),
+    Preset(
+        slug="noisy-sgd",
+        title="Noisy gradients: step size vs jitter",
+        text=(
+            "Gaussian noise (σ = 2, the same draws for both runs) is added to every gradient, "
+            "which is how stochastic gradient descent looks on a known surface. At lr 0.1 SGD "
+            "reaches the bottom within a few dozen steps but then jitters in a wide cloud, "
+            "since every step adds noise of size γσ; at lr 0.01 it takes hundreds of steps to "
+            "arrive but settles much closer, which is why SGD's rate is decayed in training."
+        ),
+        query=_q(
+            "surface=quadratic",
+            "run1=sgd&run1.lr=0.1",
+            "run2=sgd&run2.lr=0.01",
+            "start=-2.5,2",
+            "noise=2&seed=1",
+        ),
+    ),
+    Preset(
+        slug="adagrad-stall",
+        title="AdaGrad's shrinking steps",
+        text=(
+            "AdaGrad divides each step by the root of the *sum* of all squared gradients so "
+            "far: that denominator only grows, so every step is shorter than the last and "
+            "after 500 steps it has stalled far short of the minimum. RMSProp, at the same lr, "
+            "divides by a running *average* instead (α = 0.99, a memory of about 100 steps) "
+            "that forgets the steep start, so it keeps striding and reaches the centre. "
+            "Its first step is ten times longer, 1/√(1 − α), because that average starts at zero."
+        ),
+        query=_q(
+            "surface=quadratic",
+            "run1=adagrad&run1.lr=0.05",
+            "run2=rmsprop&run2.lr=0.05",
+            "start=-2.5,2",
+        ),
+    ),
+    Preset(
+        slug="which-minimum",
+        title="Adaptive steps pick another minimum",
+        text=(
+            "All four runs start beside Himmelblau's hilltop, a local maximum at "
+            "(−0.27, −0.92), where the gradient points mostly along x. SGD and Momentum follow "
+            "the negative gradient and slide into the lower-left minimum. Adam and RMSProp "
+            "rescale each coordinate by its own gradient size, so their first step is equally "
+            "long along both axes (the gradient's signs), diagonally up and left, and they end "
+            "in the upper-left minimum instead."
+        ),
+        query=_q(
+            "surface=himmelblau",
+            "run1=sgd&run1.lr=0.0005",
+            "run2=momentum&run2.lr=0.0001",
+            "run3=adam&run3.lr=0.01",
+            "run4=rmsprop&run4.lr=0.01",
+            "start=-0.3,-0.9",
+        ),
+    ),
+    Preset(
+        slug="beale-race",
+        title="The Beale race (after Radford)",
+        text=(
+            "From Beale's steep start, Momentum and Nesterov are flung far down the slope (to "
+            "y ≈ −1.9 and −1.4) before their velocity carries them along the flat valley, and "
+            "both reach the minimum (3, ½), Nesterov's look-ahead taming the swing. AdaGrad's "
+            "first step is a full lr = 1 along both axes, straight to x = 0 where Beale's "
+            "function is flat, before it recovers. SGD, AdaGrad and RMSProp creep along the "
+            "valley floor and end just short of the minimum, and Adadelta, whose steps grow "
+            "out of ε = 10⁻⁶, starts slowest and ends furthest away."
+        ),
+        query=_q(
+            "surface=beale",
+            "run1=sgd&run1.lr=0.01",
+            "run2=momentum&run2.lr=0.005",
+            "run3=nesterov&run3.lr=0.005",
+            "run4=adagrad&run4.lr=1",
+            "run5=adadelta&run5.lr=1",
+            "run6=rmsprop&run6.lr=0.02",
+            "start=1,1.5",
+        ),
+    ),
+    Preset(
+        slug="warmup-cosine",
+        title="Warmup with cosine decay",
+        text=(
+            "The rate (shared by every run) climbs linearly from 0 over the first 50 steps, "
+            "then follows half a cosine down to 0 at step 500, and each half has a job. "
+            "Momentum at lr 0.02 survives only thanks to the warmup: at the full rate from "
+            "step 0 its first swings carry it up the steep outer walls, where that rate is "
+            "unstable, and it is thrown off the map within 15 steps (set the schedule to "
+            "constant or cosine to see it). At a constant rate RMSProp keeps stepping about lr "
+            "along each axis, so without the decay it would bounce back and forth across the "
+            "minimum, 0.14 from it either side; the cosine shrinks its steps and it settles."
+        ),
+        query=_q(
+            "surface=himmelblau",
+            "run1=momentum&run1.lr=0.02",
+            "run2=rmsprop&run2.lr=0.2",
+            "start=-0.5,0",
+            "schedule=warmup_cosine&schedule.warmup_steps=50&schedule.t_max=500",
+        ),
+    ),
+    Preset(
+        slug="adamw",
+        title="Adam's L2 vs AdamW's decoupled decay",
+        text=(
+            "Both use lr 0.1 and weight decay λ = 0.5 on Booth's bowl, whose minimum is at "
+            "(1, 3). Adam adds λθ to the gradient before its adaptive scaling, so it settles "
+            "exactly where ∇f + λθ = 0, the minimum of f + ½λ‖θ‖², just below (1, 3). AdamW "
+            "instead multiplies θ by (1 − γλ) outside the adaptive step; that step moves a "
+            "coordinate by at most about γ while the decay pulls it back by γλ|θᵢ|, so no "
+            "coordinate can stay beyond 1/λ = 2 and it ends well below y = 3."
+        ),
+        query=_q(
+            "surface=booth",
+            "run1=adam&run1.lr=0.1&run1.weight_decay=0.5",
+            "run2=adamw&run2.lr=0.1&run2.weight_decay=0.5",
+            "start=-8,8",
+            "view=-9,5,-2,10",
+        ),
+    ),
+)
+
+#: Every preset by its slug.
+BY_SLUG: dict[str, Preset] = {p.slug: p for p in PRESETS}
+
+
+def get(slug: str) -> Preset:
+    """The preset called `slug`; KeyError names the slugs there are."""
+    try:
+        return BY_SLUG[slug]
+    except (KeyError, TypeError):
+        raise KeyError(f"unknown preset {slug!r}; choose one of: {', '.join(BY_SLUG)}") from None
