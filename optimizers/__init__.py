@@ -4,22 +4,36 @@
 >>> t = run("rosenbrock", "adam", [[-1.5, 2.0]], 500, lr=0.05)
 >>> t.xy.shape
 (501, 1, 2)
+>>> run("rosenbrock", "adam", [[-1.5, 2.0]], 5, lr=0.05, record=True).eff_lr.shape
+(5, 1, 2)
 """
 
 from . import schedules, transforms
-from .core import MAX_CELLS, MAX_STEPS, GradientSource, Trajectory, exact_gradient, run
-from .registry import OPTIMIZERS, OptimizerSpec, get_spec
+from .core import (
+    MAX_CELLS,
+    MAX_STEPS,
+    Final,
+    GradientSource,
+    Trajectory,
+    exact_gradient,
+    run,
+    run_final,
+)
+from .registry import OPTIMIZERS, OptimizerSpec, RecordInfo, get_spec
 
 __all__ = [
     "MAX_CELLS",
     "MAX_STEPS",
     "OPTIMIZERS",
+    "Final",
     "GradientSource",
     "OptimizerSpec",
+    "RecordInfo",
     "Trajectory",
     "exact_gradient",
     "get_spec",
     "run",
+    "run_final",
     "schedules",
     "transforms",
 ]

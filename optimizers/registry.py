@@ -3,8 +3,10 @@
 Each entry of `OPTIMIZERS` carries everything the rest of Gradscape needs to
 know about one optimizer: its hyperparameters' metadata (label, symbol, default,
 range, log scale, slider step, one-line help), torch's default learning rate,
-and the function that builds its transform. Sliders, URL keys, validation and
-the parametrized tests are all generated from here.
+the function that builds its transform, its update rule in LaTeX (`rule_tex`)
+and what a recorded run's moment and effective learning rate are (`record`).
+Sliders, URL keys, validation and the parametrized tests are all generated
+from here.
 
 The learning rate γ is not an argument of the builders: `run` hands each
 step's rate (the base rate times the schedule's factor) to the final
@@ -25,7 +27,7 @@ from surfaces import Param
 from . import transforms as tx
 from .transforms import Scalar, Transform
 
-__all__ = ["OPTIMIZERS", "OptimizerSpec", "get_spec"]
+__all__ = ["OPTIMIZERS", "OptimizerSpec", "RecordInfo", "get_spec"]
 
 
 # --------------------------------------------------------------------------- hyperparameters
@@ -399,13 +401,63 @@ def radam(
     )
 
 
+# --------------------------------------------------------------------------- LaTeX
+# The update rules as display math (MathJax), one aligned line per assignment,
+# with the names of DESIGN.md and the docstrings above. γ̃ (\tilde\gamma) is the
+# effective learning rate that `run(..., record=True)` records.
+_G = r"g_t &= \nabla f(\theta_{t-1}) + \lambda\theta_{t-1}"
+_M = r"m_t &= \beta_1 m_{t-1} + (1 - \beta_1)\, g_t"
+_V = r"v_t &= \beta_2 v_{t-1} + (1 - \beta_2)\, g_t^2"
+_ADAM_STEP = (
+    r"\theta_t &= \theta_{t-1} - \frac{\gamma}{1 - \beta_1^t}\,"
+    r"\frac{m_t}{\sqrt{%s}/\sqrt{1 - \beta_2^t} + \epsilon}"
+)
+
+
+def _aligned(*lines: str) -> str:
+    return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"
+
+
+#: Δθ = −γ̃ ⊙ g: the step of the adaptive rules that scale the gradient.
+_STEP_G = r"\Delta\theta = -\tilde\gamma \odot g_t"
+_STEP_M = r"\Delta\theta = -\tilde\gamma \odot m_t"
+_EFF_ADAM = (
+    r"\tilde\gamma = \frac{\gamma}{(1 - \beta_1^t)\,(\sqrt{%s}/\sqrt{1 - \beta_2^t} + \epsilon)}"
+)
+
+
+@dataclass(frozen=True)
+class RecordInfo:
+    """What a recorded run (``run(..., record=True)``) holds for one optimizer, for display.
+
+    Attributes:
+        moment: symbol of the buffer in ``Trajectory.moment`` ("m", "b"), or
+            None when there is none (rmsprop: only with momentum).
+        direction: LaTeX of the vector the effective learning rate multiplies,
+            or None when `eff_lr` is not recorded.
+        eff_lr_tex: LaTeX definition of the effective learning rate γ̃, or None.
+        step_tex: LaTeX of the step Δθ = θ_t − θ_{t−1} in those terms.
+
+    As in the rules, g_t includes L2 weight decay (g_t = grad + λθ_{t−1});
+    ``Trajectory.grad`` is recorded before it.
+    """
+
+    moment: str | None = None
+    direction: str | None = None
+    eff_lr_tex: str | None = None
+    step_tex: str = r"\Delta\theta = -\gamma\, g_t"
+
+
 # --------------------------------------------------------------------------- registry
 @dataclass(frozen=True)
 class OptimizerSpec:
     """One optimizer: its builder, its hyperparameters' metadata, its references.
 
     `params` lists the learning rate first, then the builder's arguments in
-    order; their defaults are the builder's (torch's) defaults.
+    order; their defaults are the builder's (torch's) defaults. `rule_tex` is
+    the update rule as LaTeX display math (an ``aligned`` block, torch's
+    equations with t counting steps from 1); `record` says what a recorded
+    run's moment and effective learning rate are.
     """
 
     name: str
@@ -413,6 +465,8 @@ class OptimizerSpec:
     make: Callable[..., Transform]
     params: tuple[Param, ...]
     reference: str
+    rule_tex: str = ""
+    record: RecordInfo = RecordInfo()
 
     @property
     def param_map(self) -> dict[str, Param]:
@@ -463,23 +517,41 @@ class OptimizerSpec:
 
 
 def _entry(
-    make: Callable[..., Transform], label: str, lr: float, reference: str, *params: Param
+    make: Callable[..., Transform],
+    label: str,
+    lr: float,
+    reference: str,
+    *params: Param,
+    rule: str,
+    record: RecordInfo,
 ) -> OptimizerSpec:
     """Build a spec whose hyperparameter defaults are taken from `make`'s signature."""
     sig = inspect.signature(make).parameters
     if [p.name for p in params] != list(sig):
         raise ValueError(f"{make.__name__}: params {[p.name for p in params]} != {list(sig)}")
     fixed = tuple(replace(p, default=sig[p.name].default) for p in params)
-    return OptimizerSpec(make.__name__, label, make, (replace(LR, default=lr), *fixed), reference)
+    return OptimizerSpec(
+        make.__name__, label, make, (replace(LR, default=lr), *fixed), reference, rule, record
+    )
 
 
 _ADAM_PARAMS = (BETA1, BETA2, EPS, WEIGHT_DECAY)
+
+_ADAM_RECORD = RecordInfo("m", "m_t", _EFF_ADAM % "v_t", _STEP_M)
 
 #: Every registered optimizer, by name (the names used in URLs and `run`).
 OPTIMIZERS: dict[str, OptimizerSpec] = {
     spec.name: spec
     for spec in (
-        _entry(sgd, "SGD", 1e-3, "Robbins & Monro 1951; torch.optim.SGD", WEIGHT_DECAY),
+        _entry(
+            sgd,
+            "SGD",
+            1e-3,
+            "Robbins & Monro 1951; torch.optim.SGD",
+            WEIGHT_DECAY,
+            rule=_aligned(_G, r"\theta_t &= \theta_{t-1} - \gamma\, g_t"),
+            record=RecordInfo(),
+        ),
         _entry(
             momentum,
             "Momentum",
@@ -488,6 +560,12 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             MOMENTUM,
             DAMPENING,
             WEIGHT_DECAY,
+            rule=_aligned(
+                _G,
+                r"b_t &= \mu b_{t-1} + (1 - \tau)\, g_t \qquad (b_1 = g_1)",
+                r"\theta_t &= \theta_{t-1} - \gamma\, b_t",
+            ),
+            record=RecordInfo("b", step_tex=r"\Delta\theta = -\gamma\, b_t"),
         ),
         _entry(
             nesterov,
@@ -496,6 +574,12 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "Nesterov 1983; Sutskever et al. 2013; torch.optim.SGD(nesterov=True)",
             MOMENTUM,
             WEIGHT_DECAY,
+            rule=_aligned(
+                _G,
+                r"b_t &= \mu b_{t-1} + g_t \qquad (b_1 = g_1)",
+                r"\theta_t &= \theta_{t-1} - \gamma\, (g_t + \mu b_t)",
+            ),
+            record=RecordInfo("b", step_tex=r"\Delta\theta = -\gamma\, (g_t + \mu b_t)"),
         ),
         _entry(
             adagrad,
@@ -505,6 +589,18 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             LR_DECAY,
             EPS,
             WEIGHT_DECAY,
+            rule=_aligned(
+                _G,
+                r"s_t &= s_{t-1} + g_t^2",
+                r"\theta_t &= \theta_{t-1} - \frac{\gamma}{1 + (t - 1)\,\eta}\,"
+                r"\frac{g_t}{\sqrt{s_t} + \epsilon}",
+            ),
+            record=RecordInfo(
+                None,
+                "g_t",
+                r"\tilde\gamma = \frac{\gamma}{(1 + (t - 1)\,\eta)\,(\sqrt{s_t} + \epsilon)}",
+                _STEP_G,
+            ),
         ),
         _entry(
             rmsprop,
@@ -516,6 +612,24 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             replace(MOMENTUM, default=0.0),
             CENTERED,
             WEIGHT_DECAY,
+            rule=_aligned(
+                _G,
+                r"v_t &= \alpha v_{t-1} + (1 - \alpha)\, g_t^2",
+                r"\bar g_t &= \alpha \bar g_{t-1} + (1 - \alpha)\, g_t"
+                r" \qquad \text{(centered only)}",
+                r"d_t &= \sqrt{v_t - \bar g_t^2} + \epsilon \ \text{(centered)},"
+                r"\quad \text{else } \sqrt{v_t} + \epsilon",
+                r"b_t &= \mu b_{t-1} + g_t / d_t",
+                r"\theta_t &= \theta_{t-1} - \gamma\, b_t",
+            ),
+            record=RecordInfo(
+                "b",
+                "g_t",
+                r"\tilde\gamma = \gamma / d_t",
+                r"\Delta\theta = -\gamma\, b_t, \quad "
+                r"b_t = \mu b_{t-1} + (\tilde\gamma / \gamma) \odot g_t"
+                r" \qquad (\mu = 0:\ \Delta\theta = -\tilde\gamma \odot g_t)",
+            ),
         ),
         _entry(
             adadelta,
@@ -525,14 +639,39 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             RHO,
             EPS,
             WEIGHT_DECAY,
+            rule=_aligned(
+                _G,
+                r"v_t &= \rho v_{t-1} + (1 - \rho)\, g_t^2",
+                r"\Delta_t &= \frac{\sqrt{u_{t-1} + \epsilon}}{\sqrt{v_t + \epsilon}}\, g_t",
+                r"u_t &= \rho u_{t-1} + (1 - \rho)\, \Delta_t^2",
+                r"\theta_t &= \theta_{t-1} - \gamma\, \Delta_t",
+            ),
+            record=RecordInfo(
+                None,
+                "g_t",
+                r"\tilde\gamma = \gamma\, \frac{\sqrt{u_{t-1} + \epsilon}}{\sqrt{v_t + \epsilon}}",
+                _STEP_G,
+            ),
         ),
-        _entry(adam, "Adam", 1e-3, "Kingma & Ba 2015; torch.optim.Adam", *_ADAM_PARAMS),
+        _entry(
+            adam,
+            "Adam",
+            1e-3,
+            "Kingma & Ba 2015; torch.optim.Adam",
+            *_ADAM_PARAMS,
+            rule=_aligned(_G, _M, _V, _ADAM_STEP % "v_t"),
+            record=_ADAM_RECORD,
+        ),
         _entry(
             amsgrad,
             "AMSGrad",
             1e-3,
             "Reddi, Kale & Kumar 2018; torch.optim.Adam(amsgrad=True)",
             *_ADAM_PARAMS,
+            rule=_aligned(
+                _G, _M, _V, r"\bar v_t &= \max(\bar v_{t-1}, v_t)", _ADAM_STEP % r"\bar v_t"
+            ),
+            record=RecordInfo("m", "m_t", _EFF_ADAM % r"\bar v_t", _STEP_M),
         ),
         _entry(
             adamw,
@@ -545,8 +684,36 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             replace(
                 WEIGHT_DECAY, help="Decoupled decay: θ shrinks by the factor 1 − γλ each step."
             ),
+            rule=_aligned(
+                r"g_t &= \nabla f(\theta_{t-1})",
+                _M,
+                _V,
+                r"\theta_t &= \theta_{t-1}(1 - \gamma\lambda) - \frac{\gamma}{1 - \beta_1^t}\,"
+                r"\frac{m_t}{\sqrt{v_t}/\sqrt{1 - \beta_2^t} + \epsilon}",
+            ),
+            record=RecordInfo(
+                "m",
+                "m_t",
+                _EFF_ADAM % "v_t",
+                r"\Delta\theta = -\tilde\gamma \odot m_t - \gamma\lambda\, \theta_{t-1}",
+            ),
         ),
-        _entry(adamax, "Adamax", 2e-3, "Kingma & Ba 2015, §7; torch.optim.Adamax", *_ADAM_PARAMS),
+        _entry(
+            adamax,
+            "Adamax",
+            2e-3,
+            "Kingma & Ba 2015, §7; torch.optim.Adamax",
+            *_ADAM_PARAMS,
+            rule=_aligned(
+                _G,
+                _M,
+                r"u_t &= \max(\beta_2 u_{t-1},\ |g_t| + \epsilon)",
+                r"\theta_t &= \theta_{t-1} - \frac{\gamma}{1 - \beta_1^t}\, \frac{m_t}{u_t}",
+            ),
+            record=RecordInfo(
+                "m", "m_t", r"\tilde\gamma = \frac{\gamma}{(1 - \beta_1^t)\, u_t}", _STEP_M
+            ),
+        ),
         _entry(
             nadam,
             "NAdam",
@@ -557,8 +724,52 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             EPS,
             MOMENTUM_DECAY,
             WEIGHT_DECAY,
+            rule=_aligned(
+                _G,
+                r"\mu_t &= \beta_1 \left(1 - \tfrac12\, 0.96^{t\psi}\right), \quad "
+                r"\Pi_t = \Pi_{t-1}\, \mu_t",
+                _M,
+                _V,
+                r"d_t &= \sqrt{v_t / (1 - \beta_2^t)} + \epsilon",
+                r"\theta_t &= \theta_{t-1} - \gamma\, \frac{1 - \mu_t}{1 - \Pi_t}\, \frac{g_t}{d_t}"
+                r" - \gamma\, \frac{\mu_{t+1}}{1 - \Pi_t\, \mu_{t+1}}\, \frac{m_t}{d_t}",
+            ),
+            record=RecordInfo(
+                "m",
+                r"c_g\, g_t + c_m\, m_t",
+                r"\tilde\gamma = \gamma / d_t",
+                r"\Delta\theta = -\tilde\gamma \odot (c_g\, g_t + c_m\, m_t), \quad "
+                r"c_g = \frac{1 - \mu_t}{1 - \Pi_t}, \quad "
+                r"c_m = \frac{\mu_{t+1}}{1 - \Pi_t\, \mu_{t+1}}",
+            ),
         ),
-        _entry(radam, "RAdam", 1e-3, "Liu et al. 2020; torch.optim.RAdam", *_ADAM_PARAMS),
+        _entry(
+            radam,
+            "RAdam",
+            1e-3,
+            "Liu et al. 2020; torch.optim.RAdam",
+            *_ADAM_PARAMS,
+            rule=_aligned(
+                _G,
+                _M,
+                _V,
+                r"\rho_t &= \rho_\infty - \frac{2t\beta_2^t}{1 - \beta_2^t}, \quad "
+                r"\rho_\infty = \frac{2}{1 - \beta_2} - 1",
+                r"r_t &= \sqrt{\frac{(\rho_t - 4)(\rho_t - 2)\,\rho_\infty}"
+                r"{(\rho_\infty - 4)(\rho_\infty - 2)\,\rho_t}}",
+                r"\theta_t &= \theta_{t-1} - \frac{\gamma}{1 - \beta_1^t}\, m_t \cdot "
+                r"\begin{cases} r_t \sqrt{1 - \beta_2^t} / (\sqrt{v_t} + \epsilon) & \rho_t > 5 \\"
+                r" 1 & \text{otherwise} \end{cases}",
+            ),
+            record=RecordInfo(
+                "m",
+                "m_t",
+                r"\tilde\gamma = \frac{\gamma}{1 - \beta_1^t} \cdot \begin{cases} "
+                r"r_t \sqrt{1 - \beta_2^t} / (\sqrt{v_t} + \epsilon) & \rho_t > 5 \\"
+                r" 1 & \text{otherwise} \end{cases}",
+                _STEP_M,
+            ),
+        ),
     )
 }
 

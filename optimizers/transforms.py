@@ -24,6 +24,18 @@ as well as for 10⁵ paths:
 
 Every hyperparameter is a float or an array of shape (2n,) (one value per path,
 repeated for y), so it lines up with the buffers.
+
+Recording (``run(..., record=True)``) reads two optional probes that a transform
+may carry, both called after its `update` and never on the plain path:
+
+- ``moment(state) -> Array``: the transform's first-moment / momentum buffer
+  (Adam's m, SGD's and RMSProp's b), as left by the step;
+- ``multiplier(state, t, out)``: writes into `out` the per-coordinate number s
+  with ``u_out = s · direction`` (before the factor the transform returns),
+  where the direction is what the transform scales (its incoming u, or m).
+
+`recording` runs a chain link by link, as `chain` does, and turns these into
+the recorded gradient, moment and effective learning rate.
 """
 
 from __future__ import annotations
@@ -41,6 +53,7 @@ __all__ = [
     "chain",
     "clip_by_global_norm",
     "clip_by_value",
+    "recording",
     "scale_by_adadelta",
     "scale_by_adagrad",
     "scale_by_adam",
@@ -64,13 +77,16 @@ class Transform(NamedTuple):
     """An (init, update) pair; see the module docstring for the protocol.
 
     `links` is set by `chain` (the transforms it runs), so chains of chains
-    flatten into one loop.
+    flatten into one loop. `moment` and `multiplier` are the optional probes
+    that recording reads (see the module docstring).
     """
 
     init: Callable[[Array], State]
     update: Callable[[Array, State, Array, int, Scalar], Scalar | None]
     linear: bool = False
     links: tuple[Transform, ...] = ()
+    moment: Callable[[State], Array] | None = None
+    multiplier: Callable[[State, int, Array], None] | None = None
 
 
 def _operand(v: Scalar) -> Scalar:
@@ -84,6 +100,15 @@ def _is_zero(v: Scalar) -> bool:
 
 def _scratch(params: Array, count: int) -> tuple[Array, ...]:
     return tuple(np.zeros_like(params) for _ in range(count))
+
+
+def _reciprocal(index: int) -> Callable[[State, int, Array], None]:
+    """A `multiplier` probe for a transform that divides by the buffer state[index]."""
+
+    def multiplier(state: State, t: int, out: Array) -> None:
+        _div(1.0, state[index], out)
+
+    return multiplier
 
 
 def _lerp(m: Array, target: Array, w: Scalar, tmp: Array) -> None:
@@ -122,6 +147,63 @@ def chain(*transforms: Transform | None) -> Transform:
         return pending
 
     return Transform(init, update, all(link.linear for link in links), links)
+
+
+Recorder = Callable[[Array, State, Array, int, Scalar], Scalar | None]
+
+
+def recording(
+    transform: Transform, skip: int, grad: Array, moment: Array | None, eff_lr: Array | None
+) -> Recorder:
+    """`transform.update` that also writes step t's numbers into row t − 1 of three tables.
+
+    Runs the links one at a time and folds their factors exactly as `chain`
+    does, so the update it returns is bit-identical. `grad`, `moment` and
+    `eff_lr` are (steps, 2n) tables (`moment` and `eff_lr` None when no link
+    carries the probe); per step it writes:
+
+    - grad: u as it enters link number `skip` (after the links before it: the
+      gradient edits, clipping);
+    - moment: the buffer of the link with a `moment` probe, after the step;
+    - eff_lr: s · −F, with s from the link with a `multiplier` probe and F the
+      product of the factors returned by that link and every link after it
+      (−F is the bias correction times the learning rate: the update of an
+      adaptive rule is −eff_lr · direction, plus what links after it add).
+    """
+    links = transform.links or (transform,)
+    single = not transform.links
+    i_moment = next((i for i, link in enumerate(links) if link.moment is not None), -1)
+    i_scale = next((i for i, link in enumerate(links) if link.multiplier is not None), -1)
+    if (i_moment >= 0) != (moment is not None) or (i_scale >= 0) != (eff_lr is not None):
+        raise ValueError("recording: tables do not match the transform's probes")
+
+    def update(u: Array, state: State, params: Array, t: int, lr: Scalar) -> Scalar | None:
+        states = (state,) if single else state
+        row = t - 1
+        pending = factor = None
+        for i, (link, s) in enumerate(zip(links, states, strict=True)):
+            if i == skip:
+                if pending is None:
+                    np.copyto(grad[row], u)
+                else:
+                    _mul(u, pending, grad[row])
+            if pending is not None and not link.linear:
+                _mul(u, pending, u)
+                pending = None
+            f = link.update(u, s, params, t, lr)
+            if f is not None:
+                pending = f if pending is None else pending * f
+                if 0 <= i_scale <= i:
+                    factor = f if factor is None else factor * f
+            if i == i_scale:
+                link.multiplier(s, t, eff_lr[row])
+        if i_moment >= 0:
+            np.copyto(moment[row], links[i_moment].moment(states[i_moment]))
+        if i_scale >= 0:
+            _mul(eff_lr[row], -factor, eff_lr[row])
+        return pending
+
+    return update
 
 
 # --------------------------------------------------------------------------- gradient edits
@@ -207,7 +289,7 @@ def trace(momentum: Scalar, dampening: Scalar = 0.0, nesterov: bool = False) -> 
         else:
             np.copyto(u, b)
 
-    return Transform(init, update)
+    return Transform(init, update, moment=lambda state: state[0])
 
 
 # --------------------------------------------------------------------------- adaptive scalings
@@ -225,7 +307,7 @@ def scale_by_adagrad(eps: Scalar, lr_decay: Scalar = 0.0) -> Transform:
         _div(u, tmp, u)
         return None if no_decay else 1.0 / (1.0 + (t - 1) * lr_decay)
 
-    return Transform(lambda params: _scratch(params, 2), update)
+    return Transform(lambda params: _scratch(params, 2), update, multiplier=_reciprocal(1))
 
 
 def scale_by_rms(alpha: Scalar, eps: Scalar, centered: bool = False) -> Transform:
@@ -250,7 +332,7 @@ def scale_by_rms(alpha: Scalar, eps: Scalar, centered: bool = False) -> Transfor
         _add(tmp, eps, tmp)
         _div(u, tmp, u)
 
-    return Transform(lambda params: _scratch(params, 3), update)
+    return Transform(lambda params: _scratch(params, 3), update, multiplier=_reciprocal(2))
 
 
 def scale_by_adadelta(rho: Scalar, eps: Scalar) -> Transform:
@@ -266,9 +348,12 @@ def scale_by_adadelta(rho: Scalar, eps: Scalar) -> Transform:
         _sqrt(tmp, tmp)
         _div(tmp, std, tmp)
         _mul(tmp, u, u)
-        _decay_square(acc, u, rho, w, tmp)
+        _decay_square(acc, u, rho, w, std)  # std is free; tmp keeps the ratio for recording
 
-    return Transform(lambda params: _scratch(params, 4), update)
+    def multiplier(state: State, t: int, out: Array) -> None:
+        np.copyto(out, state[3])
+
+    return Transform(lambda params: _scratch(params, 4), update, multiplier=multiplier)
 
 
 def _init_moments(params: Array, beta1: Scalar, beta2: Scalar) -> State:
@@ -299,6 +384,16 @@ def _moments(u: Array, moments: State) -> None:
     _add(mv, g, mv)
 
 
+def _first_moment(state: State) -> Array:
+    """m of a transform whose state starts with `_init_moments`' buffers."""
+    return state[0][1]
+
+
+def _moments_reciprocal(state: State, t: int, out: Array) -> None:
+    """1 / the denominator that Adam, NAdam and RAdam leave in their first scratch buffer."""
+    _div(1.0, state[0][4], out)
+
+
 def scale_by_adam(beta1: Scalar, beta2: Scalar, eps: Scalar, amsgrad: bool = False) -> Transform:
     """Adam's scaling with both bias corrections folded into one factor.
 
@@ -324,7 +419,7 @@ def scale_by_adam(beta1: Scalar, beta2: Scalar, eps: Scalar, amsgrad: bool = Fal
         _div(m, tmp, u)
         return c2 / c1
 
-    return Transform(init, update)
+    return Transform(init, update, moment=_first_moment, multiplier=_moments_reciprocal)
 
 
 def scale_by_adamax(beta1: Scalar, beta2: Scalar, eps: Scalar) -> Transform:
@@ -341,7 +436,12 @@ def scale_by_adamax(beta1: Scalar, beta2: Scalar, eps: Scalar) -> Transform:
         _div(m, w, u)
         return 1.0 / (1.0 - beta1**t)
 
-    return Transform(lambda params: _scratch(params, 3), update)
+    return Transform(
+        lambda params: _scratch(params, 3),
+        update,
+        moment=lambda state: state[0],
+        multiplier=_reciprocal(1),
+    )
 
 
 def scale_by_nadam(beta1: Scalar, beta2: Scalar, eps: Scalar, momentum_decay: Scalar) -> Transform:
@@ -370,7 +470,7 @@ def scale_by_nadam(beta1: Scalar, beta2: Scalar, eps: Scalar, momentum_decay: Sc
         _add(u, tmp, u)
         _div(u, d, u)
 
-    return Transform(init, update)
+    return Transform(init, update, moment=_first_moment, multiplier=_moments_reciprocal)
 
 
 def scale_by_radam(beta1: Scalar, beta2: Scalar, eps: Scalar) -> Transform:
@@ -379,39 +479,66 @@ def scale_by_radam(beta1: Scalar, beta2: Scalar, eps: Scalar) -> Transform:
     ρ∞ = 2/(1 − β₂) − 1, ρ_t = ρ∞ − 2tβ₂ᵗ/(1 − β₂ᵗ). If ρ_t > 5:
     u ← m / (√v + ε), factor r_t·√(1 − β₂ᵗ)/(1 − β₁ᵗ) with
     r_t = √((ρ_t − 4)(ρ_t − 2)ρ∞ / ((ρ∞ − 4)(ρ∞ − 2)ρ_t)); else u ← m, factor 1/(1 − β₁ᵗ).
+    With per-path β₂ the rectification r_t·√(1 − β₂ᵗ) (or 1) multiplies u instead.
     """
     eps_ = _operand(eps)
     rho_inf = 2.0 / (1.0 - beta2) - 1.0
     per_path = isinstance(beta2, np.ndarray)
 
+    def rectification(t: int) -> tuple[Any, Any]:
+        """(ρ_t > 5, r_t·√(1 − β₂ᵗ)): floats, or arrays with per-path β₂ (1.0 where not ρ_t > 5)."""
+        b2t = beta2**t
+        c2 = 1.0 - b2t
+        rho_t = rho_inf - 2.0 * t * b2t / c2
+        if not per_path:
+            if not rho_t > 5.0:
+                return False, 1.0
+            rect = math.sqrt(
+                (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
+            )
+            return True, rect * math.sqrt(c2)
+        ok = rho_t > 5.0
+        safe = np.where(ok, rho_t, 6.0)
+        rect = np.sqrt((safe - 4) * (safe - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * safe))
+        return ok, np.where(ok, rect * np.sqrt(c2), 1.0)
+
     def update(u: Array, state: State, params: Array, t: int, lr: Scalar) -> Scalar:
         (moments,) = state
         _moments(u, moments)
         m, v, tmp = moments[1], moments[2], moments[4]
-        b2t = beta2**t
         c1 = 1.0 - beta1**t
-        c2 = 1.0 - b2t
-        rho_t = rho_inf - 2.0 * t * b2t / c2
+        ok, scale = rectification(t)
         _sqrt(v, tmp)
         _add(tmp, eps_, tmp)
         if not per_path:
-            if rho_t > 5.0:
+            if ok:
                 _div(m, tmp, u)
-                rect = math.sqrt(
-                    (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
-                )
-                return rect * math.sqrt(c2) / c1
+                return scale / c1
             np.copyto(u, m)
             return 1.0 / c1
-        ok = rho_t > 5.0
-        safe = np.where(ok, rho_t, 6.0)
-        rect = np.sqrt((safe - 4) * (safe - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * safe))
         _div(m, tmp, u)
-        _mul(u, np.where(ok, rect * np.sqrt(c2), 1.0), u)
+        _mul(u, scale, u)
         np.copyto(u, m, where=~ok)
         return 1.0 / c1
 
-    return Transform(lambda params: (_init_moments(params, beta1, beta2),), update)
+    def multiplier(state: State, t: int, out: Array) -> None:
+        """s = 1/(√v + ε) where rectified, else 1; per path also times r_t·√(1 − β₂ᵗ)."""
+        ok, scale = rectification(t)
+        if not per_path:
+            if ok:
+                _div(1.0, state[0][4], out)
+            else:
+                out.fill(1.0)
+            return
+        _div(scale, state[0][4], out)
+        np.copyto(out, 1.0, where=~ok)
+
+    return Transform(
+        lambda params: (_init_moments(params, beta1, beta2),),
+        update,
+        moment=_first_moment,
+        multiplier=multiplier,
+    )
 
 
 def scale_by_learning_rate() -> Transform:
