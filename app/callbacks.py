@@ -71,6 +71,8 @@ LOAD_OUTPUTS = (
     (ids.FIGURE, "figure"),
     (ids.STARTREQ, "data"),
     (ids.INSPECTOR, "children"),
+    (ids.LESSON, "children"),
+    (ids.RULES, "children"),
 )
 #: What `edit` writes, in order. ``pv`` is every text box's value.
 EDIT_OUTPUTS = (
@@ -95,6 +97,7 @@ EDIT_OUTPUTS = (
     (ids.STARTREQ, "data"),
     (ids.VIEW_PARAMS, "children"),
     (ids.INSPECTOR, "children"),
+    (ids.RULES, "children"),
 )
 _PV_OUT = [name for name, _ in EDIT_OUTPUTS].index("pv")
 
@@ -127,12 +130,18 @@ def page_outputs(state: AppState, notices: list[str]) -> tuple:
         ids.NOTICES: notices_view(notices),
         ids.ROOT: root_class(state),
         ids.INSPECTOR: layout.inspector_panel(state),
+        ids.LESSON: layout.lesson_text(state),
+        ids.RULES: layout.rules_panel(state),
     }
     return _ordered(values, LOAD_OUTPUTS)
 
 
 def root_class(state: AppState) -> str:
-    return f"gs-app gs-mode-{state.mode}" + (" gs-dark" if state.theme == "dark" else "")
+    return (
+        f"gs-app gs-mode-{state.mode}"
+        + (" gs-dark" if state.theme == "dark" else "")
+        + (" gs-lesson" if state.lesson else "")
+    )
 
 
 @callback(
@@ -202,6 +211,7 @@ def _output(name: str, prop: str) -> Output:
     Input(ids.VIEW, "data"),
     Input(ids.MODE, "value"),
     Input({"type": "ctl", "name": ALL}, "value"),
+    Input({"type": "formula", "name": ALL}, "value"),
     Input(ids.FIGURE, "clickData"),
     Input(ids.STARTMAP, "clickData"),
     State(ids.STATE, "data"),
@@ -299,6 +309,7 @@ def edit_outputs(old: AppState, events: list[tuple[Any, Any]], pv_ids: list[dict
         if draw["view"] or draw["runs"] or state.inspect != old.inspect
         else no_update,
         ids.INSPECTOR: layout.inspector_panel(state) if inspector_changed else no_update,
+        ids.RULES: layout.rules_panel(state) if state.lesson and draw["runs"] else no_update,
     }
     return _ordered(values, EDIT_OUTPUTS)
 

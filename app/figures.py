@@ -491,3 +491,31 @@ def loss_figure(
         height=height,
     )
     return fig
+
+
+def enlarge(fig: go.Figure, k: float = 1.35) -> go.Figure:
+    """The same figure with every font `k` times larger (lesson mode, for a projector)."""
+
+    def walk(node, in_font: bool = False):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "size" and in_font and isinstance(value, int | float):
+                    node[key] = round(value * k, 1)
+                else:
+                    walk(value, in_font or key.endswith("font"))
+        elif isinstance(node, list | tuple):
+            for item in node:
+                walk(item, in_font)
+
+    layout = fig.layout.to_plotly_json()
+    layout.setdefault("font", {}).setdefault("size", 12)
+    walk(layout)
+    fig.layout = layout
+    for trace in fig.data:
+        for part in ("colorbar", "marker", "textfont"):
+            sub = getattr(trace, part, None)
+            if sub is not None and hasattr(sub, "to_plotly_json"):
+                node = {part: sub.to_plotly_json()}
+                walk(node, in_font=part == "textfont")
+                trace[part] = node[part]
+    return fig

@@ -14,6 +14,9 @@ SIDEBAR = "sidebar"
 NOTICES = "notices"
 SURFACE = "surface"
 SURFACE_PARAMS = "surface-params"
+# the custom surface's text boxes, drawn only for it ({"type": "formula", "name": ALL})
+EXPR = "expr"  # its formula
+BOX = "box"  # its box: "xmin, xmax, ymin, ymax"
 FORMULA = "formula"
 RUNS = "runs"
 ADD = "add-run"
@@ -51,6 +54,9 @@ PROGRESS = "startmap-progress"
 PROGRESS_BOX = "startmap-progress-box"
 CANCEL = "startmap-cancel"
 STARTMAP_INFO = "startmap-info"
+LESSON = "lesson"  # the preset's title and text, beside the plot
+RULES = "rules"  # each run's update rule, typeset (lesson mode)
+EXPORT = "export"  # the download menu (links to /export/<format>?<query>)
 INSPECTOR = "inspector"  # the inspected run's update rule; the browser fills in the numbers
 
 
@@ -83,3 +89,8 @@ def action(i: int, what: str) -> dict:
 def ctl(name: str) -> dict:
     """A control of the current view (FOCUS, LAYOUT, METRIC or INSPECT)."""
     return {"type": "ctl", "name": name}
+
+
+def formula(name: str) -> dict:
+    """A text box of the custom surface (EXPR or BOX)."""
+    return {"type": "formula", "name": name}

@@ -17,12 +17,13 @@ import surfaces
 from optimizers import OPTIMIZERS, schedules
 from surfaces import Param
 
-from . import ids
+from . import ids, presets
 from .compute import TOLERANCE
 from .figures import run_label
 from .state import (
     CLIP_AT,
     CLIP_MODES,
+    CUSTOM,
     GRID,
     LAYOUTS,
     MAX_RUNS,
@@ -35,6 +36,7 @@ from .state import (
     RATES_K,
     SEED,
     STEPS,
+    SURFACE_CHOICES,
     AppState,
     Run,
     fmt_number,
@@ -112,9 +114,53 @@ def param_control(p: Param, key: str, value, *, label: str | None = None) -> htm
 
 # --------------------------------------------------------------------------- sections
 def surface_params(state: AppState) -> list:
+    if state.surface == CUSTOM:
+        return custom_controls(state)
     entry = surfaces.SURFACES[state.surface]
     return [
         param_control(p, f"surface.{p.name}", state.surface_params[p.name]) for p in entry.params
+    ]
+
+
+def custom_controls(state: AppState) -> list:
+    """The custom surface's formula and box (read by a whitelist parser, never `eval`)."""
+    box = state.build_surface().view
+    return [
+        html.Div(
+            [
+                html.Label("f(x, y) =", className="gs-param-label", htmlFor="gs-expr"),
+                dcc.Input(
+                    id=ids.formula(ids.EXPR),
+                    type="text",
+                    value=state.expr,
+                    debounce=True,
+                    spellCheck=False,
+                    autoComplete="off",
+                    className="gs-expr",
+                    name="expr",
+                ),
+                html.P(
+                    "Numbers, x, y, + − * / ** ( ), pi, e, and sin cos tan exp log sqrt "
+                    "abs sinh cosh tanh arctan. Press Enter to draw.",
+                    className="gs-hint",
+                ),
+            ],
+            className="gs-param",
+        ),
+        html.Div(
+            [
+                html.Label("Box", className="gs-param-label", title="xmin, xmax, ymin, ymax"),
+                dcc.Input(
+                    id=ids.formula(ids.BOX),
+                    type="text",
+                    value=", ".join(fmt_number(v) for v in box),
+                    debounce=True,
+                    className="gs-num gs-box",
+                    name="box",
+                ),
+            ],
+            className="gs-param gs-param-head",
+        ),
     ]
 
 
@@ -308,7 +354,7 @@ def sidebar(state: AppState) -> list:
             "Surface",
             dcc.Dropdown(
                 id=ids.SURFACE,
-                options=[{"label": e.label, "value": n} for n, e in surfaces.SURFACES.items()],
+                options=[{"label": label, "value": n} for n, label in SURFACE_CHOICES.items()],
                 value=state.surface,
                 clearable=False,
             ),
@@ -426,13 +472,117 @@ def startmap_block(graph_config: dict) -> html.Div:
     )
 
 
+def lessons_menu() -> html.Details:
+    """The one-click lessons: each a link to its preset's URL."""
+    return html.Details(
+        [
+            html.Summary("Lessons", className="gs-copy"),
+            html.Div(
+                [
+                    html.A(
+                        [html.B(p.title), html.Span(_first_sentence(p.text))],
+                        href=f"?preset={p.slug}",
+                        className="gs-menu-item",
+                        **{"data-preset": p.slug},
+                    )
+                    for p in presets.PRESETS
+                ],
+                className="gs-menu gs-lessons",
+            ),
+        ],
+        className="gs-dropdown",
+    )
+
+
+def _first_sentence(text: str) -> str:
+    head = text.split(". ")[0].replace("*", "")
+    return head if head.endswith(".") else head + "."
+
+
+def export_menu() -> html.Details:
+    """Downloads of the current view; the browser fills in the links from the current state."""
+    gif = [
+        html.Label(
+            [
+                name,
+                dcc.Input(
+                    type="number", value=v, min=lo, max=hi, className="gs-num", name=f"export.{k}"
+                ),
+            ]
+        )
+        for name, k, v, lo, hi in (
+            ("frames", "frames", 60, 2, 300),
+            ("fps", "fps", 15, 1, 50),
+            ("width", "width", 900, 200, 2000),
+        )
+    ]
+    return html.Details(
+        [
+            html.Summary("Download", className="gs-copy"),
+            html.Div(
+                [
+                    html.A(
+                        "PNG image (2×)",
+                        className="gs-menu-item gs-export",
+                        **{"data-format": "png"},
+                    ),
+                    html.A(
+                        "SVG drawing", className="gs-menu-item gs-export", **{"data-format": "svg"}
+                    ),
+                    html.A(
+                        "Interactive HTML",
+                        className="gs-menu-item gs-export",
+                        **{"data-format": "html"},
+                    ),
+                    html.A(
+                        "Animated GIF", className="gs-menu-item gs-export", **{"data-format": "gif"}
+                    ),
+                    html.Div(gif, className="gs-gif-opts"),
+                ],
+                className="gs-menu",
+            ),
+        ],
+        className="gs-dropdown",
+        id=ids.EXPORT,
+    )
+
+
+def lesson_text(state: AppState) -> list:
+    """The preset's title and story, beside the plot."""
+    if not state.preset or state.preset not in presets.BY_SLUG:
+        return []
+    p = presets.BY_SLUG[state.preset]
+    return [
+        html.H2(f"Lesson · {p.title}"),
+        dcc.Markdown(p.text, className="gs-lesson-body"),
+    ]
+
+
+def rules_panel(state: AppState) -> list:
+    """Each run's update rule as typeset math (lesson mode)."""
+    if not state.lesson:
+        return []
+    seen: list[str] = []
+    for r in state.runs:
+        if r.visible and r.optimizer not in seen:
+            seen.append(r.optimizer)
+    blocks = []
+    for name in seen:
+        spec = OPTIMIZERS[name]
+        blocks += [
+            html.H3(spec.label),
+            dcc.Markdown(f"$$\n{spec.rule_tex}\n$$", mathjax=True, className="gs-rule"),
+        ]
+    return [html.H2("Update rules"), *blocks]
+
+
 def inspector_panel(state: AppState):
     """The inspected run's update rule, typeset; the browser writes the numbers under it."""
     if not state.inspect or state.mode != "paths":
         return []
     run = state.focus_run
     spec = OPTIMIZERS[run.optimizer]
-    rule = getattr(spec, "rule_tex", "") or ""
+    rule = spec.rule_tex
     return [
         html.H2(f"Inspector · {spec.label}"),
         dcc.Markdown(f"$$\n{rule}\n$$", mathjax=True, className="gs-rule") if rule else None,
@@ -518,6 +668,14 @@ def page() -> html.Div:
                                         className="gs-copy",
                                         title="Copy a link to exactly this view",
                                     ),
+                                    lessons_menu(),
+                                    export_menu(),
+                                    html.Button(
+                                        id="lesson-toggle",
+                                        className="gs-icon gs-i-screen",
+                                        title="Lesson mode: hide the controls, large type "
+                                        "(for a projector)",
+                                    ),
                                 ],
                                 className="gs-brand-tools",
                             ),
@@ -562,6 +720,7 @@ def page() -> html.Div:
                             ),
                             html.Div(
                                 [
+                                    html.Div(id=ids.LESSON, className="gs-lesson-text"),
                                     html.H2("Loss"),
                                     dcc.Graph(
                                         id=ids.LOSS,
@@ -573,6 +732,7 @@ def page() -> html.Div:
                                     html.H2("Summary"),
                                     html.Div(id=ids.SUMMARY, className="gs-summary"),
                                     html.Div(id=ids.INSPECTOR, className="gs-inspector"),
+                                    html.Div(id=ids.RULES, className="gs-rules"),
                                 ],
                                 className="gs-aside",
                             ),

@@ -35,6 +35,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -42,19 +43,23 @@ import surfaces
 from optimizers import OPTIMIZERS, schedules
 from surfaces import Param, Surface
 
+from . import presets
+
 __all__ = [
     "CLIP_AT",
     "CLIP_MODES",
+    "CUSTOM",
     "GRID",
     "LAYOUTS",
+    "MAX_RUNS",
     "METRICS",
     "MODES",
-    "RATES_K",
-    "MAX_RUNS",
     "NOISE",
     "PALETTE",
+    "RATES_K",
     "SEED",
     "STEPS",
+    "SURFACE_CHOICES",
     "AppState",
     "Run",
     "default_state",
@@ -159,6 +164,14 @@ GRID = Param(
 CLIP_MODES: dict[str, str] = {"off": "Off", "norm": "By norm", "value": "By value"}
 
 DEFAULT_SURFACE = "rosenbrock"
+#: The surface typed as a formula (`expr`), over the box `box` (default −3…3 both ways).
+CUSTOM = "custom"
+DEFAULT_EXPR = "x**2 + 3*sin(y)"
+#: What the surface menu offers: every registered surface, then a typed formula.
+SURFACE_CHOICES: dict[str, str] = {
+    **{name: entry.label for name, entry in surfaces.SURFACES.items()},
+    CUSTOM: "Custom formula…",
+}
 DEFAULT_RUNS = ("sgd", "momentum", "adam")
 _MAX_QUERY = 16_384
 
@@ -206,8 +219,17 @@ class AppState:
     grid: int = 100
     metric: str = "loss"
     inspect: bool = False
+    #: The formula of a custom surface (canonical text), and its box (None: the default).
+    expr: str = ""
+    box: tuple[float, float, float, float] | None = None
+    #: The lesson this state came from (its text is shown beside the plot), or "".
+    preset: str = ""
+    #: Lesson mode: no controls, large type, the update rules shown (for projecting).
+    lesson: bool = False
 
     def build_surface(self) -> Surface:
+        if self.surface == CUSTOM:
+            return custom_surface(self.expr, self.box)
         return surfaces.get(self.surface, **self.surface_params)
 
     @property
@@ -231,6 +253,8 @@ class AppState:
         return (
             self.surface,
             tuple(self.surface_params.items()),
+            self.expr,
+            self.box,
             self.start,
             self.steps,
             self.schedule,
@@ -261,12 +285,50 @@ def new_run(optimizer: str, surface: Surface, taken: tuple[int, ...] = ()) -> Ru
     return Run(optimizer, default_hp(optimizer, surface), free[0] if free else len(taken) % 8)
 
 
-def surface_state(name: str, params: Mapping[str, float] | None = None) -> dict[str, Any]:
-    """The fields that follow from choosing a surface: parameters, start and view."""
+@lru_cache(maxsize=64)
+def custom_surface(expr: str, box: tuple[float, float, float, float] | None = None) -> Surface:
+    """The surface of a typed formula (cached: finding its minima takes a few ms).
+
+    Raises ValueError, naming the problem and its column, for a formula that is
+    not allowed (see `surfaces.from_expression`).
+    """
+    return surfaces.from_expression(expr, view=box)
+
+
+def surface_state(
+    name: str,
+    params: Mapping[str, float] | None = None,
+    *,
+    expr: str = DEFAULT_EXPR,
+    box: tuple[float, float, float, float] | None = None,
+) -> dict[str, Any]:
+    """The fields that follow from choosing a surface: parameters, start and view.
+
+    For the custom surface, `expr` and `box` say which (ValueError if `expr`
+    is not allowed); the formula is kept in its canonical spelling.
+    """
+    if name == CUSTOM:
+        text = surfaces.canonical(expr)
+        s = custom_surface(text, box)
+        return {
+            "surface": CUSTOM,
+            "surface_params": {},
+            "expr": text,
+            "box": box,
+            "start": s.start,
+            "view": s.view,
+        }
     entry = surfaces.SURFACES[name]
     values = {**_defaults(entry.params), **(params or {})}
     s = entry.build(**values)
-    return {"surface": name, "surface_params": values, "start": s.start, "view": s.view}
+    return {
+        "surface": name,
+        "surface_params": values,
+        "expr": "",
+        "box": None,
+        "start": s.start,
+        "view": s.view,
+    }
 
 
 def default_runs(surface: Surface) -> tuple[Run, ...]:
@@ -280,8 +342,8 @@ def default_runs(surface: Surface) -> tuple[Run, ...]:
 def default_state(surface: str = DEFAULT_SURFACE) -> AppState:
     """What a first visit shows: a few optimizers racing on Rosenbrock's valley."""
     fields = surface_state(surface)
-    runs = default_runs(surfaces.get(surface, **fields["surface_params"]))
-    return AppState(**fields, runs=runs)
+    state = AppState(**fields)
+    return replace(state, runs=default_runs(state.build_surface()))
 
 
 # --------------------------------------------------------------------------- serialize
@@ -296,10 +358,14 @@ def fmt_number(v: float | int | bool) -> str:
 def serialize(state: AppState, *, with_step: bool = True) -> str:
     """The query string (without '?') that `parse` turns back into `state`."""
     q: list[tuple[str, str]] = [("surface", state.surface)]
-    entry = surfaces.SURFACES[state.surface]
-    for p in entry.params:
-        if state.surface_params[p.name] != p.default:
-            q.append((f"surface.{p.name}", fmt_number(state.surface_params[p.name])))
+    if state.surface == CUSTOM:
+        q.append(("expr", state.expr))
+        if state.box is not None:
+            q.append(("box", ",".join(fmt_number(v) for v in state.box)))
+    else:
+        for p in surfaces.SURFACES[state.surface].params:
+            if state.surface_params[p.name] != p.default:
+                q.append((f"surface.{p.name}", fmt_number(state.surface_params[p.name])))
     for i, run in enumerate(state.runs, 1):
         q.append((f"run{i}", run.optimizer))
         for p in OPTIMIZERS[run.optimizer].params:
@@ -322,7 +388,7 @@ def serialize(state: AppState, *, with_step: bool = True) -> str:
         q.append(("noise", fmt_number(state.noise)))
     if state.seed:
         q.append(("seed", str(state.seed)))
-    if state.view != surfaces.get(state.surface, **state.surface_params).view:
+    if state.view != state.build_surface().view:
         q.append(("view", ",".join(fmt_number(v) for v in state.view)))
     if state.theme != "light":
         q.append(("theme", state.theme))
@@ -342,9 +408,13 @@ def serialize(state: AppState, *, with_step: bool = True) -> str:
         q.append(("metric", state.metric))
     if state.inspect:
         q.append(("inspect", "1"))
+    if state.preset:
+        q.append(("preset", state.preset))
+    if state.lesson:
+        q.append(("lesson", "1"))
     if with_step and state.t is not None:
         q.append(("t", str(state.t)))
-    return urlencode(q, safe=",")
+    return urlencode(q, safe=",*()/^")
 
 
 # --------------------------------------------------------------------------- parse
@@ -464,14 +534,27 @@ def parse(query: str) -> tuple[AppState, list[str]]:
     pairs = parse_qsl(query, keep_blank_values=True)
     if not pairs:
         return default_state(), notices
+    pairs = _expand_preset(pairs, notices)
     r = _Reader(dict(pairs))
     r.notices = notices
 
-    name = r.choice("surface", surfaces.SURFACES, DEFAULT_SURFACE)
-    entry = surfaces.SURFACES[name]
-    params = {p.name: r.param(f"surface.{p.name}", p) for p in entry.params}
-    fields = surface_state(name, params)
-    surface = surfaces.get(name, **params)
+    name = r.choice("surface", SURFACE_CHOICES, DEFAULT_SURFACE)
+    fields = None
+    if name == CUSTOM:
+        box = r.floats("box", 4)
+        if box is not None and not (box[0] < box[1] and box[2] < box[3]):
+            notices.append("box: need xmin < xmax and ymin < ymax; using -3…3.")
+            box = None
+        try:
+            fields = surface_state(CUSTOM, expr=r.q.get("expr", DEFAULT_EXPR), box=box)
+        except ValueError as err:
+            notices.append(f"expr: {err}. Showing {DEFAULT_SURFACE.capitalize()} instead.")
+            name = DEFAULT_SURFACE
+    if fields is None:
+        entry = surfaces.SURFACES[name]
+        params = {p.name: r.param(f"surface.{p.name}", p) for p in entry.params}
+        fields = surface_state(name, params)
+    surface = AppState(**fields).build_surface()
 
     runs = _parse_runs(r, surface)
     bx0, bx1, by0, by1 = surface.bound
@@ -499,8 +582,10 @@ def parse(query: str) -> tuple[AppState, list[str]]:
         view = None
 
     state = AppState(
-        surface=name,
+        surface=fields["surface"],
         surface_params=fields["surface_params"],
+        expr=fields["expr"],
+        box=fields["box"],
         runs=runs,
         start=clamped,
         steps=steps,
@@ -529,13 +614,40 @@ def parse(query: str) -> tuple[AppState, list[str]]:
                 "using a decade either side of the run's."
             )
             rates = None
-    state = replace(state, focus=focus - 1, rates=rates)
+    state = replace(
+        state,
+        focus=focus - 1,
+        rates=rates,
+        preset=r.q.get("preset", "") if r.q.get("preset") in presets.BY_SLUG else "",
+        lesson=r.param("lesson", _HIDE),
+    )
     if "t" in r.q:
         t = r.param("t", replace(STEPS, name="t", min=0, max=steps, default=steps, log=False))
         state = replace(state, t=t)
     if state.clip == "off":
         state = replace(state, clip_at=CLIP_AT.default)
     return state, notices
+
+
+#: Keys that go with a preset without replacing its state.
+_PRESET_EXTRAS = {"preset", "lesson", "theme", "t", "mode"}
+
+
+def _expand_preset(pairs: list[tuple[str, str]], notices: list[str]) -> list[tuple[str, str]]:
+    """``preset=slug`` alone (or with lesson, theme, t, mode) opens that lesson's state."""
+    given = dict(pairs)
+    slug = given.get("preset")
+    if slug is None:
+        return pairs
+    if slug not in presets.BY_SLUG:
+        notices.append(
+            f"preset={_short(slug)} is unknown; choose one of: {', '.join(presets.BY_SLUG)}."
+        )
+        return [(k, v) for k, v in pairs if k != "preset"]
+    if set(given) - _PRESET_EXTRAS:
+        return pairs  # a preset someone went on editing: the query says it all
+    extras = [(k, v) for k, v in pairs if k != "preset"]
+    return [*parse_qsl(presets.BY_SLUG[slug].query), ("preset", slug), *extras]
 
 
 def _parse_runs(r: _Reader, surface: Surface) -> tuple[Run, ...]:

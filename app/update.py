@@ -14,6 +14,7 @@ import math
 from dataclasses import replace
 from typing import Any
 
+import plotly.graph_objects as go
 from dash import Patch
 
 import surfaces
@@ -25,6 +26,8 @@ from .compute import RunResult, compute_all
 from .state import (
     CLIP_AT,
     CLIP_MODES,
+    CUSTOM,
+    DEFAULT_EXPR,
     GRID,
     LAYOUTS,
     MAX_RUNS,
@@ -34,6 +37,7 @@ from .state import (
     RATES_K,
     SEED,
     STEPS,
+    SURFACE_CHOICES,
     THEMES,
     AppState,
     default_hp,
@@ -63,7 +67,7 @@ def param_for(state: AppState, key: str):
     """The registry Param behind a text-box key, and how to store a value under it."""
     head, _, rest = key.partition(".")
     if head == "surface":
-        entry = surfaces.SURFACES[state.surface]
+        entry = surfaces.SURFACES[state.surface]  # (a custom surface has no parameters)
         p = {q.name: q for q in entry.params}[rest]
         return p, state.surface_params[rest], lambda v: _set_surface_param(state, rest, v)
     if head == "run":
@@ -132,6 +136,8 @@ def apply_event(state: AppState, event: Any, value: Any) -> Edit:
             return _edit_param(state, event["key"], value)
         if kind == "ctl":
             return _edit_mode(state, event.get("name"), value)
+        if kind == "formula" and state.surface == CUSTOM and isinstance(value, str):
+            return _edit_formula(state, event.get("name"), value)
         i = event.get("run")
         if not isinstance(i, int) or not 0 <= i < len(state.runs):
             return Edit(state)
@@ -143,15 +149,8 @@ def apply_event(state: AppState, event: Any, value: Any) -> Edit:
         if kind == "act":
             return _run_action(state, i, event.get("what"))
         return Edit(state)
-    if event == ids.SURFACE and value in surfaces.SURFACES and value != state.surface:
-        fields = surface_state(value)
-        s = surfaces.get(value)
-        runs = tuple(
-            replace(r, hp={**r.hp, "lr": default_hp(r.optimizer, s)["lr"]}) for r in state.runs
-        )
-        return Edit(
-            replace(state, **fields, runs=runs, t=None), redraw={"surface", "runs", "start"}
-        )
+    if event == ids.SURFACE and value in SURFACE_CHOICES and value != state.surface:
+        return _new_surface(state, surface_state(value, expr=state.expr or DEFAULT_EXPR))
     if event == ids.SCHEDULE and value in schedules.SCHEDULES and value != state.schedule:
         args = {p.name: p.default for p in schedules.PARAMS[value]}
         if "t_max" in args:  # the whole run, and a warmup that fits in it
@@ -185,9 +184,13 @@ def _edit_mode(state: AppState, event: Any, value: Any) -> Edit:
     """The views' own controls: the tabs, the focus run, layout, metric, inspector, clicks."""
     if event == ids.MODE and value in MODES and value != state.mode:
         return Edit(replace(state, mode=value), redraw={"view"})
-    if event == ids.FOCUS and isinstance(value, int) and 0 <= value < len(state.runs):
-        if value != state.focus:
-            return Edit(replace(state, focus=value, rates=None), redraw={"view"})
+    if (
+        event == ids.FOCUS
+        and isinstance(value, int)
+        and 0 <= value < len(state.runs)
+        and value != state.focus
+    ):
+        return Edit(replace(state, focus=value, rates=None), redraw={"view"})
     if event == ids.LAYOUT and value in LAYOUTS and value != state.layout:
         return Edit(replace(state, layout=value))
     if event == ids.METRIC and value in METRICS and value != state.metric:
@@ -220,6 +223,43 @@ def _pick_rate(state: AppState, click: dict) -> Edit:
     if run.hp["lr"] == lr:
         return Edit(state)
     return Edit(_set_run(state, i, hp={**run.hp, "lr": lr}), redraw={"runs"})
+
+
+def _new_surface(state: AppState, fields: dict, notices=()) -> Edit:
+    """Another surface: its start and view, and every run at the rate it suggests."""
+    new = replace(state, **fields, t=None)
+    s = new.build_surface()
+    runs = tuple(
+        replace(r, hp={**r.hp, "lr": default_hp(r.optimizer, s)["lr"]}) for r in state.runs
+    )
+    return Edit(replace(new, runs=runs), notices, redraw={"surface", "runs", "start"})
+
+
+def _edit_formula(state: AppState, event: str, text: str) -> Edit:
+    """A typed formula or box: a new custom surface, or a notice naming what is wrong."""
+    expr, box = state.expr, state.box
+    if event == ids.EXPR:
+        expr = text
+    else:
+        try:
+            values = tuple(float(v) for v in text.replace(" ", "").split(","))
+        except ValueError:
+            values = ()
+        ok = len(values) == 4 and all(map(math.isfinite, values))
+        if not ok or not (values[0] < values[1] and values[2] < values[3]):
+            return Edit(
+                state,
+                [f"box {text!r}: write xmin, xmax, ymin, ymax (xmin < xmax, ymin < ymax)."],
+                redraw={"surface"},
+            )
+        box = values
+    try:
+        fields = surface_state(CUSTOM, expr=expr, box=box)
+    except ValueError as err:
+        return Edit(state, [f"f(x, y) = {text.strip()[:60]!r}: {err}"])
+    if (fields["expr"], fields["box"]) == (state.expr, state.box):
+        return Edit(state)
+    return _new_surface(state, fields)
 
 
 def _edit_param(state: AppState, key: str, raw: Any) -> Edit:
@@ -350,9 +390,11 @@ def patches(old: AppState | None, new: AppState) -> tuple[Any, Any, Any, list[Ru
     draws runs over the map, whose figure holds no run at all.
     """
     results = compute_all(new)
-    if old is None or (old.surface, old.surface_params, old.theme) != (
+    if old is None or (old.surface, old.surface_params, old.expr, old.box, old.theme) != (
         new.surface,
         new.surface_params,
+        new.expr,
+        new.box,
         new.theme,
     ):
         return (
@@ -453,6 +495,11 @@ def page(old: AppState | None, new: AppState) -> Page:
         page_.figure = views.sensitivity_figure(new, views.sensitivity(new))
     elif new.mode == "3d" and fresh:
         page_.figure = views.surface3d_figure(new, results or compute_all(new))
+    if new.lesson:
+        for name in ("map", "loss", "figure"):
+            fig = getattr(page_, name)
+            if isinstance(fig, go.Figure):
+                setattr(page_, name, figures.enlarge(fig))
     if new.mode == "starts":
         query = startmap_query(new)
         if old is None or old.mode != "starts" or startmap_query(old) != query:

@@ -402,6 +402,8 @@ def sensitivity_figure(state: AppState, curves: Sequence[Curve]) -> go.Figure:
     fig = make_subplots(
         rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08, row_heights=[0.62, 0.38]
     )
+    what = "f − f*" if log else "f"
+    n_onsets = 0
     for i, (run, c) in enumerate(zip(state.runs, curves, strict=True)):
         if not run.visible:
             continue
@@ -419,7 +421,7 @@ def sensitivity_figure(state: AppState, curves: Sequence[Curve]) -> go.Figure:
                 line=dict(color=color, width=2),
                 name=label,
                 legendgroup=f"run{i}",
-                hovertemplate=f"<b>{label}</b><br>lr %{{x:.4g}}<br>final {'f − f*' if log else 'f'} %{{y:.4g}}<br><i>click to use this rate</i><extra></extra>",
+                hovertemplate=f"<b>{label}</b><br>lr %{{x:.4g}}<br>final {what} %{{y:.4g}}{_CLICK}",
             ),
             row=1,
             col=1,
@@ -435,7 +437,7 @@ def sensitivity_figure(state: AppState, curves: Sequence[Curve]) -> go.Figure:
                 name=label,
                 legendgroup=f"run{i}",
                 showlegend=False,
-                hovertemplate=f"<b>{label}</b><br>lr %{{x:.4g}}<br>arrives at step %{{y}}<br><i>click to use this rate</i><extra></extra>",
+                hovertemplate=f"<b>{label}</b><br>lr %{{x:.4g}}<br>arrives at step %{{y}}{_CLICK}",
             ),
             row=2,
             col=1,
@@ -443,15 +445,16 @@ def sensitivity_figure(state: AppState, curves: Sequence[Curve]) -> go.Figure:
         # the run's own rate, and where it starts to diverge
         fig.add_vline(x=float(run.hp["lr"]), line=dict(color=color, width=1.5), opacity=0.9)
         if c.onset is not None:
+            n_onsets += 1
             fig.add_vline(x=c.onset, line=dict(color=color, width=1.5, dash="dot"))
             fig.add_trace(
                 go.Scatter(
                     x=np.array([c.onset]),
-                    y=np.array([1.0]),
+                    y=np.array([1.0 - 0.07 * n_onsets]),
                     yaxis="y3",
                     mode="markers+text",
                     marker=dict(symbol="x", size=11, color=color, line=dict(width=1)),
-                    text=["diverges"],
+                    text=[f"diverges from {c.onset:.2g}"],
                     textposition="middle right",
                     textfont=dict(size=10, color=color),
                     hovertemplate=f"<b>{label}</b> diverges from lr %{{x:.4g}}<extra></extra>",
@@ -482,6 +485,16 @@ def sensitivity_figure(state: AppState, curves: Sequence[Curve]) -> go.Figure:
         tickcolor=theme.axis,
         tickfont=dict(size=10, color=theme.muted),
     )
+    if all(not np.isfinite(c.reached).any() for c in curves):
+        fig.add_annotation(
+            text=f"no rate arrives within {TOLERANCE:g} of a minimum in {state.steps} steps",
+            xref="x2 domain",
+            yref="y2 domain",
+            x=0.5,
+            y=0.5,
+            showarrow=False,
+            font=dict(size=12, color=theme.muted),
+        )
     lo, hi = sensitivity_range(state)
     fig.update_xaxes(
         type="log", exponentformat="power", range=[math.log10(lo), math.log10(hi)], **axis
@@ -510,6 +523,9 @@ def sensitivity_figure(state: AppState, curves: Sequence[Curve]) -> go.Figure:
         uirevision=f"sens:{state.surface}",
     )
     return fig
+
+
+_CLICK = "<br><i>click to use this rate</i><extra></extra>"
 
 
 def _limit_text(run: Run) -> str:
@@ -656,7 +672,8 @@ def start_map_figure(state: AppState, sm: StartMap) -> go.Figure:
                     title=dict(text="final f − f*" if log else "final f", side="top"),
                 ),
                 customdata=sm.loss.astype(np.float32),
-                hovertemplate="start (%{x:.3g}, %{y:.3g})<br>final %{customdata:.3g}<extra></extra>",
+                hovertemplate="start (%{x:.3g}, %{y:.3g})<br>final %{customdata:.3g}"
+                "<extra></extra>",
                 **common,
             )
         )
@@ -718,7 +735,8 @@ def start_map_figure(state: AppState, sm: StartMap) -> go.Figure:
             **axis,
         ),
         title=dict(
-            text=f"<b>Where each start ends: {what}</b><br><span style='font-size:11px'>{sub}</span>",
+            text=f"<b>Where each start ends: {what}</b><br>"
+            f"<span style='font-size:11px'>{sub}</span>",
             x=0.02,
             y=0.98,
             font=dict(size=14),

@@ -591,8 +591,36 @@
     else if (b.id === "step-forward") seek(GS.t + 1);
     else if (b.id === "reset") seek(0);
     else if (b.id === "copy-link") copyLink(b);
+    else if (b.id === "lesson-toggle") toggleLesson();
     else if (b.classList.contains("gs-dismiss")) b.closest(".gs-notice").style.display = "none";
   });
+
+  /** Lesson mode is part of the state: reload this view with it switched. */
+  function toggleLesson() {
+    if (GS.query === null) return;
+    const on = /(^|&)lesson=1(&|$)/.test(GS.query);
+    const q = on ? GS.query.replace(/(^|&)lesson=1(?=&|$)/, "") : GS.query + "&lesson=1";
+    window.location.search = "?" + q.replace(/^&/, "") + `&t=${GS.t}`;
+  }
+
+  /** A download link is made when clicked: the current state and step, and the GIF's options. */
+  document.addEventListener(
+    "click",
+    (e) => {
+      const a = e.target.closest("a.gs-export");
+      if (!a || GS.query === null) return;
+      const fmt = a.dataset.format;
+      let q = `${GS.query}&t=${GS.t}`;
+      if (fmt === "gif") {
+        a.closest(".gs-menu").querySelectorAll(".gs-gif-opts input").forEach((input) => {
+          if (input.value) q += `&${input.name}=${encodeURIComponent(input.value)}`;
+        });
+      }
+      a.href = `${window.location.pathname.replace(/\/$/, "")}/export/${fmt}?${q}`;
+      a.setAttribute("download", "");
+    },
+    true
+  );
 
   document.addEventListener("input", (e) => {
     if (e.target.id === "timeline") seek(Number(e.target.value));

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import surfaces
+from app import presets
 from app.state import (
     CLIP_AT,
     CLIP_MODES,
@@ -120,6 +121,8 @@ def app_states(draw) -> AppState:
         grid=draw(param_value(GRID)),
         metric=draw(st.sampled_from(sorted(METRICS))),
         inspect=draw(st.booleans()),
+        preset=draw(st.sampled_from(["", *presets.BY_SLUG])),
+        lesson=draw(st.booleans()),
     )
 
 
@@ -207,6 +210,10 @@ KEYS = [
     "grid",
     "metric",
     "inspect",
+    "preset",
+    "lesson",
+    "expr",
+    "box",
     "schedule",
     "schedule.t_max",
     "schedule.warmup_steps",
@@ -247,6 +254,10 @@ VALUES = [
     "norm",
     "value",
     "compare",
+    "custom",
+    "zigzag",
+    "x**2",
+    "__import__('os')",
     "starts",
     "overlay",
     "basin",
