@@ -11,7 +11,7 @@ from pathlib import Path
 
 from dash import Dash
 
-from . import layout
+from . import export, layout
 
 __all__ = ["assets_path", "create_app"]
 
@@ -45,4 +45,5 @@ def create_app() -> Dash:
         background_callback_manager=make_manager(),
     )
     app.layout = layout.page
+    export.register(app.server)  # GET /export/<fmt>?<query>: the page as a file
     return app
