@@ -1,13 +1,18 @@
 """The `gradscape` command.
 
 ``gradscape`` serves the app on http://127.0.0.1:8050 (``--host``, ``--port``,
-``--debug``); it also lists what the core offers and runs an optimizer from the
-shell::
+``--debug``); it also lists what the core offers, runs an optimizer from the
+shell, and renders what a link shows to a file (`app.export`)::
 
     gradscape
     gradscape --port 8060
     gradscape list
     gradscape run rosenbrock adam --lr 0.05 --steps 500
+    gradscape render "http://127.0.0.1:8050/?surface=beale&run1=adam" --out beale.gif
+
+``render`` prints the path it wrote, and on stderr what it fixed up in the link.
+It exits with 2 on a bad option and 1 where it cannot render (no Chrome or
+Chromium for PNG, SVG and GIF: the message says how to install one).
 """
 
 from __future__ import annotations
@@ -15,11 +20,14 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
 import surfaces
 from optimizers import OPTIMIZERS, run
+
+from . import export
 
 DESCRIPTION = """\
 Gradscape: watch optimizers race over 2D loss surfaces.
@@ -27,6 +35,7 @@ Gradscape: watch optimizers race over 2D loss surfaces.
   gradscape                                        serve the app on http://127.0.0.1:8050
   gradscape list                                   surfaces, optimizers, hyperparameters
   gradscape run rosenbrock adam --lr 0.05 --steps 500   step one path, print a summary
+  gradscape render "URL or query" --out lesson.gif   what a link shows, as png/svg/gif/html
 """
 
 
@@ -83,9 +92,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     r.add_argument("--lr", type=float, default=None, help="default: the surface's suggestion")
     r.add_argument("--steps", type=int, default=500)
     r.add_argument("--start", type=float, nargs=2, metavar=("X", "Y"), default=None)
+    _render_parser(sub)
     args = parser.parse_args(argv)
     if args.command == "list":
         print(_list())
+    elif args.command == "render":
+        return _render(args)
     elif args.command == "run":
         try:
             print(_summary(args))
@@ -94,6 +106,73 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
     else:
         return _serve(args)
+    return 0
+
+
+def _render_parser(sub) -> None:
+    r = sub.add_parser(
+        "render",
+        help="write what a link shows to a PNG, SVG, GIF or HTML file",
+        description="Render exactly what a Gradscape link shows (the app's own figure "
+        "builders) to a file for a lesson: PNG (2x), SVG, an animated GIF or a standalone "
+        "interactive HTML page with a step slider. PNG, SVG and GIF need Chrome or Chromium "
+        "(BROWSER_PATH=/path/to/chrome picks one).",
+    )
+    r.add_argument("link", metavar="URL_OR_QUERY", help="the app's URL, '?query' or bare query")
+    r.add_argument("--out", "-o", required=True, help="file to write: .png, .svg, .gif or .html")
+    r.add_argument(
+        "--format",
+        dest="fmt",
+        choices=list(export.FORMATS),
+        default=None,
+        help="default: from the suffix of --out",
+    )
+    r.add_argument("--width", type=int, default=None, help="layout width in pixels (1100)")
+    r.add_argument("--height", type=int, default=None, help="layout height in pixels (800)")
+    r.add_argument(
+        "--scale",
+        type=float,
+        default=None,
+        help="pixels per layout pixel, PNG and SVG (PNG 2, SVG 1)",
+    )
+    r.add_argument("--t", type=int, default=None, help="step a PNG/SVG shows (the link's)")
+    r.add_argument("--fps", type=float, default=None, help="GIF frames a second (20), 1-50")
+    r.add_argument(
+        "--frames",
+        type=int,
+        default=None,
+        help=f"GIF frames, HTML slider positions (60), at most {export.MAX_FRAMES}",
+    )
+    r.add_argument("--first", type=int, default=None, help="first step animated (0)")
+    r.add_argument("--last", type=int, default=None, help="last step animated (the last)")
+    r.add_argument("--hold", type=float, default=None, help="GIF: seconds on the last frame (1)")
+    r.add_argument("--theme", choices=["light", "dark"], default=None, help="default: the link's")
+
+
+def _render(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    fmt = args.fmt or out.suffix.lstrip(".").lower()
+    if fmt not in export.FORMATS:
+        print(
+            f"gradscape render: cannot tell the format of {out}; end it in "
+            f"{', '.join('.' + f for f in export.FORMATS)} or pass --format.",
+            file=sys.stderr,
+        )
+        return 2
+    options = {k: getattr(args, k) for k in ("width", "height", "scale", "fps", "frames")}
+    options |= {k: getattr(args, k) for k in ("first", "last", "hold")}
+    try:
+        result = export.export(args.link, fmt, t=args.t, theme=args.theme, **options)
+        out.write_bytes(result.data)
+    except export.OptionsError as e:
+        print(f"gradscape render: {e}", file=sys.stderr)
+        return 2
+    except (export.ExportError, OSError) as e:
+        print(f"gradscape render: {e}", file=sys.stderr)
+        return 1
+    for notice in result.notices:
+        print(f"gradscape render: note: {notice}", file=sys.stderr)
+    print(out)
     return 0
 
 
