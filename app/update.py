@@ -488,8 +488,11 @@ def page(old: AppState | None, new: AppState) -> Page:
     else:
         m, loss, paths, results = patches(None if was else old, new)
         page_ = Page(m, loss, paths, (new, results, figures.THEMES[new.theme].palette))
-    if new.inspect and not compare:
+    inspecting = new.inspect and not compare
+    if inspecting and (isinstance(page_.paths, dict) or _inspected(old) != _inspected(new)):
         page_.paths = _with_inspector(new, page_.paths)
+    elif not inspecting and not isinstance(page_.paths, dict) and _inspected(old) is not None:
+        del page_.paths["inspect"]
     fresh = old is None or old.mode != new.mode or old != new
     if new.mode == "sensitivity" and fresh:
         page_.figure = views.sensitivity_figure(new, views.sensitivity(new))
@@ -505,6 +508,13 @@ def page(old: AppState | None, new: AppState) -> Page:
         if old is None or old.mode != "starts" or startmap_query(old) != query:
             page_.startmap = query
     return page_
+
+
+def _inspected(state: AppState | None) -> tuple | None:
+    """What the inspector's data depends on (None when it is off)."""
+    if state is None or not state.inspect or state.mode == "compare":
+        return None
+    return (state.common_key(), state.focus_run.key(), state.focus)
 
 
 def _with_inspector(state: AppState, paths: Any) -> Any:

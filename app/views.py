@@ -285,12 +285,14 @@ def compare_figure(cstate: AppState, sw: Sweep, theme: Theme, *, live: bool = Tr
                     mode="lines",
                     line=dict(color=color, width=1.2, dash="dot"),
                     opacity=0.55,
+                    meta={"role": "ghost", "run": j, "diverged": r.diverged_at},
                 ),
                 go.Scatter(
                     x=r.x[: k_t + 1],
                     y=r.y[: k_t + 1],
                     mode="lines",
                     line=dict(color=color, width=2.2),
+                    meta={"role": "trail", "run": j, "diverged": r.diverged_at},
                 ),
                 go.Scatter(
                     x=r.x[k_t : k_t + 1],
@@ -302,6 +304,7 @@ def compare_figure(cstate: AppState, sw: Sweep, theme: Theme, *, live: bool = Tr
                         symbol="x" if r.diverged and k_t >= r.diverged_at else "circle",
                         line=dict(width=1.5, color=theme.halo),
                     ),
+                    meta={"role": "head", "run": j, "diverged": r.diverged_at},
                 ),
             ):
                 fig.add_trace(
