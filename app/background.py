@@ -8,17 +8,30 @@ Redis (`CeleryManager`), so any number of machines can run them::
     GRADSCAPE_REDIS_URL=redis://127.0.0.1:6379/0 celery -A app.worker worker
     GRADSCAPE_REDIS_URL=redis://127.0.0.1:6379/0 gradscape
 
-Either way identical requests are answered from the cache: the key is the
-request (the query the map depends on), the callback's source and `VERSION`.
+Either way identical requests are answered from a cache shared by every
+server process (the disk cache, or Redis): the key is the request (the query a
+start map depends on) and `VERSION`. A hit is drawn at once, with no job.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import tempfile
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-__all__ = ["EXPIRE", "VERSION", "cache_dir", "make_manager", "redis_url"]
+__all__ = [
+    "EXPIRE",
+    "VERSION",
+    "cache_dir",
+    "cached",
+    "make_manager",
+    "redis_url",
+    "remember",
+]
 
 #: Part of every cache key: bump it when what a cached result means changes.
 VERSION = "1"
@@ -71,3 +84,42 @@ def make_manager():
     import diskcache
 
     return DiskcacheManager(diskcache.Cache(str(cache_dir())), cache_by=[_version], expire=EXPIRE)
+
+
+# --------------------------------------------------------------------------- results
+@lru_cache(maxsize=4)
+def _store(url: str | None, folder: str):
+    """Where results are kept: Redis at `url`, else the disk cache in `folder`."""
+    if url:
+        import redis
+
+        return redis.Redis.from_url(url)
+    import diskcache
+
+    return diskcache.Cache(folder)
+
+
+def _key(request: str) -> str:
+    return "gradscape:" + hashlib.sha256(f"{VERSION}\n{request}".encode()).hexdigest()
+
+
+def cached(request: str) -> Any | None:
+    """The result kept for `request`, or None (also when the store cannot be reached)."""
+    try:
+        raw = _store(redis_url(), str(cache_dir())).get(_key(request))
+    except Exception:  # a cache that is down is a miss, not an error page
+        return None
+    return None if raw is None else json.loads(raw)
+
+
+def remember(request: str, result: Any) -> None:
+    """Keep `result` (JSON-able) for `request` for `EXPIRE` seconds."""
+    raw = json.dumps(result, separators=(",", ":"))
+    try:
+        store = _store(redis_url(), str(cache_dir()))
+        if redis_url():
+            store.set(_key(request), raw, ex=EXPIRE)
+        else:
+            store.set(_key(request), raw, expire=EXPIRE)
+    except Exception:  # not kept: the next identical request computes it again
+        return

@@ -28,7 +28,7 @@ from dash import (
     no_update,
 )
 
-from . import ids, layout, views
+from . import background, figures, ids, layout, views
 from .state import MAX_RUNS, AppState, default_state, parse, serialize
 from .update import PARTS, apply_event, page, param_for
 
@@ -73,6 +73,8 @@ LOAD_OUTPUTS = (
     (ids.INSPECTOR, "children"),
     (ids.LESSON, "children"),
     (ids.RULES, "children"),
+    (ids.STARTMAP, "figure"),
+    (ids.STARTMAP_INFO, "children"),
 )
 #: What `edit` writes, in order. ``pv`` is every text box's value.
 EDIT_OUTPUTS = (
@@ -98,7 +100,11 @@ EDIT_OUTPUTS = (
     (ids.VIEW_PARAMS, "children"),
     (ids.INSPECTOR, "children"),
     (ids.RULES, "children"),
+    (ids.STARTMAP, "figure"),
+    (ids.STARTMAP_INFO, "children"),
 )
+#: Outputs the start-map job writes too.
+_SHARED = (ids.STARTMAP, ids.STARTMAP_INFO)
 _PV_OUT = [name for name, _ in EDIT_OUTPUTS].index("pv")
 
 
@@ -108,16 +114,27 @@ def _ordered(values: dict, spec: tuple) -> tuple:
 
 
 def _main(p: Any) -> dict:
-    """The main area's outputs from an `update.Page`."""
+    """The main area's outputs from an `update.Page`.
+
+    A start map already computed (by any server, for any user) is drawn at once
+    from the cache; otherwise its request starts the background job.
+    """
     table_state, results, palette = p.table
-    return {
+    out = {
         ids.MAP: p.map,
         ids.LOSS: p.loss,
         ids.SUMMARY: layout.summary_table(table_state, results, palette),
         ids.PATHS: p.paths,
         ids.FIGURE: p.figure if p.figure is not None else no_update,
-        ids.STARTREQ: p.startmap if p.startmap is not None else no_update,
     }
+    if p.startmap is not None:
+        hit = background.cached(p.startmap)
+        if hit is None:
+            out[ids.STARTREQ] = p.startmap
+        else:
+            out[ids.STARTMAP] = hit["figure"]
+            out[ids.STARTMAP_INFO] = hit["info"] + " From the cache."
+    return out
 
 
 def page_outputs(state: AppState, notices: list[str]) -> tuple:
@@ -191,7 +208,7 @@ def _events() -> list[tuple[Any, Any]]:
 
 
 def _output(name: str, prop: str) -> Output:
-    return Output(PV if name == "pv" else name, prop)
+    return Output(PV if name == "pv" else name, prop, allow_duplicate=name in _SHARED)
 
 
 @callback(
@@ -340,12 +357,17 @@ def start_map_job(set_progress, query: str | None):
     except Exception as err:
         log.exception("start map %r failed", query)
         return no_update, _failed("The start map", err)
+    if state.lesson:
+        fig = figures.enlarge(fig)
     n = state.grid**2
     rate = n * state.steps / max(sm.seconds, 1e-9)
-    return fig, (
+    info = (
         f"{n:,} starts × {state.steps} steps in {sm.seconds:.2f} s "
         f"({rate / 1e6:.0f} million steps a second)."
     )
+    figure = json.loads(fig.to_json())
+    background.remember(query, {"figure": figure, "info": info})
+    return figure, info
 
 
 # --------------------------------------------------------------------------- in the browser

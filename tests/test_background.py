@@ -1,0 +1,143 @@
+"""Start maps as background callbacks: the disk cache by default, Celery on a real Redis.
+
+The Celery test starts `redis-server` on a free port on 127.0.0.1, a Celery worker
+(`celery -A app.worker worker`) and `gradscape`, all with GRADSCAPE_REDIS_URL,
+then opens a start map in Chromium and checks that the worker computed it, and
+that the same request a second time is answered from the cache (no new task).
+It skips only where redis-server, Celery or Chromium is missing; CI installs them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+from dash import CeleryManager, DiskcacheManager
+
+from app import background
+from app.serving import free_port, running, stop
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("GRADSCAPE_CHROMIUM", "/usr/bin/chromium")
+STARTMAP_READY = """() => {
+  const g = document.querySelector('#startmap .js-plotly-plot');
+  return !!(g && g._fullData && g._fullData.some(t => t.type === 'heatmap'));
+}"""
+
+
+def test_the_default_manager_is_a_disk_cache_in_a_private_folder(monkeypatch, tmp_path):
+    monkeypatch.delenv("GRADSCAPE_REDIS_URL", raising=False)
+    monkeypatch.setenv("GRADSCAPE_CACHE_DIR", str(tmp_path / "cache"))
+    manager = background.make_manager()
+    assert isinstance(manager, DiskcacheManager)
+    assert Path(manager.handle.directory) == tmp_path / "cache"
+    assert manager.cache_by is not None  # identical requests come from the cache
+
+
+def test_a_redis_url_gives_the_celery_manager(monkeypatch):
+    pytest.importorskip("celery")
+    monkeypatch.setenv("GRADSCAPE_REDIS_URL", "redis://127.0.0.1:1/0")  # not contacted yet
+    manager = background.make_manager()
+    assert isinstance(manager, CeleryManager)
+    assert manager.handle.conf.broker_url == "redis://127.0.0.1:1/0"
+    assert any(name.startswith("background_callback_") for name in manager.handle.tasks)
+
+
+def _wait_port(port: int, proc: subprocess.Popen, log: Path, seconds: float = 20) -> None:
+    import socket
+
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(log.read_text(errors="replace"))
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"nothing listens on {port}:\n{log.read_text(errors='replace')}")
+
+
+def _wait_text(log: Path, text: str, seconds: float = 40) -> None:
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if text in log.read_text(errors="replace"):
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"{text!r} not in:\n{log.read_text(errors='replace')[-3000:]}")
+
+
+@pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server is not installed")
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}")
+def test_start_maps_run_on_celery_workers_over_redis():
+    pytest.importorskip("celery")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    tmp = Path(tempfile.mkdtemp(prefix="gradscape-redis-"))
+    port = free_port()
+    url = f"redis://127.0.0.1:{port}/0"
+    env = {**os.environ, "GRADSCAPE_REDIS_URL": url}
+    redis_log, worker_log = tmp / "redis.log", tmp / "worker.log"
+    procs = []
+    try:
+        with redis_log.open("wb") as out:
+            redis = subprocess.Popen(
+                ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--save", "",
+                 "--appendonly", "no", "--dir", str(tmp)],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        procs.append(redis)
+        _wait_port(port, redis, redis_log)
+        with worker_log.open("wb") as out:
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", "app.worker", "worker",
+                 "--pool=solo", "--concurrency=1", "--loglevel=INFO", "--without-heartbeat",
+                 "--without-mingle", "--without-gossip"],
+                cwd=ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        procs.append(worker)
+        _wait_text(worker_log, "ready.")
+        query = "?mode=starts&surface=himmelblau&grid=40&metric=basin&focus=3"
+        with (
+            running(cwd=ROOT, env={"GRADSCAPE_REDIS_URL": url}) as server,
+            sync_api.sync_playwright() as p,
+        ):
+            browser = p.chromium.launch(executable_path=CHROMIUM)
+            try:
+                page = browser.new_page(viewport={"width": 1280, "height": 800})
+                errors: list[str] = []
+                page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+                page.goto(server + query)
+                page.wait_for_function(STARTMAP_READY, timeout=60_000)
+                z = page.evaluate(
+                    "() => document.querySelector('#startmap .js-plotly-plot')"
+                    "._fullData[0].z.length"
+                )
+                assert z == 40
+                assert "1,600 starts" in page.inner_text("#startmap-info")
+                _wait_text(worker_log, "succeeded")
+                tasks = worker_log.read_text().count("succeeded")
+                out = tmp / "startmap.png"
+                page.screenshot(path=str(out))
+                # the same request again, in a fresh page: answered from the cache
+                again = browser.new_page(viewport={"width": 1280, "height": 800})
+                again.goto(server + query)
+                again.wait_for_function(STARTMAP_READY, timeout=60_000)
+                time.sleep(1.0)
+                assert worker_log.read_text().count("succeeded") == tasks
+                assert errors == []
+            finally:
+                browser.close()
+    finally:
+        for proc in reversed(procs):
+            stop(proc)
+        shutil.rmtree(tmp, ignore_errors=True)
