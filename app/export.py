@@ -299,7 +299,8 @@ def _legend_rows(labels: Sequence[str], width: float, size: float) -> int:
 def _box(state: AppState, look: _Look, labels: Sequence[str]) -> _Box:
     """Lay out title, legend, plot (the view's aspect), colour bar, caption and slider."""
     W, H = look.width, look.height
-    k = min(max(min(W / 1100, H / 800), 0.6), 3.0)
+    r = min(W / 1100, H / 800)
+    k = min(max(r if r >= 1 else r**0.75, 0.6), 3.0)  # small images keep text a bit larger
     f = _fonts(k)
     lines: list[str] = []
     if look.caption:
@@ -438,6 +439,9 @@ def _dress(fig: go.Figure, state: AppState, t: int, look: _Look) -> _Box:
         elif role == "head":
             tr.marker.size = 16 * box.k
             tr.marker.line.width = 2.5 * box.k
+        elif tr.name in ("minimum", "start") and box.k != 1:  # markers at the image's scale
+            size = tr.marker.size
+            tr.marker.size = [v * box.k for v in size] if isinstance(size, tuple) else size * box.k
     return box
 
 
