@@ -32,6 +32,8 @@ Formats:
 * ``html``: one standalone file (plotly.js inside: works offline) with the
   interactive figure, a step slider and a play button. The slider restyles the
   run traces only: Plotly.animate would wipe the contour (plotly.js #4491).
+  Plotly still redraws the whole figure for each step, so play shows as many
+  steps a second as the browser manages (about 6 here), at most `fps`.
 
 The Dash server serves the same files (`register`)::
 
@@ -109,9 +111,10 @@ FORMATS: dict[str, str] = {
 #: Largest image side in pixels (layout size times scale); smallest layout side.
 MAX_SIZE = 4000
 MIN_SIZE = 300
-#: Most GIF frames, and most GIF pixels in all (frames × width × height; 1 byte each).
+#: Most GIF frames, and most GIF pixels in all (frames × width × height): about 1.8 bytes
+#: of memory each while the GIF is made (170 frames of 1100 × 800 at most).
 MAX_FRAMES = 300
-MAX_GIF_PIXELS = 200_000_000
+MAX_GIF_PIXELS = 150_000_000
 FPS_RANGE = (1, 50)
 #: Exports the server makes at once (the rest wait); a GIF holds its frames in memory.
 MAX_CONCURRENT = 2
@@ -225,7 +228,8 @@ def title(state: AppState, t: int, *, pad: bool = False) -> str:
     'Rosenbrock — step 500 / 500'
     """
     label = state.build_surface().label
-    params = surfaces.SURFACES[state.surface].params
+    entry = surfaces.SURFACES.get(state.surface)  # None for a custom formula
+    params = entry.params if entry is not None else ()
     if params:
         values = ", ".join(
             f"{p.symbol or p.name} {_num(state.surface_params[p.name])}" for p in params
@@ -991,28 +995,30 @@ def _gif(
     sheets = _sheets(layout, runs, results, ts, p)
     pngs = r.render([background] + [s for s, _ in sheets], fmt="png")
     bg = Image.open(io.BytesIO(pngs[0])).convert("RGBA")
-    where = (p.x0, p.y0, p.x0 + p.w, p.y0 + p.h)
-    under = bg.crop(where)  # only the panel changes from frame to frame
-    cuts = []  # (sheet, corner) for every frame, in order
-    for png, (_, corners) in zip(pngs[1:], sheets, strict=True):
-        sheet = Image.open(io.BytesIO(png)).convert("RGBA")
-        cuts.extend((sheet, c) for c in corners)
+    under = bg.crop((p.x0, p.y0, p.x0 + p.w, p.y0 + p.h))  # only the panel changes
+    where = [(k, c) for k, (_, corners) in enumerate(sheets) for c in corners]  # each frame's
 
-    def panel(i: int) -> np.ndarray:
-        sheet, (cx, cy) = cuts[i]
-        im = under.copy()
-        im.alpha_composite(sheet, source=(cx, cy, cx + p.w, cy + p.h))
-        return np.asarray(im.convert("RGB"))
+    def panels(frames: Sequence[int]):
+        """The given frames' panels laid over the background, decoding each sheet once."""
+        decoded: dict[int, Image.Image] = {}
+        for i in frames:
+            k, (cx, cy) = where[i]
+            if k not in decoded:
+                decoded.clear()  # one decoded sheet at a time: they are large
+                decoded[k] = Image.open(io.BytesIO(pngs[1 + k])).convert("RGBA")
+            im = under.copy()
+            im.alpha_composite(decoded[k], source=(cx, cy, cx + p.w, cy + p.h))
+            yield np.asarray(im.convert("RGB"))
 
-    sample = np.linspace(0, len(cuts) - 1, min(8, len(cuts))).round().astype(int)
+    sample = np.linspace(0, len(ts) - 1, min(8, len(ts))).round().astype(int)
     bg_rgb = np.asarray(bg.convert("RGB"))
-    colours = _palette(state, bg_rgb, np.asarray(under.convert("RGB")), [panel(i) for i in sample])
+    colours = _palette(state, bg_rgb, np.asarray(under.convert("RGB")), list(panels(sample)))
     to_index = _Nearest(colours)
     flat = colours.ravel().tolist()
     indexed = to_index(bg_rgb)
-    images = []
-    for i in range(len(cuts)):
-        indexed[p.y0 : p.y0 + p.h, p.x0 : p.x0 + p.w] = to_index(panel(i))
+    images = []  # 1 byte a pixel
+    for panel in panels(range(len(ts))):
+        indexed[p.y0 : p.y0 + p.h, p.x0 : p.x0 + p.w] = to_index(panel)
         im = Image.frombytes("P", bg.size, indexed.tobytes())
         im.putpalette(flat)
         images.append(im)

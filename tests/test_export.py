@@ -96,6 +96,12 @@ def test_caption_names_shared_settings_and_skips_hidden_runs():
     assert _annotation(fig, "title").startswith("Quadratic bowl (κ 50, θ 30) — step ")
 
 
+def test_a_custom_formula_exports_too(tmp_path):
+    query = "surface=custom&expr=x**2%2B3*sin(y)&run1=adam&run1.lr=0.1"
+    assert _annotation(figure(query), "title").startswith("Custom: x**2 + 3*sin(y) — step ")
+    assert "Custom: x**2 + 3*sin(y)" in write(query, tmp_path / "f.html").read_text()
+
+
 def test_figure_keeps_the_map_traces_and_runs_at_step_t():
     fig = figure(LINK, t=50, theme="dark")
     kinds = [tr.type for tr in fig.data]
