@@ -599,25 +599,26 @@ def start_map_figure(state: AppState, sm: StartMap) -> go.Figure:
     if state.metric == "basin" and surface.minima:
         n = len(surface.minima)
         colors = [theme.palette[j % len(theme.palette)] for j in range(n)]
-        z = np.where(sm.basin >= 0, sm.basin, np.nan).astype(np.float32)
+        # minima are numbered from 1 (the stars carry the numbers): hover shows the number,
+        # not a string per cell (90 000 strings would be megabytes on the wire)
+        z = np.where(sm.basin >= 0, sm.basin + 1, np.nan).astype(np.float32)
         scale = []
         for j, c in enumerate(colors):
             scale += [[j / n, c], [(j + 1) / n, c]]
-        names = [f"({m.x:.3g}, {m.y:.3g})" for m in surface.minima]
+        names = [f"{j + 1}: ({m.x:.3g}, {m.y:.3g})" for j, m in enumerate(surface.minima)]
         fig.add_trace(
             go.Heatmap(
                 z=z,
-                zmin=-0.5,
-                zmax=n - 0.5,
+                zmin=0.5,
+                zmax=n + 0.5,
                 colorscale=scale,
-                customdata=np.array(names, dtype=object)[np.clip(sm.basin, 0, None)],
                 colorbar=dict(
                     **bar,
-                    tickvals=list(range(n)),
+                    tickvals=list(range(1, n + 1)),
                     ticktext=names,
-                    title=dict(text="reaches", side="top"),
+                    title=dict(text="reaches minimum", side="top"),
                 ),
-                hovertemplate="start (%{x:.3g}, %{y:.3g})<br>reaches %{customdata}<extra></extra>",
+                hovertemplate="start (%{x:.3g}, %{y:.3g})<br>reaches minimum %{z}<extra></extra>",
                 **common,
             )
         )
@@ -629,9 +630,8 @@ def start_map_figure(state: AppState, sm: StartMap) -> go.Figure:
                 colorscale=[[0, theme.plot], [1, theme.plot]],
                 opacity=0.55,
                 showscale=False,
-                customdata=np.array(names, dtype=object)[np.clip(sm.basin, 0, None)],
-                hovertemplate="start (%{x:.3g}, %{y:.3g})<br>heading for %{customdata}, "
-                "not there yet<extra></extra>",
+                hovertemplate="start (%{x:.3g}, %{y:.3g})<br>on its way, not within "
+                f"{TOLERANCE:g} of a minimum yet<extra></extra>",
                 **common,
             )
         )
@@ -674,9 +674,9 @@ def start_map_figure(state: AppState, sm: StartMap) -> go.Figure:
                     **ticks,
                     title=dict(text="final f − f*" if log else "final f", side="top"),
                 ),
-                customdata=sm.loss.astype(np.float32),
-                hovertemplate="start (%{x:.3g}, %{y:.3g})<br>final %{customdata:.3g}"
-                "<extra></extra>",
+                hovertemplate="start (%{x:.3g}, %{y:.3g})<br>"
+                + ("final f − f* = 10^%{z:.2f}" if log else "final f = %{z:.4g}")
+                + "<extra></extra>",
                 **common,
             )
         )
@@ -705,10 +705,13 @@ def start_map_figure(state: AppState, sm: StartMap) -> go.Figure:
             go.Scatter(
                 x=np.array([m.x for m in surface.minima]),
                 y=np.array([m.y for m in surface.minima]),
-                mode="markers",
+                mode="markers+text" if state.metric == "basin" else "markers",
                 marker=dict(
                     symbol="star", size=13, color="#ffffff", line=dict(width=1.4, color="#1f2933")
                 ),
+                text=[str(j + 1) for j in range(len(surface.minima))],
+                textposition="top right",
+                textfont=dict(size=13, color="#ffffff"),
                 hoverinfo="skip",
                 showlegend=False,
             )
