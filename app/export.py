@@ -664,7 +664,7 @@ def _number(name: str, value: Any, lo: float, hi: float, *, whole: bool = False)
         v = float(value)
     except (TypeError, ValueError):
         raise OptionsError(f"{name}={str(value)[:40]!r} is not a number; {allowed}.") from None
-    shown = f"{name}={str(value)[:40]}"
+    shown = f"{name}={value:g}" if isinstance(value, int | float) else f"{name}={str(value)[:40]}"
     if not math.isfinite(v):
         raise OptionsError(f"{shown} is not a number; {allowed}.")
     if whole and v != round(v):

@@ -52,11 +52,10 @@ def _annotation(fig, name: str) -> str:
 
 @pytest.fixture(scope="module")
 def renderer():
-    """One browser for the module's images (as the process-wide one would be)."""
+    """The process's browser, which the command line and the route use too: one start."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no {CHROMIUM}")
-    with export.Renderer(CHROMIUM) as r:
-        yield r
+    return export._renderer()
 
 
 # --------------------------------------------------------------------------- figure
@@ -144,6 +143,22 @@ def test_more_frames_than_steps_gives_one_frame_a_step_with_a_notice():
     assert o.frames == 21 and list(o.steps_shown()) == list(range(10, 31))
     assert "make 21 frames" in o.notices[0]
     assert export.Options.check("gif", 500, fps=15, hold=0).durations() == [70] * 60
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--out", "a.gif", "--fps", "0"], "fps=0 is out of range; use 1 … 50"),
+        (["--out", "a.png", "--width", "99999"], "width=99999 is out of range"),
+        (["--out", "a.bmp"], "cannot tell the format of a.bmp"),
+        (["--out", "a.gif", "--first", "9", "--last", "3"], "first=9 must come before last=3"),
+    ],
+)
+def test_render_refuses_bad_options_with_exit_code_2(tmp_path, monkeypatch, capsys, argv, message):
+    monkeypatch.chdir(tmp_path)
+    assert main(["render", LINK, *argv]) == 2
+    assert message in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())  # nothing written
 
 
 # --------------------------------------------------------------------------- browser
