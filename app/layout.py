@@ -663,14 +663,6 @@ def page() -> html.Div:
                                         title="Dark or light",
                                     ),
                                     html.Button(
-                                        "Copy link",
-                                        id=ids.COPY,
-                                        className="gs-copy",
-                                        title="Copy a link to exactly this view",
-                                    ),
-                                    lessons_menu(),
-                                    export_menu(),
-                                    html.Button(
                                         id="lesson-toggle",
                                         className="gs-icon gs-i-screen",
                                         title="Lesson mode: hide the controls, large type "
@@ -678,6 +670,19 @@ def page() -> html.Div:
                                     ),
                                 ],
                                 className="gs-brand-tools",
+                            ),
+                            html.Div(
+                                [
+                                    html.Button(
+                                        "Copy link",
+                                        id=ids.COPY,
+                                        className="gs-copy",
+                                        title="Copy a link to exactly this view",
+                                    ),
+                                    lessons_menu(),
+                                    export_menu(),
+                                ],
+                                className="gs-toolbar",
                             ),
                         ],
                         className="gs-brand",

@@ -196,6 +196,12 @@
       head.setAttribute("data-run", j);
       head.setAttribute("data-step", k);
       head.setAttribute("transform", `translate(${pts[k].replace(",", " ")})`);
+      // a marker off its panel (a diverged run's last point) is not drawn over a neighbour
+      const { px, py } = run.px;
+      const off =
+        px[k] < a.xa._offset - 4 || px[k] > a.xa._offset + a.xa._length + 4 ||
+        py[k] < a.ya._offset - 4 || py[k] > a.ya._offset + a.ya._length + 4;
+      head.style.visibility = off ? "hidden" : "";
       if (head.getAttribute("data-mark") !== mark || head.getAttribute("fill") !== color) {
         head.setAttribute("data-mark", mark);
         head.setAttribute("fill", color);
