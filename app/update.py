@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 import plotly.graph_objects as go
-from dash import Patch
+from dash import Patch, no_update
 
 import surfaces
 from optimizers import OPTIMIZERS, schedules
@@ -479,7 +479,7 @@ def page(old: AppState | None, new: AppState) -> Page:
         sw = views.sweep(new)
         cstate, theme = views.compare_state(new, sw)
         page_ = Page(
-            views.compare_figure(cstate, sw, theme),
+            _compare_map(old if was else None, new, cstate, sw, theme),
             figures.loss_figure(cstate, sw.results, theme=theme),
             views.compare_paths(cstate, sw, theme),
             (cstate, sw.results, theme.palette),
@@ -508,6 +508,40 @@ def page(old: AppState | None, new: AppState) -> Page:
         if old is None or old.mode != "starts" or startmap_query(old) != query:
             page_.startmap = query
     return page_
+
+
+def _frame(state: AppState) -> tuple:
+    """What the comparison's panels (contours, minima, start) depend on."""
+    return (
+        state.surface,
+        tuple(state.surface_params.items()),
+        state.expr,
+        state.box,
+        state.view,
+        state.theme,
+        state.start,
+        state.k,
+        state.layout,
+        state.lesson,
+    )
+
+
+def _compare_map(old: AppState | None, new: AppState, cstate, sw, theme) -> Any:
+    """The comparison's map: whole when its panels change, else only the titles if they do.
+
+    Another hyperparameter of the focus run changes paths (in the paths store)
+    and perhaps the panel titles (a rate that now diverges), never the K
+    contours, which Plotly would otherwise recompute (~100 ms each here).
+    """
+    fig = views.compare_figure(cstate, sw, theme)
+    if old is None or _frame(old) != _frame(new):
+        return fig
+    old_sw = views.sweep(old)
+    if views.panel_titles(old_sw) == views.panel_titles(sw):
+        return no_update
+    m = Patch()
+    m["layout"]["annotations"] = [a.to_plotly_json() for a in fig.layout.annotations]
+    return m
 
 
 def _inspected(state: AppState | None) -> tuple | None:

@@ -187,6 +187,14 @@ def compare_paths(cstate: AppState, sw: Sweep, theme: Theme) -> dict:
     return data
 
 
+def panel_titles(sw: Sweep) -> list[str]:
+    """Each small multiple's title: its rate, and whether it diverged."""
+    return [
+        rate_label(lr) + (" · diverged" if r.diverged else "")
+        for lr, r in zip(sw.rates, sw.results, strict=True)
+    ]
+
+
 def compare_figure(cstate: AppState, sw: Sweep, theme: Theme, *, live: bool = True) -> go.Figure:
     """Small multiples (one panel per rate, titled with it) or the overlay map."""
     if cstate.layout == "overlay":
@@ -194,10 +202,7 @@ def compare_figure(cstate: AppState, sw: Sweep, theme: Theme, *, live: bool = Tr
     surface = cstate.build_surface()
     k = len(sw.rates)
     rows, cols = _grid_shape(k)
-    titles = [
-        rate_label(lr) + (" · diverged" if r.diverged else "")
-        for lr, r in zip(sw.rates, sw.results, strict=True)
-    ]
+    titles = panel_titles(sw) if cstate.layout == "grid" else []
     fig = make_subplots(
         rows=rows,
         cols=cols,

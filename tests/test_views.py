@@ -365,3 +365,21 @@ def test_the_box_of_a_custom_surface_is_editable():
     assert e.state.box == (-1.0, 2.0, -0.5, 0.5) and e.state.view == e.state.box
     bad = apply_event(s, ids.formula(ids.BOX), "1, 0, 0, 1")
     assert bad.state == s and bad.notices
+
+
+def test_compare_edits_keep_the_panels_and_resend_titles_only_when_they_change():
+    from dash import Patch, no_update
+
+    s = state_of("mode=compare&k=4&steps=100&focus=3")
+    adam = s.runs[2]
+    beta = replace(s, runs=(*s.runs[:2], replace(adam, hp={**adam.hp, "beta1": 0.8})))
+    assert page(s, beta).map is no_update  # same rates, same titles: the contours stay
+    wider = replace(s, rates=(0.001, 10.0))
+    m = page(s, wider).map
+    assert isinstance(m, Patch)
+    (op,) = m.to_plotly_json()["operations"]
+    assert op["location"] == ["layout", "annotations"]
+    assert [a["text"] for a in op["params"]["value"]] == [
+        f"<b>{t}</b>" for t in views.panel_titles(views.sweep(wider))
+    ]
+    assert isinstance(page(s, replace(s, k=5)).map, go.Figure)  # new panels: whole
