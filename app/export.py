@@ -110,7 +110,7 @@ FORMATS: dict[str, str] = {
 }
 #: Largest image side in pixels (layout size times scale); smallest layout side.
 MAX_SIZE = 4000
-MIN_SIZE = 300
+MIN_SIZE = 200
 #: Most GIF frames, and most GIF pixels in all (frames × width × height): about 1.8 bytes
 #: of memory each while the GIF is made (170 frames of 1100 × 800 at most).
 MAX_FRAMES = 300
@@ -262,7 +262,7 @@ class _Box:
     ph: int
     k: float  # font scale
     title_y: float  # top of the title
-    legend_y: float  # bottom of the legend
+    legend_y: float  # middle of the legend's band
     caption_y: float  # top of the caption
     slider_y: float  # top of the slider (HTML)
     caption_lines: tuple[str, ...]
@@ -289,11 +289,16 @@ def _pack(items: Sequence[str], width: float, size: float, sep: str = " · ") ->
     return lines
 
 
+def _legend_row(size: float) -> float:
+    """A legend row's height in Plotly: a text line, at least 16 px, and 3 between rows."""
+    return max(1.3 * size, 16) + 3 + 1
+
+
 def _legend_rows(labels: Sequence[str], width: float, size: float) -> int:
     """Rows a horizontal legend of `labels` takes (estimated)."""
     rows, used = 1, 0.0
-    for label in labels:
-        w = 3 * size + len(label) * _CHAR * size
+    for label in labels:  # Plotly: the symbol and a gap take 40 px, then the text, then 10
+        w = 50 + len(label) * 0.52 * size  # labels are narrower than prose: digits, dots
         if used and used + w > width:
             rows, used = rows + 1, 0.0
         used += w
@@ -304,7 +309,7 @@ def _box(state: AppState, look: _Look, labels: Sequence[str]) -> _Box:
     """Lay out title, legend, plot (the view's aspect), colour bar, caption and slider."""
     W, H = look.width, look.height
     r = min(W / 1100, H / 800)
-    k = min(max(r if r >= 1 else r**0.75, 0.6), 3.0)  # small images keep text a bit larger
+    k = min(max(r if r >= 1 else r**0.75, 0.4), 3.0)  # small images keep text a bit larger
     f = _fonts(k)
     lines: list[str] = []
     if look.caption:
@@ -324,10 +329,10 @@ def _box(state: AppState, look: _Look, labels: Sequence[str]) -> _Box:
     # height: start from one row per the image's width and settle (a few rounds at most).
     rows = _legend_rows(labels, W - 80 * k, f["legend"])
     for _ in range(4):
-        above = top_h + rows * f["legend"] * 1.6 + 10 * k
+        above = top_h + rows * _legend_row(f["legend"]) + 10 * k
         avail_h = H - above - below
-        if avail_w < 100 or avail_h < 100:
-            raise OptionsError(f"{W}×{H} leaves no room for the plot; try at least 600×450.")
+        if avail_w < 80 or avail_h < 80:
+            raise OptionsError(f"{W}×{H} leaves no room for the plot; try at least 400×300.")
         pw = min(avail_w, avail_h * aspect)
         pw, ph = max(int(pw), 1), max(int(pw / aspect), 1)
         need = _legend_rows(labels, pw - 10, f["legend"])
@@ -345,7 +350,7 @@ def _box(state: AppState, look: _Look, labels: Sequence[str]) -> _Box:
         ph=ph,
         k=k,
         title_y=title_y + slack,
-        legend_y=top - 8 * k,
+        legend_y=(top_h + slack + top - 8 * k) / 2,
         caption_y=caption_y,
         slider_y=caption_y + caption_h,
         caption_lines=tuple(lines),
@@ -406,13 +411,13 @@ def _dress(fig: go.Figure, state: AppState, t: int, look: _Look) -> _Box:
         font=dict(family=FONT, color=theme.ink, size=f["tick"]),
         xaxis=axis,
         yaxis=axis,
-        legend=dict(  # in the whole image, so that it wraps at its width, not the plot's
+        legend=dict(  # placed in the image: centred under the title, above the plot
             xref="container",
             yref="container",
             x=0.5,
             xanchor="center",
             y=1 - box.legend_y / H,
-            yanchor="bottom",
+            yanchor="middle",
             font=dict(size=f["legend"], color=theme.ink),
             tracegroupgap=0,
         ),
@@ -708,6 +713,10 @@ class Options:
         fmt = str(fmt).lower().lstrip(".")
         if fmt not in FORMATS:
             raise OptionsError(f"format {fmt!r} is unknown; choose one of: {', '.join(FORMATS)}.")
+        if width is None and height is not None:  # one side given: the other keeps 11:8
+            width = round(_number("height", height, MIN_SIZE, MAX_SIZE) * 11 / 8)
+        elif height is None and width is not None:
+            height = round(_number("width", width, MIN_SIZE, MAX_SIZE) * 8 / 11)
         w = int(_number("width", 1100 if width is None else width, MIN_SIZE, MAX_SIZE, whole=True))
         h = int(
             _number("height", 800 if height is None else height, MIN_SIZE, MAX_SIZE, whole=True)
