@@ -8,7 +8,7 @@ any worker can answer any request.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
@@ -18,7 +18,7 @@ from optimizers import schedules
 
 from .state import AppState, Run
 
-__all__ = ["TOLERANCE", "RunResult", "compute", "compute_all", "result_of", "training"]
+__all__ = ["TOLERANCE", "Carry", "RunResult", "compute", "compute_all", "result_of", "training"]
 
 #: A run has "arrived" at a minimum once it is this close (Euclidean distance).
 TOLERANCE = 1e-3
@@ -51,31 +51,35 @@ class RunResult:
 
 def compute(state: AppState, run: Run) -> RunResult:
     """The result for one run of `state` (cached on what it depends on)."""
-    return _cached(state.common_key(), run.key(), _Args(state, run))
+    return _cached(state.common_key(), run.key(), Carry(replace(state, runs=(run,))))
 
 
 def compute_all(state: AppState) -> list[RunResult]:
     return [compute(state, r) for r in state.runs]
 
 
-class _Args:
-    """Carries the state into the cached function without being part of its key."""
+class Carry:
+    """Carries a state into an `lru_cache`d function without being part of its key.
 
-    __slots__ = ("run", "state")
+    The cached functions are keyed by what their result depends on (passed
+    beside it); every Carry hashes and compares equal, so it never splits the cache.
+    """
 
-    def __init__(self, state: AppState, run: Run) -> None:
-        self.state, self.run = state, run
+    __slots__ = ("state",)
+
+    def __init__(self, state: AppState) -> None:
+        self.state = state
 
     def __hash__(self) -> int:
         return 0
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Args)
+        return isinstance(other, Carry)
 
 
 @lru_cache(maxsize=256)
-def _cached(common: tuple, key: tuple, args: _Args) -> RunResult:
-    return _compute(args.state, args.run)
+def _cached(common: tuple, key: tuple, carry: Carry) -> RunResult:
+    return _compute(carry.state, carry.state.runs[0])
 
 
 def training(state: AppState) -> dict:

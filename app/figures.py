@@ -35,6 +35,7 @@ __all__ = [
     "THEMES",
     "Theme",
     "as_dicts",
+    "chart_axis",
     "contour_trace",
     "loss_dtick",
     "loss_figure",
@@ -444,6 +445,20 @@ def as_dicts(traces: Sequence[go.Scatter | go.Contour]) -> list[dict]:
     return go.Figure(data=list(traces)).to_dict()["data"]
 
 
+def chart_axis(theme: Theme) -> dict:
+    """A chart's axis (loss, sensitivity): light grid, ticks outside, small muted labels."""
+    return dict(
+        showgrid=True,
+        gridcolor=theme.grid,
+        zeroline=False,
+        linecolor=theme.axis,
+        ticks="outside",
+        ticklen=3,
+        tickcolor=theme.axis,
+        tickfont=dict(size=10, color=theme.muted),
+    )
+
+
 def loss_figure(
     state: AppState,
     results: Sequence[RunResult],
@@ -461,16 +476,7 @@ def loss_figure(
     fig = go.Figure(data=data)
     log = surface.min_value is not None
     dtick = loss_dtick(surface, results)
-    axis = dict(
-        showgrid=True,
-        gridcolor=theme.grid,
-        zeroline=False,
-        linecolor=theme.axis,
-        ticks="outside",
-        ticklen=3,
-        tickcolor=theme.axis,
-        tickfont=dict(size=10, color=theme.muted),
-    )
+    axis = chart_axis(theme)
     fig.update_layout(
         xaxis=dict(range=loss_xrange(state.steps), title=dict(text="step", standoff=2), **axis),
         yaxis=dict(

@@ -16,7 +16,7 @@ import numpy as np
 import optimizers
 from optimizers import OPTIMIZERS
 
-from .compute import training
+from .compute import Carry, training
 from .figures import _typed
 from .state import AppState
 
@@ -33,21 +33,8 @@ def record(state: AppState) -> dict:
     """
     run = state.focus_run
     return _record(
-        state.common_key(), run.key(), min(state.focus, len(state.runs) - 1), _Carry(state)
+        state.common_key(), run.key(), min(state.focus, len(state.runs) - 1), Carry(state)
     )
-
-
-class _Carry:
-    __slots__ = ("state",)
-
-    def __init__(self, state: AppState) -> None:
-        self.state = state
-
-    def __hash__(self) -> int:
-        return 0
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Carry)
 
 
 def _pack(a: np.ndarray | None) -> dict | None:
@@ -58,7 +45,7 @@ def _pack(a: np.ndarray | None) -> dict | None:
 
 
 @lru_cache(maxsize=32)
-def _record(common: tuple, key: tuple, index: int, carry: _Carry) -> dict:
+def _record(common: tuple, key: tuple, index: int, carry: Carry) -> dict:
     state = carry.state
     run = state.focus_run
     traj = optimizers.run(

@@ -36,11 +36,12 @@ import optimizers
 from optimizers import OPTIMIZERS
 from surfaces import Surface
 
-from .compute import TOLERANCE, RunResult, result_of, training
+from .compute import TOLERANCE, Carry, RunResult, result_of, training
 from .figures import (
     FONT,
     THEMES,
     Theme,
+    chart_axis,
     contour_trace,
     map_figure,
     paths_data,
@@ -114,26 +115,11 @@ def sweep(state: AppState) -> Sweep:
     """The focus run at `state.k` rates over `state.rate_range()`: one `run` call."""
     lo, hi = state.rate_range()
     run = state.focus_run
-    return _sweep(state.common_key(), run.key(), lo, hi, state.k, _Carry(state))
-
-
-class _Carry:
-    """Carries the state into a cached function without being part of its key."""
-
-    __slots__ = ("state",)
-
-    def __init__(self, state: AppState) -> None:
-        self.state = state
-
-    def __hash__(self) -> int:
-        return 0
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Carry)
+    return _sweep(state.common_key(), run.key(), lo, hi, state.k, Carry(state))
 
 
 @lru_cache(maxsize=32)
-def _sweep(common: tuple, key: tuple, lo: float, hi: float, k: int, carry: _Carry) -> Sweep:
+def _sweep(common: tuple, key: tuple, lo: float, hi: float, k: int, carry: Carry) -> Sweep:
     state = carry.state
     run = state.focus_run
     surface = state.build_surface()
@@ -368,13 +354,13 @@ def sensitivity(state: AppState) -> list[Curve]:
     """Every run's curve over `sensitivity_range(state)`: one core call per run."""
     lo, hi = sensitivity_range(state)
     return [
-        _curve(state.common_key(), run.key(), lo, hi, _Carry(replace(state, runs=(run,))))
+        _curve(state.common_key(), run.key(), lo, hi, Carry(replace(state, runs=(run,))))
         for run in state.runs
     ]
 
 
 @lru_cache(maxsize=64)
-def _curve(common: tuple, key: tuple, lo: float, hi: float, carry: _Carry) -> Curve:
+def _curve(common: tuple, key: tuple, lo: float, hi: float, carry: Carry) -> Curve:
     state = carry.state
     run = state.runs[0]
     surface = state.build_surface()
@@ -419,37 +405,26 @@ def sensitivity_figure(state: AppState, curves: Sequence[Curve]) -> go.Figure:
         label = OPTIMIZERS[run.optimizer].label
         custom = np.column_stack([np.full(c.rates.size, i, dtype=np.float64), c.rates])
         y = np.maximum(c.gap, 1e-30) if log else c.gap
-        fig.add_trace(
-            go.Scatter(
-                x=c.rates,
-                y=y,
-                customdata=custom,
-                mode="lines+markers",
-                marker=dict(size=4, color=color),
-                line=dict(color=color, width=2),
-                name=label,
-                legendgroup=f"run{i}",
-                hovertemplate=f"<b>{label}</b><br>lr %{{x:.4g}}<br>final {what} %{{y:.4g}}{_CLICK}",
-            ),
-            row=1,
-            col=1,
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=c.rates,
-                y=c.reached,
-                customdata=custom,
-                mode="lines+markers",
-                marker=dict(size=4, color=color),
-                line=dict(color=color, width=2),
-                name=label,
-                legendgroup=f"run{i}",
-                showlegend=False,
-                hovertemplate=f"<b>{label}</b><br>lr %{{x:.4g}}<br>arrives at step %{{y}}{_CLICK}",
-            ),
-            row=2,
-            col=1,
-        )
+        for row, values, hover in (
+            (1, y, f"final {what} %{{y:.4g}}"),
+            (2, c.reached, "arrives at step %{y}"),
+        ):
+            fig.add_trace(
+                go.Scatter(
+                    x=c.rates,
+                    y=values,
+                    customdata=custom,
+                    mode="lines+markers",
+                    marker=dict(size=4, color=color),
+                    line=dict(color=color, width=2),
+                    name=label,
+                    legendgroup=f"run{i}",
+                    showlegend=row == 1,
+                    hovertemplate=f"<b>{label}</b><br>lr %{{x:.4g}}<br>{hover}{_CLICK}",
+                ),
+                row=row,
+                col=1,
+            )
         # the run's own rate, and where it starts to diverge
         fig.add_vline(x=float(run.hp["lr"]), line=dict(color=color, width=1.5), opacity=0.9)
         if c.onset is not None:
@@ -483,16 +458,7 @@ def sensitivity_figure(state: AppState, curves: Sequence[Curve]) -> go.Figure:
                 yanchor="bottom",
                 font=dict(size=10, color=color),
             )
-    axis = dict(
-        showgrid=True,
-        gridcolor=theme.grid,
-        zeroline=False,
-        linecolor=theme.axis,
-        ticks="outside",
-        ticklen=3,
-        tickcolor=theme.axis,
-        tickfont=dict(size=10, color=theme.muted),
-    )
+    axis = chart_axis(theme)
     if all(not np.isfinite(c.reached).any() for c in curves):
         fig.add_annotation(
             text=f"no rate arrives within {TOLERANCE:g} of a minimum in {state.steps} steps",
