@@ -76,6 +76,7 @@ from PIL import Image
 import surfaces
 from optimizers import OPTIMIZERS, schedules
 
+from . import views
 from .compute import RunResult, compute_all
 from .figures import FONT, THEMES, map_figure
 from .state import AppState, Run, parse
@@ -477,9 +478,201 @@ def _view_figure(
     return build(state, results, t, look)
 
 
-def _mode_notices(state: AppState) -> list[str]:
-    mode = getattr(state, "mode", "paths")
-    return [] if mode in _VIEWS else [f"mode={mode} is not exported yet; exporting the paths."]
+# --------------------------------------------------------------------------- other views
+#: Views with steps to play (a GIF or a slider); the sensitivity curves and start maps
+#: have none.
+ANIMATED_MODES = ("paths", "compare", "3d")
+
+
+def _other_view(state: AppState, t: int, look: _Look) -> tuple[go.Figure, Sequence[RunResult]]:
+    """A view other than the paths (compare, sensitivity, start map, 3D) at step `t`,
+    laid out for a slide, and the results its run traces were cut from."""
+    st = replace(state, t=t)
+    surface = st.build_surface().label
+    focus = OPTIMIZERS[st.focus_run.optimizer].label
+    results: Sequence[RunResult] = ()
+    if st.mode == "compare":
+        sw = views.sweep(st)
+        cstate, theme = views.compare_state(st, sw)
+        fig = views.compare_figure(cstate, sw, theme, live=False)
+        lo, hi = st.rate_range()
+        head = f"{surface}: {focus} at {st.k} learning rates — step {t} / {st.steps}"
+        others = [h for h in _hyperparameters(st.focus_run) if not h.startswith("lr ")]
+        lines = [
+            f"{focus}, lr {_num(lo)} … {_num(hi)} (log-spaced)" + "".join(f", {h}" for h in others)
+        ]
+        if st.layout == "overlay":
+            fig.update_layout(showlegend=True)
+        results = sw.results
+    elif st.mode == "sensitivity":
+        fig = views.sensitivity_figure(st, views.sensitivity(st))
+        head = f"{surface}: final loss against learning rate ({st.steps} steps)"
+        lines = []
+    elif st.mode == "starts":
+        fig = views.start_map_figure(st, views.start_map(st))
+        fig.update_layout(title=None)
+        what = views.METRIC_TITLES[st.metric]
+        head = f"{surface}: where each start ends ({what})"
+        lines = [
+            f"{focus} ({', '.join(_hyperparameters(st.focus_run))}), "
+            f"{st.grid}×{st.grid} starts, {st.steps} steps"
+        ]
+    else:  # 3d
+        results = compute_all(st)
+        fig = views.surface3d_figure(st, results, live=False)
+        fig.update_layout(showlegend=True, legend=dict(orientation="h", x=0.5, xanchor="center"))
+        head = f"{surface} in 3D — step {t} / {st.steps}"
+        lines = []
+    if st.mode != "compare":
+        lines += caption(st)[0] if st.mode != "starts" else []
+    lines += caption(st)[1]
+    _dress_view(fig, st, look, head, lines)
+    return fig, results
+
+
+def _dress_view(fig: go.Figure, state: AppState, look: _Look, head: str, lines: list[str]) -> None:
+    """A title over a view and a caption under it, at the export's size."""
+    theme = THEMES[state.theme]
+    k = min(look.width / 1100, look.height / 800)
+    f = _fonts(k)
+    wrapped = [
+        w for line in lines for w in _pack(line.split(" · "), look.width * 0.9, f["caption"])
+    ]
+    bottom = (18 + 1.5 * f["caption"] * len(wrapped)) if look.caption else 24
+    top = 30 + 1.6 * f["title"] if look.title else 20
+    margin = fig.layout.margin
+    b = bottom + 36 * k
+    ph = look.height - top - b  # the plot area's height: paper y is relative to it
+    annotations = [*fig.layout.annotations]
+    if look.title:
+        annotations.append(
+            go.layout.Annotation(
+                name="title", text=head, x=0.5, y=(look.height - b - 14) / ph, xref="paper",
+                yref="paper", xanchor="center", yanchor="top", showarrow=False,
+                font=dict(size=f["title"], color=theme.ink),
+            )
+        )  # fmt: skip
+    if look.caption and wrapped:
+        annotations.append(
+            go.layout.Annotation(
+                name="caption", text="<br>".join(wrapped), x=0.5, y=-(36 * k) / ph,
+                xref="paper", yref="paper", xanchor="center", yanchor="top",
+                showarrow=False, align="center", font=dict(size=f["caption"], color=theme.muted),
+            )
+        )  # fmt: skip
+    fig.update_layout(
+        width=look.width,
+        height=look.height,
+        paper_bgcolor=theme.plot,
+        annotations=annotations,
+        margin=dict(l=max(margin.l or 0, 60 * k), r=max(margin.r or 0, 30 * k), t=top, b=b),
+        uirevision=None,
+    )
+
+
+def _retime_any(trace: dict, results: Sequence[RunResult], fig: dict, t: int) -> dict:
+    """A run trace of any view as it is at step `t` (paths and 3D markers)."""
+    meta = trace.get("meta") or {}
+    if meta.get("role") == "head3d":
+        path = next(
+            tr
+            for tr in fig["data"]
+            if (tr.get("meta") or {}) == {"role": "path3d", "run": meta["run"]}
+        )
+        k = min(t, meta["n"] - 1)
+        return {
+            **trace,
+            **{a: [_decoded(path[a])[k]] for a in ("x", "y", "z")},
+            "text": [str(k)],
+        }
+    r = results[meta["run"]]
+    return _retime(trace, r, min(t, len(r.x) - 1))
+
+
+def _decoded(v: Any) -> np.ndarray:
+    if isinstance(v, dict) and "bdata" in v:
+        return np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
+    return np.asarray(v)
+
+
+def _export_view(
+    state: AppState,
+    o: Options,
+    look: _Look,
+    notices: Sequence[str],
+    renderer: Renderer | None,
+    started: float,
+) -> Export:
+    """Any view but the paths: a still (PNG, SVG), the interactive figure (HTML), or,
+    where it has steps, a GIF of every frame drawn whole (one browser for all)."""
+    if o.fmt == "gif" and state.mode not in ANIMATED_MODES:
+        raise OptionsError(
+            f"mode={state.mode} has no steps to animate; export it as PNG, SVG or HTML."
+        )
+    fig, results = _other_view(state, state.shown_step, replace(look, animated=o.fmt == "gif"))
+    if o.fmt == "html":
+        data = fig.to_html(include_plotlyjs=True, full_html=True).encode()
+    else:
+        r = renderer or _renderer()
+        try:
+            if o.fmt == "gif":
+                data = _gif_whole(state, fig, results, o, r)
+            else:
+                (data,) = r.render([fig], fmt=o.fmt, scale=o.scale)
+        except ExportError:
+            raise
+        except Exception as e:
+            if renderer is None:
+                _drop_renderer()
+            raise ExportError(f"Rendering failed: {e}") from e
+    return Export(
+        data=data,
+        fmt=o.fmt,
+        filename=f"gradscape-{state.surface}-{state.mode}.{o.fmt}",
+        notices=(*notices, *o.notices),
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _gif_whole(
+    state: AppState, fig: go.Figure, results: Sequence[RunResult], o: Options, r: Renderer
+) -> bytes:
+    """A GIF whose frames are the whole figure re-cut at each step (views with panels or 3D)."""
+    d = fig.to_dict()
+    head = next((a for a in d["layout"].get("annotations", ()) if a.get("name") == "title"), None)
+    frames = []
+    for t in o.steps_shown().tolist():
+        data = [
+            _retime_any(tr, results, d, t)
+            if (tr.get("meta") or {}).get("role") in (*RUN_ROLES, "head3d")
+            else tr
+            for tr in d["data"]
+        ]
+        layout = d["layout"]
+        if head is not None:
+            layout = {
+                **layout,
+                "annotations": [
+                    {**a, "text": _retitle(a["text"], t)} if a is head else a
+                    for a in layout["annotations"]
+                ],
+            }
+        frames.append({"data": data, "layout": layout})
+    pngs = r.render(frames, fmt="png")
+    images = [Image.open(io.BytesIO(p)).convert("RGB") for p in pngs]
+    first = images[0].quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    paletted = [first] + [im.quantize(palette=first, dither=Image.Dither.NONE) for im in images[1:]]
+    buf = io.BytesIO()
+    paletted[0].save(
+        buf,
+        format="GIF",
+        save_all=True,
+        append_images=paletted[1:],
+        duration=o.durations(),
+        loop=0,
+        optimize=True,
+    )
+    return buf.getvalue()
 
 
 def figure(
@@ -503,6 +696,8 @@ def figure(
     state, _ = resolve(state_or_query)
     state = _at(state, t, theme)
     look = _Look(width=width, height=height, title=title, caption=caption)
+    if state.mode != "paths":
+        return _other_view(state, state.shown_step, look)[0]
     return _view_figure(state, compute_all(state), state.shown_step, look)
 
 
@@ -788,8 +983,10 @@ def export(
     state, notices = resolve(state_or_query)
     state = _at(state, t, theme)
     opts = Options.check(fmt, state.steps, **options)
-    results = compute_all(state)
     look = _Look(width=opts.width, height=opts.height)
+    if state.mode != "paths":
+        return _export_view(state, opts, look, notices, renderer, started)
+    results = compute_all(state)
     if opts.fmt == "html":
         data = _html(state, results, replace(look, interactive=True), opts)
     else:
@@ -810,7 +1007,7 @@ def export(
         data=data,
         fmt=opts.fmt,
         filename=f"gradscape-{state.surface}.{opts.fmt}",
-        notices=(*notices, *_mode_notices(state), *opts.notices),
+        notices=(*notices, *opts.notices),
         seconds=time.perf_counter() - started,
     )
 

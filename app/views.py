@@ -511,6 +511,10 @@ def _limit_text(run: Run) -> str:
 
 
 # --------------------------------------------------------------------------- start map
+#: What a start map's colour shows, as its title says it.
+METRIC_TITLES = {"loss": "final loss", "steps": "steps to arrive", "basin": "minimum reached"}
+
+
 @dataclass(frozen=True, eq=False)
 class StartMap:
     """G×G starts over the view: where each one ends."""
@@ -689,9 +693,7 @@ def start_map_figure(state: AppState, sm: StartMap) -> go.Figure:
         )
     x0, x1, y0, y1 = state.view
     axis = _axis_style(theme)
-    what = {"loss": "final loss", "steps": "steps to arrive", "basin": "minimum reached"}[
-        state.metric
-    ]
+    what = METRIC_TITLES[state.metric]
     n_div = int(sm.diverged.sum())
     sub = (
         f"{label} · lr {run.hp['lr']:.3g} · {state.grid}×{state.grid} starts · {state.steps} steps"

@@ -365,3 +365,44 @@ def test_route_without_a_browser_is_503(client, monkeypatch):
     monkeypatch.setenv("BROWSER_PATH", "/nonexistent/chrome")
     r = client.get(f"/export/png?{QUERY}")
     assert r.status_code == 503 and "apt-get install chromium" in r.text
+
+
+# --------------------------------------------------------------------------- other views
+@pytest.mark.parametrize(
+    "query, words",
+    [
+        ("mode=compare&k=4&steps=60", "at 4 learning rates"),
+        ("mode=compare&layout=overlay&k=3&steps=60", "at 3 learning rates"),
+        ("mode=sensitivity&steps=60", "final loss against learning rate"),
+        ("mode=starts&grid=20&steps=60&metric=basin&surface=himmelblau", "where each start ends"),
+        ("mode=3d&steps=60", "in 3D"),
+    ],
+)
+def test_every_view_exports_as_a_titled_png(renderer, tmp_path, query, words):
+    fig = figure(query, width=550, height=400)
+    assert words in _annotation(fig, "title")
+    out = write(query, tmp_path / "view.png", width=550, height=400, scale=1, renderer=renderer)
+    img = _open(out)
+    assert img.size == (550, 400)
+    pixels = np.asarray(img.convert("RGB")).reshape(-1, 3)
+    assert len(np.unique(pixels, axis=0)) > 200  # a drawing, not a blank page
+
+
+def test_a_compare_gif_moves_every_panel(renderer, tmp_path):
+    out = write(
+        "mode=compare&k=4&steps=80", tmp_path / "cmp.gif", width=440, height=320, frames=5,
+        renderer=renderer,
+    )  # fmt: skip
+    img = _open(out)
+    assert img.n_frames == 5 and img.size == (440, 320)
+    img.seek(0)
+    first = np.asarray(img.convert("RGB"), dtype=int)
+    img.seek(4)
+    last = np.asarray(img.convert("RGB"), dtype=int)
+    assert np.abs(first - last).sum(axis=2).astype(bool).mean() > 0.002  # the paths grew
+
+
+@pytest.mark.parametrize("mode", ["sensitivity", "starts"])
+def test_views_without_steps_refuse_a_gif_plainly(renderer, tmp_path, mode):
+    with pytest.raises(OptionsError, match="no steps to animate"):
+        write(f"mode={mode}&grid=10&steps=20", tmp_path / "x.gif", renderer=renderer)
