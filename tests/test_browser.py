@@ -7,117 +7,20 @@ module skips only where no Chromium (or Playwright) is installed; CI installs bo
 
 from __future__ import annotations
 
-import os
 import re
-import time
 from pathlib import Path
 from urllib.parse import parse_qs
 
 import pytest
+from browser_helpers import CHROMIUM, Page
 
-CHROMIUM = os.environ.get("GRADSCAPE_CHROMIUM", "/usr/bin/chromium")
 if not Path(CHROMIUM).exists():
     pytest.skip(f"no Chromium at {CHROMIUM}", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api")
 
 import surfaces  # noqa: E402
-from app.serving import running  # noqa: E402
 from app.state import PALETTE_DARK, parse, serialize  # noqa: E402
 from optimizers import OPTIMIZERS  # noqa: E402
-
-ROOT = Path(__file__).resolve().parent.parent
-ARTIFACTS = ROOT / "test-artifacts" / "browser"
-
-MAP_READY = """() => {
-  const g = document.querySelector('#map .js-plotly-plot');
-  return !!(g && g._fullData && g._fullData.length >= 3 && g.querySelector('.contourlayer path')
-    && document.querySelector('svg.gs-overlay .gs-head'));
-}"""
-
-
-@pytest.fixture(scope="module")
-def server():
-    with running(cwd=ROOT) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM)
-        yield b
-        b.close()
-
-
-class Page:
-    """A page plus the console errors it logged."""
-
-    def __init__(self, browser, name: str, size=(1280, 800)) -> None:
-        self.name = name
-        self.page = browser.new_page(viewport={"width": size[0], "height": size[1]})
-        self.errors: list[str] = []
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-
-    def open(self, url: str) -> None:
-        self.page.goto(url)
-        self.page.wait_for_function(MAP_READY, timeout=30_000)
-        self.page.wait_for_load_state("networkidle")
-
-    def js(self, expr: str, arg=None):
-        return self.page.evaluate(expr, arg)
-
-    def state(self):
-        """The state the URL bar describes now."""
-        return parse(self.query())[0]
-
-    def query(self) -> str:
-        # read from the page: Playwright's page.url only follows history.replaceState
-        # once its event loop runs
-        return self.js("() => location.search.slice(1)")
-
-    def head_step(self, run: int) -> int:
-        return int(
-            self.js(
-                "r => document.querySelector(`svg.gs-overlay .gs-head[data-run='${r}']`)"
-                ".getAttribute('data-step')",
-                run,
-            )
-        )
-
-    def path(self, run: int) -> list[list[float]]:
-        """Run `run`'s whole path as the page draws it."""
-        return self.js(
-            "r => { const p = window.gradscape.runs()[r];"
-            " return [Array.from(p.x), Array.from(p.y)]; }",
-            run,
-        )
-
-    def wait_until(self, fn, timeout=15.0, what="condition"):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            value = fn()
-            if value:
-                return value
-            time.sleep(0.1)
-        self.shot("timeout")
-        raise AssertionError(f"timed out waiting for {what}")
-
-    def shot(self, suffix: str = "") -> Path:
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        path = ARTIFACTS / f"{self.name}{'-' + suffix if suffix else ''}.png"
-        self.page.screenshot(path=str(path))
-        return path
-
-    def close(self) -> None:
-        self.page.close()
-
-
-@pytest.fixture
-def page(browser, request):
-    p = Page(browser, request.node.name)
-    yield p
-    p.close()
 
 
 def _paused(url: str, query: str) -> str:

@@ -1,0 +1,37 @@
+"""Fixtures of the real-browser tests (test_browser*.py); helpers are in browser_helpers.py.
+
+Playwright is imported only when a browser is asked for, so the other tests
+never need it.
+"""
+
+from __future__ import annotations
+
+import pytest
+from browser_helpers import CHROMIUM, ROOT, Page
+
+from app.serving import running
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """`gradscape` on a free port, with a start-map cache of its own (so it starts empty)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("GRADSCAPE_CACHE_DIR", str(tmp_path_factory.mktemp("gradscape-cache")))
+        with running(cwd=ROOT) as url:
+            yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    p = Page(browser, request.node.name)
+    yield p
+    p.close()
