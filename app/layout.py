@@ -10,6 +10,7 @@ the state: ``surface.angle``, ``run.2.lr``, ``schedule.t_max``, ``steps``,
 from __future__ import annotations
 
 import math
+import re
 
 from dash import dcc, html
 
@@ -461,6 +462,15 @@ def startmap_block(graph_config: dict) -> html.Div:
             ),
             dcc.Graph(
                 id=ids.STARTMAP,
+                figure={  # until the first map arrives: no axes under the progress bar
+                    "data": [],
+                    "layout": {
+                        "xaxis": {"visible": False},
+                        "yaxis": {"visible": False},
+                        "paper_bgcolor": "rgba(0,0,0,0)",
+                        "plot_bgcolor": "rgba(0,0,0,0)",
+                    },
+                },
                 config={**graph_config, "doubleClick": False},
                 className="gs-startmap",
                 responsive=True,
@@ -552,10 +562,11 @@ def lesson_text(state: AppState) -> list:
     if not state.preset or state.preset not in presets.BY_SLUG:
         return []
     p = presets.BY_SLUG[state.preset]
-    return [
-        html.H2(f"Lesson · {p.title}"),
-        dcc.Markdown(p.text, className="gs-lesson-body"),
-    ]
+    # *word* is the only Markdown a lesson uses: plain HTML, so no Markdown component
+    # loads and races MathJax typesetting the formula beside it
+    parts = re.split(r"\*([^*]+)\*", p.text)
+    body = [html.Em(t) if j % 2 else t for j, t in enumerate(parts) if t]
+    return [html.H2(f"Lesson · {p.title}"), html.P(body, className="gs-lesson-body")]
 
 
 def rules_panel(state: AppState) -> list:
@@ -726,6 +737,7 @@ def page() -> html.Div:
                             html.Div(
                                 [
                                     html.Div(id=ids.LESSON, className="gs-lesson-text"),
+                                    html.Div(id=ids.RULES, className="gs-rules"),
                                     html.H2("Loss"),
                                     dcc.Graph(
                                         id=ids.LOSS,
@@ -737,7 +749,6 @@ def page() -> html.Div:
                                     html.H2("Summary"),
                                     html.Div(id=ids.SUMMARY, className="gs-summary"),
                                     html.Div(id=ids.INSPECTOR, className="gs-inspector"),
-                                    html.Div(id=ids.RULES, className="gs-rules"),
                                 ],
                                 className="gs-aside",
                             ),

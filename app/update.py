@@ -252,6 +252,8 @@ def _edit_formula(state: AppState, event: str, text: str) -> Edit:
                 [f"box {text!r}: write xmin, xmax, ymin, ymax (xmin < xmax, ymin < ymax)."],
                 redraw={"surface"},
             )
+        if values == state.build_surface().view:
+            return Edit(state)  # the box the surface has (the field's own value, redrawn)
         box = values
     try:
         fields = surface_state(CUSTOM, expr=expr, box=box)

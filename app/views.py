@@ -398,12 +398,15 @@ def sensitivity_figure(state: AppState, curves: Sequence[Curve]) -> go.Figure:
     )
     what = "f − f*" if log else "f"
     n_onsets = 0
+    lo_x, hi_x = sensitivity_range(state)
     for i, (run, c) in enumerate(zip(state.runs, curves, strict=True)):
         if not run.visible:
             continue
         color = theme.palette[run.color]
         label = OPTIMIZERS[run.optimizer].label
-        custom = np.column_stack([np.full(c.rates.size, i, dtype=np.float64), c.rates])
+        # a plain list: dcc.Graph reads a clicked point's customdata by index, which a
+        # base64 typed array (how plotly sends numpy arrays) does not support
+        custom = [[i, float(lr)] for lr in c.rates]
         y = np.maximum(c.gap, 1e-30) if log else c.gap
         for row, values, hover in (
             (1, y, f"final {what} %{{y:.4g}}"),
@@ -438,7 +441,9 @@ def sensitivity_figure(state: AppState, curves: Sequence[Curve]) -> go.Figure:
                     mode="markers+text",
                     marker=dict(symbol="x", size=11, color=color, line=dict(width=1)),
                     text=[f"diverges from {c.onset:.2g}"],
-                    textposition="middle right",
+                    textposition=(
+                        "middle right" if c.onset < math.sqrt(lo_x * hi_x) else "middle left"
+                    ),
                     textfont=dict(size=10, color=color),
                     hovertemplate=f"<b>{label}</b> diverges from lr %{{x:.4g}}<extra></extra>",
                     showlegend=False,
@@ -447,16 +452,18 @@ def sensitivity_figure(state: AppState, curves: Sequence[Curve]) -> go.Figure:
             )
         if c.limit is not None:
             fig.add_vline(x=c.limit, line=dict(color=color, width=1.5, dash="dash"))
-            fig.add_annotation(
+            fig.add_annotation(  # in the gap between the panels, where no curve is
                 x=math.log10(c.limit),
-                y=0.02,
-                yref="paper",
-                text=_limit_text(run),
+                y=0,
+                xref="x",
+                yref="y domain",
+                yshift=-4,
+                text=f"{_limit_text(run)} (theory)",
                 showarrow=False,
-                textangle=-90,
-                xanchor="right",
-                yanchor="bottom",
-                font=dict(size=10, color=color),
+                xanchor="center",
+                yanchor="top",
+                font=dict(size=11, color=color),
+                bgcolor=theme.plot,
             )
     axis = chart_axis(theme)
     if all(not np.isfinite(c.reached).any() for c in curves):

@@ -276,17 +276,22 @@
     else if (longest > 220) scale = 10 ** -Math.ceil(Math.log10(longest / 220));
     // arrows that coincide (SGD's step is −γ∇f) are drawn once, with both names
     const drawn = [];
+    const root = document.getElementById("root");
+    const dark = !!(root && root.classList.contains("gs-dark"));
     ARROWS.forEach(([key, label, color]) => {
       const v = vec[key];
       if (!v || !isFinite(v[0]) || !isFinite(v[1]) || len(v) === 0) return;
       const x1 = xa._offset + xa.c2p(x + scale * v[0]);
       const y1 = ya._offset + ya.c2p(y + scale * v[1]);
-      const same = drawn.find((a) => Math.hypot(a.x1 - x1, a.y1 - y1) < 3);
+      // the same vector (to 1 %, in data units: SGD's step is −γ∇f), not merely close on screen
+      const same = drawn.find(
+        (a) => Math.hypot(a.v[0] - v[0], a.v[1] - v[1]) <= 0.01 * Math.max(Math.hypot(...a.v), Math.hypot(...v))
+      );
       if (same) {
         same.label = `${label} = ${same.label}`;
         same.keys.push(key);
       } else {
-        drawn.push({ keys: [key], label, color, x1, y1 });
+        drawn.push({ keys: [key], label, color: dark && key === "g" ? "#e4e7eb" : color, x1, y1, v });
       }
     });
     let html = "";

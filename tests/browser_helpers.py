@@ -8,7 +8,6 @@ Test modules skip themselves where no Chromium or Playwright is installed
 from __future__ import annotations
 
 import os
-import re
 import time
 from pathlib import Path
 
@@ -23,12 +22,6 @@ MAP_READY = """() => {
   return !!(g && g._fullData && g._fullData.length >= 3 && g.querySelector('.contourlayer path')
     && document.querySelector('svg.gs-overlay .gs-head'));
 }"""
-
-#: A dcc.Markdown + MathJax race (see the report in tests/test_browser_views.py): MathJax
-#: typesets a formula while it is hidden and logs these. Known, not yet fixed.
-MATHJAX_RACE = re.compile(
-    r'^Error: <svg> attribute (width|height|viewBox): Expected (length|number), ".*NaN'
-)
 
 
 class Page:

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import psutil
 import pytest
-from browser_helpers import CHROMIUM, MAP_READY, MATHJAX_RACE, Page
+from browser_helpers import CHROMIUM, MAP_READY, Page
 
 if not Path(CHROMIUM).exists():
     pytest.skip(f"no Chromium at {CHROMIUM}", allow_module_level=True)
@@ -64,17 +64,6 @@ def _axis_pixel(page: Page, graph_id: str, xy, axes=("xaxis", "yaxis")) -> tuple
             [xy[0], xy[1], *axes],
         )
     )
-
-
-def _known_console_errors(errors: list[str]) -> None:
-    """No console error but the known MathJax race, which marks the test xfail (reported)."""
-    other = [e for e in errors if not MATHJAX_RACE.match(e)]
-    assert other == []
-    if errors:
-        pytest.xfail(
-            "known app bug: MathJax logs '<svg> attribute width: Expected length, \"NaNex\"' "
-            "on pages with a lesson text (a dcc.Markdown typeset while hidden)"
-        )
 
 
 # --------------------------------------------------------------------------- compare
@@ -174,11 +163,6 @@ def test_sensitivity_draws_two_curves_per_run_and_the_stability_limit(server, pa
     assert page.errors == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app bug: dcc.Graph's clickData has no customdata (the figure sends it as a "
-    "base64 typed array), so update._pick_rate ignores the click",
-)
 def test_clicking_a_sensitivity_point_sets_that_runs_rate(server, page):
     page.open(f"{server}?{SENSITIVITY}")
     page.wait_until(lambda: page.has_figure("view-figure"), what="the sensitivity figure")
@@ -440,7 +424,7 @@ def test_every_preset_opens_with_its_lesson_and_runs(server, browser):
         p.shot()
         errors += p.errors
         p.close()
-    _known_console_errors(errors)
+    assert errors == []
 
 
 def test_the_lessons_menu_lists_every_preset_and_opens_one(server, page):
@@ -463,7 +447,7 @@ def test_the_lessons_menu_lists_every_preset_and_opens_one(server, page):
     page.page.wait_for_function(MAP_READY)
     assert parse(_settled_query(page))[0].runs == parse(saddle.query)[0].runs
     page.shot()
-    _known_console_errors(page.errors)
+    assert page.errors == []
 
 
 # --------------------------------------------------------------------------- lesson mode
@@ -488,7 +472,7 @@ def test_lesson_mode_hides_the_controls_enlarges_type_and_shows_the_rules(server
         what="typeset rules",
     )
     page.shot()
-    _known_console_errors(page.errors)
+    assert page.errors == []
 
 
 HEADER = """() => Array.from(document.querySelectorAll('.gs-brand button, .gs-brand summary'))
@@ -497,11 +481,6 @@ HEADER = """() => Array.from(document.querySelectorAll('.gs-brand button, .gs-br
     return [e.id || e.textContent, b.left, b.right, b.top, b.bottom]; })"""
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app bug: in lesson mode the header toolbar overflows (Copy link 100% wide): "
-    "Lessons covers the lesson toggle, Download is off-screen",
-)
 def test_the_lesson_toggle_switches_lesson_mode_off(server, page):
     page.open(f"{server}?preset=zigzag&lesson=1")
     page.shot()
@@ -515,15 +494,16 @@ def test_the_lesson_toggle_switches_lesson_mode_off(server, page):
             assert apart, (a, b)
     page.page.locator("#lesson-toggle").click(timeout=5_000)
     page.page.wait_for_function(
-        "() => !document.getElementById('root').classList.contains('gs-lesson')"
-        " && document.querySelector('#lesson h2')"
+        "() => { const r = document.getElementById('root');"
+        " return !!r && !r.classList.contains('gs-lesson')"
+        " && !!document.querySelector('#lesson h2'); }"
     )
     page.page.wait_for_function(MAP_READY)
     assert "lesson=1" not in page.query().split("&")
     assert page.state().preset == "zigzag" and not page.state().lesson
     page.page.locator("#sidebar").wait_for(state="visible")
     page.shot("off")
-    _known_console_errors(page.errors)
+    assert page.errors == []
 
 
 # --------------------------------------------------------------------------- custom formula
@@ -575,11 +555,6 @@ def test_a_link_with_a_bad_formula_shows_a_notice_and_the_default_surface(server
     assert page.errors == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app bug: when the side panel mounts, edit() applies the box field's initial "
-    "'-3, 3, -3, 3' as an edit: box=-3,3,-3,3 enters the state and everything is redrawn",
-)
 def test_a_formula_link_keeps_its_state_through_an_unrelated_edit(server, page):
     query = "surface=custom&expr=x**2%2B3*sin(y)&run1=adam&run1.lr=0.05&start=1,1&t=0"
     page.open(f"{server}?{query}")

@@ -140,9 +140,11 @@ def test_sensitivity_marks_the_divergence_onset_and_the_theory_on_the_bowl():
     assert any(abs(x - 0.2) < 1e-12 for x in xs)  # the dashed theory line at exactly 2/κ
     assert any(abs(x - curve.onset) < 1e-12 for x in xs)
     assert any(abs(x - 0.05) < 1e-12 for x in xs)  # the run's own rate
-    points = fig.data[0]
-    assert points.customdata.shape == (curve.rates.size, 2)
-    assert (points.customdata[:, 0] == 0).all()
+    # customdata travels as a plain list: dcc.Graph's clickData reads it by point index
+    custom = fig.to_plotly_json()["data"][0]["customdata"]
+    assert isinstance(custom, list) and len(custom) == curve.rates.size
+    assert [c[0] for c in custom] == [0] * curve.rates.size
+    assert [c[1] for c in custom] == curve.rates.tolist()
 
 
 def test_sensitivity_is_one_final_only_call_per_run(monkeypatch):
@@ -365,6 +367,9 @@ def test_the_box_of_a_custom_surface_is_editable():
     assert e.state.box == (-1.0, 2.0, -0.5, 0.5) and e.state.view == e.state.box
     bad = apply_event(s, ids.formula(ids.BOX), "1, 0, 0, 1")
     assert bad.state == s and bad.notices
+    # the field's own value (as it is drawn, and sent when the panel mounts) changes nothing
+    same = apply_event(s, ids.formula(ids.BOX), "-3, 3, -3, 3")
+    assert same.state == s and not same.notices and not same.redraw
 
 
 def test_compare_edits_keep_the_panels_and_resend_titles_only_when_they_change():
