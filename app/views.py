@@ -397,7 +397,7 @@ def sensitivity_figure(state: AppState, curves: Sequence[Curve]) -> go.Figure:
         rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08, row_heights=[0.62, 0.38]
     )
     what = "f − f*" if log else "f"
-    n_onsets = 0
+    n_onsets = n_limits = 0
     lo_x, hi_x = sensitivity_range(state)
     for i, (run, c) in enumerate(zip(state.runs, curves, strict=True)):
         if not run.visible:
@@ -451,13 +451,14 @@ def sensitivity_figure(state: AppState, curves: Sequence[Curve]) -> go.Figure:
                 )
             )
         if c.limit is not None:
+            n_limits += 1
             fig.add_vline(x=c.limit, line=dict(color=color, width=1.5, dash="dash"))
             fig.add_annotation(  # in the gap between the panels, where no curve is
                 x=math.log10(c.limit),
                 y=0,
                 xref="x",
                 yref="y domain",
-                yshift=-4,
+                yshift=-4 - 15 * ((n_limits - 1) % 2),  # neighbours on two rows
                 text=f"{_limit_text(run)} (theory)",
                 showarrow=False,
                 xanchor="center",
