@@ -613,18 +613,11 @@ def _export_view(
     if o.fmt == "html":
         data = fig.to_html(include_plotlyjs=True, full_html=True).encode()
     else:
-        r = renderer or _renderer()
-        try:
+        with _rendering(renderer) as r:
             if o.fmt == "gif":
                 data = _gif_whole(state, fig, results, o, r)
             else:
                 (data,) = r.render([fig], fmt=o.fmt, scale=o.scale)
-        except ExportError:
-            raise
-        except Exception as e:
-            if renderer is None:
-                _drop_renderer()
-            raise ExportError(f"Rendering failed: {e}") from e
     return Export(
         data=data,
         fmt=o.fmt,
@@ -632,6 +625,20 @@ def _export_view(
         notices=(*notices, *o.notices),
         seconds=time.perf_counter() - started,
     )
+
+
+@contextlib.contextmanager
+def _rendering(renderer: Renderer | None):
+    """The given renderer or the process's; a failure in it becomes an `ExportError`
+    (and the process's browser is dropped, so the next export starts a fresh one)."""
+    try:
+        yield renderer or _renderer()
+    except ExportError:
+        raise
+    except Exception as e:
+        if renderer is None:
+            _drop_renderer()
+        raise ExportError(f"Rendering failed: {e}") from e
 
 
 def _gif_whole(
@@ -990,19 +997,12 @@ def export(
     if opts.fmt == "html":
         data = _html(state, results, replace(look, interactive=True), opts)
     else:
-        r = renderer or _renderer()
-        try:
+        with _rendering(renderer) as r:
             if opts.fmt == "gif":
                 data = _gif(state, results, replace(look, animated=True), opts, r)
             else:
                 fig = _view_figure(state, results, state.shown_step, look)
                 (data,) = r.render([fig], fmt=opts.fmt, scale=opts.scale)
-        except ExportError:
-            raise
-        except Exception as e:
-            if renderer is None:
-                _drop_renderer()  # the next export starts a fresh browser
-            raise ExportError(f"Rendering failed: {e}") from e
     return Export(
         data=data,
         fmt=opts.fmt,

@@ -40,6 +40,7 @@ __all__ = [
     "loss_dtick",
     "loss_figure",
     "loss_run_traces",
+    "map_axis",
     "map_figure",
     "map_index",
     "map_run_traces",
@@ -340,16 +341,7 @@ def map_figure(
             data.extend(map_run_traces(i, run, r, t, theme=theme))
     fig = go.Figure(data=data)
     x0, x1, y0, y1 = state.view
-    axis = dict(
-        showgrid=False,
-        zeroline=False,
-        ticks="outside",
-        ticklen=4,
-        tickcolor=theme.axis,
-        linecolor=theme.axis,
-        mirror=True,
-        tickfont=dict(size=11, color=theme.muted),
-    )
+    axis = map_axis(theme)
     fig.update_layout(
         xaxis=dict(range=[x0, x1], title=dict(text="x", standoff=4), constrain="domain", **axis),
         yaxis=dict(
@@ -443,6 +435,20 @@ def loss_dtick(surface: Surface, results: Sequence[RunResult]) -> int | str | No
 def as_dicts(traces: Sequence[go.Scatter | go.Contour]) -> list[dict]:
     """Traces as plain dicts with numpy arrays as base64 typed arrays (what a Patch sends)."""
     return go.Figure(data=list(traces)).to_dict()["data"]
+
+
+def map_axis(theme: Theme, size: int = 11) -> dict:
+    """A map's axis (the contour maps, the start map): no grid, framed, ticks outside."""
+    return dict(
+        showgrid=False,
+        zeroline=False,
+        ticks="outside",
+        ticklen=4 if size > 10 else 3,
+        tickcolor=theme.axis,
+        linecolor=theme.axis,
+        mirror=True,
+        tickfont=dict(size=size, color=theme.muted),
+    )
 
 
 def chart_axis(theme: Theme) -> dict:

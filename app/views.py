@@ -43,6 +43,7 @@ from .figures import (
     Theme,
     chart_axis,
     contour_trace,
+    map_axis,
     map_figure,
     paths_data,
 )
@@ -77,19 +78,6 @@ _COLUMNS = {2: 2, 3: 3, 4: 2, 5: 3, 6: 3, 7: 4, 8: 4, 9: 3, 10: 4, 11: 4, 12: 4}
 
 def rate_label(lr: float) -> str:
     return f"lr {lr:.3g}"
-
-
-def _axis_style(theme: Theme) -> dict:
-    return dict(
-        showgrid=False,
-        zeroline=False,
-        ticks="outside",
-        ticklen=3,
-        tickcolor=theme.axis,
-        linecolor=theme.axis,
-        mirror=True,
-        tickfont=dict(size=10, color=theme.muted),
-    )
 
 
 def _layout(theme: Theme, **extra) -> dict:
@@ -198,7 +186,7 @@ def compare_figure(cstate: AppState, sw: Sweep, theme: Theme, *, live: bool = Tr
     contour = contour_trace(surface, cstate.view, theme, n=PANEL_GRID)
     mins = surface.minima
     x0, x1, y0, y1 = cstate.view
-    axis = _axis_style(theme)
+    axis = map_axis(theme, 10)
     for j in range(k):
         row, col = divmod(j, cols)
         c = contour if j == 0 else go.Contour(contour).update(showscale=False)
@@ -700,7 +688,7 @@ def start_map_figure(state: AppState, sm: StartMap) -> go.Figure:
             )
         )
     x0, x1, y0, y1 = state.view
-    axis = _axis_style(theme)
+    axis = map_axis(theme, 10)
     what = METRIC_TITLES[state.metric]
     n_div = int(sm.diverged.sum())
     sub = (
