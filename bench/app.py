@@ -379,8 +379,6 @@ def bench_server(quick: bool) -> dict[str, Any]:
     edit_dep = find_dep(deps, is_edit, "edit")
     load_dep = find_dep(deps, is_load, "load")
     controls_dep = find_dep(deps, is_controls, "controls")
-    if "@" in edit_dep["output"]:
-        raise RuntimeError("the edit callback's output has '@' duplicates")
 
     # ---- page data: the shell and the load callback for an empty query (default state)
     shell_resp = client.get("/_dash-layout")
