@@ -516,11 +516,19 @@ def export_menu() -> html.Details:
             [
                 name,
                 dcc.Input(
-                    type="number", value=v, min=lo, max=hi, className="gs-num", name=f"export.{k}"
+                    type="number",
+                    value=v,
+                    min=lo,
+                    max=hi,
+                    placeholder="end" if v is None else None,
+                    className="gs-num",
+                    name=f"export.{k}",
                 ),
             ]
         )
         for name, k, v, lo, hi in (
+            ("from step", "first", 0, 0, 100_000),
+            ("to step", "last", None, 1, 100_000),  # empty: the last step
             ("frames", "frames", 60, 2, 300),
             ("fps", "fps", 15, 1, 50),
             ("width", "width", 900, 200, 2000),

@@ -10,6 +10,7 @@ fixtures are in conftest.py, the page helper in browser_helpers.py.
 
 from __future__ import annotations
 
+import io
 import re
 import time
 from pathlib import Path
@@ -18,6 +19,7 @@ import numpy as np
 import psutil
 import pytest
 from browser_helpers import CHROMIUM, MAP_READY, Page
+from PIL import Image
 
 if not Path(CHROMIUM).exists():
     pytest.skip(f"no Chromium at {CHROMIUM}", allow_module_level=True)
@@ -590,6 +592,25 @@ def test_download_menu_gives_the_file(server, page, label, fmt):
         assert b"plotly" in data.lower()
         assert len(data) > 100_000
     assert download.suggested_filename.endswith(f".{fmt}")
+    assert page.errors == []
+
+
+def test_download_menu_gif_takes_its_steps_frames_and_size(server, page):
+    page.open(f"{server}?steps=100&t=50")
+    page.page.locator("summary", has_text="Download").click()
+    for name, value in (("first", "10"), ("last", "60"), ("frames", "6"), ("width", "400")):
+        page.page.fill(f"input[name='export.{name}']", value)
+    page.shot("menu")
+    with page.page.expect_download(timeout=90_000) as info:
+        page.page.locator("a.gs-export[data-format='gif']").click()
+    download = info.value
+    assert "export.first=10" in download.url and "export.last=60" in download.url
+    img = Image.open(io.BytesIO(Path(download.path()).read_bytes()))
+    assert img.format == "GIF" and img.n_frames == 6 and img.size[0] == 400
+    img.seek(0)
+    first = np.asarray(img.convert("RGB"), dtype=int)
+    img.seek(5)
+    assert (np.abs(np.asarray(img.convert("RGB"), dtype=int) - first).sum(axis=2) > 0).any()
     assert page.errors == []
 
 
