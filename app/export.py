@@ -669,17 +669,7 @@ def _gif_whole(
     images = [Image.open(io.BytesIO(p)).convert("RGB") for p in pngs]
     first = images[0].quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
     paletted = [first] + [im.quantize(palette=first, dither=Image.Dither.NONE) for im in images[1:]]
-    buf = io.BytesIO()
-    paletted[0].save(
-        buf,
-        format="GIF",
-        save_all=True,
-        append_images=paletted[1:],
-        duration=o.durations(),
-        loop=0,
-        optimize=True,
-    )
-    return buf.getvalue()
+    return _save_gif(paletted, o)
 
 
 def figure(
@@ -1228,16 +1218,21 @@ def _gif(
         im = Image.frombytes("P", bg.size, indexed.tobytes())
         im.putpalette(flat)
         images.append(im)
+    return _save_gif(images, o, disposal=1)
+
+
+def _save_gif(images: Sequence[Image.Image], o: Options, **extra: Any) -> bytes:
+    """Paletted frames as one looping GIF, each shown as long as `o` says."""
     buf = io.BytesIO()
     images[0].save(
         buf,
         format="GIF",
         save_all=True,
-        append_images=images[1:],
+        append_images=list(images[1:]),
         duration=o.durations(),
         loop=0,
         optimize=True,
-        disposal=1,
+        **extra,
     )
     return buf.getvalue()
 
