@@ -29,7 +29,7 @@ from dash import (
 )
 
 from . import background, figures, ids, layout, views
-from .state import MAX_RUNS, AppState, default_state, parse, serialize
+from .state import MAX_RUNS, AppState, default_state, parse, read_value, serialize
 from .update import PARTS, apply_event, page, param_for
 
 PV = {"type": "pv", "key": ALL, "scale": ALL}
@@ -102,9 +102,11 @@ EDIT_OUTPUTS = (
     (ids.RULES, "children"),
     (ids.STARTMAP, "figure"),
     (ids.STARTMAP_INFO, "children"),
+    (ids.LESSON, "children"),
+    (ids.FRAME, "data"),
 )
-#: Outputs the start-map job writes too.
-_SHARED = (ids.STARTMAP, ids.STARTMAP_INFO)
+#: Outputs another callback writes too (the start-map job, `load`).
+_SHARED = (ids.STARTMAP, ids.STARTMAP_INFO, ids.FRAME)
 _PV_OUT = [name for name, _ in EDIT_OUTPUTS].index("pv")
 
 
@@ -132,6 +134,8 @@ def _main(p: Any) -> dict:
         if hit is None:
             out[ids.STARTREQ] = p.startmap
         else:
+            if p.running:  # an empty request stops a job still running for an older one
+                out[ids.STARTREQ] = ""
             out[ids.STARTMAP] = hit["figure"]
             out[ids.STARTMAP_INFO] = hit["info"] + " From the cache."
     return out
@@ -240,7 +244,7 @@ def edit(*args):
     store, loaded, frame = args[-3:]
     old = _state_from(store if store is not None else loaded, frame)
     boxes = [(b["id"], b.get("value")) for b in ctx.inputs_list[0]]
-    events = with_boxes(_events(), boxes)
+    events = with_boxes(_events(), boxes, old)
     pv_ids = [o["id"] for o in ctx.outputs_list[_PV_OUT]]
     try:
         return edit_outputs(old, events, pv_ids)
@@ -258,19 +262,37 @@ def _failed(what: str, err: Exception) -> str:
     return f"{what} could not be drawn ({type(err).__name__}: {err}); nothing else changed."
 
 
-def with_boxes(events: list[tuple[Any, Any]], boxes: list[tuple[dict, Any]]) -> list:
-    """`events` plus every other text box's current value.
+def with_boxes(
+    events: list[tuple[Any, Any]], boxes: list[tuple[dict, Any]], old: AppState | None = None
+) -> list:
+    """`events` plus every other text box whose value the state `old` lacks.
 
     Each request carries every box's value. A box whose own request was
     overtaken by a later one (Dash then drops the older answer) still shows a
-    value the state lacks; applying all boxes makes the state converge to what
-    the page shows. Not after a change of structure (a new optimizer, surface,
-    run...), which redraws the boxes from the state.
+    value the state lacks; applying those makes the state converge to what
+    the page shows. A box that shows the state's value is left out: applied
+    after the edit it would undo what the edit moved (the compare view's
+    default rate range follows its run's rate). Not after a change of
+    structure (a new optimizer, surface, run...), which redraws the boxes.
     """
     fired = [e for e, _ in events]
     if not all(isinstance(e, dict) and e.get("type") == "pv" for e in fired):
         return events
-    return events + [(i, v) for i, v in boxes if i not in fired and v is not None]
+    return events + [
+        (i, v) for i, v in boxes if i not in fired and v is not None and _lacks(old, i, v)
+    ]
+
+
+def _lacks(state: AppState | None, box: dict, text: Any) -> bool:
+    """Whether the box's text is a value other than the state's (True if unknown)."""
+    if state is None:
+        return True
+    try:
+        p, current, _ = param_for(state, box["key"])
+    except (KeyError, ValueError, IndexError):
+        return True
+    value, _ = read_value(box["key"], text, p, current)
+    return value != current
 
 
 def _clicked(event: Any, value: Any) -> bool:
@@ -279,6 +301,23 @@ def _clicked(event: Any, value: Any) -> bool:
         isinstance(event, dict) and event.get("type") == "act"
     )
     return bool(value) or not button
+
+
+def _view_shown(state: AppState, events: list[tuple[Any, Any]]) -> tuple:
+    """What the View section shows, but for the boxes being typed or dragged in (redrawing
+    those would drop the slider from under the mouse)."""
+    typing = {e.get("key") for e, _ in events if isinstance(e, dict) and e.get("type") == "pv"}
+    lo, hi = state.rate_range()
+    values = {"k": state.k, "grid": state.grid, "rates.lo": lo, "rates.hi": hi}
+    return (
+        state.mode,
+        state.focus,
+        state.layout,
+        state.metric,
+        state.inspect,
+        tuple(layout.run_label(r) for r in state.runs),
+        tuple(v for k, v in values.items() if k not in typing),
+    )
 
 
 def edit_outputs(old: AppState, events: list[tuple[Any, Any]], pv_ids: list[dict]) -> tuple:
@@ -323,7 +362,12 @@ def edit_outputs(old: AppState, events: list[tuple[Any, Any]], pv_ids: list[dict
         ids.ROOT: root_class(state) if state.mode != old.mode or "theme" in redraw else no_update,
         ids.MODE: state.mode if state.mode != old.mode else no_update,
         ids.VIEW_PARAMS: layout.view_params(state)
-        if draw["view"] or draw["runs"] or state.inspect != old.inspect
+        if draw["view"] or draw["runs"] or _view_shown(old, events) != _view_shown(state, events)
+        else no_update,
+        ids.LESSON: layout.lesson_text(state) if state.preset != old.preset else no_update,
+        # a start picked on the start map plays from step 0
+        ids.FRAME: {"t": None, "autoplay": True, "steps": state.steps}
+        if old.mode == "starts" and state.mode == "paths" and state.start != old.start
         else no_update,
         ids.INSPECTOR: layout.inspector_panel(state) if inspector_changed else no_update,
         ids.RULES: layout.rules_panel(state) if state.lesson and draw["runs"] else no_update,

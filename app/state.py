@@ -686,12 +686,9 @@ def parse(query: str) -> tuple[AppState, list[str]]:
     return state, notices
 
 
-#: Keys that go with a preset without replacing its state.
-_PRESET_EXTRAS = {"preset", "lesson", "theme", "t", "mode"}
-
-
 def _expand_preset(pairs: list[tuple[str, str]], notices: list[str]) -> list[tuple[str, str]]:
-    """``preset=slug`` alone (or with lesson, theme, t, mode) opens that lesson's state."""
+    """``preset=slug`` opens that lesson's state; other keys (a view, the step, the theme)
+    apply on top. A link that also names the surface or runs is an edited lesson: as is."""
     given = dict(pairs)
     slug = given.get("preset")
     if slug is None:
@@ -701,10 +698,11 @@ def _expand_preset(pairs: list[tuple[str, str]], notices: list[str]) -> list[tup
             f"preset={_short(slug)} is unknown; choose one of: {', '.join(presets.BY_SLUG)}."
         )
         return [(k, v) for k, v in pairs if k != "preset"]
-    if set(given) - _PRESET_EXTRAS:
+    if any(k.startswith("surface") or _RUN_KEY.fullmatch(k.split(".")[0]) for k in given):
         return pairs  # a preset someone went on editing: the query says it all
-    extras = [(k, v) for k, v in pairs if k != "preset"]
-    return [*parse_qsl(presets.BY_SLUG[slug].query), ("preset", slug), *extras]
+    # the lesson, with any other key given (a view, the step, the theme) on top
+    merged = {**dict(parse_qsl(presets.BY_SLUG[slug].query)), **given}
+    return list(merged.items())
 
 
 def _parse_runs(r: _Reader, surface: Surface) -> tuple[Run, ...]:

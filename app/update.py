@@ -127,6 +127,25 @@ def _clamp_t(state: AppState) -> AppState:
 def apply_event(state: AppState, event: Any, value: Any) -> Edit:
     """The state after one control changed. `event` is the component id that fired.
 
+    A comparison's explicit rate range belongs to its run and surface: when
+    either changes, the range goes back to a decade around the run's rate.
+    """
+    e = _apply_event(state, event, value)
+    new = e.state
+    if new.rates is not None and (
+        new.surface,
+        new.expr,
+        new.box,
+        new.focus_run.optimizer,
+    ) != (state.surface, state.expr, state.box, state.focus_run.optimizer):
+        e.state = replace(new, rates=None)
+        e.redraw.add("view")
+    return e
+
+
+def _apply_event(state: AppState, event: Any, value: Any) -> Edit:
+    """`apply_event` before its range check.
+
     Values are checked as the URL's are: a bad number keeps the old value and
     says why, an out-of-range one is clamped. Unknown events change nothing.
     """
@@ -226,8 +245,11 @@ def _pick_rate(state: AppState, click: dict) -> Edit:
 
 
 def _new_surface(state: AppState, fields: dict, notices=()) -> Edit:
-    """Another surface: its start and view, and every run at the rate it suggests."""
-    new = replace(state, **fields, t=None)
+    """Another surface: its start and view, and every run at the rate it suggests.
+
+    The lesson's text (if any) no longer describes the page, so it goes too.
+    """
+    new = replace(state, **fields, t=None, preset="")
     s = new.build_surface()
     runs = tuple(
         replace(r, hp={**r.hp, "lr": default_hp(r.optimizer, s)["lr"]}) for r in state.runs
@@ -309,6 +331,7 @@ def _run_action(state: AppState, i: int, what: Any) -> Edit:
         taken = tuple(r.color for r in runs)
         color = new_run(runs[i].optimizer, state.build_surface(), taken).color
         runs.insert(i + 1, replace(runs[i], color=color, visible=True))
+        focus = focus + 1 if i < focus else focus
     elif what == "hide":
         runs[i] = replace(runs[i], visible=not runs[i].visible)
     else:
@@ -453,11 +476,13 @@ class Page:
     3D figure (None: leave it), `startmap` the start map's request (None: leave it).
     """
 
-    __slots__ = ("figure", "loss", "map", "paths", "startmap", "table")
+    __slots__ = ("figure", "loss", "map", "paths", "running", "startmap", "table")
 
     def __init__(self, map, loss, paths, table, figure=None, startmap=None) -> None:
         self.map, self.loss, self.paths, self.table = map, loss, paths, table
         self.figure, self.startmap = figure, startmap
+        #: whether a start-map job for an older request may still be running
+        self.running = False
 
 
 def startmap_query(state: AppState) -> str:
@@ -509,6 +534,7 @@ def page(old: AppState | None, new: AppState) -> Page:
         query = startmap_query(new)
         if old is None or old.mode != "starts" or startmap_query(old) != query:
             page_.startmap = query
+            page_.running = old is not None and old.mode == "starts"
     return page_
 
 
@@ -541,6 +567,8 @@ def _compare_map(old: AppState | None, new: AppState, cstate, sw, theme) -> Any:
     old_sw = views.sweep(old)
     if views.panel_titles(old_sw) == views.panel_titles(sw):
         return no_update
+    if new.lesson:
+        fig = figures.enlarge(fig)
     m = Patch()
     m["layout"]["annotations"] = [a.to_plotly_json() for a in fig.layout.annotations]
     return m

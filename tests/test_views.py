@@ -388,3 +388,92 @@ def test_compare_edits_keep_the_panels_and_resend_titles_only_when_they_change()
         f"<b>{t}</b>" for t in views.panel_titles(views.sweep(wider))
     ]
     assert isinstance(page(s, replace(s, k=5)).map, go.Figure)  # new panels: whole
+
+
+# --------------------------------------------------------------------------- review fixes
+def _named(out: tuple) -> dict:
+    return dict(zip([n for n, _ in callbacks.EDIT_OUTPUTS], out, strict=True))
+
+
+def test_compare_rate_boxes_follow_the_range_and_are_not_replayed_stale():
+    from dash import no_update
+
+    s = state_of("mode=compare")
+    lo, hi = s.rate_range()
+    boxes = [
+        (ids.pv("rates.lo", "log"), repr(lo)),
+        (ids.pv("rates.hi", "log"), repr(hi)),
+        (ids.pv("run.0.lr", "log"), "0.001"),
+    ]
+    # the focus run's rate moves the default range: the boxes are redrawn, not re-applied
+    events = callbacks.with_boxes([(boxes[2][0], "0.0001")], boxes, s)
+    assert events == [(boxes[2][0], "0.0001")]
+    out = _named(callbacks.edit_outputs(s, events, []))
+    new, _ = parse(out[ids.STATE])
+    assert new.rates is None and new.rate_range() == pytest.approx((1e-5, 1e-3))
+    assert out[ids.VIEW_PARAMS] is not no_update
+    # moving the low end past the high one moves that too, and the boxes say so
+    out = _named(callbacks.edit_outputs(s, [(boxes[0][0], "0.05")], []))
+    assert parse(out[ids.STATE])[0].rates == (0.05, 0.5)
+    assert out[ids.VIEW_PARAMS] is not no_update
+    # the box being typed in is not redrawn from under the cursor
+    out = _named(callbacks.edit_outputs(s, [(boxes[0][0], "0.0002")], []))
+    assert out[ids.VIEW_PARAMS] is no_update
+
+
+def test_a_cached_start_map_stops_the_job_of_an_older_request(monkeypatch):
+    from app import background
+
+    monkeypatch.setattr(background, "cached", lambda q: {"figure": {"data": []}, "info": "x"})
+    old, new = state_of("mode=starts&metric=basin"), state_of("mode=starts")
+    out = callbacks._main(page(old, new))
+    assert out[ids.STARTREQ] == "" and out[ids.STARTMAP] == {"data": []}
+    first = callbacks._main(page(None, new))  # opening a link: no job to stop, none started
+    assert ids.STARTREQ not in first and first[ids.STARTMAP] == {"data": []}
+
+
+def test_duplicating_a_run_before_the_focus_keeps_the_focus():
+    s = state_of("mode=starts&focus=3")
+    e = apply_event(s, ids.action(0, "duplicate"), 1)
+    assert e.state.focus_run == s.runs[2] and e.state.focus == 3
+
+
+def test_a_preset_link_with_view_keys_is_the_lesson_in_that_view():
+    s, notices = parse("preset=zigzag&inspect=1&mode=compare&k=3")
+    lesson = parse("preset=zigzag")[0]
+    assert notices == [] and s.surface == "quadratic" and s.runs == lesson.runs
+    assert (s.inspect, s.mode, s.k, s.preset) == (True, "compare", 3, "zigzag")
+    edited, _ = parse("preset=zigzag&surface=booth")  # names the surface: as it is
+    assert edited.surface == "booth" and edited.preset == "zigzag"
+
+
+def test_another_surface_ends_the_lesson_text():
+    s = state_of("preset=zigzag")
+    e = apply_event(s, ids.SURFACE, "himmelblau")
+    assert e.state.preset == ""
+    out = _named(callbacks.edit_outputs(s, [(ids.SURFACE, "himmelblau")], []))
+    assert out[ids.LESSON] == []
+
+
+def test_an_explicit_rate_range_goes_with_its_run_and_surface():
+    s = state_of("mode=compare&rates=0.01,1&focus=3")
+    assert apply_event(s, ids.action(2, "remove"), 1).state.rates is None
+    assert apply_event(s, {"type": "opt", "run": 2}, "sgd").state.rates is None
+    assert apply_event(s, ids.SURFACE, "booth").state.rates is None
+    assert apply_event(s, ids.pv("k", "int"), "7").state.rates == (0.01, 1.0)
+
+
+def test_compare_titles_stay_large_in_lesson_mode():
+    s = state_of("mode=compare&lesson=1&k=4&steps=100")
+    whole = page(None, s).map
+    size = whole.layout.annotations[0].font.size
+    m = page(s, replace(s, rates=(0.001, 10.0))).map
+    (op,) = m.to_plotly_json()["operations"]
+    assert op["params"]["value"][0]["font"]["size"] == size > 12
+
+
+def test_a_start_picked_on_the_start_map_plays_from_step_0():
+    s = state_of("mode=starts&surface=himmelblau&t=500")
+    click = {"points": [{"x": 1.0, "y": 1.0}]}
+    out = _named(callbacks.edit_outputs(s, [(ids.STARTMAP, click)], []))
+    assert out[ids.FRAME] == {"t": None, "autoplay": True, "steps": s.steps}
