@@ -487,8 +487,11 @@ class Page:
 
 def startmap_query(state: AppState) -> str:
     """The query a start map depends on: the focus run alone, in start-map mode, no step."""
-    run = state.focus_run
-    return serialize(replace(state, runs=(run,), focus=0, t=None, rates=None, inspect=False))
+    run = replace(state.focus_run, color=0, visible=True)  # neither changes the map
+    start = state.build_surface().start  # the map has every start but this one
+    return serialize(
+        replace(state, runs=(run,), focus=0, t=None, rates=None, inspect=False, start=start)
+    )
 
 
 def page(old: AppState | None, new: AppState) -> Page:

@@ -210,6 +210,9 @@ def test_start_map_request_changes_only_with_what_the_map_depends_on():
         state, runs=(*state.runs[:1], replace(state.runs[1], color=5), *state.runs[2:])
     )
     assert startmap_query(other_run) == q  # another run than the focus: same map
+    recoloured = replace(state, runs=(replace(state.runs[0], color=6), *state.runs[1:]))
+    assert startmap_query(recoloured) == q  # the focus run's colour: same map
+    assert startmap_query(replace(state, start=(0.5, 0.5))) == q  # the start: same map
     assert startmap_query(replace(state, grid=40)) != q
     assert startmap_query(replace(state, focus=2)) != q
     first = page(None, state)
