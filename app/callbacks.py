@@ -104,6 +104,8 @@ EDIT_OUTPUTS = (
     (ids.STARTMAP_INFO, "children"),
     (ids.LESSON, "children"),
     (ids.FRAME, "data"),
+    (ids.FIGURE, "clickData"),
+    (ids.STARTMAP, "clickData"),
 )
 #: Outputs another callback writes too (the start-map job, `load`).
 _SHARED = (ids.STARTMAP, ids.STARTMAP_INFO, ids.FRAME)
@@ -111,8 +113,9 @@ _PV_OUT = [name for name, _ in EDIT_OUTPUTS].index("pv")
 
 
 def _ordered(values: dict, spec: tuple) -> tuple:
-    """`values` by output name, in the order of `spec` (no_update for any left out)."""
-    return tuple(values.get(name, no_update) for name, _ in spec)
+    """`values` by output name (or (name, prop) where a component has two), in the order
+    of `spec`; no_update for any left out."""
+    return tuple(values.get((name, prop), values.get(name, no_update)) for name, prop in spec)
 
 
 def _main(p: Any) -> dict:
@@ -369,6 +372,12 @@ def edit_outputs(old: AppState, events: list[tuple[Any, Any]], pv_ids: list[dict
         ids.FRAME: {"t": None, "autoplay": True, "steps": state.steps}
         if old.mode == "starts" and state.mode == "paths" and state.start != old.start
         else no_update,
+    }
+    # a click is read once: the same point clicked again (after other edits) is news again
+    clicked = {e for e, _ in events if e in (ids.FIGURE, ids.STARTMAP)}
+    values |= {
+        (ids.FIGURE, "clickData"): None if ids.FIGURE in clicked else no_update,
+        (ids.STARTMAP, "clickData"): None if ids.STARTMAP in clicked else no_update,
         ids.INSPECTOR: layout.inspector_panel(state) if inspector_changed else no_update,
         ids.RULES: layout.rules_panel(state) if state.lesson and draw["runs"] else no_update,
     }

@@ -245,7 +245,7 @@
     const a = run && axesOf(fl, run);
     if (!d || !run || !a || !run.src.visible) {
       if (layer) layer.remove();
-      fillNumbers(null);
+      fillNumbers(null, d && run && !run.src.visible ? "The inspected run is hidden: show it (the eye) to see its steps." : "");
       return;
     }
     if (!layer) {
@@ -315,11 +315,11 @@
     fillNumbers({ d, run, k, vec });
   }
 
-  function fillNumbers(info) {
+  function fillNumbers(info, why) {
     const table = document.getElementById("inspector-numbers");
     if (!table) return;
     if (!info) {
-      table.innerHTML = "";
+      table.innerHTML = why ? `<caption class="gs-hint">${escapeHtml(why)}</caption>` : "";
       return;
     }
     const { d, run, k, vec } = info;

@@ -328,7 +328,7 @@ def test_every_view_loads_and_edits_through_the_callbacks(mode):
     assert f"gs-mode-{mode}" in out[ids.ROOT]
     pv = [ids.pv("run.0.lr", "log")]
     edited = callbacks.edit_outputs(state, [(pv[0], "0.0005")], pv)
-    named = dict(zip([n for n, _ in callbacks.EDIT_OUTPUTS], edited, strict=True))
+    named = _named(edited)
     new, notices = parse(named[ids.STATE])
     assert notices == [] and new.runs[0].hp["lr"] == 0.0005 and new.mode == mode
 
@@ -395,7 +395,9 @@ def test_compare_edits_keep_the_panels_and_resend_titles_only_when_they_change()
 
 # --------------------------------------------------------------------------- review fixes
 def _named(out: tuple) -> dict:
-    return dict(zip([n for n, _ in callbacks.EDIT_OUTPUTS], out, strict=True))
+    """`edit`'s outputs by component id (its figure, not its clickData), and by (id, prop)."""
+    pairs = list(zip(callbacks.EDIT_OUTPUTS, out, strict=True))
+    return {**{spec: v for spec, v in pairs}, **{n: v for (n, _), v in reversed(pairs)}}
 
 
 def test_compare_rate_boxes_follow_the_range_and_are_not_replayed_stale():
@@ -480,3 +482,16 @@ def test_a_start_picked_on_the_start_map_plays_from_step_0():
     click = {"points": [{"x": 1.0, "y": 1.0}]}
     out = _named(callbacks.edit_outputs(s, [(ids.STARTMAP, click)], []))
     assert out[ids.FRAME] == {"t": None, "autoplay": True, "steps": s.steps}
+
+
+def test_a_click_is_read_once_so_the_same_point_counts_again():
+    from dash import no_update
+
+    s = state_of("mode=sensitivity")
+    click = {"points": [{"customdata": [0, 0.002], "x": 0.002}]}
+    out = _named(callbacks.edit_outputs(s, [(ids.FIGURE, click)], []))
+    assert parse(out[ids.STATE])[0].runs[0].hp["lr"] == 0.002
+    assert out[(ids.FIGURE, "clickData")] is None
+    assert out[(ids.FIGURE, "figure")] is not no_update
+    other = _named(callbacks.edit_outputs(s, [(ids.pv("k", "int"), "5")], []))
+    assert other[(ids.FIGURE, "clickData")] is no_update
