@@ -595,14 +595,7 @@ def _decoded(v: Any) -> np.ndarray:
     return np.asarray(v)
 
 
-def _export_view(
-    state: AppState,
-    o: Options,
-    look: _Look,
-    notices: Sequence[str],
-    renderer: Renderer | None,
-    started: float,
-) -> Export:
+def _view_file(state: AppState, o: Options, look: _Look, renderer: Renderer | None) -> bytes:
     """Any view but the paths: a still (PNG, SVG), the interactive figure (HTML), or,
     where it has steps, a GIF of every frame drawn whole (one browser for all)."""
     if o.fmt == "gif" and state.mode not in ANIMATED_MODES:
@@ -611,20 +604,25 @@ def _export_view(
         )
     fig, results = _other_view(state, state.shown_step, replace(look, animated=o.fmt == "gif"))
     if o.fmt == "html":
-        data = fig.to_html(include_plotlyjs=True, full_html=True).encode()
-    else:
-        with _rendering(renderer) as r:
-            if o.fmt == "gif":
-                data = _gif_whole(state, fig, results, o, r)
-            else:
-                (data,) = r.render([fig], fmt=o.fmt, scale=o.scale)
-    return Export(
-        data=data,
-        fmt=o.fmt,
-        filename=f"gradscape-{state.surface}-{state.mode}.{o.fmt}",
-        notices=(*notices, *o.notices),
-        seconds=time.perf_counter() - started,
-    )
+        return fig.to_html(include_plotlyjs=True, full_html=True).encode()
+    with _rendering(renderer) as r:
+        if o.fmt == "gif":
+            return _gif_whole(state, fig, results, o, r)
+        (data,) = r.render([fig], fmt=o.fmt, scale=o.scale)
+        return data
+
+
+def _paths_file(state: AppState, o: Options, look: _Look, renderer: Renderer | None) -> bytes:
+    """The paths view as the file `o` asks for (GIF frames as panels over one background)."""
+    results = compute_all(state)
+    if o.fmt == "html":
+        return _html(state, results, replace(look, interactive=True), o)
+    with _rendering(renderer) as r:
+        if o.fmt == "gif":
+            return _gif(state, results, replace(look, animated=True), o, r)
+        fig = _view_figure(state, results, state.shown_step, look)
+        (data,) = r.render([fig], fmt=o.fmt, scale=o.scale)
+        return data
 
 
 @contextlib.contextmanager
@@ -981,22 +979,13 @@ def export(
     state = _at(state, t, theme)
     opts = Options.check(fmt, state.steps, **options)
     look = _Look(width=opts.width, height=opts.height)
-    if state.mode != "paths":
-        return _export_view(state, opts, look, notices, renderer, started)
-    results = compute_all(state)
-    if opts.fmt == "html":
-        data = _html(state, results, replace(look, interactive=True), opts)
-    else:
-        with _rendering(renderer) as r:
-            if opts.fmt == "gif":
-                data = _gif(state, results, replace(look, animated=True), opts, r)
-            else:
-                fig = _view_figure(state, results, state.shown_step, look)
-                (data,) = r.render([fig], fmt=opts.fmt, scale=opts.scale)
+    build = _paths_file if state.mode == "paths" else _view_file
+    data = build(state, opts, look, renderer)
+    view = "" if state.mode == "paths" else f"-{state.mode}"
     return Export(
         data=data,
         fmt=opts.fmt,
-        filename=f"gradscape-{state.surface}.{opts.fmt}",
+        filename=f"gradscape-{state.surface}{view}.{opts.fmt}",
         notices=(*notices, *opts.notices),
         seconds=time.perf_counter() - started,
     )

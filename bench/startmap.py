@@ -52,6 +52,8 @@ if str(ROOT) not in sys.path:
         0, str(ROOT)
     )  # `python bench/startmap.py` puts bench/, not the root, on the path
 
+from core import print_table  # noqa: E402  (bench/core.py, beside this file)
+
 import optimizers  # noqa: E402
 import surfaces  # noqa: E402
 
@@ -130,18 +132,6 @@ def traced_peak_mb(fn: Callable[[], Any]) -> float:
         tracemalloc.stop()
     del result
     return peak / 2**20
-
-
-def print_table(headers: list[str], rows: list[list[str]], align: str) -> None:
-    widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
-
-    def line(cells: list[str]) -> str:
-        return "  ".join(f"{c:{a}{w}}" for c, a, w in zip(cells, align, widths, strict=True))
-
-    print(line(headers))
-    print("  ".join("-" * w for w in widths))
-    for r in rows:
-        print(line(r))
 
 
 # --------------------------------------------------------------------------- start-point map
