@@ -25,6 +25,7 @@ import plotly.graph_objects as go
 from optimizers import OPTIMIZERS
 from surfaces import Surface
 
+from . import look
 from .compute import RunResult
 from .state import PALETTE, PALETTE_DARK, AppState, Run
 
@@ -310,7 +311,10 @@ def path_data(run: Run, r: RunResult, theme: Theme = THEMES["light"]) -> dict:
 def paths_data(state: AppState, results: Sequence[RunResult], theme: Theme | None = None) -> dict:
     """`path_data` for every run of `state` (the app's ``paths`` store)."""
     theme = theme or THEMES[state.theme]
-    return {"runs": [path_data(run, r, theme) for run, r in zip(state.runs, results, strict=True)]}
+    return {
+        "runs": [path_data(run, r, theme) for run, r in zip(state.runs, results, strict=True)],
+        "style": look.style_data(theme.halo),
+    }
 
 
 def map_figure(
