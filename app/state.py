@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
@@ -52,23 +52,36 @@ __all__ = [
     "CLIP_AT",
     "CLIP_MODES",
     "CUSTOM",
+    "FIELDS",
     "GRID",
+    "GROUPS",
     "LAYOUTS",
     "MAX_RUNS",
     "METRICS",
     "MODES",
     "NOISE",
     "PALETTE",
+    "PANELS",
+    "PARTS",
+    "PATH",
     "RATES_K",
+    "RUN",
+    "RUN_FIELDS",
     "SEED",
+    "STARTMAP",
     "STEPS",
     "SURFACE_CHOICES",
     "AppState",
+    "Box",
+    "Field",
     "Run",
+    "box",
+    "cache_key",
     "default_state",
     "new_run",
     "parse",
     "serialize",
+    "startmap_query",
 ]
 
 #: At most this many runs are drawn at once.
@@ -179,56 +192,233 @@ DEFAULT_RUNS = ("sgd", "momentum", "adam")
 _MAX_QUERY = 16_384
 
 
+# --------------------------------------------------------------------------- the table
+#: Compute groups: what must recompute when a field changes. Each group's cache
+#: key is the tuple of its fields' values (`cache_key`), in table order.
+PATH = "path"  # every run's trajectory (compute, the comparison's sweep, sensitivity, inspector)
+RUN = "run"  # one run's own trajectory: its optimizer and hyperparameters (`Run.key`)
+PANELS = "panels"  # the comparison's panels: contours, minima, start marker, titles' size
+STARTMAP = "startmap"  # the start map (a background job keyed by its query, `startmap_query`)
+GROUPS = (PATH, RUN, PANELS, STARTMAP)
+
+#: Parts of the page an edit may redraw (the Dash adapter maps each to its outputs):
+#: the side panel's sections, and the page-wide mode, theme and lesson text.
+PARTS = ("surface", "runs", "schedule", "clip", "start", "view", "mode", "theme", "lesson")
+
+
+@dataclass(frozen=True)
+class Floats:
+    """A comma-separated tuple of `n` finite numbers (``start=-1.5,2``), or None."""
+
+    n: int
+
+
+@dataclass(frozen=True)
+class Family:
+    """A row that stands for one key per registry `Param` of its owner.
+
+    ``surface.condition`` (the surface's parameters), ``schedule.t_max`` (the
+    schedule's arguments), ``run2.beta1`` (each run's hyperparameters): the
+    Params come from `params(owner)`, the values live in a dict attribute.
+    """
+
+    params: Callable[[Any], tuple[Param, ...]]
+    #: names written even at their default (each run's learning rate)
+    always: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Field:
+    """One setting: its URL key, type, default, what depends on it, and how it is edited.
+
+    - `key`: the URL key (a family's prefix: ``surface`` for ``surface.angle``);
+    - `attr`: the `AppState` (or `Run`) attribute it fills;
+    - `kind`: a registry `Param` (number, checked and clamped), a mapping of
+      choices, `Floats`, `Family`, or `str` (free text, checked by `parse`);
+    - `default`: its value when the key is absent (a function of the surface for
+      `start` and `view`; an absent value is never written);
+    - `deps`: the compute groups whose results depend on it (`GROUPS`);
+    - `parts`: the parts of the page that redraw when it changes (`PARTS`);
+      a change typed into the field's own text box does not redraw it;
+    - `box`: the key of the text box that backs it (``{"type": "pv", "key": …}``),
+      or None. Such a field's state is whatever its box shows, validated:
+      every request carries every box, so an edit whose answer was dropped is
+      not lost (see `reducer.reconcile`);
+    - `always`: written even at its default; `written`: written only when true;
+    - `idle`: when true the value changes no computation (cache keys hold None).
+    """
+
+    key: str
+    attr: str
+    kind: Any
+    default: Any = None
+    deps: frozenset[str] = frozenset()
+    parts: tuple[str, ...] = ()
+    box: str | None = None
+    always: bool = False
+    written: Callable[[Any], bool] | None = None
+    idle: Callable[[Any], bool] | None = None
+
+    def default_for(self, state: Any) -> Any:
+        return self.default(state) if callable(self.default) else self.default
+
+
+def _schedule_params(name: str) -> tuple[Param, ...]:
+    return schedules.PARAMS.get(name, ())
+
+
+def _surface_params(state: Any) -> tuple[Param, ...]:
+    entry = surfaces.SURFACES.get(state.surface)
+    return entry.params if entry is not None else ()
+
+
+_COLOR = Param("color", "Colour", 0, 0, len(PALETTE) - 1, kind="int", step=1)
+_HIDE = Param("hide", "Hidden", False, 0, 1, kind="bool")
+_FLAG = Param("flag", "On", False, 0, 1, kind="bool")
+_FOCUS = Param("focus", "Focus run", 1, 1, MAX_RUNS, kind="int", step=1)
+#: Learning rates anywhere (the comparison's range): the registry's lr range.
+RATE = OPTIMIZERS["sgd"].param_map["lr"]
+
+_ALL = frozenset({PATH, PANELS, STARTMAP})
+_TRAINING = frozenset({PATH, STARTMAP})
+
+#: Each run's own fields (keys ``run{i}``, ``run{i}.lr``, …, ``run{i}.color``, ``run{i}.hide``).
+RUN_FIELDS: tuple[Field, ...] = (
+    Field("", "optimizer", OPTIMIZERS, "adam", frozenset({RUN}), ("runs",), always=True),
+    Field(
+        ".",
+        "hp",
+        Family(lambda run: OPTIMIZERS[run.optimizer].params, always=frozenset({"lr"})),
+        deps=frozenset({RUN}),
+        parts=("runs",),
+        box="run.{i}.{name}",
+    ),
+    Field(".color", "color", _COLOR, 0, parts=("runs",), always=True),
+    Field(".hide", "visible", _HIDE, True, parts=("runs",)),
+)
+
+#: Every setting of the app, in URL order. `serialize`, `parse`, the cache keys,
+#: the parts an edit redraws and the side panel's number boxes derive from it.
+FIELDS: tuple[Field, ...] = (
+    Field("surface", "surface", SURFACE_CHOICES, DEFAULT_SURFACE, _ALL, ("surface",), always=True),
+    Field("expr", "expr", str, "", _ALL, ("surface",), written=lambda s: s.surface == CUSTOM),
+    Field("box", "box", Floats(4), None, _ALL, ("surface",), written=lambda s: s.surface == CUSTOM),
+    Field(
+        "surface.",
+        "surface_params",
+        Family(_surface_params),
+        deps=_ALL,
+        parts=("surface",),
+        box="surface.{name}",
+    ),
+    Field("run", "runs", RUN_FIELDS, deps=frozenset({RUN, STARTMAP}), parts=("runs", "view")),
+    Field(
+        "start",
+        "start",
+        Floats(2),
+        lambda s: s.build_surface().start,
+        frozenset({PATH, PANELS}),
+        ("start",),
+        always=True,
+    ),
+    Field("steps", "steps", STEPS, STEPS.default, _TRAINING, box="steps", always=True),
+    Field("schedule", "schedule", schedules.SCHEDULES, "constant", _TRAINING, ("schedule",)),
+    Field(
+        "schedule.",
+        "schedule_args",
+        Family(lambda s: _schedule_params(s.schedule)),
+        deps=_TRAINING,
+        parts=("schedule",),
+        box="schedule.{name}",
+    ),
+    Field("clip", "clip", CLIP_MODES, "off", _TRAINING, ("clip",)),
+    Field(
+        "clip_at",
+        "clip_at",
+        CLIP_AT,
+        CLIP_AT.default,
+        _TRAINING,
+        ("clip",),
+        box="clip_at",
+        always=True,
+        written=lambda s: s.clip != "off",
+        idle=lambda s: s.clip == "off",
+    ),
+    Field("noise", "noise", NOISE, NOISE.default, _TRAINING, box="noise"),
+    Field("seed", "seed", SEED, SEED.default, _TRAINING, box="seed", idle=lambda s: not s.noise),
+    Field(
+        "view", "view", Floats(4), lambda s: s.build_surface().view, frozenset({PANELS, STARTMAP})
+    ),
+    Field("theme", "theme", THEMES, "light", frozenset({PANELS, STARTMAP}), ("theme", "runs")),
+    Field("mode", "mode", MODES, "paths", parts=("mode", "view")),
+    Field("focus", "focus", _FOCUS, 0, parts=("view",)),
+    Field("rates", "rates", Floats(2), None, parts=("view",), box="rates.{name}"),
+    Field("k", "k", RATES_K, RATES_K.default, frozenset({PANELS}), ("view",), box="k"),
+    Field("layout", "layout", LAYOUTS, "grid", frozenset({PANELS}), ("view",)),
+    Field("grid", "grid", GRID, GRID.default, frozenset({STARTMAP}), ("view",), box="grid"),
+    Field("metric", "metric", METRICS, "loss", frozenset({STARTMAP}), ("view",)),
+    Field("inspect", "inspect", _FLAG, False, parts=("view",)),
+    Field("preset", "preset", presets.BY_SLUG, "", parts=("lesson",)),
+    Field("lesson", "lesson", _FLAG, False, frozenset({PANELS, STARTMAP}), ("lesson", "runs")),
+    Field("t", "t", STEPS, None),
+)
+FIELD: dict[str, Field] = {f.attr: f for f in FIELDS}
+FIELD_RUN: dict[str, Field] = {f.attr: f for f in RUN_FIELDS}
+
+
 @dataclass(frozen=True)
 class Run:
     """One optimizer on the map: every hyperparameter set, a palette colour, shown or not."""
 
     optimizer: str
     hp: Mapping[str, float | int | bool]
-    color: int = 0
-    visible: bool = True
+    color: int = FIELD_RUN["color"].default
+    visible: bool = FIELD_RUN["visible"].default
 
     def key(self) -> tuple:
-        """What its trajectory depends on (colour and visibility do not)."""
-        return (self.optimizer, tuple(self.hp.items()))
+        """What its trajectory depends on (the `RUN` group: colour and visibility are not)."""
+        return _group_values(RUN_FIELDS, self, RUN)
 
 
 @dataclass(frozen=True)
 class AppState:
-    """Everything a person sees, and nothing else (see the module docstring)."""
+    """Everything a person sees, and nothing else (see the module docstring).
 
-    surface: str = DEFAULT_SURFACE
+    Each attribute is a row of `FIELDS`, which holds its URL key and default.
+    """
+
+    surface: str = FIELD["surface"].default
     surface_params: Mapping[str, float] = field(default_factory=dict)
     runs: tuple[Run, ...] = ()
     start: tuple[float, float] = (0.0, 0.0)
-    steps: int = 500
-    schedule: str = "constant"
+    steps: int = FIELD["steps"].default
+    schedule: str = FIELD["schedule"].default
     schedule_args: Mapping[str, float | int] = field(default_factory=dict)
-    clip: str = "off"
-    clip_at: float = 1.0
-    noise: float = 0.0
-    seed: int = 0
+    clip: str = FIELD["clip"].default
+    clip_at: float = FIELD["clip_at"].default
+    noise: float = FIELD["noise"].default
+    seed: int = FIELD["seed"].default
     view: tuple[float, float, float, float] = (0.0, 1.0, 0.0, 1.0)
     #: The step shown; None means "not chosen": the page plays from 0 to the end.
-    t: int | None = None
-    theme: str = "light"
-    mode: str = "paths"
+    t: int | None = FIELD["t"].default
+    theme: str = FIELD["theme"].default
+    mode: str = FIELD["mode"].default
     #: The run the comparison, the start map and the inspector are about (an index).
-    focus: int = 0
+    focus: int = FIELD["focus"].default
     #: Compare mode: the learning-rate range; None means a decade either side of the run's.
-    rates: tuple[float, float] | None = None
-    k: int = 6
-    layout: str = "grid"
-    grid: int = 100
-    metric: str = "loss"
-    inspect: bool = False
+    rates: tuple[float, float] | None = FIELD["rates"].default
+    k: int = FIELD["k"].default
+    layout: str = FIELD["layout"].default
+    grid: int = FIELD["grid"].default
+    metric: str = FIELD["metric"].default
+    inspect: bool = FIELD["inspect"].default
     #: The formula of a custom surface (canonical text), and its box (None: the default).
-    expr: str = ""
-    box: tuple[float, float, float, float] | None = None
+    expr: str = FIELD["expr"].default
+    box: tuple[float, float, float, float] | None = FIELD["box"].default
     #: The lesson this state came from (its text is shown beside the plot), or "".
-    preset: str = ""
+    preset: str = FIELD["preset"].default
     #: Lesson mode: no controls, large type, the update rules shown (for projecting).
-    lesson: bool = False
+    lesson: bool = FIELD["lesson"].default
 
     def build_surface(self) -> Surface:
         if self.surface == CUSTOM:
@@ -252,21 +442,47 @@ class AppState:
         return self.steps if self.t is None else self.t
 
     def common_key(self) -> tuple:
-        """What every run's trajectory depends on besides its own optimizer."""
-        return (
-            self.surface,
-            tuple(self.surface_params.items()),
-            self.expr,
-            self.box,
-            self.start,
-            self.steps,
-            self.schedule,
-            tuple(self.schedule_args.items()),
-            self.clip,
-            self.clip_at if self.clip != "off" else None,
-            self.noise,
-            self.seed if self.noise else None,
-        )
+        """What every run's trajectory depends on besides its own optimizer (`PATH`)."""
+        return cache_key(self, PATH)
+
+
+# --------------------------------------------------------------------------- keys
+def _value(f: Field, owner: Any) -> Any:
+    v = getattr(owner, f.attr)
+    if isinstance(v, Mapping):
+        return tuple(v.items())
+    if f.attr == "runs":
+        return tuple(r.key() for r in v)
+    return v
+
+
+def _group_values(fields: tuple[Field, ...], owner: Any, group: str) -> tuple:
+    return tuple(
+        None if f.idle is not None and f.idle(owner) else _value(f, owner)
+        for f in fields
+        if group in f.deps
+    )
+
+
+def cache_key(state: AppState, group: str) -> tuple:
+    """The values of every field of `group` (`GROUPS`): equal keys, equal results.
+
+    A field that is idle (the clipping threshold with clipping off, the seed
+    without noise) counts as None. The runs count by their `Run.key`.
+    """
+    fields = tuple(f for f in FIELDS if f.attr != "runs")
+    return _group_values(fields, state, group)
+
+
+def startmap_query(state: AppState) -> str:
+    """The query a start map depends on: its `STARTMAP` fields and the focus run alone.
+
+    The focus run's colour and visibility do not count, and neither does the
+    start point (the map has every start but this one).
+    """
+    run = state.focus_run
+    only = replace(state, runs=(Run(run.optimizer, run.hp),), focus=0)
+    return serialize(only, only=STARTMAP)
 
 
 # --------------------------------------------------------------------------- defaults
@@ -403,6 +619,61 @@ def default_state(surface: str = DEFAULT_SURFACE) -> AppState:
     return replace(state, runs=default_runs(state.build_surface()))
 
 
+# --------------------------------------------------------------------------- text boxes
+@dataclass(frozen=True)
+class Box:
+    """A number a text box backs: its key, registry Param and current value.
+
+    `field` is the row it belongs to; `name` the Param's name in a family (or
+    ``lo``/``hi`` of the rate range); `run` the run's index for a hyperparameter.
+    """
+
+    key: str
+    param: Param
+    value: Any
+    field: Field
+    name: str = ""
+    run: int | None = None
+
+
+_RATE_ENDS = {"lo": "Lowest rate", "hi": "Highest rate"}
+
+
+def box(state: AppState, key: Any) -> Box | None:
+    """The number behind the text box `key` (``run.0.lr``, ``steps``…), or None if the
+    state has no such box (a run or parameter that is not there)."""
+    if not isinstance(key, str):
+        return None
+    head, _, rest = key.partition(".")
+    if head == "run":
+        i_text, _, name = rest.partition(".")
+        if not i_text.isdigit() or int(i_text) >= len(state.runs):
+            return None
+        run = state.runs[int(i_text)]
+        f = FIELD_RUN["hp"]
+        p = {q.name: q for q in f.kind.params(run)}.get(name)
+        return Box(key, p, run.hp[name], f, name, int(i_text)) if p else None
+    for f in FIELDS:
+        if f.box is None:
+            continue
+        if f.box == key and isinstance(f.kind, Param):
+            return Box(key, f.kind, getattr(state, f.attr), f)
+        prefix = f.box.removesuffix("{name}")
+        if prefix != f.box and head + "." == prefix:
+            if isinstance(f.kind, Family):
+                p = {q.name: q for q in f.kind.params(state)}.get(rest)
+                return Box(key, p, getattr(state, f.attr)[rest], f, rest) if p else None
+            if f.attr == "rates" and rest in _RATE_ENDS:
+                p = replace(RATE, name=key, label=_RATE_ENDS[rest])
+                return Box(key, p, state.rate_range()[rest == "hi"], f, rest)
+    return None
+
+
+def box_key(f: Field, name: str = "", run: int | None = None) -> str:
+    """The text box key of row `f` (of `name` in a family, of run `run`)."""
+    return (f.box or "").format(i=run, name=name)
+
+
 # --------------------------------------------------------------------------- serialize
 def fmt_number(v: float | int | bool) -> str:
     if isinstance(v, bool):
@@ -412,66 +683,49 @@ def fmt_number(v: float | int | bool) -> str:
     return repr(float(v))
 
 
-def serialize(state: AppState, *, with_step: bool = True) -> str:
-    """The query string (without '?') that `parse` turns back into `state`."""
-    q: list[tuple[str, str]] = [("surface", state.surface)]
-    if state.surface == CUSTOM:
-        q.append(("expr", state.expr))
-        if state.box is not None:
-            q.append(("box", ",".join(fmt_number(v) for v in state.box)))
-    else:
-        for p in surfaces.SURFACES[state.surface].params:
-            if state.surface_params[p.name] != p.default:
-                q.append((f"surface.{p.name}", fmt_number(state.surface_params[p.name])))
-    for i, run in enumerate(state.runs, 1):
-        q.append((f"run{i}", run.optimizer))
-        for p in OPTIMIZERS[run.optimizer].params:
-            if p.name == "lr" or run.hp[p.name] != p.default:
-                q.append((f"run{i}.{p.name}", fmt_number(run.hp[p.name])))
-        q.append((f"run{i}.color", str(run.color)))
-        if not run.visible:
-            q.append((f"run{i}.hide", "1"))
-    q.append(("start", ",".join(fmt_number(v) for v in state.start)))
-    q.append(("steps", str(state.steps)))
-    if state.schedule != "constant":
-        q.append(("schedule", state.schedule))
-        for p in schedules.PARAMS[state.schedule]:
-            if state.schedule_args[p.name] != p.default:
-                q.append((f"schedule.{p.name}", fmt_number(state.schedule_args[p.name])))
-    if state.clip != "off":
-        q.append(("clip", state.clip))
-        q.append(("clip_at", fmt_number(state.clip_at)))
-    if state.noise:
-        q.append(("noise", fmt_number(state.noise)))
-    if state.seed:
-        q.append(("seed", str(state.seed)))
-    if state.view != state.build_surface().view:
-        q.append(("view", ",".join(fmt_number(v) for v in state.view)))
-    if state.theme != "light":
-        q.append(("theme", state.theme))
-    if state.mode != "paths":
-        q.append(("mode", state.mode))
-    if state.focus:
-        q.append(("focus", str(state.focus + 1)))
-    if state.rates is not None:
-        q.append(("rates", ",".join(fmt_number(v) for v in state.rates)))
-    if state.k != RATES_K.default:
-        q.append(("k", str(state.k)))
-    if state.layout != "grid":
-        q.append(("layout", state.layout))
-    if state.grid != GRID.default:
-        q.append(("grid", str(state.grid)))
-    if state.metric != "loss":
-        q.append(("metric", state.metric))
-    if state.inspect:
-        q.append(("inspect", "1"))
-    if state.preset:
-        q.append(("preset", state.preset))
-    if state.lesson:
-        q.append(("lesson", "1"))
-    if with_step and state.t is not None:
-        q.append(("t", str(state.t)))
-    return urlencode(q, safe=",*()/^")
+def _fmt(f: Field, v: Any) -> str:
+    if isinstance(f.kind, Floats):
+        return ",".join(fmt_number(x) for x in v)
+    if isinstance(f.kind, Param):
+        if f.attr == "visible":
+            return "1"  # hide=1
+        if f.attr == "focus":
+            return str(v + 1)  # runs count from 1 in links
+        return fmt_number(v)
+    return str(v)
+
+
+def _pairs(fields: tuple[Field, ...], owner: Any, prefix: str = "") -> list[tuple[str, str]]:
+    q: list[tuple[str, str]] = []
+    for f in fields:
+        if f.written is not None and not f.written(owner):
+            continue
+        v = getattr(owner, f.attr)
+        if isinstance(f.kind, Family):
+            for p in f.kind.params(owner):
+                if p.name in f.kind.always or v[p.name] != p.default:
+                    q.append((f"{prefix}{f.key}{p.name}", fmt_number(v[p.name])))
+        elif f.attr == "runs":
+            for i, run in enumerate(v, 1):
+                q += _pairs(f.kind, run, f"run{i}")
+        elif v is not None and (f.always or v != f.default_for(owner)):
+            q.append((prefix + f.key, _fmt(f, v)))
+    return q
+
+
+def serialize(state: AppState, *, with_step: bool = True, only: str | None = None) -> str:
+    """The query string (without '?') that `parse` turns back into `state`.
+
+    Every row of `FIELDS` in order; a value equal to its default is left out
+    (unless the row is `always` written). `only` keeps the fields of one
+    compute group (and the step is then left out too).
+    """
+    fields = tuple(
+        f
+        for f in FIELDS
+        if (only is None or only in f.deps) and (f.attr != "t" or (with_step and only is None))
+    )
+    return urlencode(_pairs(fields, state), safe=",*()/^")
 
 
 # --------------------------------------------------------------------------- parse
@@ -552,12 +806,22 @@ class _Reader:
         )
         return default
 
+    def read(self, f: Field, key: str | None = None) -> Any:
+        """Row `f`'s value in the query (a Param, choices or `Floats` row)."""
+        key = key or f.key
+        if isinstance(f.kind, Param):
+            return self.param(key, f.kind, f.default)
+        if isinstance(f.kind, Floats):
+            return self.floats(key, f.kind.n)
+        return self.choice(key, f.kind, f.default)
+
 
 def read_value(key: str, raw: Any, p: Param, default: Any) -> tuple[Any, list[str]]:
     """One typed-in value checked against `p` (as `parse` checks a query value).
 
     Returns the value (clamped into range, or `default` if unreadable) and the
-    notices that explain any change.
+    notices that explain any change. `raw` may be anything a browser sends: a
+    checkbox's list, a number, None.
     """
     reader = _Reader({})
     if isinstance(raw, list):  # a checkbox
@@ -570,20 +834,16 @@ def _short(raw: str, limit: int = 40) -> str:
     return repr(raw if len(raw) <= limit else raw[:limit] + "…")
 
 
-_COLOR = Param("color", "Colour", 0, 0, len(PALETTE) - 1, kind="int", step=1)
-_HIDE = Param("hide", "Hidden", False, 0, 1, kind="bool")
-_FOCUS = Param("focus", "Focus run", 1, 1, MAX_RUNS, kind="int", step=1)
-_LR_RANGE = OPTIMIZERS["sgd"].param_map["lr"]
 _RUN_KEY = re.compile(r"run([1-9][0-9]{0,2})")
 
 
-def parse(query: str) -> tuple[AppState, list[str]]:
+def parse(query: Any) -> tuple[AppState, list[str]]:
     """The state a query string describes, and notices about what was fixed up.
 
     Never raises: anything unreadable falls back to its default with a notice.
-    An empty query is the default state.
+    An empty query (or anything but a string) is the default state.
     """
-    query = (query or "").lstrip("?")
+    query = (query if isinstance(query, str) else "").lstrip("?")
     notices: list[str] = []
     if len(query) > _MAX_QUERY:
         notices.append(f"The link is too long ({len(query)} characters); showing the default.")
@@ -594,96 +854,137 @@ def parse(query: str) -> tuple[AppState, list[str]]:
     pairs = _expand_preset(pairs, notices)
     r = _Reader(dict(pairs))
     r.notices = notices
+    got: dict[str, Any] = _read_surface(r)
+    surface = AppState(**got).build_surface()
+    del got["start"], got["view"]  # read below, with the surface's as their defaults
+    for f in FIELDS:
+        if f.attr in got:
+            continue
+        read = _READ.get(f.attr)
+        got[f.attr] = read(r, f, got, surface) if read else r.read(f)
+    state = AppState(**got)
+    if state.clip == "off":  # the threshold has no effect: its default, not a leftover
+        state = replace(state, clip_at=FIELD["clip_at"].default)
+    return state, notices
 
-    name = r.choice("surface", SURFACE_CHOICES, DEFAULT_SURFACE)
-    fields = None
+
+def _read_surface(r: _Reader) -> dict[str, Any]:
+    """The surface rows (surface, expr, box and its parameters) and the start and view
+    they imply; a formula that is not allowed falls back to the default surface."""
+    name = r.read(FIELD["surface"])
     if name == CUSTOM:
-        box = r.floats("box", 4)
+        box = r.read(FIELD["box"])
         if box is not None and not (box[0] < box[1] and box[2] < box[3]):
-            notices.append("box: need xmin < xmax and ymin < ymax; using -3…3.")
+            r.notices.append("box: need xmin < xmax and ymin < ymax; using -3…3.")
             box = None
         try:
-            fields = surface_state(CUSTOM, expr=r.q.get("expr", DEFAULT_EXPR), box=box)
+            return surface_state(CUSTOM, expr=r.q.get("expr", DEFAULT_EXPR), box=box)
         except ValueError as err:
-            notices.append(f"expr: {err}. Showing {DEFAULT_SURFACE.capitalize()} instead.")
+            r.notices.append(f"expr: {err}. Showing {DEFAULT_SURFACE.capitalize()} instead.")
             name = DEFAULT_SURFACE
-    if fields is None:
-        entry = surfaces.SURFACES[name]
-        params = {p.name: r.param(f"surface.{p.name}", p) for p in entry.params}
-        fields = surface_state(name, params)
-    surface = AppState(**fields).build_surface()
+    entry = surfaces.SURFACES[name]
+    prefix = FIELD["surface_params"].key
+    params = {p.name: r.param(f"{prefix}{p.name}", p) for p in entry.params}
+    return surface_state(name, params)
 
-    runs = _parse_runs(r, surface)
+
+def _read_runs(r: _Reader, f: Field, got: dict, surface: Surface) -> tuple[Run, ...]:
+    numbers = sorted({int(m.group(1)) for k in r.q if (m := _RUN_KEY.fullmatch(k))})
+    if not numbers:
+        return default_runs(surface)
+    if len(numbers) > MAX_RUNS:
+        r.notices.append(f"{len(numbers)} runs given; showing the first {MAX_RUNS}.")
+        numbers = numbers[:MAX_RUNS]
+    runs: list[Run] = []
+    opt_f, hp_f, color_f, hide_f = RUN_FIELDS
+    for i in numbers:
+        key = f"run{i}"
+        opt = r.read(opt_f, key)
+        base = default_hp(opt, surface)
+        hp = {
+            p.name: r.param(f"{key}{hp_f.key}{p.name}", p, base[p.name])
+            for p in OPTIMIZERS[opt].params
+        }
+        fallback = new_run(opt, surface, tuple(x.color for x in runs)).color
+        color = r.param(key + color_f.key, color_f.kind, fallback)
+        hide = r.param(key + hide_f.key, hide_f.kind)
+        runs.append(Run(opt, hp, color, not hide))
+    return tuple(runs)
+
+
+def _read_start(r: _Reader, f: Field, got: dict, surface: Surface) -> tuple[float, float]:
+    start = r.read(f) or surface.start
     bx0, bx1, by0, by1 = surface.bound
-    start = r.floats("start", 2) or fields["start"]
     clamped = (min(max(start[0], bx0), bx1), min(max(start[1], by0), by1))
     if clamped != start:
-        notices.append(
+        r.notices.append(
             f"start={fmt_number(start[0])},{fmt_number(start[1])} is far outside the map; moved in."
         )
-    steps = r.param("steps", STEPS)
+    return clamped
 
-    sched = r.choice("schedule", schedules.SCHEDULES, "constant")
-    args = {p.name: r.param(f"schedule.{p.name}", p) for p in schedules.PARAMS[sched]}
+
+def _read_schedule_args(r: _Reader, f: Field, got: dict, surface: Surface) -> dict:
+    name = got["schedule"]
+    args = {p.name: r.param(f"{f.key}{p.name}", p) for p in _schedule_params(name)}
     try:
-        schedules.get(sched, **args)
+        schedules.get(name, **args)
     except ValueError as err:
-        notices.append(f"schedule {sched}: {err}; using its defaults.")
-        args = _defaults(schedules.PARAMS[sched])
+        r.notices.append(f"schedule {name}: {err}; using its defaults.")
+        args = _defaults(_schedule_params(name))
+    return args
 
-    view = r.floats("view", 4)
+
+def _read_view(r: _Reader, f: Field, got: dict, surface: Surface):
+    view = r.read(f)
+    bx0, bx1, by0, by1 = surface.bound
     if view is not None and not (
         bx0 <= view[0] < view[1] <= bx1 and by0 <= view[2] < view[3] <= by1
     ):
-        notices.append("view: need xmin < xmax and ymin < ymax inside the map; using the default.")
+        r.notices.append(
+            "view: need xmin < xmax and ymin < ymax inside the map; using the default."
+        )
         view = None
+    return view or surface.view
 
-    state = AppState(
-        surface=fields["surface"],
-        surface_params=fields["surface_params"],
-        expr=fields["expr"],
-        box=fields["box"],
-        runs=runs,
-        start=clamped,
-        steps=steps,
-        schedule=sched,
-        schedule_args=args,
-        clip=r.choice("clip", CLIP_MODES, "off"),
-        clip_at=r.param("clip_at", CLIP_AT),
-        noise=r.param("noise", NOISE),
-        seed=r.param("seed", SEED),
-        view=view or fields["view"],
-        theme=r.choice("theme", THEMES, "light"),
-        mode=r.choice("mode", MODES, "paths"),
-        k=r.param("k", RATES_K),
-        layout=r.choice("layout", LAYOUTS, "grid"),
-        grid=r.param("grid", GRID),
-        metric=r.choice("metric", METRICS, "loss"),
-        inspect=r.param("inspect", _HIDE),
-    )
-    focus = r.param("focus", replace(_FOCUS, max=len(runs)), 1)
-    rates = r.floats("rates", 2)
-    if rates is not None:
-        lr = _LR_RANGE
-        if not (lr.min <= rates[0] < rates[1] <= lr.max):
-            notices.append(
-                f"rates: need two learning rates, low < high, within {lr.describe_range()}; "
-                "using a decade either side of the run's."
-            )
-            rates = None
-    state = replace(
-        state,
-        focus=focus - 1,
-        rates=rates,
-        preset=r.q.get("preset", "") if r.q.get("preset") in presets.BY_SLUG else "",
-        lesson=r.param("lesson", _HIDE),
-    )
-    if "t" in r.q:
-        t = r.param("t", replace(STEPS, name="t", min=0, max=steps, default=steps, log=False))
-        state = replace(state, t=t)
-    if state.clip == "off":
-        state = replace(state, clip_at=CLIP_AT.default)
-    return state, notices
+
+def _read_focus(r: _Reader, f: Field, got: dict, surface: Surface) -> int:
+    return r.param(f.key, replace(f.kind, max=len(got["runs"])), 1) - 1
+
+
+def _read_rates(r: _Reader, f: Field, got: dict, surface: Surface):
+    rates = r.read(f)
+    if rates is not None and not (RATE.min <= rates[0] < rates[1] <= RATE.max):
+        r.notices.append(
+            f"rates: need two learning rates, low < high, within {RATE.describe_range()}; "
+            "using a decade either side of the run's."
+        )
+        return None
+    return rates
+
+
+def _read_preset(r: _Reader, f: Field, got: dict, surface: Surface) -> str:
+    slug = r.q.get(f.key, "")
+    return slug if slug in f.kind else f.default  # (an unknown one was noticed already)
+
+
+def _read_t(r: _Reader, f: Field, got: dict, surface: Surface) -> int | None:
+    if f.key not in r.q:
+        return None
+    steps = got["steps"]
+    return r.param(f.key, replace(f.kind, name="t", min=0, max=steps, default=steps, log=False))
+
+
+#: Rows whose reading needs more than their type: the surface, other rows, a check.
+_READ: dict[str, Callable[[_Reader, Field, dict, Surface], Any]] = {
+    "runs": _read_runs,
+    "start": _read_start,
+    "schedule_args": _read_schedule_args,
+    "view": _read_view,
+    "focus": _read_focus,
+    "rates": _read_rates,
+    "preset": _read_preset,
+    "t": _read_t,
+}
 
 
 def _expand_preset(pairs: list[tuple[str, str]], notices: list[str]) -> list[tuple[str, str]]:
@@ -703,25 +1004,3 @@ def _expand_preset(pairs: list[tuple[str, str]], notices: list[str]) -> list[tup
     # the lesson, with any other key given (a view, the step, the theme) on top
     merged = {**dict(parse_qsl(presets.BY_SLUG[slug].query)), **given}
     return list(merged.items())
-
-
-def _parse_runs(r: _Reader, surface: Surface) -> tuple[Run, ...]:
-    numbers = sorted({int(m.group(1)) for k in r.q if (m := _RUN_KEY.fullmatch(k))})
-    if not numbers:
-        return default_runs(surface)
-    if len(numbers) > MAX_RUNS:
-        r.notices.append(f"{len(numbers)} runs given; showing the first {MAX_RUNS}.")
-        numbers = numbers[:MAX_RUNS]
-    runs: list[Run] = []
-    for i in numbers:
-        key = f"run{i}"
-        opt = r.choice(key, OPTIMIZERS, "adam")
-        spec = OPTIMIZERS[opt]
-        base = default_hp(opt, surface)
-        hp = {p.name: r.param(f"{key}.{p.name}", p, base[p.name]) for p in spec.params}
-        taken = tuple(x.color for x in runs)
-        fallback = new_run(opt, surface, taken).color
-        color = r.param(f"{key}.color", _COLOR, fallback)
-        hide = r.param(f"{key}.hide", _HIDE)
-        runs.append(Run(opt, hp, color, not hide))
-    return tuple(runs)
