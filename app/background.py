@@ -10,28 +10,42 @@ Redis (`CeleryManager`), so any number of machines can run them::
 
 Either way identical requests are answered from a cache shared by every
 server process (the disk cache, or Redis): the key is the request (the query a
-start map depends on) and `VERSION`. A hit is drawn at once, with no job.
+start map depends on, `state.startmap_query`) and `VERSION`. A hit is drawn at
+once, with no job.
+
+The job itself (`start_map_job`) is defined here, so that the manager made by
+`make_manager` knows it without importing the other callbacks: `callbacks`
+imports this module, never the other way round.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from dash import Input, Output, callback, no_update
+
+from . import figures, ids, views
+from .state import parse
+
 __all__ = [
     "EXPIRE",
     "VERSION",
     "cache_dir",
     "cached",
+    "failed",
     "make_manager",
     "redis_url",
     "remember",
+    "start_map_job",
 ]
+log = logging.getLogger("gradscape")
 
 #: Part of every cache key: bump it when what a cached result means changes.
 VERSION = "1"
@@ -72,11 +86,9 @@ def make_manager():
     """The background callback manager: Celery on Redis if configured, else a disk cache.
 
     Dash registers every background callback defined so far with the manager
-    when it is made, so the callbacks are imported first.
+    when it is made: the start-map job, defined in this module.
     """
     from dash import CeleryManager, DiskcacheManager
-
-    from . import callbacks  # noqa: F401  (defines the background callbacks)
 
     url = redis_url()
     if url:
@@ -123,3 +135,47 @@ def remember(request: str, result: Any) -> None:
             store.set(_key(request), raw, expire=EXPIRE)
     except Exception:  # not kept: the next identical request computes it again
         return
+
+
+def failed(what: str, err: Exception) -> str:
+    """A notice for a bug: what could not be drawn, and why."""
+    return f"{what} could not be drawn ({type(err).__name__}: {err}); nothing else changed."
+
+
+# --------------------------------------------------------------------------- start map
+@callback(
+    Output(ids.STARTMAP, "figure"),
+    Output(ids.STARTMAP_INFO, "children"),
+    Input(ids.STARTREQ, "data"),
+    background=True,
+    running=[
+        (Output(ids.PROGRESS_BOX, "className"), "gs-progress gs-on", "gs-progress"),
+        (Output(ids.CANCEL, "disabled"), False, True),
+    ],
+    progress=[Output(ids.PROGRESS, "value"), Output(ids.PROGRESS, "max")],
+    progress_default=["0", "100"],
+    cancel=[Input(ids.CANCEL, "n_clicks")],
+    prevent_initial_call=True,
+)
+def start_map_job(set_progress, query: Any):
+    """The start map for `query` (see `state.startmap_query`), with progress as it runs."""
+    if not isinstance(query, str) or not query:
+        return no_update, no_update
+    state, _ = parse(query)
+    try:
+        sm = views.start_map(state, progress=lambda k, n: set_progress((str(k), str(n))))
+        fig = views.start_map_figure(state, sm)
+    except Exception as err:
+        log.exception("start map %r failed", query)
+        return no_update, failed("The start map", err)
+    if state.lesson:
+        fig = figures.enlarge(fig)
+    n = state.grid**2
+    rate = n * state.steps / max(sm.seconds, 1e-9)
+    info = (
+        f"{n:,} starts × {state.steps} steps in {sm.seconds:.2f} s "
+        f"({rate / 1e6:.0f} million steps a second)."
+    )
+    figure = json.loads(fig.to_json())
+    remember(query, {"figure": figure, "info": info})
+    return figure, info

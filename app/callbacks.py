@@ -1,10 +1,14 @@
-"""The callbacks: thin adapters from Dash's context to `update` and the builders.
+"""The callbacks: thin adapters from Dash's context to the reducer and the builders.
 
 Two server callbacks write the page. `load` reads the URL once, when the page
-opens; `edit` takes every control and applies the one that fired. Both keep
-the canonical query string in the ``state`` store, so the server holds no
-per-user state. Playback, the timeline, the map click and the URL bar are in
-the browser (``assets/gradscape.js``).
+opens; `edit` takes every control, applies those whose value the state lacks
+and then the one that fired (`reducer.apply_events`), and redraws the parts
+of the page the field table says the change touches (`PART_OUTPUTS`). Both
+keep the canonical query string in the ``state`` store, so the server holds no
+per-user state. Each request parses the state once, here, at the edge: any
+value a browser sends is checked before it reaches the state. Playback, the
+timeline, the map click and the URL bar are in the browser
+(``assets/gradscape.js``); the start map's job is in `background`.
 """
 
 from __future__ import annotations
@@ -28,9 +32,11 @@ from dash import (
     no_update,
 )
 
-from . import background, figures, ids, layout, views
-from .state import MAX_RUNS, AppState, default_state, parse, read_value, serialize
-from .update import PARTS, apply_event, page, param_for
+from . import background, ids, layout
+from .background import failed
+from .reducer import apply_events
+from .state import MAX_RUNS, AppState, box, default_state, parse, parts_of, serialize
+from .update import page
 
 PV = {"type": "pv", "key": ALL, "scale": ALL}
 log = logging.getLogger("gradscape")
@@ -50,10 +56,15 @@ def notices_view(notices: list[str]) -> list:
     ]
 
 
-def _state_from(store: str | None, frame: dict | None) -> AppState:
-    state, _ = parse(store or "")
-    t = (frame or {}).get("t")
-    if isinstance(t, int) and 0 <= t <= state.steps:
+def _state_from(store: Any, frame: Any) -> AppState:
+    """The state a request carries: the store's query (parsed once) and the frame's step.
+
+    Whatever the browser sends (a store that is not a string, a frame that is
+    not a dict, a step that is not a whole number) falls back to the default.
+    """
+    state, _ = parse(store if isinstance(store, str) else "")
+    t = frame.get("t") if isinstance(frame, dict) else None
+    if isinstance(t, int) and not isinstance(t, bool) and 0 <= t <= state.steps:
         state = replace(state, t=t)
     return state
 
@@ -182,7 +193,7 @@ def load(search: str | None):
         return page_outputs(state, notices)
     except Exception as err:  # a bug must still leave a working page that says what happened
         log.exception("drawing %r failed", search)
-        return page_outputs(default_state(), [*notices, _failed("This link", err)])
+        return page_outputs(default_state(), [*notices, failed("This link", err)])
 
 
 @callback(
@@ -246,14 +257,27 @@ def _output(name: str, prop: str) -> Output:
 def edit(*args):
     store, loaded, frame = args[-3:]
     old = _state_from(store if store is not None else loaded, frame)
-    boxes = [(b["id"], b.get("value")) for b in ctx.inputs_list[0]]
-    events = with_boxes(_events(), boxes, old)
+    events = _events()
     pv_ids = [o["id"] for o in ctx.outputs_list[_PV_OUT]]
     try:
-        return edit_outputs(old, events, pv_ids)
+        return edit_outputs(old, events, pv_ids, _controls())
     except Exception as err:  # keep the page as it was and say so, rather than fail silently
         log.exception("edit %r failed", events[:3])
-        return _only(notices_view([_failed("That change", err)]), [no_update] * len(pv_ids))
+        return _only(notices_view([failed("That change", err)]), [no_update] * len(pv_ids))
+
+
+def _controls() -> list[tuple[Any, Any]]:
+    """(component id, value) of every control the request carries (text boxes, menus, tabs).
+
+    Every request carries them all, so the reducer reads the state of each one
+    (`reducer.apply_events`): an edit whose answer was dropped is not lost.
+    """
+    out = []
+    for item in ctx.inputs_list:
+        for one in item if isinstance(item, list) else [item]:
+            if isinstance(one, dict) and one.get("property") == "value":
+                out.append((one.get("id"), one.get("value")))
+    return out
 
 
 def _only(notices: Any, pv_out: list) -> tuple:
@@ -261,166 +285,73 @@ def _only(notices: Any, pv_out: list) -> tuple:
     return _ordered({ids.NOTICES: notices, "pv": pv_out}, EDIT_OUTPUTS)
 
 
-def _failed(what: str, err: Exception) -> str:
-    return f"{what} could not be drawn ({type(err).__name__}: {err}); nothing else changed."
+def _start_box(axis: int):
+    return lambda s: layout.fmt_number(s.start[axis])
 
 
-def with_boxes(
-    events: list[tuple[Any, Any]], boxes: list[tuple[dict, Any]], old: AppState | None = None
-) -> list:
-    """`events` plus every other text box whose value the state `old` lacks.
+#: What each part of the page (`state.PARTS`, named by the field table) redraws, and how.
+PART_OUTPUTS: dict[str, dict[Any, Any]] = {
+    "surface": {ids.SURFACE_PARAMS: layout.surface_params, ids.FORMULA: layout.formula},
+    "runs": {ids.RUNS: layout.run_panels},
+    "schedule": {ids.SCHEDULE_PARAMS: layout.schedule_params},
+    "clip": {ids.CLIP_PARAMS: layout.clip_params},
+    "start": {ids.START_X: _start_box(0), ids.START_Y: _start_box(1)},
+    "view": {ids.VIEW_PARAMS: layout.view_params},
+    "mode": {ids.MODE: lambda s: s.mode},
+    "page": {ids.ROOT: lambda s: root_class(s)},
+    "lesson": {ids.LESSON: layout.lesson_text},
+    "rules": {ids.RULES: layout.rules_panel},
+    "inspector": {ids.INSPECTOR: layout.inspector_panel},
+}
 
-    Each request carries every box's value. A box whose own request was
-    overtaken by a later one (Dash then drops the older answer) still shows a
-    value the state lacks; applying those makes the state converge to what
-    the page shows. A box that shows the state's value is left out: applied
-    after the edit it would undo what the edit moved (the compare view's
-    default rate range follows its run's rate). Not after a change of
-    structure (a new optimizer, surface, run...), which redraws the boxes.
+
+def _box_text(state: AppState, key: Any) -> Any:
+    b = box(state, key)
+    return no_update if b is None else layout.fmt_value(b.param, b.value)
+
+
+def edit_outputs(
+    old: AppState,
+    events: list[tuple[Any, Any]],
+    pv_ids: list[dict],
+    controls: list[tuple[Any, Any]] = (),
+) -> tuple:
+    """Apply the `controls` the state lacks, then `events`, to `old`, and say what changes
+    on the page (a plain function, for tests).
+
+    A text box whose text was not taken as it stands (clamped, refused) shows
+    the state's value again: rewritten where no part around it is redrawn.
     """
-    fired = [e for e, _ in events]
-    if not all(isinstance(e, dict) and e.get("type") == "pv" for e in fired):
-        return events
-    return events + [
-        (i, v) for i, v in boxes if i not in fired and v is not None and _lacks(old, i, v)
+    e = apply_events(old, events, controls)
+    state = e.state
+    pv_out: list = [
+        _box_text(state, pid["key"])
+        if pid.get("key") in e.corrected and not set(parts_of(pid["key"])) & e.redraw
+        else no_update
+        for pid in pv_ids
     ]
-
-
-def _lacks(state: AppState | None, box: dict, text: Any) -> bool:
-    """Whether the box's text is a value other than the state's (True if unknown)."""
-    if state is None:
-        return True
-    try:
-        p, current, _ = param_for(state, box["key"])
-    except (KeyError, ValueError, IndexError):
-        return True
-    value, _ = read_value(box["key"], text, p, current)
-    return value != current
-
-
-def _clicked(event: Any, value: Any) -> bool:
-    """False for a button drawn anew (n_clicks None) rather than clicked."""
-    button = event in (ids.ADD, ids.THEME) or (
-        isinstance(event, dict) and event.get("type") == "act"
-    )
-    return bool(value) or not button
-
-
-def _view_shown(state: AppState, events: list[tuple[Any, Any]]) -> tuple:
-    """What the View section shows, but for the boxes being typed or dragged in (redrawing
-    those would drop the slider from under the mouse)."""
-    typing = {e.get("key") for e, _ in events if isinstance(e, dict) and e.get("type") == "pv"}
-    lo, hi = state.rate_range()
-    values = {"k": state.k, "grid": state.grid, "rates.lo": lo, "rates.hi": hi}
-    return (
-        state.mode,
-        state.focus,
-        state.layout,
-        state.metric,
-        state.inspect,
-        tuple(layout.run_label(r) for r in state.runs),
-        tuple(v for k, v in values.items() if k not in typing),
-    )
-
-
-def edit_outputs(old: AppState, events: list[tuple[Any, Any]], pv_ids: list[dict]) -> tuple:
-    """Apply `events` to `old` and say what changes on the page (a plain function, for tests)."""
-    state, notices, redraw = old, [], set()
-    for event, value in events:
-        if not _clicked(event, value):
-            continue
-        e = apply_event(state, event, value)
-        state, notices, redraw = e.state, notices + e.notices, redraw | e.redraw
-    pv_out: list = [no_update] * len(pv_ids)
-    for j, pid in enumerate(pv_ids):
-        key = pid["key"]
-        if (
-            notices
-            and key in ("steps", "noise", "seed")
-            and any(isinstance(ev, dict) and ev.get("key") == key for ev, _ in events)
-        ):
-            p, value, _ = param_for(state, key)
-            pv_out[j] = layout.fmt_value(p, value)
-    if state == old and not redraw:
-        return _only(notices_view(notices) if notices else no_update, pv_out)
-    draw = {part: part in redraw for part in PARTS}
-    inspector_changed = (state.inspect, state.mode, state.focus_run.optimizer) != (
-        old.inspect,
-        old.mode,
-        old.focus_run.optimizer,
-    )
+    if state == old and not e.redraw:
+        return _only(notices_view(e.notices) if e.notices else no_update, pv_out)
     values = {
         ids.STATE: serialize(state, with_step=False),
         **_main(page(old, state)),
-        ids.NOTICES: notices_view(notices),
-        ids.SURFACE_PARAMS: layout.surface_params(state) if draw["surface"] else no_update,
-        ids.FORMULA: layout.formula(state) if draw["surface"] else no_update,
-        ids.RUNS: layout.run_panels(state) if draw["runs"] else no_update,
-        ids.SCHEDULE_PARAMS: layout.schedule_params(state) if draw["schedule"] else no_update,
-        ids.CLIP_PARAMS: layout.clip_params(state) if draw["clip"] else no_update,
-        ids.START_X: layout.fmt_number(state.start[0]) if draw["start"] else no_update,
-        ids.START_Y: layout.fmt_number(state.start[1]) if draw["start"] else no_update,
+        ids.NOTICES: notices_view(e.notices),
         ids.ADD: len(state.runs) >= MAX_RUNS,
         "pv": pv_out,
-        ids.ROOT: root_class(state) if state.mode != old.mode or "theme" in redraw else no_update,
-        ids.MODE: state.mode if state.mode != old.mode else no_update,
-        ids.VIEW_PARAMS: layout.view_params(state)
-        if draw["view"] or draw["runs"] or _view_shown(old, events) != _view_shown(state, events)
-        else no_update,
-        ids.LESSON: layout.lesson_text(state) if state.preset != old.preset else no_update,
         # a start picked on the start map plays from step 0
         ids.FRAME: {"t": None, "autoplay": True, "steps": state.steps}
         if old.mode == "starts" and state.mode == "paths" and state.start != old.start
         else no_update,
     }
+    for part in e.redraw:
+        values |= {out: draw(state) for out, draw in PART_OUTPUTS[part].items()}
     # a click is read once: the same point clicked again (after other edits) is news again
-    clicked = {e for e, _ in events if e in (ids.FIGURE, ids.STARTMAP)}
+    clicked = {ev for ev, _ in events if ev in (ids.FIGURE, ids.STARTMAP)}
     values |= {
         (ids.FIGURE, "clickData"): None if ids.FIGURE in clicked else no_update,
         (ids.STARTMAP, "clickData"): None if ids.STARTMAP in clicked else no_update,
-        ids.INSPECTOR: layout.inspector_panel(state) if inspector_changed else no_update,
-        ids.RULES: layout.rules_panel(state) if state.lesson and draw["runs"] else no_update,
     }
     return _ordered(values, EDIT_OUTPUTS)
-
-
-# --------------------------------------------------------------------------- start map
-@callback(
-    Output(ids.STARTMAP, "figure"),
-    Output(ids.STARTMAP_INFO, "children"),
-    Input(ids.STARTREQ, "data"),
-    background=True,
-    running=[
-        (Output(ids.PROGRESS_BOX, "className"), "gs-progress gs-on", "gs-progress"),
-        (Output(ids.CANCEL, "disabled"), False, True),
-    ],
-    progress=[Output(ids.PROGRESS, "value"), Output(ids.PROGRESS, "max")],
-    progress_default=["0", "100"],
-    cancel=[Input(ids.CANCEL, "n_clicks")],
-    prevent_initial_call=True,
-)
-def start_map_job(set_progress, query: str | None):
-    """The start map for `query` (see `update.startmap_query`), with progress as it runs."""
-    if not query:
-        return no_update, no_update
-    state, _ = parse(query)
-    try:
-        sm = views.start_map(state, progress=lambda k, n: set_progress((str(k), str(n))))
-        fig = views.start_map_figure(state, sm)
-    except Exception as err:
-        log.exception("start map %r failed", query)
-        return no_update, _failed("The start map", err)
-    if state.lesson:
-        fig = figures.enlarge(fig)
-    n = state.grid**2
-    rate = n * state.steps / max(sm.seconds, 1e-9)
-    info = (
-        f"{n:,} starts × {state.steps} steps in {sm.seconds:.2f} s "
-        f"({rate / 1e6:.0f} million steps a second)."
-    )
-    figure = json.loads(fig.to_json())
-    background.remember(query, {"figure": figure, "info": info})
-    return figure, info
 
 
 # --------------------------------------------------------------------------- in the browser

@@ -385,35 +385,50 @@ def _loss_y(surface: Surface, r: RunResult) -> np.ndarray:
 
 def loss_run_traces(
     i: int, run: Run, r: RunResult, t: int, surface: Surface, theme: Theme = THEMES["light"]
-) -> list[go.Scatter]:
-    """Run `i`'s loss curve (x is the step: x0 = 0, dx = 1) and its marker at step `t`."""
+) -> list[dict]:
+    """Run `i`'s loss curve (x is the step: x0 = 0, dx = 1) and its marker at step `t`.
+
+    Plain trace dicts (arrays as typed arrays), so the app patches them in as
+    they are; the head follows `look.at_step` and the ``loss`` look.
+    """
     color = theme.palette[run.color]
     y = _display(_loss_y(surface, r))
     if r.diverged and r.diverged_at > 0:
         y[r.diverged_at :] = np.nan  # the curve ends where the run left the map
-    k = min(t, r.diverged_at - 1) if r.diverged and r.diverged_at > 0 else t
+    step = look.at_step(len(y), t, r.diverged_at)
+    k = min(step.k, r.diverged_at - 1) if r.diverged and r.diverged_at > 0 else step.k
+    size = look.LOOKS["loss"]
     label = OPTIMIZERS[run.optimizer].label
     what = "f − f*" if surface.min_value is not None else "f"
-    common = dict(visible=run.visible, showlegend=False, name=run_label(run))
-    curve = go.Scatter(
-        y=y,
-        mode="lines",
-        line=dict(color=color, width=2),
-        hovertemplate=f"<b>{label}</b><br>step %{{x}}<br>{what} %{{y:.4g}}<extra></extra>",
-        meta={"role": "curve", "run": i, "diverged": r.diverged_at},
+    meta = {"run": i, "diverged": r.diverged_at}
+    common = {
+        "type": "scatter",
+        "visible": run.visible,
+        "showlegend": False,
+        "name": run_label(run),
+    }
+    curve = {
         **common,
-    )
-    head = go.Scatter(
-        x=np.array([k]),
-        y=y[k : k + 1],
-        mode="markers",
-        marker=dict(
-            size=9, color=color, symbol=_head_symbol(r, t), line=dict(width=1.5, color=theme.halo)
-        ),
-        hoverinfo="skip",
-        meta={"role": "head", "run": i, "diverged": r.diverged_at},
+        "y": _typed(y),
+        "mode": "lines",
+        "line": {"color": color, "width": size.trail_width},
+        "hovertemplate": f"<b>{label}</b><br>step %{{x}}<br>{what} %{{y:.4g}}<extra></extra>",
+        "meta": {"role": "curve", **meta},
+    }
+    head = {
         **common,
-    )
+        "x": [k],
+        "y": _typed(y[k : k + 1]),
+        "mode": "markers",
+        "marker": {
+            "size": size.head_size,
+            "color": color,
+            "symbol": step.mark,
+            "line": {"width": size.head_halo, "color": theme.halo},
+        },
+        "hoverinfo": "skip",
+        "meta": {"role": "head", **meta},
+    }
     return [curve, head]
 
 

@@ -203,7 +203,19 @@ GROUPS = (PATH, RUN, PANELS, STARTMAP)
 
 #: Parts of the page an edit may redraw (the Dash adapter maps each to its outputs):
 #: the side panel's sections, and the page-wide mode, theme and lesson text.
-PARTS = ("surface", "runs", "schedule", "clip", "start", "view", "mode", "theme", "lesson")
+PARTS = (
+    "surface",  # the surface's parameters (or formula and box) and its formula
+    "runs",  # the run panels
+    "schedule",  # the schedule's arguments
+    "clip",  # the clipping threshold
+    "start",  # the start point's boxes
+    "view",  # the current view's own controls
+    "mode",  # the view tabs
+    "page",  # the page's class (mode, theme, lesson mode)
+    "lesson",  # the lesson's text
+    "rules",  # the runs' update rules (lesson mode)
+    "inspector",  # the step inspector's rule
+)
 
 
 @dataclass(frozen=True)
@@ -284,7 +296,15 @@ _TRAINING = frozenset({PATH, STARTMAP})
 
 #: Each run's own fields (keys ``run{i}``, ``run{i}.lr``, …, ``run{i}.color``, ``run{i}.hide``).
 RUN_FIELDS: tuple[Field, ...] = (
-    Field("", "optimizer", OPTIMIZERS, "adam", frozenset({RUN}), ("runs",), always=True),
+    Field(
+        "",
+        "optimizer",
+        OPTIMIZERS,
+        "adam",
+        frozenset({RUN}),
+        ("runs", "rules", "inspector"),
+        always=True,
+    ),
     Field(
         ".",
         "hp",
@@ -294,7 +314,7 @@ RUN_FIELDS: tuple[Field, ...] = (
         box="run.{i}.{name}",
     ),
     Field(".color", "color", _COLOR, 0, parts=("runs",), always=True),
-    Field(".hide", "visible", _HIDE, True, parts=("runs",)),
+    Field(".hide", "visible", _HIDE, True, parts=("runs", "rules")),
 )
 
 #: Every setting of the app, in URL order. `serialize`, `parse`, the cache keys,
@@ -349,17 +369,17 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "view", "view", Floats(4), lambda s: s.build_surface().view, frozenset({PANELS, STARTMAP})
     ),
-    Field("theme", "theme", THEMES, "light", frozenset({PANELS, STARTMAP}), ("theme", "runs")),
-    Field("mode", "mode", MODES, "paths", parts=("mode", "view")),
-    Field("focus", "focus", _FOCUS, 0, parts=("view",)),
+    Field("theme", "theme", THEMES, "light", frozenset({PANELS, STARTMAP}), ("page", "runs")),
+    Field("mode", "mode", MODES, "paths", parts=("mode", "page", "view", "inspector")),
+    Field("focus", "focus", _FOCUS, 0, parts=("view", "inspector")),
     Field("rates", "rates", Floats(2), None, parts=("view",), box="rates.{name}"),
     Field("k", "k", RATES_K, RATES_K.default, frozenset({PANELS}), ("view",), box="k"),
     Field("layout", "layout", LAYOUTS, "grid", frozenset({PANELS}), ("view",)),
     Field("grid", "grid", GRID, GRID.default, frozenset({STARTMAP}), ("view",), box="grid"),
     Field("metric", "metric", METRICS, "loss", frozenset({STARTMAP}), ("view",)),
-    Field("inspect", "inspect", _FLAG, False, parts=("view",)),
+    Field("inspect", "inspect", _FLAG, False, parts=("view", "inspector")),
     Field("preset", "preset", presets.BY_SLUG, "", parts=("lesson",)),
-    Field("lesson", "lesson", _FLAG, False, frozenset({PANELS, STARTMAP}), ("lesson", "runs")),
+    Field("lesson", "lesson", _FLAG, False, frozenset({PANELS, STARTMAP}), ("page", "rules")),
     Field("t", "t", STEPS, None),
 )
 FIELD: dict[str, Field] = {f.attr: f for f in FIELDS}
@@ -1004,3 +1024,63 @@ def _expand_preset(pairs: list[tuple[str, str]], notices: list[str]) -> list[tup
     # the lesson, with any other key given (a view, the step, the theme) on top
     merged = {**dict(parse_qsl(presets.BY_SLUG[slug].query)), **given}
     return list(merged.items())
+
+
+# --------------------------------------------------------------------------- what changed
+def _labels(state: AppState) -> tuple:
+    """What names each run in the view's run menu (its optimizer and rate, as shown)."""
+    return tuple((r.optimizer, f"{r.hp['lr']:.3g}") for r in state.runs)
+
+
+def changes(old: AppState, new: AppState) -> dict[str, tuple[str, ...]]:
+    """Each setting that differs between `old` and `new`, with the parts it redraws.
+
+    Keys are addresses: a text box's key where one backs the setting
+    (``run.0.lr``, ``steps``, ``rates.lo``), else its URL key (``run1``,
+    ``surface``, ``run2.color``). The rate range counts as shown (the default
+    range follows its run), and the run menu's labels as ``labels``.
+    """
+    out: dict[str, tuple[str, ...]] = {}
+    for f in FIELDS:
+        a, b = getattr(old, f.attr), getattr(new, f.attr)
+        if f.attr == "rates":
+            for j, end in enumerate(_RATE_ENDS):
+                if old.rate_range()[j] != new.rate_range()[j]:
+                    out[box_key(f, end)] = f.parts
+        elif f.attr == "runs":
+            if _labels(old) != _labels(new):
+                out["labels"] = ("view",)
+            for i in range(max(len(a), len(b))):
+                if i >= len(a) or i >= len(b):
+                    out[f"run{i + 1}"] = FIELD_RUN["optimizer"].parts
+                    continue
+                for rf in RUN_FIELDS:
+                    _diff(rf, a[i], b[i], out, f"run{i + 1}", i)
+        elif a != b:
+            _diff(f, old, new, out)
+    return out
+
+
+def _diff(f: Field, old: Any, new: Any, out: dict, prefix: str = "", run: int | None = None):
+    a, b = getattr(old, f.attr), getattr(new, f.attr)
+    if a == b:
+        return
+    if isinstance(f.kind, Family):
+        for name in {*a, *b}:
+            if a.get(name) != b.get(name):
+                out[box_key(f, name, run)] = f.parts
+    else:
+        out[f.box or prefix + f.key] = f.parts
+
+
+def parts_of(address: str) -> tuple[str, ...]:
+    """The parts a setting's address (see `changes`) redraws."""
+    head = address.partition(".")[0]
+    if head == "run":
+        return FIELD_RUN["hp"].parts
+    for f in FIELDS:
+        if f.box is not None and (f.box == address or f.box.removesuffix("{name}") == head + "."):
+            return f.parts
+        if f.key == address:
+            return f.parts
+    return ()

@@ -31,7 +31,8 @@ from app.state import (
     parse,
     surface_state,
 )
-from app.update import Edit, apply_event, patches
+from app.reducer import Edit, apply_event
+from app.update import patches
 from optimizers import OPTIMIZERS, schedules
 
 FIXED = figures.FIXED_TRACES
@@ -850,21 +851,77 @@ def test_a_box_whose_request_was_overtaken_still_reaches_the_state():
     old = four_runs()
     # run 0's box was typed first, but its answer was dropped: the state lacks it
     boxes = [(pv("run.0.lr"), "0.0123"), (pv("run.1.lr"), "0.0005"), (pv("steps"), "500")]
-    events = callbacks.with_boxes([(pv("run.1.lr"), "0.0005")], boxes)
-    out = callbacks.edit_outputs(old, events, [])
+    out = callbacks.edit_outputs(old, [(pv("run.1.lr"), "0.0005")], [], boxes)
     state, _ = parse(out[0])
     assert state.runs[0].hp["lr"] == 0.0123
     assert state.runs[1].hp["lr"] == 0.0005
     assert state.steps == 500
 
 
+def test_a_menu_whose_request_was_overtaken_still_reaches_the_state():
+    """Menus are read from every request too: a dropped optimizer change is not lost."""
+    old = four_runs()
+    controls = [
+        ({"type": "opt", "run": 2}, "rmsprop"),
+        (pv("run.0.lr"), repr(old.runs[0].hp["lr"])),
+    ]
+    out = callbacks.edit_outputs(old, [(ids.ADD, 1)], [], controls)
+    state, _ = parse(out[0])
+    assert state.runs[2].optimizer == "rmsprop" and len(state.runs) == 5
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_no_edit_is_lost_however_requests_overtake_each_other(data):
+    """Boxes typed one after another, each request answered or dropped at random: the
+    state after the last request holds every box's last value (what the page shows)."""
+    state = four_runs(steps=60)
+    keys = ["run.0.lr", "run.1.lr", "run.2.lr", "steps", "noise"]
+    shown = {k: layout_text(state, k) for k in keys}
+    for _ in range(data.draw(st.integers(1, 8))):
+        key = data.draw(st.sampled_from(keys))
+        value = data.draw(st.sampled_from(["0.002", "0.0031", "0.05", "120", "0.25"]))
+        if key == "steps":
+            value = str(data.draw(st.integers(10, 400)))
+        shown[key] = value
+        controls = [(pv(k), v) for k, v in shown.items()]
+        out = callbacks.edit_outputs(state, [(pv(key), value)], [], controls)
+        if data.draw(st.booleans()) and out[0] is not no_update:  # answered, not overtaken
+            state = parse(out[0])[0]
+    final = callbacks.edit_outputs(state, [], [], [(pv(k), v) for k, v in shown.items()])
+    if final[0] is not no_update:
+        state = parse(final[0])[0]
+    for k, v in shown.items():
+        assert layout_text(state, k) == layout_text(apply_event(state, pv(k), v).state, k)
+        assert apply_event(state, pv(k), v).state == state  # nothing the page shows is lost
+
+
+def layout_text(state: AppState, key: str) -> str:
+    from app.layout import fmt_value
+    from app.state import box
+
+    b = box(state, key)
+    return fmt_value(b.param, b.value)
+
+
 def test_boxes_are_not_replayed_after_a_change_of_structure():
     old = four_runs()
     stale = [(pv("run.0.lr"), "0.0123")]  # the box of the optimizer being replaced
-    events = callbacks.with_boxes([({"type": "opt", "run": 0}, "adam")], stale)
-    assert events == [({"type": "opt", "run": 0}, "adam")]
-    state, _ = parse(callbacks.edit_outputs(old, events, [])[0])
+    out = callbacks.edit_outputs(old, [({"type": "opt", "run": 0}, "adam")], [], stale)
+    state, _ = parse(out[0])
     assert state.runs[0].hp["lr"] == old.build_surface().suggested_lr("adam")
+
+
+def test_a_box_showing_the_state_changes_nothing_and_a_bad_one_is_rewritten():
+    old = four_runs(steps=100)
+    same = [(pv("run.0.lr"), repr(old.runs[0].hp["lr"])), (ids.pv("steps", "logint"), "100")]
+    out = callbacks.edit_outputs(old, [], PV_IDS, same)
+    assert all(v is no_update for v in out[:13])
+    # an unfired box with text that cannot be read: a notice, and the box shows the state again
+    bad = [(ids.pv("steps", "logint"), "lots")]
+    out = callbacks.edit_outputs(old, [], PV_IDS, bad)
+    assert "not a number" in str(out[4])
+    assert out[13][2] == "100"
 
 
 def test_a_failing_edit_leaves_the_page_and_says_so(monkeypatch):
