@@ -20,6 +20,7 @@ from test_app_state import assert_valid
 import surfaces
 from app import callbacks, figures, ids
 from app.compute import compute
+from app.reducer import Edit, apply_event
 from app.state import (
     CLIP_MODES,
     MAX_RUNS,
@@ -31,7 +32,6 @@ from app.state import (
     parse,
     surface_state,
 )
-from app.reducer import Edit, apply_event
 from app.update import patches
 from optimizers import OPTIMIZERS, schedules
 

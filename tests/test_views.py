@@ -12,8 +12,8 @@ import pytest
 import optimizers
 from app import callbacks, ids, inspector, views
 from app.compute import compute, result_of, training
-from app.state import CUSTOM, AppState, Run, parse, serialize
 from app.reducer import apply_event
+from app.state import CUSTOM, AppState, Run, parse, serialize
 from app.update import page, startmap_query
 from optimizers import OPTIMIZERS
 
