@@ -86,6 +86,8 @@ LOAD_OUTPUTS = (
     (ids.RULES, "children"),
     (ids.STARTMAP, "figure"),
     (ids.STARTMAP_INFO, "children"),
+    (ids.SIDEBAR, "children"),
+    (ids.TABS, "children"),
 )
 #: What `edit` writes, in order. ``pv`` is every text box's value.
 EDIT_OUTPUTS = (
@@ -155,11 +157,19 @@ def _main(p: Any) -> dict:
     return out
 
 
-def page_outputs(state: AppState, notices: list[str]) -> tuple:
-    """Everything `load` writes, from a parsed state (a plain function, for tests)."""
+def page_outputs(state: AppState, notices: list[str], drawn: Any = None) -> tuple:
+    """Everything `load` writes, from a parsed state (a plain function, for tests).
+
+    The side panel and the tabs come with the page (`layout.page` draws them
+    for the link it is served for, and says which in the ``drawn`` store);
+    only if they were drawn for another state are they drawn here. Drawn by a
+    callback, their controls would fire `edit` for nothing (Dash calls a
+    callback whose inputs appear in a callback's output).
+    """
     frame = {"t": state.t, "autoplay": state.t is None, "steps": state.steps}
+    query = serialize(state, with_step=False)
     values = {
-        ids.LOADED: serialize(state, with_step=False),
+        ids.LOADED: query,
         ids.FRAME: frame,
         **_main(page(None, state)),
         ids.NOTICES: notices_view(notices),
@@ -168,6 +178,8 @@ def page_outputs(state: AppState, notices: list[str]) -> tuple:
         ids.LESSON: layout.lesson_text(state),
         ids.RULES: layout.rules_panel(state),
     }
+    if drawn != query:
+        values |= {ids.SIDEBAR: layout.sidebar(state), ids.TABS: layout.view_tabs(state.mode)}
     return _ordered(values, LOAD_OUTPUTS)
 
 
@@ -185,31 +197,16 @@ def root_class(state: AppState) -> str:
         for i, prop in LOAD_OUTPUTS
     ],
     Input(ids.URL, "search"),
+    State(ids.DRAWN, "data"),
     prevent_initial_call="initial_duplicate",
 )
-def load(search: str | None):
-    state, notices = parse(search or "")
+def load(search: Any, drawn: Any):
+    state, notices = parse(search if isinstance(search, str) else "")
     try:
-        return page_outputs(state, notices)
+        return page_outputs(state, notices, drawn)
     except Exception as err:  # a bug must still leave a working page that says what happened
         log.exception("drawing %r failed", search)
         return page_outputs(default_state(), [*notices, failed("This link", err)])
-
-
-@callback(
-    Output(ids.SIDEBAR, "children"),
-    Output(ids.MODE, "value"),
-    Input(ids.LOADED, "data"),
-    prevent_initial_call=True,
-)
-def controls(loaded: str | None):
-    """The side panel and the view tabs, drawn once the map is on its way (the hero first).
-
-    The tabs are set here, with the panel, because `edit` listens to them and
-    to the panel's controls: it may fire only once those exist.
-    """
-    state, _ = parse(loaded or "")
-    return layout.sidebar(state), state.mode
 
 
 def _events() -> list[tuple[Any, Any]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 URL = "url"
 STATE = "state"  # the canonical query string (without the step), written by `edit`
+DRAWN = "drawn"  # the query the side panel was drawn for, with the page (see layout.page)
 LOADED = "loaded"  # the same, as `load` read it from the URL (`edit` starts from it)
 FRAME = "frame"  # {"t": step or None, "autoplay": bool}; the browser owns playback
 CLICK = "click-start"  # [x, y] written by the browser when the map is clicked
@@ -41,6 +42,7 @@ TIMELINE = "timeline"
 STEP_LABEL = "step-label"
 SPEED = "speed"
 MODE = "mode"  # the view tabs
+TABS = "tabs"  # what holds them (drawn anew, not set: setting them would fire an edit)
 VIEW_PARAMS = "view-params"  # the current view's own controls (side panel)
 # the view's own controls, drawn only with their view (so matched as {"type": "ctl", "name": ALL})
 FOCUS = "focus"  # which run the comparison, start map and inspector are about

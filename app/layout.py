@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+from urllib.parse import urlsplit
 
 from dash import dcc, html
 
@@ -41,6 +42,8 @@ from .state import (
     AppState,
     Run,
     fmt_number,
+    parse,
+    serialize,
 )
 
 SPEEDS = {"0.25": "¼×", "0.5": "½×", "1": "1×", "2": "2×", "4": "4×"}
@@ -614,8 +617,37 @@ def inspector_panel(state: AppState):
     ]
 
 
+def view_tabs(mode: str) -> dcc.RadioItems:
+    """The view tabs, on `mode` (redrawn whole with the side panel: see `callbacks.controls`)."""
+    return dcc.RadioItems(
+        id=ids.MODE,
+        options=[{"label": v, "value": k} for k, v in MODES.items()],
+        value=mode,
+        className="gs-tabs",
+        inline=True,
+    )
+
+
+def _served_state() -> AppState:
+    """The state of the link the page is served for, as far as the layout's request says.
+
+    Dash asks for the layout from the page itself, so its Referer holds the
+    link (its query). Without one (a browser that sends none, a test) this is
+    the default state; `callbacks.load` then redraws the side panel.
+    """
+    try:
+        from flask import request
+
+        query = urlsplit(request.referrer or "").query
+    except (RuntimeError, ValueError):  # outside a request
+        query = ""
+    return parse(query)[0]
+
+
 def page() -> html.Div:
-    """The static shell; the load callback fills it from the URL."""
+    """The shell, with the side panel and the tabs for the link (see `_served_state`);
+    the load callback draws the figures from the URL."""
+    state = _served_state()
     graph_config = {
         "displaylogo": False,
         "scrollZoom": False,
@@ -664,6 +696,7 @@ def page() -> html.Div:
             dcc.Location(id=ids.URL, refresh=False),
             dcc.Store(id=ids.STATE),
             dcc.Store(id=ids.LOADED),
+            dcc.Store(id=ids.DRAWN, data=serialize(state, with_step=False)),
             dcc.Store(id=ids.FRAME),
             dcc.Store(id=ids.CLICK),
             dcc.Store(id=ids.VIEW),
@@ -706,20 +739,14 @@ def page() -> html.Div:
                         ],
                         className="gs-brand",
                     ),
-                    html.Div(id=ids.SIDEBAR, className="gs-controls"),
+                    html.Div(sidebar(state), id=ids.SIDEBAR, className="gs-controls"),
                 ],
                 className="gs-side",
             ),
             html.Main(
                 [
                     html.Div(id=ids.NOTICES, className="gs-notices", role="status"),
-                    dcc.RadioItems(
-                        id=ids.MODE,
-                        options=[{"label": v, "value": k} for k, v in MODES.items()],
-                        value="paths",
-                        className="gs-tabs",
-                        inline=True,
-                    ),
+                    html.Div(view_tabs(state.mode), id=ids.TABS),
                     html.Div(
                         [
                             html.Div(

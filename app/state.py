@@ -371,7 +371,7 @@ FIELDS: tuple[Field, ...] = (
     ),
     Field("theme", "theme", THEMES, "light", frozenset({PANELS, STARTMAP}), ("page", "runs")),
     Field("mode", "mode", MODES, "paths", parts=("mode", "page", "view", "inspector")),
-    Field("focus", "focus", _FOCUS, 0, parts=("view", "inspector")),
+    Field("focus", "focus", _FOCUS, 0, frozenset({STARTMAP}), ("view", "inspector")),
     Field("rates", "rates", Floats(2), None, parts=("view",), box="rates.{name}"),
     Field("k", "k", RATES_K, RATES_K.default, frozenset({PANELS}), ("view",), box="k"),
     Field("layout", "layout", LAYOUTS, "grid", frozenset({PANELS}), ("view",)),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import replace
 from urllib.parse import urlencode
 
@@ -541,3 +542,128 @@ def test_read_value_booleans_from_checkboxes(raw, expected, n_notices):
     value, notices = read_value("centered", raw, centered, True)
     assert value is expected
     assert len(notices) == n_notices
+
+
+# --------------------------------------------------------------------------- the field table
+from app import state as state_module  # noqa: E402
+from app.state import (  # noqa: E402
+    FIELDS,
+    GROUPS,
+    PARTS,
+    RUN_FIELDS,
+    Family,
+    Floats,
+    cache_key,
+    changes,
+    startmap_query,
+)
+
+
+def _other_value(f, state: AppState):
+    """A valid value of row `f` other than the state's (None if the row has no other)."""
+    v = getattr(state, f.attr)
+    if isinstance(f.kind, Param):
+        p = f.kind
+        if f.attr == "focus":
+            return None if len(state.runs) < 2 else (v + 1) % len(state.runs)
+        if f.attr == "t":
+            return 7
+        if p.kind == "bool":
+            return not v
+        return p.max if v != p.max else p.min
+    if isinstance(f.kind, Floats):
+        return {"start": (0.25, 0.5), "view": (-1.0, 1.0, -0.5, 1.5), "rates": (0.001, 0.1)}.get(
+            f.attr
+        )
+    if isinstance(f.kind, Mapping) and f.attr not in ("surface",):
+        return next((k for k in f.kind if k != v), None)
+    return None
+
+
+SIMPLE_ROWS = [f for f in FIELDS if _other_value(f, default_state()) is not None]
+
+
+@pytest.mark.parametrize("f", SIMPLE_ROWS, ids=[f.key for f in SIMPLE_ROWS])
+def test_every_row_round_trips_through_its_url_key(f):
+    base = default_state()
+    if f.attr == "clip_at":
+        base = replace(base, clip="norm")  # so the clipping threshold is written
+    value = _other_value(f, base)
+    state = replace(base, **{f.attr: value})
+    if f.attr == "schedule":
+        args = {p.name: p.default for p in schedules.PARAMS[value]}
+        if "t_max" in args:
+            args["t_max"] = max(args.get("warmup_steps", 0) + 1, args["t_max"])
+        state = replace(state, schedule_args=args)
+    query = serialize(state)
+    assert f"{f.key}=" in query  # under its own key
+    assert parse(query) == (state, [])
+
+
+@pytest.mark.parametrize("group", GROUPS)
+def test_each_dependency_group_changes_with_its_rows_and_only_them(group):
+    """A row in a group changes the group's cache key; a row outside it does not."""
+    base = replace(default_state(), clip="norm", noise=0.5, mode="compare")
+    for f in SIMPLE_ROWS:
+        value = _other_value(f, base)
+        other = replace(base, **{f.attr: value})
+        if f.attr == "schedule":
+            continue  # its arguments change with it
+        key_changed = cache_key(base, group) != cache_key(other, group)
+        if group == state_module.STARTMAP:
+            key_changed = startmap_query(base) != startmap_query(other)
+        assert key_changed == (group in f.deps), (f.key, group)
+
+
+def test_families_take_their_params_from_the_registries():
+    rows = {f.attr: f for f in FIELDS}
+    s = default_state("quadratic")
+    assert [p.name for p in rows["surface_params"].kind.params(s)] == [
+        p.name for p in surfaces.SURFACES["quadratic"].params
+    ]
+    run_hp = RUN_FIELDS[1]
+    assert isinstance(run_hp.kind, Family)
+    for name, spec in OPTIMIZERS.items():
+        assert run_hp.kind.params(Run(name, {})) == spec.params
+    s = replace(s, schedule="cosine")
+    assert rows["schedule_args"].kind.params(s) == schedules.PARAMS["cosine"]
+
+
+def test_a_run_hyperparameter_invalidates_that_run_only():
+    s = default_state()
+    runs = list(s.runs)
+    runs[1] = replace(runs[1], hp={**runs[1].hp, "lr": 0.0123})
+    t = replace(s, runs=tuple(runs))
+    assert t.common_key() == s.common_key()
+    assert [r.key() for r in t.runs] != [r.key() for r in s.runs]
+    assert t.runs[0].key() == s.runs[0].key() and t.runs[2].key() == s.runs[2].key()
+    recoloured = replace(s, runs=(replace(s.runs[0], color=5, visible=False), *s.runs[1:]))
+    assert recoloured.runs[0].key() == s.runs[0].key()  # colour and visibility: no recompute
+
+
+def test_changes_name_the_parts_from_the_table():
+    s = default_state()
+    assert set(changes(s, replace(s, steps=100))) == {"steps"}
+    assert changes(s, replace(s, clip="norm"))["clip"] == ("clip",)
+    t = replace(s, runs=(replace(s.runs[0], hp={**s.runs[0].hp, "lr": 0.5}), *s.runs[1:]))
+    assert changes(s, t)["run.0.lr"] == ("runs",)
+    assert all(set(p) <= set(PARTS) for f in FIELDS for p in [f.parts])
+
+
+@pytest.mark.parametrize("value", [None, 3, 4.5, [], {}, b"run1=adam", ("a",)])
+def test_parse_never_raises_on_other_types(value):
+    state, _ = parse(value)
+    assert state == default_state()
+
+
+def test_the_state_and_the_reducer_import_neither_dash_nor_plotly():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; import app.state, app.reducer, app.compute, app.look; "
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('dash', 'plotly', 'flask')]; "
+        "print(bad); assert not bad"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr

@@ -354,3 +354,27 @@ def test_hovering_a_path_shows_its_step_position_and_loss(server, page):
     page.page.mouse.move(5, 5)
     page.wait_until(lambda: not tip.is_visible(), what="the label to go")
     assert page.errors == []
+
+
+@pytest.mark.parametrize("query", ["", "mode=compare&k=3", "surface=quadratic&run1=sgd&inspect=1"])
+def test_first_load_sends_one_request_and_draws_the_paths_from_it(server, page, query):
+    """The page's first load asks the server once (`load`): the side panel comes with the
+    page, so no `edit` fires for nothing, and the paths are drawn from that one answer."""
+    posts: list[str] = []
+
+    def seen(r) -> None:
+        if "_dash-update-component" in r.url and r.method == "POST":
+            posts.append(r.post_data_json.get("output", ""))
+
+    page.page.on("request", seen)
+    page.page.goto(f"{server}?{query}")
+    page.page.wait_for_function(
+        "() => document.querySelector('svg.gs-overlay .gs-head') || "
+        "document.querySelector('#map .js-plotly-plot .scatterlayer .trace')",
+        timeout=30_000,
+    )
+    page.page.wait_for_load_state("networkidle")
+    page.page.wait_for_timeout(500)
+    assert len(posts) == 1 and "loaded.data" in posts[0], posts
+    assert page.page.locator(".gs-run").count() == len(parse(query)[0].runs)
+    assert page.errors == []
