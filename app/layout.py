@@ -15,32 +15,29 @@ from urllib.parse import urlsplit
 
 from dash import dcc, html
 
-import surfaces
-from optimizers import OPTIMIZERS, schedules
+from optimizers import OPTIMIZERS
 from surfaces import Param
 
 from . import ids, presets
 from .compute import TOLERANCE
 from .figures import run_label
 from .state import (
-    CLIP_AT,
     CLIP_MODES,
     CUSTOM,
-    GRID,
+    FIELD,
+    FIELD_RUN,
     LAYOUTS,
     MAX_RUNS,
     METRICS,
     MODES,
-    NOISE,
     PALETTE,
     PALETTE_DARK,
     PALETTE_NAMES,
-    RATES_K,
-    SEED,
-    STEPS,
     SURFACE_CHOICES,
     AppState,
     Run,
+    box,
+    box_key,
     fmt_number,
     parse,
     serialize,
@@ -59,10 +56,50 @@ def fmt_value(p: Param, v) -> str:
     return str(int(v)) if p.kind == "int" else fmt_number(v)
 
 
+def control(state: AppState, key: str) -> html.Div:
+    """The slider and text box of the number behind `key`, as the field table gives it
+    (its registry Param, label and value: see `state.box`)."""
+    b = box(state, key)
+    return param_control(b.param, key, b.value)
+
+
+def text_box(state: AppState, key: str) -> html.Div:
+    """A number typed only, no slider (the seed: its range is too wide to slide)."""
+    b = box(state, key)
+    return html.Div(
+        [
+            html.Label(b.param.label, className="gs-param-label", title=b.param.help),
+            dcc.Input(
+                id=ids.pv(key, _scale(b.param)),
+                type="text",
+                inputMode="numeric" if b.param.kind == "int" else "decimal",
+                value=fmt_value(b.param, b.value),
+                debounce=True,
+                className="gs-num",
+            ),
+        ],
+        className="gs-param gs-param-head",
+    )
+
+
+def _scale(p: Param) -> str:
+    """How the browser maps the slider to the value: "lin", "int", "log" or "logint"."""
+    return ("log" if p.log else "") + ("int" if p.kind == "int" else "") or "lin"
+
+
+def _family(state: AppState, attr: str, owner=None, run: int | None = None) -> list:
+    """A control for each registry Param of a family row (surface, schedule, a run)."""
+    f = FIELD_RUN[attr] if run is not None else FIELD[attr]
+    params = f.kind.params(state if owner is None else owner)
+    if run is None:
+        return [control(state, box_key(f, p.name)) for p in params]
+    return [param_control(p, box_key(f, p.name, run), owner.hp[p.name]) for p in params]
+
+
 def param_control(p: Param, key: str, value, *, label: str | None = None) -> html.Div:
     """A labelled slider (log10 of the value for log-scale parameters) with a typeable box."""
     log = p.log
-    scale = ("log" if log else "") + ("int" if p.kind == "int" else "") or "lin"
+    scale = _scale(p)
     title = f"{p.help} Range {p.describe_range()}."
     text = label or p.label
     symbol = p.symbol if p.symbol and not text.endswith(p.symbol) else ""
@@ -120,10 +157,7 @@ def param_control(p: Param, key: str, value, *, label: str | None = None) -> htm
 def surface_params(state: AppState) -> list:
     if state.surface == CUSTOM:
         return custom_controls(state)
-    entry = surfaces.SURFACES[state.surface]
-    return [
-        param_control(p, f"surface.{p.name}", state.surface_params[p.name]) for p in entry.params
-    ]
+    return _family(state, "surface_params")
 
 
 def custom_controls(state: AppState) -> list:
@@ -180,8 +214,9 @@ def _palette(state: AppState) -> tuple[str, ...]:
 def run_panel(i: int, run: Run, n_runs: int, palette: tuple[str, ...] = PALETTE) -> html.Div:
     spec = OPTIMIZERS[run.optimizer]
     color = palette[run.color]
-    lr, *rest = spec.params
-    controls = [param_control(lr, f"run.{i}.lr", run.hp["lr"])]
+    lr, *more = _family(None, "hp", run, i)
+    rest = spec.params[1:]
+    controls = [lr]
     if rest:
         controls.append(
             html.Details(
@@ -189,7 +224,7 @@ def run_panel(i: int, run: Run, n_runs: int, palette: tuple[str, ...] = PALETTE)
                     html.Summary(
                         f"{len(rest)} more: " + ", ".join(p.symbol or p.label for p in rest)
                     ),
-                    *[param_control(p, f"run.{i}.{p.name}", run.hp[p.name]) for p in rest],
+                    *more,
                 ],
                 className="gs-more",
             )
@@ -251,16 +286,13 @@ def run_panels(state: AppState) -> list:
 
 
 def schedule_params(state: AppState) -> list:
-    return [
-        param_control(p, f"schedule.{p.name}", state.schedule_args[p.name])
-        for p in schedules.PARAMS[state.schedule]
-    ]
+    return _family(state, "schedule_args")
 
 
 def clip_params(state: AppState) -> list:
     if state.clip == "off":
         return []
-    return [param_control(CLIP_AT, "clip_at", state.clip_at)]
+    return [control(state, "clip_at")]
 
 
 def _radio(id_: str, options: dict[str, str], value: str, label: str) -> html.Div:
@@ -314,20 +346,18 @@ def view_params(state: AppState) -> list:
         if state.inspect:
             out.append(focus)
     elif state.mode == "compare":
-        lo, hi = state.rate_range()
-        rate = OPTIMIZERS["sgd"].param_map["lr"]
         out += [
             focus,
             _radio(ids.LAYOUT, LAYOUTS, state.layout, "Layout"),
-            param_control(RATES_K, "k", state.k),
-            param_control(rate, "rates.lo", lo, label="Lowest rate"),
-            param_control(rate, "rates.hi", hi, label="Highest rate"),
+            control(state, "k"),
+            control(state, "rates.lo"),
+            control(state, "rates.hi"),
         ]
     elif state.mode == "starts":
         out += [
             focus,
             _radio(ids.METRIC, METRICS, state.metric, "Colour by"),
-            param_control(GRID, "grid", state.grid),
+            control(state, "grid"),
         ]
     return out
 
@@ -398,7 +428,7 @@ def sidebar(state: AppState) -> list:
         ),
         section(
             "Training",
-            param_control(STEPS, "steps", state.steps),
+            control(state, "steps"),
             html.Div(
                 [
                     html.Label("Schedule", className="gs-param-label"),
@@ -406,7 +436,7 @@ def sidebar(state: AppState) -> list:
                         id=ids.SCHEDULE,
                         options=[
                             {"label": n.replace("_", " + ").capitalize(), "value": n}
-                            for n in schedules.SCHEDULES
+                            for n in FIELD["schedule"].kind
                         ],
                         value=state.schedule,
                         clearable=False,
@@ -430,21 +460,8 @@ def sidebar(state: AppState) -> list:
                 className="gs-param",
             ),
             html.Div(clip_params(state), id=ids.CLIP_PARAMS),
-            param_control(NOISE, "noise", state.noise),
-            html.Div(
-                [
-                    html.Label("Seed", className="gs-param-label", title=SEED.help),
-                    dcc.Input(
-                        id=ids.pv("seed", "int"),
-                        type="text",
-                        inputMode="numeric",
-                        value=str(state.seed),
-                        debounce=True,
-                        className="gs-num",
-                    ),
-                ],
-                className="gs-param gs-param-head",
-            ),
+            control(state, "noise"),
+            text_box(state, "seed"),
         ),
     ]
 

@@ -945,3 +945,29 @@ class _FakeContext:
         self.triggered = [{"prop_id": "add-run.n_clicks", "value": 1}]
         self.inputs_list = [[]]
         self.outputs_list = [[]] * 13 + [[], {}, {}]
+
+
+def test_views_not_shown_are_not_drawn_on_load_or_edit(monkeypatch):
+    """In the paths view, neither load nor an edit builds the comparison, sensitivity,
+    start map or 3D figure (nor computes their numbers)."""
+    from app import views
+
+    def hidden(*args, **kwargs):
+        raise AssertionError("a view that is not shown was drawn")
+
+    for name in (
+        "sweep",
+        "compare_figure",
+        "sensitivity",
+        "sensitivity_figure",
+        "start_map",
+        "start_map_figure",
+        "surface3d_figure",
+    ):
+        monkeypatch.setattr(views, name, hidden)
+    state = parse("steps=80")[0]
+    out = dict(zip(callbacks.LOAD_OUTPUTS, callbacks.page_outputs(state, []), strict=True))
+    assert out[(ids.FIGURE, "figure")] is no_update
+    assert out[(ids.STARTREQ, "data")] is no_update
+    edited = callbacks.edit_outputs(state, [(pv("run.1.lr"), "0.004")], [])
+    assert parse(edited[0])[0].runs[1].hp["lr"] == 0.004
