@@ -321,10 +321,6 @@ def is_load(dep: dict) -> bool:
     return dep["inputs"] == [{"id": "url", "property": "search"}]
 
 
-def is_controls(dep: dict) -> bool:
-    return dep["inputs"] == [{"id": "loaded", "property": "data"}] and "sidebar" in dep["output"]
-
-
 def post_json(client: Any, body: dict | bytes) -> Any:
     data = body if isinstance(body, bytes) else json.dumps(body, separators=(",", ":")).encode()
     return client.post("/_dash-update-component", data=data, content_type="application/json")
@@ -378,7 +374,6 @@ def bench_server(quick: bool) -> dict[str, Any]:
     deps = client.get("/_dash-dependencies").get_json()
     edit_dep = find_dep(deps, is_edit, "edit")
     load_dep = find_dep(deps, is_load, "load")
-    controls_dep = find_dep(deps, is_controls, "controls")
 
     # ---- page data: the shell and the load callback for an empty query (default state)
     shell_resp = client.get("/_dash-layout")
@@ -388,15 +383,11 @@ def bench_server(quick: bool) -> dict[str, Any]:
     load_s, load_resp = timed(lambda: post_json(client, load_body))
     if load_resp.status_code != 200:
         raise RuntimeError(f"load callback answered {load_resp.status_code}")
-    loaded = load_resp.get_json()["response"]["loaded"]["data"]
-    controls_body = Page(shell, load_resp.get_json()).body(
-        controls_dep, {("loaded", "data"): loaded}
-    )
-    controls_resp = post_json(client, controls_body)
+    # the side panel comes with the shell (drawn for the link the layout is asked from)
     page = {
         "layout_bytes": len(shell_resp.data),
         "load_bytes": len(load_resp.data),
-        "controls_bytes": len(controls_resp.data),
+        "controls_bytes": 0,
         "load_gzip_bytes": len(gzip.compress(load_resp.data, 6)),
         "load_cold_s": load_s,
     }
@@ -406,14 +397,15 @@ def bench_server(quick: bool) -> dict[str, Any]:
     state = bench_state()
     store = serialize(state, with_step=False)
     search = "?" + store
+    # the shell as the page asks for it: its Referer is the link, so the panel is drawn for it
+    shell = client.get(
+        "/_dash-layout", headers={"Referer": "http://localhost/" + search}
+    ).get_json()
     load_body = Page(shell, {"response": {}}).body(load_dep, {("url", "search"): search})
     drawn = post_json(client, load_body).get_json()
     if drawn["response"]["loaded"]["data"] != store:
         raise RuntimeError("the load callback did not keep the benchmark state")
-    controls = post_json(
-        client, Page(shell, drawn).body(controls_dep, {("loaded", "data"): store})
-    ).get_json()
-    browser_page = Page(shell, drawn, controls)
+    browser_page = Page(shell, drawn)
     # Props the components set themselves in the browser: the query.
     browser_page.by_str["url"]["search"] = search
     pv = browser_page.resolve(PV_ALL, "value", value=True)
@@ -591,7 +583,7 @@ def print_server(res: dict[str, Any]) -> None:
                 "",
             ],
             [
-                "initial: controls callback: side panel",
+                "initial: side panel (in the layout now)",
                 f"{p['controls_bytes']:,}",
                 kb(p["controls_bytes"]),
                 "",
