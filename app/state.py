@@ -5,8 +5,15 @@ runs (an optimizer with its hyperparameters, a colour and a visibility), the
 start point, steps, schedule, clipping, noise, seed, the view box and the
 current step. Views render from it and never edit it.
 
-As in TensorFlow Playground's ``state.ts``, one table drives both directions:
-`serialize` writes each field under its key, `parse` reads the same keys back.
+As in TensorFlow Playground's ``state.ts``, one table, `FIELDS`, drives
+everything: each row is a setting with its URL key, its type (a registry
+`Param`, a mapping of choices, `Floats`, or a `Family` whose Params come from
+a registry: surface parameters, each run's hyperparameters, schedule
+arguments), its default, the compute groups that depend on it (`GROUPS`: the
+cache keys of `compute`, `views` and the start map are `cache_key`s of these),
+the parts of the page it redraws (`PARTS`), and the text box that backs it.
+`serialize` writes each row under its key, `parse` reads the same keys back,
+`changes` says what an edit touched, `box` gives the side panel its numbers.
 Parsing is tolerant. Unknown keys are ignored, a number outside its range is
 clamped, and a value that cannot be read falls back to its default. Each of
 these is reported in a notice a person can act on, and no input raises.
@@ -854,7 +861,8 @@ def _short(raw: str, limit: int = 40) -> str:
     return repr(raw if len(raw) <= limit else raw[:limit] + "…")
 
 
-_RUN_KEY = re.compile(r"run([1-9][0-9]{0,2})")
+#: ``run1`` … ``run999`` (the runs row's key and a number from 1).
+_RUN_KEY = re.compile(re.escape(FIELD["runs"].key) + r"([1-9][0-9]{0,2})")
 
 
 def parse(query: Any) -> tuple[AppState, list[str]]:
@@ -898,7 +906,8 @@ def _read_surface(r: _Reader) -> dict[str, Any]:
             r.notices.append("box: need xmin < xmax and ymin < ymax; using -3…3.")
             box = None
         try:
-            return surface_state(CUSTOM, expr=r.q.get("expr", DEFAULT_EXPR), box=box)
+            expr = r.q.get(FIELD["expr"].key, DEFAULT_EXPR)
+            return surface_state(CUSTOM, expr=expr, box=box)
         except ValueError as err:
             r.notices.append(f"expr: {err}. Showing {DEFAULT_SURFACE.capitalize()} instead.")
             name = DEFAULT_SURFACE
@@ -1011,15 +1020,17 @@ def _expand_preset(pairs: list[tuple[str, str]], notices: list[str]) -> list[tup
     """``preset=slug`` opens that lesson's state; other keys (a view, the step, the theme)
     apply on top. A link that also names the surface or runs is an edited lesson: as is."""
     given = dict(pairs)
-    slug = given.get("preset")
+    key = FIELD["preset"].key
+    slug = given.get(key)
     if slug is None:
         return pairs
     if slug not in presets.BY_SLUG:
         notices.append(
-            f"preset={_short(slug)} is unknown; choose one of: {', '.join(presets.BY_SLUG)}."
+            f"{key}={_short(slug)} is unknown; choose one of: {', '.join(presets.BY_SLUG)}."
         )
-        return [(k, v) for k, v in pairs if k != "preset"]
-    if any(k.startswith("surface") or _RUN_KEY.fullmatch(k.split(".")[0]) for k in given):
+        return [(k, v) for k, v in pairs if k != key]
+    surface = FIELD["surface"].key
+    if any(k.startswith(surface) or _RUN_KEY.fullmatch(k.split(".")[0]) for k in given):
         return pairs  # a preset someone went on editing: the query says it all
     # the lesson, with any other key given (a view, the step, the theme) on top
     merged = {**dict(parse_qsl(presets.BY_SLUG[slug].query)), **given}
