@@ -1,5 +1,9 @@
 """The stepping core: composable transforms, named optimizers, schedules and `run`.
 
+It imports NumPy and the neutral `gradscape_params` only: a surface is anything
+shaped like `SurfaceLike`, and the `surfaces` package is imported only when `run`
+is given a surface by name.
+
 >>> from optimizers import run
 >>> t = run("rosenbrock", "adam", [[-1.5, 2.0]], 500, lr=0.05)
 >>> t.xy.shape
@@ -8,12 +12,15 @@
 (5, 1, 2)
 """
 
+from gradscape_params import Param
+
 from . import schedules, transforms
 from .core import (
     MAX_CELLS,
     MAX_STEPS,
     Final,
     GradientSource,
+    SurfaceLike,
     Trajectory,
     exact_gradient,
     run,
@@ -28,7 +35,9 @@ __all__ = [
     "Final",
     "GradientSource",
     "OptimizerSpec",
+    "Param",
     "RecordInfo",
+    "SurfaceLike",
     "Trajectory",
     "exact_gradient",
     "get_spec",

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from surfaces import Param
+from gradscape_params import Param
 
 from . import transforms as tx
 from .transforms import Scalar, Transform

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from surfaces import Param
+from gradscape_params import Param
 
 __all__ = [
     "PARAMS",

@@ -1,16 +1,62 @@
-"""run()'s gradient pipeline: schedules, clipping, noise, divergence and input validation."""
+"""run()'s gradient pipeline: schedules, clipping, noise, divergence and input validation.
+
+Also the core's place among the packages: what importing it pulls in.
+"""
 
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+import gradscape_params
+import optimizers
 import surfaces
 from optimizers import MAX_CELLS, MAX_STEPS, OPTIMIZERS, run, schedules
 
 NAMES = list(OPTIMIZERS)
+ROOT = Path(__file__).resolve().parents[1]
+
+
+# --------------------------------------------------------------------------- imports
+def modules_after(statement: str) -> set[str]:
+    """The top-level modules a fresh interpreter holds after `statement`, run from the repo root."""
+    code = f"import sys; {statement}; print(*sorted({{m.split('.')[0] for m in sys.modules}}))"
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    return set(done.stdout.split())
+
+
+def test_the_core_does_not_import_surfaces_or_the_app_libraries():
+    loaded = modules_after("import optimizers")
+    assert {"optimizers", "gradscape_params", "numpy"} <= loaded  # the probe sees imports
+    assert not loaded & {"surfaces", "app", "dash", "plotly"}
+
+
+def test_surfaces_do_not_import_the_core_or_the_app_libraries():
+    loaded = modules_after("import surfaces")
+    assert {"surfaces", "gradscape_params"} <= loaded
+    assert not loaded & {"optimizers", "app", "dash", "plotly"}
+
+
+def test_param_needs_only_the_standard_library():
+    loaded = modules_after("import gradscape_params")
+    assert "gradscape_params" in loaded
+    assert not loaded & {"numpy", "surfaces", "optimizers"}
+
+
+def test_param_is_one_class_wherever_it_is_imported_from():
+    assert surfaces.Param is optimizers.Param is gradscape_params.Param
+
+
+def test_a_surface_by_name_is_looked_up_on_demand():
+    loaded = modules_after("import optimizers; optimizers.run('rosenbrock', 'sgd', (0.0, 0.0), 2)")
+    assert "surfaces" in loaded
 
 
 # --------------------------------------------------------------------------- schedules
