@@ -113,9 +113,34 @@ def test_schedule_arguments_are_validated(make, kwargs, word):
         make(**kwargs)
 
 
+@pytest.mark.parametrize("name", list(schedules.ENTRIES))
+def test_each_schedule_entry_is_complete_and_builds_from_its_defaults(name):
+    entry = schedules.ENTRIES[name]
+    assert entry.name == name == entry.make.__name__
+    assert entry.label and entry.doc.startswith(entry.make.__doc__.strip().splitlines()[0])
+    for p in entry.params:
+        assert p.label and p.symbol and p.help and p.step, p.name
+    built = schedules.get(name, **entry.defaults)
+    assert built.name == name and built.args == entry.defaults
+    assert built(np.arange(3)).shape == (3,)
+
+
+def test_schedule_entries_name_every_argument_of_their_builder():
+    with pytest.raises(ValueError, match="not cosine's arguments"):
+        schedules.ScheduleEntry("cosine", "Cosine", schedules.cosine, ())
+
+
+def test_schedules_and_params_are_read_only_views_of_the_table():
+    assert list(schedules.SCHEDULES) == list(schedules.PARAMS) == list(schedules.ENTRIES)
+    for name, entry in schedules.ENTRIES.items():
+        assert schedules.SCHEDULES[name] is entry.make
+        assert schedules.PARAMS[name] is entry.params
+    for view in (schedules.ENTRIES, schedules.SCHEDULES, schedules.PARAMS):
+        with pytest.raises(TypeError):
+            view["new"] = None
+
+
 def test_schedule_registry_and_unknown_names():
-    for name, make in schedules.SCHEDULES.items():
-        assert make.__name__ == name
     assert schedules.get("cosine", t_max=10) == schedules.cosine(10)
     with pytest.raises(ValueError, match="unknown schedule 'bogus'"):
         schedules.get("bogus")
