@@ -26,7 +26,7 @@ from .core import (
     run,
     run_final,
 )
-from .registry import OPTIMIZERS, OptimizerSpec, RecordInfo, get_spec
+from .registry import OPTIMIZERS, OptimizerSpec, RecordInfo, TorchRef, get_spec
 
 __all__ = [
     "MAX_CELLS",
@@ -38,6 +38,7 @@ __all__ = [
     "Param",
     "RecordInfo",
     "SurfaceLike",
+    "TorchRef",
     "Trajectory",
     "exact_gradient",
     "get_spec",
