@@ -24,7 +24,7 @@ import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -438,20 +438,36 @@ class RecordInfo:
 
     Attributes:
         moment: symbol of the buffer in ``Trajectory.moment`` ("m", "b"), or
-            None when there is none (rmsprop: only with momentum).
+            None when there is none.
+        moment_if: the hyperparameter that must be non-zero (for some path)
+            for the buffer to exist, or None when it always does (rmsprop:
+            ``"momentum"``; with it, Δθ = −γ·b).
         direction: LaTeX of the vector the effective learning rate multiplies,
             or None when `eff_lr` is not recorded.
-        eff_lr_tex: LaTeX definition of the effective learning rate γ̃, or None.
+        eff_lr_tex: LaTeX definition of the effective learning rate γ̃, or None
+            when `eff_lr` is not recorded (the rate is ``Trajectory.lr``).
         step_tex: LaTeX of the step Δθ = θ_t − θ_{t−1} in those terms.
+        decay: ``"l2"`` where g_t includes the weight decay (g_t = grad +
+            λθ_{t−1}, as in the rules); ``"decoupled"`` where g_t = grad and
+            the step has −γλθ_{t−1} more (adamw). ``Trajectory.grad`` is
+            recorded before either.
 
-    As in the rules, g_t includes L2 weight decay (g_t = grad + λθ_{t−1});
-    ``Trajectory.grad`` is recorded before it.
+    The tests read these claims and check them against what
+    ``run(..., record=True)`` returns and the steps it takes.
     """
 
     moment: str | None = None
     direction: str | None = None
     eff_lr_tex: str | None = None
     step_tex: str = r"\Delta\theta = -\gamma\, g_t"
+    moment_if: str | None = None
+    decay: Literal["l2", "decoupled"] = "l2"
+
+    def records_moment(self, hyperparameters: Mapping[str, Any]) -> bool:
+        """Whether a run with these resolved `hyperparameters` records a moment."""
+        if self.moment is None:
+            return False
+        return self.moment_if is None or bool(np.any(hyperparameters[self.moment_if] != 0))
 
 
 @dataclass(frozen=True)
@@ -739,6 +755,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
                 r"\Delta\theta = -\gamma\, b_t, \quad "
                 r"b_t = \mu b_{t-1} + (\tilde\gamma / \gamma) \odot g_t"
                 r" \qquad (\mu = 0:\ \Delta\theta = -\tilde\gamma \odot g_t)",
+                moment_if="momentum",
             ),
         ),
         _entry(
@@ -810,6 +827,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
                 "m_t",
                 _EFF_ADAM % "v_t",
                 r"\Delta\theta = -\tilde\gamma \odot m_t - \gamma\lambda\, \theta_{t-1}",
+                decay="decoupled",
             ),
         ),
         _entry(
