@@ -90,7 +90,19 @@ def test_adamw_decay_is_decoupled():
     assert not np.allclose(a.xy, b.xy)
 
 
-@pytest.mark.parametrize("name", ["momentum", "nesterov"])
+#: The SGD family with a momentum hyperparameter, read from the registry.
+SGD_WITH_MOMENTUM = [
+    n
+    for n, spec in OPTIMIZERS.items()
+    if spec.torch is not None and spec.torch.cls == "SGD" and "momentum" in spec.param_map
+]
+
+
+def test_the_sgd_family_is_found():
+    assert {"momentum", "nesterov"} <= set(SGD_WITH_MOMENTUM)
+
+
+@pytest.mark.parametrize("name", SGD_WITH_MOMENTUM)
 def test_zero_momentum_is_sgd(name):
     a = run("rosenbrock", name, START, 100, lr=1e-3, momentum=0.0, weight_decay=0.05)
     b = run("rosenbrock", "sgd", START, 100, lr=1e-3, weight_decay=0.05)
