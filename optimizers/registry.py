@@ -486,6 +486,8 @@ class TorchRef:
         grouped: a torch keyword that takes a tuple → our hyperparameters that
             fill it, in order (``{"betas": ("beta1", "beta2")}``).
         renamed: our hyperparameter → torch's keyword, where the names differ.
+        values: our hyperparameter → {our value: torch's}, for options spelled
+            differently (an LBFGS ``line_search="none"`` is torch's None).
         own_defaults: our hyperparameters whose default differs from torch's
             on purpose → why (the momentum entry's μ = 0.9, where torch's SGD
             defaults to 0).
@@ -503,11 +505,18 @@ class TorchRef:
     fixed: Mapping[str, Any] = field(default_factory=dict, hash=False)
     grouped: Mapping[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
     renamed: Mapping[str, str] = field(default_factory=dict, hash=False)
+    values: Mapping[str, Mapping[Any, Any]] = field(default_factory=dict, hash=False)
     own_defaults: Mapping[str, str] = field(default_factory=dict, hash=False)
     shape: tuple[int, ...] = (2,)
 
     def __post_init__(self) -> None:
-        for name in ("fixed", "grouped", "renamed", "own_defaults"):  # read-only, as the record
+        for name in (
+            "fixed",
+            "grouped",
+            "renamed",
+            "values",
+            "own_defaults",
+        ):  # read-only, as the record
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
 
     def keyword(self, name: str) -> tuple[str, int | None]:
@@ -526,6 +535,8 @@ class TorchRef:
         """
         kw: dict[str, Any] = {}
         for name, value in hyperparameters.items():
+            if name in self.values:
+                value = self.values[name].get(value, value)
             key, i = self.keyword(name)
             if i is None:
                 kw[key] = value
@@ -635,7 +646,8 @@ def _entry(
         raise ValueError(f"{make.__name__}: params {[p.name for p in params]} != {list(sig)}")
     if torch is not None:
         mapped = {n for names in torch.grouped.values() for n in names}
-        unknown = sorted((mapped | set(torch.renamed) | set(torch.own_defaults)) - {"lr", *sig})
+        named = mapped | set(torch.renamed) | set(torch.values) | set(torch.own_defaults)
+        unknown = sorted(named - {"lr", *sig})
         if unknown:
             raise ValueError(f"{make.__name__}: torch mapping names unknown {unknown}")
     fixed = tuple(replace(p, default=sig[p.name].default) for p in params)

@@ -260,6 +260,11 @@ def test_the_torch_mapping_names_only_the_entrys_hyperparameters():
         ok.torch.kwargs({"lr": 0.1, "beta1": 0.9})
     with pytest.raises(ValueError, match="both mapped and fixed"):
         TorchRef("Adam", fixed={"eps": 0.1}).kwargs({"eps": 1e-8})
+    spelled = TorchRef(
+        "LBFGS", renamed={"line_search": "line_search_fn"}, values={"line_search": {"none": None}}
+    )
+    assert spelled.kwargs({"line_search": "none"}) == {"line_search_fn": None}
+    assert spelled.kwargs({"line_search": "strong_wolfe"}) == {"line_search_fn": "strong_wolfe"}
 
 
 def test_custom_surface_without_suggestion_uses_torch_default():

@@ -46,21 +46,28 @@ def torch_path(traj, surface, start, lrs=None, clip_norm=None):
     """The torch counterpart of `traj`'s optimizer, fed the same analytic gradient.
 
     Built from the registry entry alone: its class and keyword arguments come
-    from ``spec.torch.kwargs`` of the hyperparameters `traj` resolved.
+    from ``spec.torch.kwargs`` of the hyperparameters `traj` resolved, the
+    parameter has ``spec.torch.shape``. Each step is ``step(closure)``, the
+    closure setting the (clipped) gradient and returning the loss, as every
+    torch optimizer accepts (and LBFGS needs).
     """
     ref = OPTIMIZERS[traj.optimizer].torch
     p = torch.tensor(start, dtype=torch.float64).reshape(ref.shape).requires_grad_()
     opt = torch_class(ref)([p], **ref.kwargs(traj.hyperparameters))
+
+    def closure():
+        x, y = p.detach().numpy().reshape(2)
+        p.grad = torch.tensor(np.array(surface.grad(x, y), dtype=np.float64)).reshape(ref.shape)
+        if clip_norm is not None:
+            torch.nn.utils.clip_grad_norm_([p], clip_norm)
+        return torch.tensor(float(surface.value(x, y)))
+
     out = [p.detach().numpy().reshape(2).copy()]
     for k in range(traj.steps):
         if lrs is not None:
             for group in opt.param_groups:
                 group["lr"] = lrs[k]
-        x, y = p.detach().numpy().reshape(2)
-        p.grad = torch.tensor(np.array(surface.grad(x, y), dtype=np.float64)).reshape(ref.shape)
-        if clip_norm is not None:
-            torch.nn.utils.clip_grad_norm_([p], clip_norm)
-        opt.step()
+        opt.step(closure)
         out.append(p.detach().numpy().reshape(2).copy())
     return np.array(out)
 
