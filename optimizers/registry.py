@@ -510,13 +510,8 @@ class TorchRef:
     shape: tuple[int, ...] = (2,)
 
     def __post_init__(self) -> None:
-        for name in (
-            "fixed",
-            "grouped",
-            "renamed",
-            "values",
-            "own_defaults",
-        ):  # read-only, as the record
+        # The mappings are read-only, as the rest of the record.
+        for name in ("fixed", "grouped", "renamed", "values", "own_defaults"):
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
 
     def keyword(self, name: str) -> tuple[str, int | None]:
