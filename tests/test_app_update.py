@@ -971,3 +971,27 @@ def test_views_not_shown_are_not_drawn_on_load_or_edit(monkeypatch):
     assert out[(ids.STARTREQ, "data")] is no_update
     edited = callbacks.edit_outputs(state, [(pv("run.1.lr"), "0.004")], [])
     assert parse(edited[0])[0].runs[1].hp["lr"] == 0.004
+
+
+@pytest.mark.parametrize("store", [None, 3, [], {"a": 1}, "run1=sgd&steps=nan", b"x"])
+@pytest.mark.parametrize("frame", [None, 5, "t=3", {"t": "7"}, {"t": True}, {"t": 10**9}, []])
+def test_whatever_a_request_carries_gives_a_state(store, frame):
+    state = callbacks._state_from(store, frame)
+    assert isinstance(state, AppState) and state.t is None
+
+
+def test_the_side_panel_comes_with_the_page_and_load_redraws_it_only_if_needed():
+    from flask import Flask
+
+    from app import layout
+
+    state = parse("surface=quadratic&run1=nesterov&mode=compare")[0]
+    query = callbacks.serialize(state, with_step=False)
+    with Flask(__name__).test_request_context(headers={"Referer": f"http://h/?{query}"}):
+        text = to_json_plotly(layout.page())
+    assert '"run.0.momentum"' in text and '"surface.condition"' in text  # drawn for the link
+    names = [n for n, _ in callbacks.LOAD_OUTPUTS]
+    out = dict(zip(names, callbacks.page_outputs(state, [], drawn=query), strict=True))
+    assert out[ids.SIDEBAR] is no_update and out[ids.TABS] is no_update
+    out = dict(zip(names, callbacks.page_outputs(state, [], drawn=None), strict=True))
+    assert out[ids.SIDEBAR] is not no_update and out[ids.TABS] is not no_update
