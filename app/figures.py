@@ -453,7 +453,21 @@ def loss_dtick(surface: Surface, results: Sequence[RunResult]) -> int | str | No
 
 def as_dicts(traces: Sequence[go.Scatter | go.Contour]) -> list[dict]:
     """Traces as plain dicts with numpy arrays as base64 typed arrays (what a Patch sends)."""
-    return go.Figure(data=list(traces)).to_dict()["data"]
+    return [_plain(t.to_plotly_json()) for t in traces]
+
+
+def _plain(node):
+    """`node` with every numpy array as a typed array (2D ones with their shape)."""
+    if isinstance(node, np.ndarray):
+        spec = _typed(node)
+        if node.ndim > 1:
+            spec["shape"] = ", ".join(map(str, node.shape))
+        return spec
+    if isinstance(node, dict):
+        return {k: _plain(v) for k, v in node.items()}
+    if isinstance(node, list | tuple):
+        return [_plain(v) for v in node]
+    return node
 
 
 def map_axis(theme: Theme, size: int = 11) -> dict:
