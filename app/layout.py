@@ -635,7 +635,7 @@ def inspector_panel(state: AppState):
 
 
 def view_tabs(mode: str) -> dcc.RadioItems:
-    """The view tabs, on `mode` (redrawn whole with the side panel: see `callbacks.controls`)."""
+    """The view tabs, on `mode` (drawn anew, never set: see `callbacks.page_outputs`)."""
     return dcc.RadioItems(
         id=ids.MODE,
         options=[{"label": v, "value": k} for k, v in MODES.items()],
