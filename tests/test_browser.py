@@ -378,3 +378,42 @@ def test_first_load_sends_one_request_and_draws_the_paths_from_it(server, page, 
     assert len(posts) == 1 and "loaded.data" in posts[0], posts
     assert page.page.locator(".gs-run").count() == len(parse(query)[0].runs)
     assert page.errors == []
+
+
+DROP_FIRST_EDIT = """() => {
+  const fetch0 = window.fetch;
+  let seen = 0;
+  window.fetch = async (url, init) => {
+    const answer = await fetch0(url, init);
+    const body = (init && typeof init.body === "string") ? init.body : "";
+    if (String(url).includes("_dash-update-component") && body.includes("state.data")
+        && window.__dropFirstEdit && seen++ === 0) {
+      await new Promise((done) => setTimeout(done, 2000));  // a later request overtakes it
+    }
+    return answer;
+  };
+}"""
+
+
+def test_an_edit_whose_answer_is_overtaken_is_not_lost(server, page):
+    """Two boxes typed one after the other, the first answer held back until the second
+    request has gone. Dash 4 then keeps the older answer and drops the newer one, but the
+    second box still shows its value: the next request (any edit) carries it, so the
+    state gets both values (every request carries every box)."""
+    page.page.add_init_script(f"({DROP_FIRST_EDIT})();")
+    page.open(_paused(server, "run1=sgd&run1.lr=0.001&run2=adam&run2.lr=0.01&t=500"))
+    page.js("() => { window.__dropFirstEdit = true; }")
+    first = page.page.locator(".gs-run[data-run='0'] .gs-num input").first
+    second = page.page.locator(".gs-run[data-run='1'] .gs-num input").first
+    first.fill("0.0123")
+    first.press("Enter")
+    page.page.wait_for_timeout(300)
+    second.fill("0.0456")
+    second.press("Enter")
+    page.wait_until(lambda: page.state().runs[0].hp["lr"] == 0.0123, what="the first rate")
+    page.page.wait_for_timeout(1000)  # both answers are in
+    page.page.click("#theme")  # another edit
+    page.wait_until(lambda: page.state().theme == "dark", what="the theme")
+    assert [r.hp["lr"] for r in page.state().runs] == [0.0123, 0.0456]
+    assert first.input_value() == "0.0123" and second.input_value() == "0.0456"
+    assert page.errors == []
