@@ -15,7 +15,7 @@ overtook it still reaches the state with the next request: no edit is lost.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -27,9 +27,8 @@ from .state import (
     CLIP_MODES,
     CUSTOM,
     DEFAULT_EXPR,
-    LAYOUTS,
+    FIELDS,
     MAX_RUNS,
-    METRICS,
     MODES,
     PALETTE,
     RATE,
@@ -45,7 +44,11 @@ from .state import (
     surface_state,
 )
 
-__all__ = ["Edit", "apply_event", "apply_events", "is_control"]
+__all__ = ["CHOICE_ROWS", "Edit", "apply_event", "apply_events", "is_control"]
+
+#: The view's own menus (``{"type": "ctl", "name": KEY}``) that set a row of choices
+#: as they stand: the comparison's layout, the start map's metric, any new one.
+CHOICE_ROWS = {f.key: f for f in FIELDS if isinstance(f.kind, Mapping) and f.parts == ("view",)}
 
 
 @dataclass
@@ -221,10 +224,8 @@ def _edit_mode(state: AppState, event: Any, value: Any) -> Edit:
     shown = min(state.focus, len(state.runs) - 1)
     if event == ids.FOCUS and _is_int(value) and 0 <= value < len(state.runs) and value != shown:
         return Edit(replace(state, focus=value, rates=None))
-    if event == ids.LAYOUT and _is_key(value, LAYOUTS) and value != state.layout:
-        return Edit(replace(state, layout=value))
-    if event == ids.METRIC and _is_key(value, METRICS) and value != state.metric:
-        return Edit(replace(state, metric=value))
+    if (f := CHOICE_ROWS.get(event)) and _is_key(value, f.kind) and value != getattr(state, f.attr):
+        return Edit(replace(state, **{f.attr: value}))  # a row of choices, by its URL key
     if event == ids.INSPECT and isinstance(value, list) and bool(value) != state.inspect:
         return Edit(replace(state, inspect=bool(value)))
     if event == ids.FIGURE and isinstance(value, dict):  # a point on a sensitivity curve
