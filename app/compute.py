@@ -3,8 +3,9 @@
 The cache is keyed by everything a trajectory depends on, as the field table
 says (`state.FIELDS`: the `PATH` group, `AppState.common_key`, and the run's
 `RUN` group, `Run.key`), so a slider that moves one run's learning rate
-recomputes that run only, and a colour change recomputes nothing. It lives in the process (a plain LRU of results, not per-user state):
-any worker can answer any request.
+recomputes that run only, and a colour change recomputes nothing. It lives in
+the process (a plain LRU of results, not per-user state): any worker can answer
+any request.
 """
 
 from __future__ import annotations
