@@ -43,15 +43,24 @@
   let fullLoading = null;
   let proxy = null;
 
-  const cartesianLoaded = loadScript(cfg.plotlyCartesian).then(() => {
-    cartesian = assigned;
-    proxy = wrap(cartesian, []);
-    return proxy;
-  });
+  let cartesianLoading = null;
+  function loadCartesian() {
+    if (!cartesianLoading) {
+      cartesianLoading = loadScript(cfg.plotlyCartesian).then(() => {
+        cartesian = assigned;
+        proxy = wrap(cartesian, []);
+        return proxy;
+      });
+    }
+    return cartesianLoading;
+  }
 
+  // The page's <head> preloads the bundle (downloads it); it runs only once something
+  // asks for Plotly (dcc.Graph, once the layout has arrived), so that its half second
+  // of parsing does not hold up Dash's renderer and the first requests.
   Object.defineProperty(window, "Plotly", {
     configurable: true,
-    get: () => proxy || cartesianLoaded,
+    get: () => proxy || loadCartesian(),
     set: (value) => {
       assigned = value;
     },
@@ -142,10 +151,23 @@
     return katexLoading;
   }
 
+  // The first formulas wait until the page is idle (the paths come first).
+  let idle = null;
+  function whenIdle() {
+    if (!idle) {
+      idle = new Promise((resolve) =>
+        window.requestIdleCallback
+          ? window.requestIdleCallback(resolve, { timeout: 2000 })
+          : setTimeout(resolve, 200),
+      );
+    }
+    return idle;
+  }
+
   function typeset(el) {
     const tex = el.getAttribute("data-tex");
     if (tex === null || el.getAttribute("data-typeset") === tex) return;
-    loadKatex().then(() => {
+    whenIdle().then(loadKatex).then(() => {
       if (el.getAttribute("data-tex") !== tex) return; // changed meanwhile: typeset later
       window.katex.render(tex, el, { displayMode: true, throwOnError: false });
       el.setAttribute("data-typeset", tex);
