@@ -98,11 +98,17 @@ def asset_urls(app: Dash) -> dict[str, str]:
     return urls
 
 
+#: dcc's chunks every first load fetches, late (once the layout has arrived): preloaded.
+DCC_CHUNKS = ("async-graph.js", "async-dropdown.js", "async-slider.js")
+
+
 def _index_head(app: Dash) -> str:
     urls = asset_urls(app)
-    return (
-        f'<link rel="preload" as="script" href="{urls["plotlyCartesian"]}">\n'
-        f"<script>window.gsAssets = {json.dumps(urls)};</script>"
+    chunks = [app.get_relative_path(f"/_dash-component-suites/dash/dcc/{c}") for c in DCC_CHUNKS]
+    preload = [urls["plotlyCartesian"], *chunks]
+    return "\n".join(
+        [f'<link rel="preload" as="script" href="{u}">' for u in preload]
+        + [f"<script>window.gsAssets = {json.dumps(urls)};</script>"]
     )
 
 

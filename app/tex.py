@@ -3,10 +3,10 @@
 `block(tex)` is an empty ``<div class="gs-tex" data-tex="...">``; the browser's
 loader (assets/_gs-loader.js) typesets it with KaTeX, fetched the first time a
 formula appears, and again whenever `data-tex` changes. KaTeX (about 350 KB with
-the fonts a formula uses, before compression) replaces MathJax as dcc.Markdown
+the fonts a formula uses, 110 KB as sent) replaces MathJax as dcc.Markdown
 loads it (2.1 MB, plus the Markdown and highlighting chunks); it renders every
 formula the app shows: each surface's, each optimizer's `rule_tex` and the
-formulas of typed surfaces (tests/test_serving.py checks them all with KaTeX).
+formulas of typed surfaces (tests/test_browser_load.py typesets them all).
 """
 
 from __future__ import annotations
