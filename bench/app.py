@@ -729,8 +729,9 @@ def _count_bytes(cdp: Any) -> dict[str, int]:
 
 
 def transfer(browser: Any, url: str) -> dict[str, Any]:
-    """Bytes a first load moves (until the network is idle: everything the page fetches
-    on its own) and a repeat load in the same context (the browser's cache warm)."""
+    """Bytes a first load moves (until the formula is typeset and the network is idle:
+    everything the page fetches on its own) and a repeat load in the same context (the
+    browser's cache warm)."""
     context = browser.new_context(viewport=VIEWPORT)
     try:
         page = context.new_page()
@@ -741,10 +742,18 @@ def transfer(browser: Any, url: str) -> dict[str, Any]:
             lambda e: urls.__setitem__(e["requestId"], e["request"]["url"]),
         )
         out: dict[str, Any] = {}
+        visits: dict[str, dict[str, int]] = {}
+        cdp.send("Network.enable")
+        cdp.on(
+            "Network.loadingFinished",
+            lambda e: visits[list(visits)[-1]].__setitem__(e["requestId"], e["encodedDataLength"]),
+        )
         for visit in ("first", "repeat"):
-            moved = _count_bytes(cdp)
+            moved = visits[visit] = {}
             page.goto(url)
             page.wait_for_function(READY_JS, arg=3, polling="raf", timeout=LOAD_TIMEOUT_MS)
+            # the formula is typeset once the page is idle (KaTeX is fetched then)
+            page.wait_for_selector("#formula .katex", timeout=LOAD_TIMEOUT_MS)
             page.wait_for_load_state("networkidle")
             page.wait_for_timeout(500)
             heavy = sorted(((n, urls.get(k, "?")) for k, n in moved.items()), reverse=True)
