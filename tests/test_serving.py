@@ -205,7 +205,15 @@ def test_assets_carry_a_fingerprint_and_a_long_max_age(client):
     urls = _page_urls(client)
     mine = [u for u in urls["tags"] if u.startswith("/assets/")]
     assert {u.split("?")[0].removeprefix("/assets/") for u in mine} >= set(ASSETS)
+    chunks = [u for u in urls["tags"] if "/dcc/async-" in u]
+    assert chunks  # preloaded: dcc's chunks that every first load fetches
+    for url in chunks:  # named by webpack, without a fingerprint: revalidated instead
+        r = client.get(url)
+        assert not r.cache_control.max_age and r.headers["ETag"], url
+        assert client.get(url, headers={"If-None-Match": r.headers["ETag"]}).status_code == 304
     for url in [*urls["tags"], *urls["loader"].values()]:
+        if url in chunks:
+            continue
         if url.startswith("/assets/") and "/vendor/" not in url:
             assert re.search(r"\?m=[0-9.]+$", url), url  # Dash's fingerprint of an asset
         if url.startswith("/_dash-component-suites/"):
