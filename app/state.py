@@ -1043,13 +1043,18 @@ def _labels(state: AppState) -> tuple:
     return tuple((r.optimizer, f"{r.hp['lr']:.3g}") for r in state.runs)
 
 
+def _names_runs(state: AppState) -> bool:
+    """Whether the view's controls list the runs by name (its run menu is shown)."""
+    return state.mode in ("compare", "starts") or (state.mode == "paths" and state.inspect)
+
+
 def changes(old: AppState, new: AppState) -> dict[str, tuple[str, ...]]:
     """Each setting that differs between `old` and `new`, with the parts it redraws.
 
     Keys are addresses: a text box's key where one backs the setting
     (``run.0.lr``, ``steps``, ``rates.lo``), else its URL key (``run1``,
     ``surface``, ``run2.color``). The rate range counts as shown (the default
-    range follows its run), and the run menu's labels as ``labels``.
+    range follows its run), and the run menu's labels, where it is shown, as ``labels``.
     """
     out: dict[str, tuple[str, ...]] = {}
     for f in FIELDS:
@@ -1059,7 +1064,7 @@ def changes(old: AppState, new: AppState) -> dict[str, tuple[str, ...]]:
                 if old.rate_range()[j] != new.rate_range()[j]:
                     out[box_key(f, end)] = f.parts
         elif f.attr == "runs":
-            if _labels(old) != _labels(new):
+            if _labels(old) != _labels(new) and _names_runs(new):
                 out["labels"] = ("view",)
             for i in range(max(len(a), len(b))):
                 if i >= len(a) or i >= len(b):

@@ -995,3 +995,18 @@ def test_the_side_panel_comes_with_the_page_and_load_redraws_it_only_if_needed()
     assert out[ids.SIDEBAR] is no_update and out[ids.TABS] is no_update
     out = dict(zip(names, callbacks.page_outputs(state, [], drawn=None), strict=True))
     assert out[ids.SIDEBAR] is not no_update and out[ids.TABS] is not no_update
+
+
+@pytest.mark.parametrize(
+    ("query", "redrawn"), [("", False), ("inspect=1", True), ("mode=compare", True)]
+)
+def test_a_rate_redraws_the_run_menu_only_where_it_is_shown(query, redrawn):
+    old = parse(query + "&steps=60")[0]
+    out = dict(
+        zip(
+            callbacks.EDIT_OUTPUTS,
+            callbacks.edit_outputs(old, [(pv("run.0.lr"), "0.0031")], []),
+            strict=True,
+        )
+    )
+    assert (out[(ids.VIEW_PARAMS, "children")] is not no_update) == redrawn
