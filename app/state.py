@@ -1060,6 +1060,8 @@ def changes(old: AppState, new: AppState) -> dict[str, tuple[str, ...]]:
     for f in FIELDS:
         a, b = getattr(old, f.attr), getattr(new, f.attr)
         if f.attr == "rates":
+            if a == b and new.mode != "compare":
+                continue  # the range follows its run, but is shown in compare mode only
             for j, end in enumerate(_RATE_ENDS):
                 if old.rate_range()[j] != new.rate_range()[j]:
                     out[box_key(f, end)] = f.parts
