@@ -46,9 +46,14 @@ from .state import (
 
 __all__ = ["CHOICE_ROWS", "Edit", "apply_event", "apply_events", "is_control"]
 
-#: The view's own menus (``{"type": "ctl", "name": KEY}``) that set a row of choices
-#: as they stand: the comparison's layout, the start map's metric, any new one.
-CHOICE_ROWS = {f.key: f for f in FIELDS if isinstance(f.kind, Mapping) and f.parts == ("view",)}
+#: Rows of choices a menu ``{"type": "ctl", "name": KEY}`` sets as they stand (the
+#: comparison's layout, the start map's metric, any new one). A surface, a schedule
+#: or a lesson brings more with it: those have their own events.
+CHOICE_ROWS = {
+    f.key: f
+    for f in FIELDS
+    if isinstance(f.kind, Mapping) and f.attr not in ("surface", "schedule", "preset")
+}
 
 
 @dataclass
