@@ -141,3 +141,16 @@ def test_start_maps_run_on_celery_workers_over_redis():
         for proc in reversed(procs):
             stop(proc)
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_background_does_not_import_the_callbacks():
+    """No import circle: `callbacks` imports `background`, never the other way round, and
+    the manager knows the start-map job all the same."""
+    code = (
+        "import sys, app.background as b; m = b.make_manager(); "
+        "assert 'app.callbacks' not in sys.modules, 'circle'; "
+        "print(b.start_map_job.__name__)"
+    )
+    env = {**os.environ, "GRADSCAPE_REDIS_URL": ""}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr
