@@ -143,7 +143,7 @@ def test_start_maps_run_on_celery_workers_over_redis():
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def test_background_does_not_import_the_callbacks():
+def test_background_does_not_import_the_callbacks(tmp_path):
     """No import circle: `callbacks` imports `background`, never the other way round, and
     the manager knows the start-map job all the same."""
     code = (
@@ -151,6 +151,6 @@ def test_background_does_not_import_the_callbacks():
         "assert 'app.callbacks' not in sys.modules, 'circle'; "
         "print(b.start_map_job.__name__)"
     )
-    env = {**os.environ, "GRADSCAPE_REDIS_URL": ""}
+    env = {**os.environ, "GRADSCAPE_REDIS_URL": "", "GRADSCAPE_CACHE_DIR": str(tmp_path)}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert out.returncode == 0, out.stderr
