@@ -45,7 +45,7 @@ def _load_callback(base: str) -> dict:
         ],
         "inputs": [{"id": "url", "property": "search", "value": "?run1=adam&t=5"}],
         "changedPropIds": ["url.search"],
-        "state": [],
+        "state": [{"id": s["id"], "property": s["property"]} for s in load["state"]],
     }
     return json.loads(_get(base + "_dash-update-component", json.dumps(body).encode()))
 
@@ -190,7 +190,7 @@ def test_big_assets_and_callback_json_are_compressed(client, encoding, decode):
         ],
         "inputs": [{"id": "url", "property": "search", "value": "?run1=adam&t=5"}],
         "changedPropIds": ["url.search"],
-        "state": [],
+        "state": [{"id": s["id"], "property": s["property"]} for s in load["state"]],
     }
     r = client.post("/_dash-update-component", json=body, headers={"Accept-Encoding": encoding})
     assert r.status_code == 200
