@@ -15,7 +15,12 @@ import pytest
 from app.serving import free_port, running, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
-ASSETS = sorted(p.name for p in (ROOT / "assets").iterdir() if p.suffix in (".css", ".js"))
+# every stylesheet and script under assets/, subfolders included, as paths relative to it
+ASSETS = sorted(
+    p.relative_to(ROOT / "assets").as_posix()
+    for p in (ROOT / "assets").rglob("*")
+    if p.suffix in (".css", ".js")
+)
 
 
 def _get(url: str, data: bytes | None = None) -> bytes:
@@ -55,8 +60,10 @@ def wheel(tmp_path_factory) -> Path:
 
 def test_the_wheel_carries_the_assets(wheel):
     names = zipfile.ZipFile(wheel).namelist()
-    shipped = sorted(Path(n).name for n in names if "/data/share/gradscape/assets/" in n)
+    where = "/data/share/gradscape/assets/"
+    shipped = sorted(n.split(where, 1)[1] for n in names if where in n)
     assert shipped == ASSETS
+    assert "gs/00-core.js" in shipped  # the browser code, in its subfolder
     assert any(n.startswith("app/") for n in names)
 
 
