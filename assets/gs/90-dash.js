@@ -118,9 +118,10 @@
         GS.schedule();
         return noUpdate();
       },
+      /** New paths (a slider moved): drawn now, in this task, not a frame later. */
       onPaths(data) {
         GS.setPaths(data);
-        GS.schedule();
+        GS.show();
         return noUpdate();
       },
       onSpeed(speed) {
