@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from app import ids
 from app.serving import free_port, running, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,6 +47,37 @@ def _load_callback(base: str) -> dict:
         "state": [],
     }
     return json.loads(_get(base + "_dash-update-component", json.dumps(body).encode()))
+
+
+SCRIPTS = sorted((ROOT / "assets").rglob("*.js"))
+
+
+def _literals(source: str) -> list[str]:
+    """The quoted strings ('…' or "…") of a script's code (comments left out)."""
+    code = re.sub(r"(?<![:\w])//.*", "", re.sub(r"/\*.*?\*/", "", source, flags=re.S))
+    return [a or b for a, b in re.findall(r'"([^"\\\n]*)"|\'([^\'\\\n]*)\'', code)]
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.name)
+def test_the_browser_code_restates_no_component_id(script):
+    """Component ids come from app/ids.py (`GS.ids`), never as a literal or a #selector."""
+    names = set(ids.for_browser().values())
+    restated = [
+        lit
+        for lit in _literals(script.read_text())
+        if lit in names or any(f"#{name}" in re.findall(r"#[\w-]+", lit) for name in names)
+    ]
+    assert restated == []
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.name)
+def test_only_the_plotly_adapter_reads_plotly_internals(script):
+    """Plotly's underscore fields (`_fullLayout`, `_offset`, …) are read in one file."""
+    internals = re.findall(r"\._[A-Za-z]\w*", script.read_text())
+    if script.name == "10-plotly.js":
+        assert {"._fullLayout", "._fullData", "._offset", "._length"} <= set(internals)
+    else:
+        assert internals == []
 
 
 @pytest.fixture(scope="module")

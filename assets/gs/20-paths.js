@@ -52,6 +52,9 @@
     arrays = kept;
   };
 
+  /** The paths store as the page last received it. */
+  GS.paths = () => data;
+
   /** The runs of the paths store, decoded, in store order. */
   GS.runs = () => runs;
 
