@@ -37,11 +37,12 @@ def _rgb(color: str) -> str:
     return "rgb({}, {}, {})".format(*(int(h[i : i + 2], 16) for i in (0, 2, 4)))
 
 
-#: Counts the timers, animation frames and DOM observers that Gradscape's own
-#: scripts (served from /assets/) start; an init script, so it sees them from the start.
+#: Counts the timers, animation frames and DOM observers that the app's browser code
+#: (assets/gs/) starts; an init script, so it sees them from the start. (The loader,
+#: assets/_gs-loader.js, keeps an observer for formulas on purpose: not counted.)
 TIMERS = r"""
 (() => {
-  const ours = () => /\/assets\//.test(new Error().stack || "");
+  const ours = () => /\/assets\/gs\//.test(new Error().stack || "");
   const T = (window.__timers = {
     intervals: new Set(), observers: new Set(), timeouts: 0, frames: 0,
   });
