@@ -42,6 +42,10 @@ TORCH = {
     "nadam": ("NAdam", {}),
     "radam": ("RAdam", {}),
 }
+#: Registered optimizers torch.optim does not have: FTRL is Keras's, checked against the
+#: published update in tests/test_data.py.
+NOT_IN_TORCH = {"ftrl"}
+WITH_TORCH = [name for name in OPTIMIZERS if name not in NOT_IN_TORCH]
 
 
 def torch_kwargs(name, hp):
@@ -80,7 +84,7 @@ def torch_path(surface, name, start, steps, lr, hp, clip_norm=None, lrs=None):
 
 CASES = [
     pytest.param(name, label, id=f"{name}-{label}")
-    for name in OPTIMIZERS
+    for name in WITH_TORCH
     for label in ("defaults", "active")
 ]
 SURFACE_CASES = [
@@ -91,7 +95,7 @@ SURFACE_CASES = [
 
 
 def test_every_optimizer_has_a_torch_counterpart():
-    assert set(TORCH) == set(OPTIMIZERS)
+    assert set(TORCH) == set(WITH_TORCH)
 
 
 @pytest.mark.parametrize(("name", "label"), CASES)
@@ -117,7 +121,7 @@ def test_matches_torch_with_clipping_and_schedule(name):
     np.testing.assert_allclose(ours, theirs, rtol=1e-13, atol=1e-15)
 
 
-@pytest.mark.parametrize("name", list(OPTIMIZERS))
+@pytest.mark.parametrize("name", WITH_TORCH)
 def test_defaults_are_torchs(name):
     cls, _ = torch_kwargs(name, {})
     sig = inspect.signature(cls.__init__).parameters
