@@ -47,7 +47,8 @@ def exit_step(traj, view) -> np.ndarray:
 def suggest(surface: surfaces.Surface, name: str, steps: int) -> float:
     starts = np.tile(surface.start, (NICE.size, 1))
     # Weight decay moves the minimum (AdamW's default 0.01 does); tune without it.
-    traj = run(surface, name, starts, steps, lr=NICE, weight_decay=0.0)
+    no_decay = {"weight_decay": 0.0} if "weight_decay" in OPTIMIZERS[name].param_map else {}
+    traj = run(surface, name, starts, steps, lr=NICE, **no_decay)
     diverged = traj.diverged_at >= 0
     if not surface.minima:
         score = np.abs(exit_step(traj, surface.view) - 2 * steps / 3).astype(float)
