@@ -114,8 +114,23 @@ def sample_batches(
 def batch_gradient(surface: Any, batches: list[Array]) -> Any:
     """A gradient source (see `optimizers.core.GradientSource`): step k's mini-batch gradient.
 
-    Writes ``surface.batch_grad(θx, θy, batches[k])`` into the (2n,) buffer.
+    Writes ``surface.batch_grad(θx, θy, batches[k])`` into the (2n,) buffer,
+    through the surface's ``batch_grad_kernel`` where it has one (the same
+    numbers, in place, with the schedule prepared once).
     """
+    prepare = getattr(surface, "batch_grad_kernel", None)
+    if prepare is not None:
+        step = prepare(batches)
+        views: dict[int, tuple[Array, Array]] = {}
+
+        def fast(params: Array, out: Array, k: int) -> None:
+            n = params.shape[0] // 2
+            halves = views.get(id(out))
+            if halves is None:
+                halves = views[id(out)] = (out[:n], out[n:])
+            step(params[:n], params[n:], k, *halves)
+
+        return fast
     batch_grad = surface.batch_grad
 
     def source(params: Array, out: Array, k: int) -> None:

@@ -18,7 +18,7 @@ import surfaces
 from surfaces import Surface
 
 from . import transforms as tx
-from .batching import batch_gradient, check_batching, sample_batches
+from .batching import batch_gradient, check_batching, is_data_surface, sample_batches
 from .registry import OptimizerSpec, RecordInfo, get_spec
 from .schedules import Schedule
 
@@ -576,9 +576,10 @@ def _find_divergence(surface: Surface, grid: Array) -> Array:
     rows, _, n = grid.shape
     first = np.full(n, -1, dtype=np.int64)
     x0, x1, y0, y1 = surface.bound
+    probe = _finiteness_probe(surface)
     for a, b in _blocks(rows, n):
         x, y = grid[a:b, 0], grid[a:b, 1]
-        f = surface.value(x, y)
+        f = None if probe is None else probe(x, y)
         # Fast path: five reductions show the whole block is fine (a NaN makes
         # min/max NaN and a comparison False; a non-finite f makes its sum so).
         if (
@@ -586,15 +587,27 @@ def _find_divergence(surface: Surface, grid: Array) -> Array:
             and x.max() <= x1
             and y0 <= y.min()
             and y.max() <= y1
-            and math.isfinite(f.sum())
+            and (f is None or math.isfinite(f.sum()))
         ):
             continue
-        bad = ~np.isfinite(f)
-        bad |= ~((x >= x0) & (x <= x1) & (y >= y0) & (y <= y1))  # False for NaN too
+        bad = ~((x >= x0) & (x <= x1) & (y >= y0) & (y <= y1))  # False for NaN too
+        if f is not None:
+            bad |= ~np.isfinite(f)
         hit = bad.any(axis=0) & (first < 0)
         if hit.any():
             first[hit] = a + bad[:, hit].argmax(axis=0)
     return first
+
+
+def _finiteness_probe(surface: Any) -> Callable[[Array, Array], Any] | None:
+    """What the divergence test evaluates to see a non-finite loss: the surface's value.
+
+    On a data surface the loss is finite wherever the position is (its models
+    are smooth on the divergence box), and the box test already catches a
+    non-finite position: nothing more to evaluate (a pass over every sample
+    at every position saved).
+    """
+    return None if is_data_surface(surface) else surface.value
 
 
 def _freeze(grid: Array, first: Array) -> None:
@@ -839,7 +852,7 @@ def _final_chunk(
     frozen = np.zeros(2 * c, dtype=bool)
     any_frozen = False
     x0, x1, y0, y1 = surface.bound
-    value = surface.value
+    value = _finiteness_probe(surface)
     targets = [(float(mx), float(my)) for mx, my in mins]
     inside_sq, outside_sq = tol * tol * (1 - 1e-12), tol * tol * (1 + 1e-12)
     dx, dy, sq, sq2 = (np.empty(c) for _ in range(4))
@@ -852,16 +865,17 @@ def _final_chunk(
         if any_frozen:
             np.copyto(theta, good, where=frozen)
         x, y = theta[:c], theta[c:]
-        f = value(x, y)
+        f = None if value is None else value(x, y)
         if not (
             x0 <= x.min()
             and x.max() <= x1
             and y0 <= y.min()
             and y.max() <= y1
-            and math.isfinite(np.sum(f))
+            and (f is None or math.isfinite(np.sum(f)))
         ):
-            bad = ~np.isfinite(f)
-            bad |= ~((x >= x0) & (x <= x1) & (y >= y0) & (y <= y1))
+            bad = ~((x >= x0) & (x <= x1) & (y >= y0) & (y <= y1))
+            if f is not None:
+                bad |= ~np.isfinite(f)
             bad &= bad_at < 0
             if bad.any():
                 idx = np.flatnonzero(bad)

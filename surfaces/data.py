@@ -81,12 +81,21 @@ class DataSurface(Surface):
             `idx` (an int array) at plane positions (x, y), broadcasting like `value`.
         batch_grad: ``batch_grad(x, y, idx) -> (gx, gy)``, its exact gradient.
         kind: the model, one of `DATA_KINDS`.
+        batch_grad_kernel: optional fast path for `run` (linear regression
+            has one): ``batch_grad_kernel(batches)`` prepares a whole run's
+            schedule and returns ``step(θx, θy, k, gx, gy)``, which writes
+            step k's mini-batch gradient in place, bit-identical to
+            ``batch_grad(θx, θy, batches[k])``.
+
+    The loss is finite wherever the position is (the models are smooth), which
+    lets the divergence test skip evaluating it.
     """
 
     data: tuple[Array, Array] = (np.zeros(0), np.zeros(0))
     batch_value: Callable[[Any, Any, Array], Any] | None = None
     batch_grad: Callable[[Any, Any, Array], tuple[Any, Any]] | None = None
     kind: str = ""
+    batch_grad_kernel: Callable[[list[Array]], Callable[..., None]] | None = None
 
     @property
     def samples(self) -> int:
@@ -140,6 +149,19 @@ def _reduce(
 
 
 # --------------------------------------------------------------------------- models
+def _groups(batches: list[Array]) -> list[tuple[int, int]]:
+    """Ranges of consecutive batches holding about 2¹⁸ indices together (bounded memory)."""
+    out, lo, count = [], 0, 0
+    for k, b in enumerate(batches):
+        count += b.shape[0]
+        if count >= 1 << 18:
+            out.append((lo, k + 1))
+            lo, count = k + 1, 0
+    if lo < len(batches):
+        out.append((lo, len(batches)))
+    return out
+
+
 def _softplus(u: Array) -> Array:
     return np.logaddexp(0.0, u)
 
@@ -154,19 +176,21 @@ def _linear_terms(w, b, xs, ys):
     return (r * r,)
 
 
-def _linear_grad_terms(w, b, xs, ys):
-    r = w * xs + b - ys
-    r += r
-    return r * xs, r
-
-
 def _logistic_terms(w, b, xs, ss):
     # ss = 1 − 2y (−1 for label 1, +1 for label 0): loss = softplus(s·z).
     return (_softplus(ss * (w * xs + b)),)
 
 
 def _logistic_grad_terms(w, b, xs, ss):
-    dz = ss * _sigmoid(ss * (w * xs + b))
+    # dz = s·σ(s·z), in place: one (p, B) buffer besides the result.
+    dz = w * xs
+    dz += b
+    dz *= ss
+    np.negative(dz, dz)
+    np.logaddexp(0.0, dz, dz)
+    np.negative(dz, dz)
+    np.exp(dz, dz)
+    dz *= ss
     return dz * xs, dz
 
 
@@ -176,10 +200,18 @@ def _tiny_terms(w, v, xs, ys):
 
 
 def _tiny_grad_terms(w, v, xs, ys):
-    t = np.tanh(w * xs)
-    r = v * t - ys
+    t = w * xs
+    np.tanh(t, t)
+    r = v * t
+    r -= ys
     r += r
-    return r * v * xs * (1.0 - t * t), r * t
+    gv = r * t
+    np.multiply(t, t, t)
+    np.subtract(1.0, t, t)  # 1 − tanh²
+    gw = r * v
+    gw *= xs
+    gw *= t
+    return gw, gv
 
 
 def _tiny_hess_terms(w, v, xs, ys):
@@ -318,19 +350,52 @@ def _linear(x: Array, y: Array, view, start, params, specs, label, lr) -> DataSu
         (v,) = _reduce(_linear_terms, 1, p, q, x[idx], y[idx])
         return v
 
+    def moments(batches: list[Array]) -> list[tuple[float, ...]]:
+        """Per batch (2·mean x², 2·mean x, 2·mean xy, mean x, mean y): all batches at once.
+
+        The batch's moments are shared by every path: O(B) once per step,
+        then O(n) for the paths, not O(B·n).
+        """
+        out = []
+        for lo, hi in _groups(batches):
+            group = batches[lo:hi]
+            counts = np.array([g.shape[0] for g in group], dtype=np.intp)
+            sizes = counts.astype(np.float64)
+            flat = np.concatenate(group)
+            xs, ys = x[flat], y[flat]
+            cuts = np.zeros(len(group), dtype=np.intp)
+            np.cumsum(counts[:-1], out=cuts[1:])
+            sums = np.add.reduceat(np.stack([xs * xs, xs, xs * ys, ys]), cuts, axis=1)
+            sums /= sizes
+            sxx, sx, sxy, sy = sums
+            out.extend(zip(2.0 * sxx, 2.0 * sx, 2.0 * sxy, sx, sy, strict=True))
+        return out
+
+    def kernel(p, q, m, gx, gy):
+        """gx = 2(mean x²·w + mean x·b − mean xy), gy = 2(mean x·w + b − mean y), in place."""
+        sxx2, sx2, sxy2, sx, sy = m
+        np.multiply(q, sx2, gy)
+        np.multiply(p, sxx2, gx)
+        gx += gy
+        gx -= sxy2
+        np.multiply(p, sx, gy)
+        gy += q
+        gy -= sy
+        gy *= 2.0
+
     def batch_grad(p, q, idx):
-        xs, ys = x[idx], y[idx]
-        # The batch's moments, shared by every path: O(B) once, then O(n).
-        sx, sy = xs.mean(), ys.mean()
-        sxx, sxy = np.dot(xs, xs) / xs.shape[0], np.dot(xs, ys) / xs.shape[0]
-        p = np.asarray(p, dtype=np.float64)
-        q = np.asarray(q, dtype=np.float64)
-        gw = (2.0 * sxx) * p + (2.0 * sx) * q - 2.0 * sxy
-        gb = (2.0 * sx) * p + 2.0 * q - 2.0 * sy
-        if gw.shape != gb.shape:
-            shape = np.broadcast_shapes(gw.shape, gb.shape)
-            gw, gb = np.broadcast_to(gw, shape).copy(), np.broadcast_to(gb, shape).copy()
-        return gw, gb
+        a, b, shape = _positions(p, q)
+        gx, gy = np.empty_like(a), np.empty_like(a)
+        kernel(a, b, moments([np.asarray(idx)])[0], gx, gy)
+        return _shaped(gx, shape), _shaped(gy, shape)
+
+    def batch_grad_kernel(batches):
+        table = [tuple(float(v) for v in m) for m in moments(batches)]
+
+        def step(p, q, k, gx, gy):
+            kernel(p, q, table[k], gx, gy)
+
+        return step
 
     strict = det > 1e-12 * max(mxx, 1e-300)
     minima = (Minimum(w_star, b_star, l_star),) if strict else ()
@@ -355,6 +420,7 @@ def _linear(x: Array, y: Array, view, start, params, specs, label, lr) -> DataSu
         data=(x, y),
         batch_value=batch_value,
         batch_grad=batch_grad,
+        batch_grad_kernel=batch_grad_kernel,
         kind="linear_regression",
     )
 
