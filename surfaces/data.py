@@ -69,6 +69,7 @@ Array = np.ndarray
 MAX_SAMPLES = 10_000
 #: Blocks of about this many position × sample elements (a few hundred kB).
 _BLOCK = 1 << 15
+_add_reduce = np.add.reduce
 
 
 @dataclass(frozen=True, eq=False)
@@ -132,19 +133,30 @@ def _reduce(
     and returns `count` arrays of shape (p, B). Positions go in blocks so
     that p·B stays near `_BLOCK`.
     """
-    a, b, shape = _positions(x, y)
-    p, m = a.shape[0], xs.shape[0]
+    m = xs.shape[0]
     step = max(1, _BLOCK // max(m, 1))
+    if (
+        type(x) is np.ndarray  # the stepping core's case: two (n,) float64 rows
+        and type(y) is np.ndarray
+        and x.ndim == 1
+        and x.shape == y.shape
+        and x.dtype == y.dtype == np.float64
+        and x.shape[0] <= step
+    ):
+        parts = terms(x[:, None], y[:, None], xs, ys)
+        return tuple(_add_reduce(t, 1) / m for t in parts)  # = t.mean(axis=1), bit for bit
+    a, b, shape = _positions(x, y)
+    p = a.shape[0]
     if p <= step:
         parts = terms(a[:, None], b[:, None], xs, ys)
-        outs = [t.mean(axis=1) for t in parts]
+        outs = [_add_reduce(t, 1) / m for t in parts]
     else:
         outs = [np.empty(p) for _ in range(count)]
         for lo in range(0, p, step):
             hi = min(lo + step, p)
             parts = terms(a[lo:hi, None], b[lo:hi, None], xs, ys)
             for o, t in zip(outs, parts, strict=True):
-                o[lo:hi] = t.mean(axis=1)
+                o[lo:hi] = _add_reduce(t, 1) / m
     return tuple(_shaped(o, shape) for o in outs)
 
 
