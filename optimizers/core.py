@@ -403,7 +403,7 @@ def _setup(
         raise ValueError(f"seed={seed!r} must be an integer ≥ 0")
     size = check_batching(surface, batch_size, sampling, batch_seed)
     batches = None
-    if hasattr(surface, "data") and getattr(surface, "batch_grad", None) is not None:
+    if is_data_surface(surface):
         batches = sample_batches(surface.data[0].shape[0], size, sampling, int(batch_seed), steps)
     return _Setup(
         surface,
