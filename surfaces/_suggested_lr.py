@@ -225,9 +225,9 @@ SUGGESTED_LR: dict[str, dict[str, float]] = {
         "adam": 0.05,
         "amsgrad": 0.05,
         "adamw": 0.05,
-        "adamax": 0.2,
-        "nadam": 0.05,
-        "radam": 0.05,
+        "adamax": 0.1,
+        "nadam": 0.02,
+        "radam": 0.1,
         "ftrl": 0.5,
     },
 }
