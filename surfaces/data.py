@@ -115,6 +115,13 @@ def _positions(x: Any, y: Any) -> tuple[Array, Array, tuple[int, ...]]:
     return x.reshape(-1), y.reshape(-1), shape
 
 
+def _frozen(x: Array, y: Array) -> tuple[Array, Array]:
+    """The samples, read-only: the surface's minima and closures were computed from them."""
+    x.setflags(write=False)
+    y.setflags(write=False)
+    return x, y
+
+
 def _shaped(out: Array, shape: tuple[int, ...]) -> Any:
     return out.reshape(shape) if shape else out[0]
 
@@ -429,7 +436,7 @@ def _linear(x: Array, y: Array, view, start, params, specs, label, lr) -> DataSu
         params=params,
         param_specs=specs,
         lr=lr,
-        data=(x, y),
+        data=_frozen(x, y),
         batch_value=batch_value,
         batch_grad=batch_grad,
         batch_grad_kernel=batch_grad_kernel,
@@ -489,7 +496,7 @@ def _logistic(x: Array, y: Array, view, start, params, specs, label, lr) -> Data
         params=params,
         param_specs=specs,
         lr=lr,
-        data=(x, y),
+        data=_frozen(x, y),
         batch_value=batch_value,
         batch_grad=batch_grad,
         kind="logistic_regression",
@@ -543,7 +550,7 @@ def _tiny_net(x: Array, y: Array, view, start, params, specs, label, lr) -> Data
         params=params,
         param_specs=specs,
         lr=lr,
-        data=(x, y),
+        data=_frozen(x, y),
         batch_value=batch_value,
         batch_grad=batch_grad,
         kind="tiny_net",

@@ -118,6 +118,8 @@ def test_data_are_reproducible_from_their_parameters(kind):
     assert not np.array_equal(a.data[0], c.data[0])
     assert a.samples == 100 and a.params == {"samples": 100, "noise": 0.4, "data_seed": 7}
     assert surfaces.get(kind).samples == 64
+    with pytest.raises(ValueError, match="read-only"):
+        a.data[1][0] = 5.0  # the minima were computed from these samples
 
 
 def test_logistic_labels_are_zero_or_one():
