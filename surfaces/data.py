@@ -127,21 +127,20 @@ def _shaped(out: Array, shape: tuple[int, ...]) -> Any:
 
 
 def _reduce(
-    terms: Callable[[Array, Array, Array, Array], tuple[Array, ...]],
+    means: Callable[[Array, Array, Array, Array], tuple[Array, ...]],
     count: int,
     x: Any,
     y: Any,
     xs: Array,
     ys: Array,
 ) -> tuple[Any, ...]:
-    """Means over samples (xs, ys) of `count` per-sample terms at positions (x, y).
+    """`count` means over the samples (xs, ys) at positions (x, y), broadcast like x and y.
 
-    `terms(a, b, xs, ys)` gets a, b of shape (p, 1) and xs, ys of shape (B,)
-    and returns `count` arrays of shape (p, B). Positions go in blocks so
-    that p·B stays near `_BLOCK`.
+    `means(a, b, xs, ys)` gets a, b of shape (p, 1) and xs, ys of shape (B,)
+    and returns `count` arrays of shape (p,): its means over the samples.
+    Positions go in blocks so that p·B stays near `_BLOCK`.
     """
-    m = xs.shape[0]
-    step = max(1, _BLOCK // max(m, 1))
+    step = max(1, _BLOCK // max(xs.shape[0], 1))
     if (
         type(x) is np.ndarray  # the stepping core's case: two (n,) float64 rows
         and type(y) is np.ndarray
@@ -150,20 +149,17 @@ def _reduce(
         and x.dtype == y.dtype == np.float64
         and x.shape[0] <= step
     ):
-        parts = terms(x[:, None], y[:, None], xs, ys)
-        return tuple(_add_reduce(t, 1) / m for t in parts)  # = t.mean(axis=1), bit for bit
+        return means(x[:, None], y[:, None], xs, ys)
     a, b, shape = _positions(x, y)
     p = a.shape[0]
     if p <= step:
-        parts = terms(a[:, None], b[:, None], xs, ys)
-        outs = [_add_reduce(t, 1) / m for t in parts]
+        outs = means(a[:, None], b[:, None], xs, ys)
     else:
-        outs = [np.empty(p) for _ in range(count)]
+        outs = tuple(np.empty(p) for _ in range(count))
         for lo in range(0, p, step):
             hi = min(lo + step, p)
-            parts = terms(a[lo:hi, None], b[lo:hi, None], xs, ys)
-            for o, t in zip(outs, parts, strict=True):
-                o[lo:hi] = _add_reduce(t, 1) / m
+            for o, part in zip(outs, means(a[lo:hi, None], b[lo:hi, None], xs, ys), strict=True):
+                o[lo:hi] = part
     return tuple(_shaped(o, shape) for o in outs)
 
 
@@ -190,18 +186,33 @@ def _sigmoid(u: Array) -> Array:
     return np.exp(-np.logaddexp(0.0, -u))
 
 
+# Each returns its means over the samples (axis 1), as ``add.reduce / B`` (what
+# ``mean`` computes, without its Python overhead).
+def _mean(t: Array) -> Array:
+    return _add_reduce(t, 1) / t.shape[1]
+
+
+def _weighted(t: Array, w: Array) -> Array:
+    """mean over samples of t·w, for t of shape (p, B) and w of shape (B,).
+
+    Not a matrix–vector product: BLAS may round a row differently with the
+    number of rows, and one path must step alike alone and among others.
+    """
+    return _add_reduce(t * w, 1) / w.shape[0]
+
+
 def _linear_terms(w, b, xs, ys):
     r = w * xs + b - ys
-    return (r * r,)
+    return (_mean(r * r),)
 
 
 def _logistic_terms(w, b, xs, ss):
     # ss = 1 − 2y (−1 for label 1, +1 for label 0): loss = softplus(s·z).
-    return (_softplus(ss * (w * xs + b)),)
+    return (_mean(_softplus(ss * (w * xs + b))),)
 
 
 def _logistic_grad_terms(w, b, xs, ss):
-    # dz = s·σ(s·z), in place: one (p, B) buffer besides the result.
+    # dz = s·σ(s·z), in place in one (p, B) buffer.
     dz = w * xs
     dz += b
     dz *= ss
@@ -210,12 +221,12 @@ def _logistic_grad_terms(w, b, xs, ss):
     np.negative(dz, dz)
     np.exp(dz, dz)
     dz *= ss
-    return dz * xs, dz
+    return _weighted(dz, xs), _mean(dz)
 
 
 def _tiny_terms(w, v, xs, ys):
     r = v * np.tanh(w * xs) - ys
-    return (r * r,)
+    return (_mean(r * r),)
 
 
 def _tiny_grad_terms(w, v, xs, ys):
@@ -224,13 +235,12 @@ def _tiny_grad_terms(w, v, xs, ys):
     r = v * t
     r -= ys
     r += r
-    gv = r * t
+    gv = _mean(r * t)
     np.multiply(t, t, t)
     np.subtract(1.0, t, t)  # 1 − tanh²
-    gw = r * v
-    gw *= xs
-    gw *= t
-    return gw, gv
+    r *= v
+    r *= t
+    return _weighted(r, xs), gv
 
 
 def _tiny_hess_terms(w, v, xs, ys):
@@ -239,16 +249,16 @@ def _tiny_hess_terms(w, v, xs, ys):
     r = v * t - ys
     vxs = v * xs * s
     return (
-        2.0 * (vxs * vxs - 2.0 * r * v * xs * xs * t * s),
-        2.0 * xs * s * (v * t + r),
-        2.0 * t * t,
+        _mean(2.0 * (vxs * vxs - 2.0 * r * v * xs * xs * t * s)),
+        _mean(2.0 * xs * s * (v * t + r)),
+        _mean(2.0 * t * t),
     )
 
 
 def _logistic_hess_terms(w, b, xs, ss):
     p = _sigmoid(ss * (w * xs + b))
     c = p * (1.0 - p)
-    return c * xs * xs, c * xs, c
+    return _weighted(c, xs * xs), _weighted(c, xs), _mean(c)
 
 
 # --------------------------------------------------------------------------- minima
