@@ -211,17 +211,20 @@ def _logistic_terms(w, b, xs, ss):
     return (_mean(_softplus(ss * (w * xs + b))),)
 
 
-def _logistic_grad_terms(w, b, xs, ss):
-    # dz = s·σ(s·z), in place in one (p, B) buffer.
-    dz = w * xs
-    dz += b
-    dz *= ss
-    np.negative(dz, dz)
-    np.logaddexp(0.0, dz, dz)
-    np.negative(dz, dz)
-    np.exp(dz, dz)
-    dz *= ss
-    return _weighted(dz, xs), _mean(dz)
+def _logistic_grad_terms(w, b, xs, ns):
+    # With ns = −s = 2y − 1: u = −s·z, σ(s·z) = exp(−softplus(u)), and −dz = ns·σ(s·z),
+    # in place in one (p, B) buffer; the means are negated at the end (exactly).
+    u = w * xs
+    u += b
+    u *= ns
+    np.logaddexp(0.0, u, u)
+    np.negative(u, u)
+    np.exp(u, u)
+    u *= ns
+    gw, gb = _weighted(u, xs), _mean(u)
+    np.negative(gw, gw)
+    np.negative(gb, gb)
+    return gw, gb
 
 
 def _tiny_terms(w, v, xs, ys):
@@ -464,13 +467,14 @@ def _logistic_has_minimum(x: Array, y: Array) -> bool:
 
 def _logistic(x: Array, y: Array, view, start, params, specs, label, lr) -> DataSurface:
     s = 1.0 - 2.0 * y
+    ns = -s
 
     def value(p, q):
         (v,) = _reduce(_logistic_terms, 1, p, q, x, s)
         return v
 
     def grad(p, q):
-        return _reduce(_logistic_grad_terms, 2, p, q, x, s)
+        return _reduce(_logistic_grad_terms, 2, p, q, x, ns)
 
     def hess(p, q):
         return _reduce(_logistic_hess_terms, 3, p, q, x, s)
@@ -480,7 +484,7 @@ def _logistic(x: Array, y: Array, view, start, params, specs, label, lr) -> Data
         return v
 
     def batch_grad(p, q, idx):
-        return _reduce(_logistic_grad_terms, 2, p, q, x[idx], s[idx])
+        return _reduce(_logistic_grad_terms, 2, p, q, x[idx], ns[idx])
 
     minima: tuple[Minimum, ...] = ()
     if _logistic_has_minimum(x, y):
