@@ -43,6 +43,7 @@ __all__ = [
     "loss_run_traces",
     "map_axis",
     "map_drawing",
+    "map_drawings",
     "map_figure",
     "map_index",
     "map_run_traces",
@@ -268,6 +269,16 @@ def map_drawing(
     )
 
 
+def map_drawings(
+    state: AppState, results: Sequence[RunResult], theme: Theme, scale: float = 1.0
+) -> list[look.Drawing]:
+    """Every run of `state` as the map draws it (`map_drawing`)."""
+    return [
+        map_drawing(i, run, r, theme=theme, scale=scale)
+        for i, (run, r) in enumerate(zip(state.runs, results, strict=True))
+    ]
+
+
 def map_run_traces(
     i: int, run: Run, r: RunResult, t: int, *, theme: Theme = THEMES["light"], scale: float = 1.0
 ) -> list[dict]:
@@ -339,8 +350,8 @@ def map_figure(
         _start_trace(state, theme),
     ]
     if not live:  # in the app the browser draws the runs (and their legend) from `paths_data`
-        for i, (run, r) in enumerate(zip(state.runs, results, strict=True)):
-            data.extend(map_run_traces(i, run, r, t, theme=theme, scale=scale))
+        for drawing in map_drawings(state, results, theme, scale):
+            data.extend(drawing.at(t))
     fig = go.Figure(data=data)
     x0, x1, y0, y1 = state.view
     axis = map_axis(theme)

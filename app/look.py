@@ -186,6 +186,19 @@ class Drawing:
     def step(self, t: int) -> Step:
         return at_step(self.n, t, self.diverged_at)
 
+    def parts(self, t: int) -> dict[str, slice]:
+        """Which of the run's points each of its traces shows at step `t`, by role."""
+        step = self.step(t)
+        head = slice(step.k, step.k + 1)
+        if self.z is not None:
+            return {"path3d": slice(0, self.n), "head3d": head}
+        return {"ghost": step.ghost, "trail": step.trail, "head": head}
+
+    def markers(self) -> dict[str, dict]:
+        """The head's marker for each of its symbols (`DOT`, `CROSS`)."""
+        lk, s = self.look, self.scale
+        return {m: head_marker(m, self.color, self.halo, lk, s) for m in (DOT, CROSS)}
+
     def at(self, t: int) -> list[dict]:
         """The run's traces at step `t`: ghost, trail, head (a map) or path, head (3D)."""
         return self._scene(t) if self.z is not None else self._map(t)
@@ -201,14 +214,14 @@ class Drawing:
         return out
 
     def _map(self, t: int) -> list[dict]:
-        lk, s, step = self.look, self.scale, self.step(t)
+        lk, s, mark, where = self.look, self.scale, self.step(t).mark, self.parts(t)
         on, off = lk.ghost_dash
         common = {"legendgroup": f"run{self.run}", "cliponaxis": True}
 
-        def part(role: str, where: slice, **extra: Any) -> dict:
-            tr = {"type": "scatter", "x": self.x[where], "y": self.y[where]}
+        def part(role: str, **extra: Any) -> dict:
+            tr = {"type": "scatter", "x": self.x[where[role]], "y": self.y[where[role]]}
             if self.f is not None and role != "head":
-                tr["customdata"] = self.f[where]
+                tr["customdata"] = self.f[where[role]]
             return {**tr, **self._common(role), **common, **extra}
 
         few = len(self.x) <= lk.dots_upto
@@ -218,7 +231,6 @@ class Drawing:
         return [
             part(
                 "ghost",
-                step.ghost,
                 mode="lines",
                 line={
                     "color": self.color,
@@ -231,7 +243,6 @@ class Drawing:
             ),
             part(
                 "trail",
-                step.trail,
                 mode="lines+markers" if few else "lines",
                 line={"color": self.color, "width": lk.trail_width * s},
                 marker={"size": lk.dot_size * s, "color": self.color},
@@ -240,22 +251,21 @@ class Drawing:
             ),
             part(
                 "head",
-                slice(step.k, step.k + 1),
                 mode="markers",
-                marker=head_marker(step.mark, self.color, self.halo, lk, s),
+                marker=head_marker(mark, self.color, self.halo, lk, s),
                 hoverinfo="skip",
                 showlegend=False,
             ),
         ]
 
     def _scene(self, t: int) -> list[dict]:
-        lk, s, step, n = self.look, self.scale, self.step(t), self.n
-        k = step.k
+        lk, s, step, where = self.look, self.scale, self.step(t), self.parts(t)
+        on, at = where["path3d"], where["head3d"]
         path = {
             "type": "scatter3d",
-            "x": self.x[:n],
-            "y": self.y[:n],
-            "z": self.z[:n],
+            "x": self.x[on],
+            "y": self.y[on],
+            "z": self.z[on],
             "mode": "lines",
             "line": {"color": self.color, "width": lk.trail_width * s},
             "hoverinfo": "skip",
@@ -264,17 +274,17 @@ class Drawing:
         }
         head = {
             "type": "scatter3d",
-            "x": self.x[k : k + 1],
-            "y": self.y[k : k + 1],
-            "z": self.z[k : k + 1],
+            "x": self.x[at],
+            "y": self.y[at],
+            "z": self.z[at],
             "mode": "markers",
             "marker": head_marker(step.mark, self.color, self.halo, lk, s),
             "showlegend": False,
             "hovertemplate": "step %{text}<extra></extra>",
-            "text": [str(k)],
+            "text": [str(step.k)],
             **self._common("head3d"),
         }
-        head["meta"]["n"] = int(n)
+        head["meta"]["n"] = int(self.n)
         return [path, head]
 
 

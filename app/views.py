@@ -46,6 +46,7 @@ from .figures import (
     contour_trace,
     map_axis,
     map_drawing,
+    map_drawings,
     map_figure,
     paths_data,
 )
@@ -55,6 +56,7 @@ __all__ = [
     "SENSITIVITY_RATES",
     "StartMap",
     "Sweep",
+    "compare_drawings",
     "compare_figure",
     "compare_paths",
     "compare_state",
@@ -183,6 +185,13 @@ def panel_drawing(cstate: AppState, sw: Sweep, theme: Theme, j: int) -> look.Dra
     return map_drawing(j, run, r, theme=theme, context="panel", name=name, hover=False, axes=axes)
 
 
+def compare_drawings(cstate: AppState, sw: Sweep, theme: Theme) -> list[look.Drawing]:
+    """Every rate's run as `look` draws it: in its panel, or all on the overlay map."""
+    if cstate.layout == "overlay":
+        return map_drawings(cstate, sw.results, theme)
+    return [panel_drawing(cstate, sw, theme, j) for j in range(len(sw.rates))]
+
+
 def compare_figure(cstate: AppState, sw: Sweep, theme: Theme, *, live: bool = True) -> go.Figure:
     """Small multiples (one panel per rate, titled with it) or the overlay map."""
     if cstate.layout == "overlay":
@@ -266,9 +275,8 @@ def compare_figure(cstate: AppState, sw: Sweep, theme: Theme, *, live: bool = Tr
         uirevision=f"compare:{cstate.surface}:{cstate.view}:{k}",
     )
     if not live:  # in the app the browser draws the runs from `compare_paths`
-        t = cstate.shown_step
-        for j in range(k):
-            fig.add_traces(panel_drawing(cstate, sw, theme, j).at(t))
+        for drawing in compare_drawings(cstate, sw, theme):
+            fig.add_traces(drawing.at(cstate.shown_step))
     return fig
 
 

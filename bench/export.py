@@ -47,7 +47,6 @@ HERE = Path(__file__).resolve().parent
 sys.path[:] = [str(HERE.parent)] + [p for p in sys.path if Path(p or ".").resolve() != HERE]
 
 from app import export  # noqa: E402
-from app.compute import compute_all  # noqa: E402
 from app.state import parse  # noqa: E402
 
 LINK = ""  # the default state
@@ -104,14 +103,14 @@ def main(argv: list[str] | None = None) -> int:
 
     # GIF frames three ways
     state, _ = parse(LINK)
-    results = compute_all(state)
     o = export.Options.check("gif", state.steps, frames=60)
     ts = o.steps_shown()
     ours = numbers["gif_ms"] / 60
-    look = export._Look(width=1100, height=800, animated=True)
+    slide = export.slide.Slide(width=1100, height=800, animated=True)
+    view = export.view_of(state)
 
     def whole(t: int):
-        return export._view_figure(state, results, int(t), look)
+        return view.draw(state, int(t), slide).figure
 
     sample = ts[::6] if not args.quick else ts[::15]
     t0 = time.perf_counter()

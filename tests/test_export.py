@@ -55,7 +55,7 @@ def renderer():
     """The process's browser, which the command line and the route use too: one start."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no {CHROMIUM}")
-    return export._renderer()
+    return export.renderer.shared()
 
 
 # --------------------------------------------------------------------------- figure
