@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import json
 import os
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -18,9 +19,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from app import export
+from app import export, look
 from app.cli import main
 from app.export import BrowserNotFoundError, OptionsError, figure, write
+from app.export.slide import HEAVIER
 from app.state import PALETTE, parse
 
 CHROMIUM = os.environ.get("GRADSCAPE_CHROMIUM", "/usr/bin/chromium")
@@ -285,6 +287,41 @@ def test_html_is_standalone_with_the_figure_and_a_slider(tmp_path):
     assert "plotly_sliderchange" in text and "<title>Gradscape — Rosenbrock" in text
 
 
+def _player(html: str) -> dict:
+    """The data the HTML player was given."""
+    return json.loads(html.split("const P = ", 1)[1].split(";\n", 1)[0])
+
+
+DIVERGES = "run1=sgd&run1.lr=0.01&run2=adam&run2.lr=0.1&steps=100&t=60"  # run 1 leaves at 4
+
+
+def test_html_player_is_given_styles_and_steps_not_rules(tmp_path, monkeypatch):
+    """The page restates no look: each step's spans and markers come from `look`."""
+    bold = look.Look(trail_width=7.5, ghost_opacity=0.25, head_size=21.0, mark_size=19.0)
+    monkeypatch.setitem(look.LOOKS, "map", bold)
+    text = write(DIVERGES, tmp_path / "a.html", frames=11).read_text()
+    p = _player(text)
+    assert p["style"] == look.style_data("#ffffff")
+    assert p["steps"] == list(range(0, 101, 10)) and p["active"] == 6
+    k = HEAVIER  # 1100 × 800: font scale 1
+    sgd, adam = p["runs"]
+    assert sgd["markers"]["circle"]["size"] == 21.0 * k
+    assert sgd["markers"]["x"]["size"] == 19.0 * k
+    n = 101
+    for s, t in enumerate(p["steps"]):
+        (g0, g1, _), (t0, t1, _), (h0, h1, mark) = sgd["at"][s]
+        assert (g0, g1, t0, t1, h0, h1) == (t, n, 0, t + 1, t, t + 1)
+        assert mark == ("x" if t >= 4 else "circle")
+        assert adam["at"][s][2][2] == "circle"
+    fig = figure(DIVERGES)
+    roles = {(tr.meta["run"], tr.meta["role"]): tr for tr in fig.data if tr.meta}
+    assert sgd["traces"] == [fig.data.index(roles[0, r]) for r in ("ghost", "trail", "head")]
+    assert roles[0, "trail"].line.width == 7.5 * k and roles[0, "ghost"].opacity == 0.25
+    assert roles[0, "head"].marker.symbol == "x" and roles[0, "head"].marker.size == 19.0 * k
+    player_js = export.html._PLAYER_JS
+    assert not any(word in player_js for word in ("'x'", "circle", "ghost", "trail", "width"))
+
+
 def test_render_html_from_the_command_line(tmp_path, capsys):
     out = tmp_path / "cli.html"
     assert main(["render", LINK, "--out", str(out), "--frames", "10"]) == 0
@@ -310,6 +347,8 @@ def test_html_slider_moves_the_runs_and_keeps_the_contour(tmp_path):
             return {types: g._fullData.map(t => t.type),
                     roles: g._fullData.map(t => t.meta && t.meta.role),
                     trail: g._fullData.find(t => t.meta && t.meta.role === 'trail')._length,
+                    dots: g.data.find(t => t.meta && t.meta.role === 'trail').marker,
+                    head: g.data.find(t => t.meta && t.meta.role === 'head').marker,
                     contour: g.querySelectorAll('.contourlayer path').length,
                     title: g.layout.annotations.find(a => a.name === 'title').text}; }"""
         before = page.evaluate(state)
@@ -323,6 +362,8 @@ def test_html_slider_moves_the_runs_and_keeps_the_contour(tmp_path):
         after = page.evaluate(state)
         assert after["trail"] == 301 and after["title"] == "Rosenbrock — step 300 / 300"
         assert after["contour"] == before["contour"]  # the contour is still drawn
+        assert after["dots"] == before["dots"]  # only the heads' markers are restyled
+        assert after["head"] == before["head"] and before["head"]["symbol"] == "circle"
         browser.close()
     assert errors == []
 
