@@ -203,34 +203,31 @@ class Drawing:
         """The run's traces at step `t`: ghost, trail, head (a map) or path, head (3D)."""
         return self._scene(t) if self.z is not None else self._map(t)
 
-    def _common(self, role: str) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "name": self.name,
-            "visible": self.visible,
-            "meta": {"role": role, "run": self.run, "diverged": self.diverged_at},
-        }
+    def _part(self, role: str, where: slice, **extra: Any) -> dict:
+        """One trace of the run: its points `where`, its role, name and axes, and `extra`."""
+        tr: dict[str, Any] = {"x": self.x[where], "y": self.y[where]}
+        if self.z is not None:
+            tr.update(type="scatter3d", z=self.z[where])
+        else:
+            tr.update(type="scatter", legendgroup=f"run{self.run}", cliponaxis=True)
+            if self.f is not None and role != "head":
+                tr["customdata"] = self.f[where]
         if self.axes is not None:
-            out["xaxis"], out["yaxis"] = self.axes
-        return out
+            tr["xaxis"], tr["yaxis"] = self.axes
+        meta = {"role": role, "run": self.run, "diverged": self.diverged_at}
+        return {**tr, "name": self.name, "visible": self.visible, "meta": meta, **extra}
 
     def _map(self, t: int) -> list[dict]:
         lk, s, mark, where = self.look, self.scale, self.step(t).mark, self.parts(t)
         on, off = lk.ghost_dash
-        common = {"legendgroup": f"run{self.run}", "cliponaxis": True}
-
-        def part(role: str, **extra: Any) -> dict:
-            tr = {"type": "scatter", "x": self.x[where[role]], "y": self.y[where[role]]}
-            if self.f is not None and role != "head":
-                tr["customdata"] = self.f[where[role]]
-            return {**tr, **self._common(role), **common, **extra}
-
         few = len(self.x) <= lk.dots_upto
         trail_hover = (
             {"hovertemplate": self.hover} if self.hover is not None else {"hoverinfo": "skip"}
         )
         return [
-            part(
+            self._part(
                 "ghost",
+                where["ghost"],
                 mode="lines",
                 line={
                     "color": self.color,
@@ -241,16 +238,18 @@ class Drawing:
                 hoverinfo="skip",
                 showlegend=False,
             ),
-            part(
+            self._part(
                 "trail",
+                where["trail"],
                 mode="lines+markers" if few else "lines",
                 line={"color": self.color, "width": lk.trail_width * s},
                 marker={"size": lk.dot_size * s, "color": self.color},
                 showlegend=self.legend,
                 **trail_hover,
             ),
-            part(
+            self._part(
                 "head",
+                where["head"],
                 mode="markers",
                 marker=head_marker(mark, self.color, self.halo, lk, s),
                 hoverinfo="skip",
@@ -260,30 +259,23 @@ class Drawing:
 
     def _scene(self, t: int) -> list[dict]:
         lk, s, step, where = self.look, self.scale, self.step(t), self.parts(t)
-        on, at = where["path3d"], where["head3d"]
-        path = {
-            "type": "scatter3d",
-            "x": self.x[on],
-            "y": self.y[on],
-            "z": self.z[on],
-            "mode": "lines",
-            "line": {"color": self.color, "width": lk.trail_width * s},
-            "hoverinfo": "skip",
-            "showlegend": self.legend,
-            **self._common("path3d"),
-        }
-        head = {
-            "type": "scatter3d",
-            "x": self.x[at],
-            "y": self.y[at],
-            "z": self.z[at],
-            "mode": "markers",
-            "marker": head_marker(step.mark, self.color, self.halo, lk, s),
-            "showlegend": False,
-            "hovertemplate": "step %{text}<extra></extra>",
-            "text": [str(step.k)],
-            **self._common("head3d"),
-        }
+        path = self._part(
+            "path3d",
+            where["path3d"],
+            mode="lines",
+            line={"color": self.color, "width": lk.trail_width * s},
+            hoverinfo="skip",
+            showlegend=self.legend,
+        )
+        head = self._part(
+            "head3d",
+            where["head3d"],
+            mode="markers",
+            marker=head_marker(step.mark, self.color, self.halo, lk, s),
+            showlegend=False,
+            hovertemplate="step %{text}<extra></extra>",
+            text=[str(step.k)],
+        )
         head["meta"]["n"] = int(self.n)
         return [path, head]
 
