@@ -23,7 +23,7 @@ from app import export, look
 from app.cli import main
 from app.export import BrowserNotFoundError, OptionsError, figure, write
 from app.export.slide import HEAVIER
-from app.state import PALETTE, parse
+from app.state import MODES, PALETTE, parse
 
 CHROMIUM = os.environ.get("GRADSCAPE_CHROMIUM", "/usr/bin/chromium")
 needs_chromium = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no {CHROMIUM}")
@@ -443,7 +443,18 @@ def test_a_compare_gif_moves_every_panel(renderer, tmp_path):
     assert np.abs(first - last).sum(axis=2).astype(bool).mean() > 0.002  # the paths grew
 
 
-@pytest.mark.parametrize("mode", ["sensitivity", "starts"])
+def test_every_view_mode_is_registered_once_with_what_it_allows():
+    assert set(export.VIEWS) == set(MODES)
+    for mode, view in export.VIEWS.items():
+        state, _ = parse(f"mode={mode}&steps=20&grid=10")
+        assert export.view_of(state) is view and view.mode == mode
+        drawn = view.draw(state, 10, export.slide.Slide(width=550, height=400))
+        runs = [tr for tr in drawn.figure.data if (tr.meta or {}).get("role")]
+        assert bool(runs) == view.steps == bool(drawn.drawings), mode
+        assert len(runs) == sum(len(d.at(10)) for d in drawn.drawings)
+
+
+@pytest.mark.parametrize("mode", [m for m, v in export.VIEWS.items() if not v.steps])
 def test_views_without_steps_refuse_a_gif_plainly(renderer, tmp_path, mode):
     with pytest.raises(OptionsError, match="no steps to animate"):
         write(f"mode={mode}&grid=10&steps=20", tmp_path / "x.gif", renderer=renderer)
