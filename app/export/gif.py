@@ -29,7 +29,7 @@ import numpy as np
 from PIL import Image
 
 from .. import look
-from ..figures import THEMES
+from ..figures import THEMES, _typed
 from ..state import AppState
 from .modes import Drawn
 from .options import Options
@@ -45,8 +45,13 @@ def _title(layout: dict) -> dict | None:
 
 
 def _runs_at(drawings: Sequence[look.Drawing], t: int) -> list[dict]:
-    """Every run's traces at step `t`, in figure order."""
-    return [tr for d in drawings for tr in d.at(t)]
+    """Every run's traces at step `t`, in figure order, arrays as typed arrays (compact JSON
+    for the browser)."""
+    return [
+        {k: _typed(v) if isinstance(v, np.ndarray) else v for k, v in tr.items()}
+        for d in drawings
+        for tr in d.at(t)
+    ]
 
 
 def _slots(data: Sequence[dict]) -> dict[tuple[int, str], int]:
