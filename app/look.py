@@ -20,7 +20,7 @@ paths figure, the compare panels, the 3D view, exported images, GIF frames
 and the HTML player's steps. A figure that shows a run at another step calls
 it again; nothing slices a path anywhere else.
 
-Plain data only: no Dash, no Plotly.
+Plain data only (dicts, NumPy arrays): no Dash, no Plotly.
 """
 
 from __future__ import annotations
@@ -53,8 +53,8 @@ CROSS = "x"
 class Look:
     """Sizes, in CSS pixels, of one context's run drawing.
 
-    `ghost_dash` is the SVG dash pattern (on, off); Plotly draws the same as
-    ``dash="dot"`` scaled to its width. `head_size` is the marker's diameter and
+    `ghost_dash` is the SVG dash pattern (on, off); Plotly figures draw the same
+    pattern in pixels (``dash="2px,4px"``). `head_size` is the marker's diameter and
     `head_halo` the width of its outline (the theme's halo colour), which keeps
     it readable over a path of the same colour. `mark_size` is the span of the
     diverged cross and `mark_width` its stroke (the browser draws the cross as
