@@ -1,5 +1,9 @@
 """The stepping core: composable transforms, named optimizers, schedules and `run`.
 
+It imports NumPy and the neutral `gradscape_params` only: a surface is anything
+shaped like `SurfaceLike`, and the `surfaces` package is imported only when `run`
+is given a surface by name.
+
 >>> from optimizers import run
 >>> t = run("rosenbrock", "adam", [[-1.5, 2.0]], 500, lr=0.05)
 >>> t.xy.shape
@@ -8,18 +12,21 @@
 (5, 1, 2)
 """
 
+from gradscape_params import Param
+
 from . import schedules, transforms
 from .core import (
     MAX_CELLS,
     MAX_STEPS,
     Final,
     GradientSource,
+    SurfaceLike,
     Trajectory,
     exact_gradient,
     run,
     run_final,
 )
-from .registry import OPTIMIZERS, OptimizerSpec, RecordInfo, get_spec
+from .registry import OPTIMIZERS, OptimizerSpec, RecordInfo, TorchRef, get_spec
 
 __all__ = [
     "MAX_CELLS",
@@ -28,7 +35,10 @@ __all__ = [
     "Final",
     "GradientSource",
     "OptimizerSpec",
+    "Param",
     "RecordInfo",
+    "SurfaceLike",
+    "TorchRef",
     "Trajectory",
     "exact_gradient",
     "get_spec",

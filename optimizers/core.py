@@ -10,12 +10,9 @@ import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
-
-import surfaces
-from surfaces import Surface
 
 from . import transforms as tx
 from .registry import OptimizerSpec, RecordInfo, get_spec
@@ -27,6 +24,7 @@ __all__ = [
     "MAX_STEPS",
     "Final",
     "GradientSource",
+    "SurfaceLike",
     "Trajectory",
     "exact_gradient",
     "noisy_gradient",
@@ -42,6 +40,32 @@ MAX_CELLS = 100_000_000
 
 Array = np.ndarray
 
+
+@runtime_checkable
+class SurfaceLike(Protocol):
+    """What the stepping core needs of a surface (``surfaces.Surface`` has all of it).
+
+    The core depends on this shape, not on the `surfaces` package: `run` imports
+    `surfaces` only to look up a surface given by its registered name.
+
+    Attributes:
+        value: ``f(x, y)``, broadcasting over arrays.
+        grad: ``(∂f/∂x, ∂f/∂y)``, broadcasting like `value`.
+        bound: ``(xmin, xmax, ymin, ymax)``; a path leaving it has diverged.
+        minima: known minima, each with ``x`` and ``y`` (`run_final` measures
+            distances to them).
+        suggested_lr: ``suggested_lr(optimizer)``, the rate `run` uses when
+            none is given, or None.
+    """
+
+    value: Callable[[Any, Any], Any]
+    grad: Callable[[Any, Any], tuple[Any, Any]]
+    bound: tuple[float, float, float, float]
+    minima: tuple[Any, ...]
+
+    def suggested_lr(self, optimizer: str) -> float | None: ...
+
+
 #: Writes the gradient at `params` (shape (2n,): n x's, then n y's) into `out` for
 #: step index k. The one pluggable step between a surface and an optimizer:
 #: today the exact gradient with optional noise, later mini-batch gradients of
@@ -49,7 +73,7 @@ Array = np.ndarray
 GradientSource = Callable[[Array, Array, int], None]
 
 
-def exact_gradient(surface: Surface) -> GradientSource:
+def exact_gradient(surface: SurfaceLike) -> GradientSource:
     """The surface's analytic gradient."""
     grad = surface.grad
 
@@ -136,7 +160,7 @@ class Trajectory:
     xy: Array
     lr: Array
     diverged_at: Array
-    surface: Surface
+    surface: SurfaceLike
     optimizer: str
     hyperparameters: Mapping[str, Any] = field(default_factory=dict)
     grad: Array | None = None
@@ -268,7 +292,7 @@ def _learning_rates(base: Any, schedule: Schedule | None, steps: int, n: int) ->
 class _Setup:
     """Validated arguments of `run` / `run_final`: everything the stepping needs."""
 
-    surface: Surface
+    surface: SurfaceLike
     spec: OptimizerSpec
     starts: Array  # (n, 2)
     steps: int
@@ -304,7 +328,7 @@ class _Setup:
 
 
 def _setup(
-    surface: Surface | str,
+    surface: SurfaceLike | str,
     optimizer: str,
     starts: Any,
     steps: Any,
@@ -319,8 +343,10 @@ def _setup(
 ) -> _Setup:
     """Validate `run`'s arguments (ValueError naming the bad one); `max_cells` caps (steps+1)·n."""
     if isinstance(surface, str):
+        import surfaces  # the registry, only to resolve a name (see `SurfaceLike`)
+
         surface = surfaces.get(surface)
-    elif not isinstance(surface, Surface):
+    elif not isinstance(surface, SurfaceLike):
         raise ValueError(f"surface={surface!r} must be a Surface or a registered name")
     spec: OptimizerSpec = get_spec(optimizer)
     xy0 = _as_starts(starts)
@@ -378,7 +404,7 @@ def _advance(
 
 
 def run(
-    surface: Surface | str,
+    surface: SurfaceLike | str,
     optimizer: str,
     starts: Any,
     steps: int,
@@ -498,7 +524,7 @@ def _blocks(rows: int, n: int) -> Iterator[tuple[int, int]]:
         yield a, min(a + block, rows)
 
 
-def _find_divergence(surface: Surface, grid: Array) -> Array:
+def _find_divergence(surface: SurfaceLike, grid: Array) -> Array:
     """First bad index per path (−1 if none) of a (steps + 1, 2, n) history.
 
     A position is bad when it or its loss is non-finite or it lies outside
@@ -577,7 +603,7 @@ class Final:
     minima: Array
     tol: float
     steps: int
-    surface: Surface
+    surface: SurfaceLike
     optimizer: str
     hyperparameters: Mapping[str, Any] = field(default_factory=dict)
 
@@ -591,7 +617,7 @@ class Final:
         return self.diverged_at >= 0
 
 
-def _as_minima(minima: Any, surface: Surface) -> Array:
+def _as_minima(minima: Any, surface: SurfaceLike) -> Array:
     if minima is None:
         return np.array([(m.x, m.y) for m in surface.minima], dtype=np.float64).reshape(-1, 2)
     try:
@@ -632,7 +658,7 @@ class _Progress:
 
 
 def run_final(
-    surface: Surface | str,
+    surface: SurfaceLike | str,
     optimizer: str,
     starts: Any,
     steps: int,

@@ -3,10 +3,15 @@
 Each entry of `OPTIMIZERS` carries everything the rest of Gradscape needs to
 know about one optimizer: its hyperparameters' metadata (label, symbol, default,
 range, log scale, slider step, one-line help), torch's default learning rate,
-the function that builds its transform, its update rule in LaTeX (`rule_tex`)
-and what a recorded run's moment and effective learning rate are (`record`).
-Sliders, URL keys, validation and the parametrized tests are all generated
-from here.
+the function that builds its transform, its update rule in LaTeX (`rule_tex`),
+what a recorded run's moment and effective learning rate are (`record`) and the
+torch.optim class it equals, if any, with how its hyperparameters become that
+class's arguments (`torch`). Sliders, URL keys, validation and the parametrized
+tests — the torch parity test among them — are all generated from here.
+
+Adding an optimizer is one builder (its algorithm in the docstring) and one
+`_entry(...)` row below; an optimizer without a torch counterpart says
+``torch=None``.
 
 The learning rate γ is not an argument of the builders: `run` hands each
 step's rate (the base rate times the schedule's factor) to the final
@@ -17,17 +22,18 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+from typing import Any, Literal
 
 import numpy as np
 
-from surfaces import Param
+from gradscape_params import Param
 
 from . import transforms as tx
 from .transforms import Scalar, Transform
 
-__all__ = ["OPTIMIZERS", "OptimizerSpec", "RecordInfo", "get_spec"]
+__all__ = ["OPTIMIZERS", "OptimizerSpec", "RecordInfo", "TorchRef", "get_spec"]
 
 
 # --------------------------------------------------------------------------- hyperparameters
@@ -432,20 +438,115 @@ class RecordInfo:
 
     Attributes:
         moment: symbol of the buffer in ``Trajectory.moment`` ("m", "b"), or
-            None when there is none (rmsprop: only with momentum).
+            None when there is none.
+        moment_if: the hyperparameter that must be non-zero (for some path)
+            for the buffer to exist, or None when it always does (rmsprop:
+            ``"momentum"``; with it, Δθ = −γ·b).
         direction: LaTeX of the vector the effective learning rate multiplies,
             or None when `eff_lr` is not recorded.
-        eff_lr_tex: LaTeX definition of the effective learning rate γ̃, or None.
+        eff_lr_tex: LaTeX definition of the effective learning rate γ̃, or None
+            when `eff_lr` is not recorded (the rate is ``Trajectory.lr``).
         step_tex: LaTeX of the step Δθ = θ_t − θ_{t−1} in those terms.
+        decay: ``"l2"`` where g_t includes the weight decay (g_t = grad +
+            λθ_{t−1}, as in the rules); ``"decoupled"`` where g_t = grad and
+            the step has −γλθ_{t−1} more (adamw). ``Trajectory.grad`` is
+            recorded before either.
 
-    As in the rules, g_t includes L2 weight decay (g_t = grad + λθ_{t−1});
-    ``Trajectory.grad`` is recorded before it.
+    The tests read these claims and check them against what
+    ``run(..., record=True)`` returns and the steps it takes.
     """
 
     moment: str | None = None
     direction: str | None = None
     eff_lr_tex: str | None = None
     step_tex: str = r"\Delta\theta = -\gamma\, g_t"
+    moment_if: str | None = None
+    decay: Literal["l2", "decoupled"] = "l2"
+
+    def records_moment(self, hyperparameters: Mapping[str, Any]) -> bool:
+        """Whether a run with these resolved `hyperparameters` records a moment."""
+        if self.moment is None:
+            return False
+        return self.moment_if is None or bool(np.any(hyperparameters[self.moment_if] != 0))
+
+
+@dataclass(frozen=True)
+class TorchRef:
+    """The torch.optim class an optimizer equals, and how our hyperparameters map to it.
+
+    Our names follow torch's, except that tuples are split into scalars
+    (``betas`` into `beta1`, `beta2`) and that some entries fix a flag
+    (amsgrad is ``Adam(amsgrad=True)``). `kwargs` turns a run's resolved
+    hyperparameters into the class's keyword arguments, so a test can build
+    the torch optimizer from this record alone.
+
+    Attributes:
+        cls: the class's name in ``torch.optim`` (``"Adam"``).
+        fixed: keyword arguments always passed (``{"amsgrad": True}``).
+        grouped: a torch keyword that takes a tuple → our hyperparameters that
+            fill it, in order (``{"betas": ("beta1", "beta2")}``).
+        renamed: our hyperparameter → torch's keyword, where the names differ.
+        values: our hyperparameter → {our value: torch's}, for options spelled
+            differently (an LBFGS ``line_search="none"`` is torch's None).
+        own_defaults: our hyperparameters whose default differs from torch's
+            on purpose → why (the momentum entry's μ = 0.9, where torch's SGD
+            defaults to 0).
+        shape: the shape of the torch parameter holding (x, y): (2,), or
+            (1, 2) where the rule treats matrices apart (Muon).
+
+    Example:
+        >>> TorchRef("Adam", grouped={"betas": ("beta1", "beta2")}).kwargs(
+        ...     {"lr": 0.1, "beta1": 0.8, "beta2": 0.99, "eps": 1e-8}
+        ... )
+        {'lr': 0.1, 'betas': (0.8, 0.99), 'eps': 1e-08}
+    """
+
+    cls: str
+    fixed: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    grouped: Mapping[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
+    renamed: Mapping[str, str] = field(default_factory=dict, hash=False)
+    values: Mapping[str, Mapping[Any, Any]] = field(default_factory=dict, hash=False)
+    own_defaults: Mapping[str, str] = field(default_factory=dict, hash=False)
+    shape: tuple[int, ...] = (2,)
+
+    def __post_init__(self) -> None:
+        # The mappings are read-only, as the rest of the record.
+        for name in ("fixed", "grouped", "renamed", "values", "own_defaults"):
+            object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
+
+    def keyword(self, name: str) -> tuple[str, int | None]:
+        """Where our hyperparameter `name` goes: torch's keyword and its place in the tuple."""
+        for key, names in self.grouped.items():
+            if name in names:
+                return key, names.index(name)
+        return self.renamed.get(name, name), None
+
+    def kwargs(self, hyperparameters: Mapping[str, Any]) -> dict[str, Any]:
+        """torch's keyword arguments for a run's resolved `hyperparameters` (lr included).
+
+        Raises:
+            ValueError: a tuple left incomplete (a hyperparameter of `grouped`
+                missing), or a keyword both mapped and fixed.
+        """
+        kw: dict[str, Any] = {}
+        for name, value in hyperparameters.items():
+            if name in self.values:
+                value = self.values[name].get(value, value)
+            key, i = self.keyword(name)
+            if i is None:
+                kw[key] = value
+            else:
+                kw.setdefault(key, {})[i] = value
+        for key, names in self.grouped.items():
+            given = kw.get(key, {})
+            if len(given) != len(names):
+                missing = [n for i, n in enumerate(names) if i not in given]
+                raise ValueError(f"torch.optim.{self.cls}: {key} needs {missing}")
+            kw[key] = tuple(given[i] for i in range(len(names)))
+        clash = sorted(set(kw) & set(self.fixed))
+        if clash:
+            raise ValueError(f"torch.optim.{self.cls}: {clash} both mapped and fixed")
+        return {**kw, **self.fixed}
 
 
 # --------------------------------------------------------------------------- registry
@@ -457,7 +558,10 @@ class OptimizerSpec:
     order; their defaults are the builder's (torch's) defaults. `rule_tex` is
     the update rule as LaTeX display math (an ``aligned`` block, torch's
     equations with t counting steps from 1); `record` says what a recorded
-    run's moment and effective learning rate are.
+    run's moment and effective learning rate are. `torch` names the
+    torch.optim class the rule equals and how the hyperparameters map to it,
+    or is None where torch has no counterpart; it has no default, so every
+    entry says which.
     """
 
     name: str
@@ -465,6 +569,7 @@ class OptimizerSpec:
     make: Callable[..., Transform]
     params: tuple[Param, ...]
     reference: str
+    torch: TorchRef | None
     rule_tex: str = ""
     record: RecordInfo = RecordInfo()
 
@@ -522,22 +627,45 @@ def _entry(
     lr: float,
     reference: str,
     *params: Param,
+    torch: TorchRef | None,
     rule: str,
     record: RecordInfo,
 ) -> OptimizerSpec:
-    """Build a spec whose hyperparameter defaults are taken from `make`'s signature."""
+    """Build a spec whose hyperparameter defaults are taken from `make`'s signature.
+
+    Raises ValueError when `params` are not `make`'s arguments in order, or
+    `torch` maps a hyperparameter the optimizer does not have.
+    """
     sig = inspect.signature(make).parameters
     if [p.name for p in params] != list(sig):
         raise ValueError(f"{make.__name__}: params {[p.name for p in params]} != {list(sig)}")
+    if torch is not None:
+        mapped = {n for names in torch.grouped.values() for n in names}
+        named = mapped | set(torch.renamed) | set(torch.values) | set(torch.own_defaults)
+        unknown = sorted(named - {"lr", *sig})
+        if unknown:
+            raise ValueError(f"{make.__name__}: torch mapping names unknown {unknown}")
     fixed = tuple(replace(p, default=sig[p.name].default) for p in params)
     return OptimizerSpec(
-        make.__name__, label, make, (replace(LR, default=lr), *fixed), reference, rule, record
+        make.__name__,
+        label,
+        make,
+        (replace(LR, default=lr), *fixed),
+        reference,
+        torch,
+        rule,
+        record,
     )
 
 
 _ADAM_PARAMS = (BETA1, BETA2, EPS, WEIGHT_DECAY)
 
 _ADAM_RECORD = RecordInfo("m", "m_t", _EFF_ADAM % "v_t", _STEP_M)
+
+_BETAS = MappingProxyType({"betas": ("beta1", "beta2")})
+_HEAVY_BALL = MappingProxyType(
+    {"momentum": "torch's SGD defaults to 0 (plain SGD); this entry is SGD with momentum"}
+)
 
 #: Every registered optimizer, by name (the names used in URLs and `run`).
 OPTIMIZERS: dict[str, OptimizerSpec] = {
@@ -549,6 +677,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             1e-3,
             "Robbins & Monro 1951; torch.optim.SGD",
             WEIGHT_DECAY,
+            torch=TorchRef("SGD"),
             rule=_aligned(_G, r"\theta_t &= \theta_{t-1} - \gamma\, g_t"),
             record=RecordInfo(),
         ),
@@ -560,6 +689,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             MOMENTUM,
             DAMPENING,
             WEIGHT_DECAY,
+            torch=TorchRef("SGD", own_defaults=_HEAVY_BALL),
             rule=_aligned(
                 _G,
                 r"b_t &= \mu b_{t-1} + (1 - \tau)\, g_t \qquad (b_1 = g_1)",
@@ -574,6 +704,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "Nesterov 1983; Sutskever et al. 2013; torch.optim.SGD(nesterov=True)",
             MOMENTUM,
             WEIGHT_DECAY,
+            torch=TorchRef("SGD", fixed={"nesterov": True}, own_defaults=_HEAVY_BALL),
             rule=_aligned(
                 _G,
                 r"b_t &= \mu b_{t-1} + g_t \qquad (b_1 = g_1)",
@@ -589,6 +720,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             LR_DECAY,
             EPS,
             WEIGHT_DECAY,
+            torch=TorchRef("Adagrad"),
             rule=_aligned(
                 _G,
                 r"s_t &= s_{t-1} + g_t^2",
@@ -612,6 +744,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             replace(MOMENTUM, default=0.0),
             CENTERED,
             WEIGHT_DECAY,
+            torch=TorchRef("RMSprop"),
             rule=_aligned(
                 _G,
                 r"v_t &= \alpha v_{t-1} + (1 - \alpha)\, g_t^2",
@@ -629,6 +762,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
                 r"\Delta\theta = -\gamma\, b_t, \quad "
                 r"b_t = \mu b_{t-1} + (\tilde\gamma / \gamma) \odot g_t"
                 r" \qquad (\mu = 0:\ \Delta\theta = -\tilde\gamma \odot g_t)",
+                moment_if="momentum",
             ),
         ),
         _entry(
@@ -639,6 +773,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             RHO,
             EPS,
             WEIGHT_DECAY,
+            torch=TorchRef("Adadelta"),
             rule=_aligned(
                 _G,
                 r"v_t &= \rho v_{t-1} + (1 - \rho)\, g_t^2",
@@ -659,6 +794,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             1e-3,
             "Kingma & Ba 2015; torch.optim.Adam",
             *_ADAM_PARAMS,
+            torch=TorchRef("Adam", grouped=_BETAS),
             rule=_aligned(_G, _M, _V, _ADAM_STEP % "v_t"),
             record=_ADAM_RECORD,
         ),
@@ -668,6 +804,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             1e-3,
             "Reddi, Kale & Kumar 2018; torch.optim.Adam(amsgrad=True)",
             *_ADAM_PARAMS,
+            torch=TorchRef("Adam", fixed={"amsgrad": True}, grouped=_BETAS),
             rule=_aligned(
                 _G, _M, _V, r"\bar v_t &= \max(\bar v_{t-1}, v_t)", _ADAM_STEP % r"\bar v_t"
             ),
@@ -684,6 +821,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             replace(
                 WEIGHT_DECAY, help="Decoupled decay: θ shrinks by the factor 1 − γλ each step."
             ),
+            torch=TorchRef("AdamW", grouped=_BETAS),
             rule=_aligned(
                 r"g_t &= \nabla f(\theta_{t-1})",
                 _M,
@@ -696,6 +834,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
                 "m_t",
                 _EFF_ADAM % "v_t",
                 r"\Delta\theta = -\tilde\gamma \odot m_t - \gamma\lambda\, \theta_{t-1}",
+                decay="decoupled",
             ),
         ),
         _entry(
@@ -704,6 +843,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             2e-3,
             "Kingma & Ba 2015, §7; torch.optim.Adamax",
             *_ADAM_PARAMS,
+            torch=TorchRef("Adamax", grouped=_BETAS),
             rule=_aligned(
                 _G,
                 _M,
@@ -724,6 +864,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             EPS,
             MOMENTUM_DECAY,
             WEIGHT_DECAY,
+            torch=TorchRef("NAdam", grouped=_BETAS),
             rule=_aligned(
                 _G,
                 r"\mu_t &= \beta_1 \left(1 - \tfrac12\, 0.96^{t\psi}\right), \quad "
@@ -749,6 +890,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             1e-3,
             "Liu et al. 2020; torch.optim.RAdam",
             *_ADAM_PARAMS,
+            torch=TorchRef("RAdam", grouped=_BETAS),
             rule=_aligned(
                 _G,
                 _M,

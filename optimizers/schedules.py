@@ -8,21 +8,35 @@ are one vectorized call.
 >>> from optimizers import schedules
 >>> schedules.step(2, 0.5)(np.arange(5))
 array([1.  , 1.  , 0.5 , 0.5 , 0.25])
+
+`ENTRIES` is the one table of schedules: per name its label, builder, the
+`Param` of each argument (range and default, for sliders and URLs) and the
+builder's docstring. `SCHEDULES` (name → builder) and `PARAMS` (name → Params)
+are read-only views of it.
+
+>>> schedules.ENTRIES["warmup_cosine"].label
+'Warmup + cosine'
+>>> [p.name for p in schedules.PARAMS["cosine"]]
+['t_max', 'min_factor']
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import inspect
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 import numpy as np
 
-from surfaces import Param
+from gradscape_params import Param
 
 __all__ = [
+    "ENTRIES",
     "PARAMS",
     "SCHEDULES",
     "Schedule",
+    "ScheduleEntry",
     "constant",
     "cosine",
     "exponential",
@@ -128,106 +142,193 @@ def warmup_cosine(
     return Schedule("warmup_cosine", args, fn)
 
 
-#: Every schedule by name, with its argument names: what the app and URLs use.
-SCHEDULES: dict[str, Callable[..., Schedule]] = {
-    "constant": constant,
-    "step": step,
-    "exponential": exponential,
-    "cosine": cosine,
-    "warmup": warmup,
-    "warmup_cosine": warmup_cosine,
-}
+@dataclass(frozen=True)
+class ScheduleEntry:
+    """One registered schedule: everything the app, URLs and tests know about it.
+
+    Attributes:
+        name: the key in URLs and `get`; the builder's name.
+        label: human name, for menus.
+        make: the builder, ``make(**args) -> Schedule``; it checks the rules
+            that tie arguments together (t_max beyond the warmup).
+        params: one `Param` per argument of `make`, in its order: the range and
+            the default the app and URLs use. Values come back from
+            `Param.validate` typed.
+    """
+
+    name: str
+    label: str
+    make: Callable[..., Schedule]
+    params: tuple[Param, ...] = ()
+
+    def __post_init__(self) -> None:
+        names = [p.name for p in self.params]
+        if names != list(inspect.signature(self.make).parameters):
+            raise ValueError(
+                f"{self.name}: params {names} are not {self.make.__name__}'s arguments"
+            )
+
+    @property
+    def doc(self) -> str:
+        """The builder's docstring: the closed form and torch's scheduler it equals."""
+        return inspect.getdoc(self.make) or ""
+
+    @property
+    def defaults(self) -> dict[str, float]:
+        """Each argument's default, as the app starts a schedule."""
+        return {p.name: p.default for p in self.params}
+
+    def build(self, **args: float) -> Schedule:
+        """The schedule for `args` (each argument given); ValueError names what is wrong."""
+        try:
+            return self.make(**args)
+        except TypeError as e:
+            raise ValueError(f"schedule {self.name!r}: {e}") from None
 
 
 _STEPS = dict(min=1, max=5000, kind="int", log=True, step=0.01)
 _FACTOR = dict(min=0.0, max=1.0, step=0.01)
+_FLOOR = Param(
+    "min_factor", "Floor", 0.0, **_FACTOR, symbol="m", help="Lowest factor, reached at step T."
+)
 
-#: Each schedule's arguments with the ranges and defaults the app and URLs use.
-#: Values come back from `Param.validate` typed; cross-argument rules (t_max
-#: beyond the warmup, a positive γ) are checked by the schedule itself.
-PARAMS: dict[str, tuple[Param, ...]] = {
-    "constant": (),
-    "step": (
-        Param(
-            "step_size", "Step size", 100, **_STEPS, symbol="s", help="Multiply by γ every s steps."
-        ),
-        Param("gamma", "γ", 0.5, **{**_FACTOR, "min": 1e-3}, symbol="γ", help="Factor per stage."),
-    ),
-    "exponential": (
-        Param(
-            "gamma",
-            "γ",
-            0.99,
-            min=0.5,
-            max=1.0,
-            step=0.0005,
-            symbol="γ",
-            help="Factor per step: the rate is γᵏ times the base rate.",
-        ),
-    ),
-    "cosine": (
-        Param(
-            "t_max",
-            "Period T",
-            500,
-            **_STEPS,
-            symbol="T",
-            help="Steps from the base rate to the floor.",
-        ),
-        Param(
-            "min_factor",
-            "Floor",
-            0.0,
-            **_FACTOR,
-            symbol="m",
-            help="Lowest factor, reached at step T.",
-        ),
-    ),
-    "warmup": (
-        Param(
-            "warmup_steps",
-            "Warmup steps",
-            50,
-            **_STEPS,
-            symbol="w",
-            help="Steps to reach the base rate.",
-        ),
-        Param("start_factor", "Start factor", 0.1, **_FACTOR, symbol="s", help="Factor at step 0."),
-    ),
-    "warmup_cosine": (
-        Param(
-            "warmup_steps", "Warmup steps", 50, **_STEPS, symbol="w", help="Linear warmup length."
-        ),
-        Param(
-            "t_max",
-            "Total T",
-            500,
-            **_STEPS,
-            symbol="T",
-            help="Warmup plus cosine decay, in steps.",
-        ),
-        Param("start_factor", "Start factor", 0.0, **_FACTOR, symbol="s", help="Factor at step 0."),
-        Param(
-            "min_factor",
-            "Floor",
-            0.0,
-            **_FACTOR,
-            symbol="m",
-            help="Lowest factor, reached at step T.",
-        ),
-    ),
-}
+#: Every schedule, by name (the names used in URLs and `get`), in menu order.
+ENTRIES: Mapping[str, ScheduleEntry] = MappingProxyType(
+    {
+        e.name: e
+        for e in (
+            ScheduleEntry("constant", "Constant", constant),
+            ScheduleEntry(
+                "step",
+                "Step",
+                step,
+                (
+                    Param(
+                        "step_size",
+                        "Step size",
+                        100,
+                        **_STEPS,
+                        symbol="s",
+                        help="Multiply by γ every s steps.",
+                    ),
+                    Param(
+                        "gamma",
+                        "γ",
+                        0.5,
+                        **{**_FACTOR, "min": 1e-3},
+                        symbol="γ",
+                        help="Factor per stage.",
+                    ),
+                ),
+            ),
+            ScheduleEntry(
+                "exponential",
+                "Exponential",
+                exponential,
+                (
+                    Param(
+                        "gamma",
+                        "γ",
+                        0.99,
+                        min=0.5,
+                        max=1.0,
+                        step=0.0005,
+                        symbol="γ",
+                        help="Factor per step: the rate is γᵏ times the base rate.",
+                    ),
+                ),
+            ),
+            ScheduleEntry(
+                "cosine",
+                "Cosine",
+                cosine,
+                (
+                    Param(
+                        "t_max",
+                        "Period T",
+                        500,
+                        **_STEPS,
+                        symbol="T",
+                        help="Steps from the base rate to the floor.",
+                    ),
+                    _FLOOR,
+                ),
+            ),
+            ScheduleEntry(
+                "warmup",
+                "Warmup",
+                warmup,
+                (
+                    Param(
+                        "warmup_steps",
+                        "Warmup steps",
+                        50,
+                        **_STEPS,
+                        symbol="w",
+                        help="Steps to reach the base rate.",
+                    ),
+                    Param(
+                        "start_factor",
+                        "Start factor",
+                        0.1,
+                        **_FACTOR,
+                        symbol="s",
+                        help="Factor at step 0.",
+                    ),
+                ),
+            ),
+            ScheduleEntry(
+                "warmup_cosine",
+                "Warmup + cosine",
+                warmup_cosine,
+                (
+                    Param(
+                        "warmup_steps",
+                        "Warmup steps",
+                        50,
+                        **_STEPS,
+                        symbol="w",
+                        help="Linear warmup length.",
+                    ),
+                    Param(
+                        "t_max",
+                        "Total T",
+                        500,
+                        **_STEPS,
+                        symbol="T",
+                        help="Warmup plus cosine decay, in steps.",
+                    ),
+                    Param(
+                        "start_factor",
+                        "Start factor",
+                        0.0,
+                        **_FACTOR,
+                        symbol="s",
+                        help="Factor at step 0.",
+                    ),
+                    _FLOOR,
+                ),
+            ),
+        )
+    }
+)
+
+#: Name → builder, a read-only view of `ENTRIES`.
+SCHEDULES: Mapping[str, Callable[..., Schedule]] = MappingProxyType(
+    {name: e.make for name, e in ENTRIES.items()}
+)
+#: Name → its arguments' `Param`s, a read-only view of `ENTRIES`.
+PARAMS: Mapping[str, tuple[Param, ...]] = MappingProxyType(
+    {name: e.params for name, e in ENTRIES.items()}
+)
 
 
 def get(name: str, **args: float) -> Schedule:
     """The schedule `name` built from `args`; ValueError names what is wrong."""
     try:
-        make = SCHEDULES[name]
-    except KeyError:
+        entry = ENTRIES[name]
+    except (KeyError, TypeError):
         raise ValueError(
-            f"unknown schedule {name!r}; choose one of: {', '.join(SCHEDULES)}"
+            f"unknown schedule {name!r}; choose one of: {', '.join(ENTRIES)}"
         ) from None
-    try:
-        return make(**args)
-    except TypeError as e:
-        raise ValueError(f"schedule {name!r}: {e}") from None
+    return entry.build(**args)

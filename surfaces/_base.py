@@ -1,4 +1,4 @@
-"""The `Surface` type, parameter metadata and the registry.
+"""The `Surface` type and the registry (parameter metadata, `Param`, is gradscape_params's).
 
 A surface is a scalar function f(x, y) with an analytic gradient, plus what a
 viewer needs to draw it well: a view box, its known minima, a default start,
@@ -14,6 +14,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
+
+from gradscape_params import Param
 
 from ._suggested_lr import SUGGESTED_LR
 
@@ -36,72 +38,6 @@ DIVERGENCE_FACTOR = 50.0
 Array = np.ndarray
 ValueFn = Callable[[Any, Any], Any]
 GradFn = Callable[[Any, Any], tuple[Any, Any]]
-
-
-@dataclass(frozen=True)
-class Param:
-    """Metadata of one numeric setting (a surface parameter or a hyperparameter).
-
-    The single source from which sliders, URL keys and validation are built:
-    `default` lies in ``[min, max]``; `log` asks for a logarithmic slider;
-    `step` is the slider's resolution (in log10 units when `log`); `kind` is
-    ``"float"``, ``"int"`` or ``"bool"``.
-    """
-
-    name: str
-    label: str
-    default: float
-    min: float
-    max: float
-    log: bool = False
-    step: float | None = None
-    symbol: str = ""
-    help: str = ""
-    kind: Literal["float", "int", "bool"] = "float"
-
-    def __post_init__(self) -> None:
-        if not self.min <= self.default <= self.max:
-            raise ValueError(
-                f"{self.name}: default={self.default} outside [{self.min}, {self.max}]"
-            )
-        if self.log and self.min <= 0:
-            raise ValueError(f"{self.name}: a log-scale parameter needs min > 0, got {self.min}")
-
-    def describe_range(self) -> str:
-        if self.kind == "bool":
-            return "True or False"
-        return f"{self.min:g} ≤ {self.name} ≤ {self.max:g}"
-
-    def validate(self, value: Any, owner: str) -> float | bool | int | Array:
-        """Return `value` as the parameter's type, or raise `ValueError` naming it.
-
-        Scalars come back as Python numbers; arrays (per-path values) as float64
-        arrays. `owner` names who the parameter belongs to, for the message.
-        """
-        where = f"{owner}: {self.name}={value!r}"
-        if self.kind == "bool":
-            if isinstance(value, bool | np.bool_):
-                return bool(value)
-            if isinstance(value, int | float) and value in (0, 1):
-                return bool(value)
-            raise ValueError(f"{where} is not allowed; use True or False")
-        arr = np.asarray(value)
-        if arr.dtype.kind not in "biuf":
-            raise ValueError(f"{where} is not a number; allowed {self.describe_range()}")
-        arr = arr.astype(np.float64)
-        if not np.all(np.isfinite(arr)):
-            raise ValueError(f"{where} is not finite; allowed {self.describe_range()}")
-        bad = (arr < self.min) | (arr > self.max)
-        if np.any(bad):
-            first = arr[bad].flat[0]
-            raise ValueError(
-                f"{owner}: {self.name}={first:g} is out of range; allowed {self.describe_range()}"
-            )
-        if self.kind == "int":
-            if np.any(arr != np.round(arr)):
-                raise ValueError(f"{where} must be a whole number; allowed {self.describe_range()}")
-            return int(arr) if arr.ndim == 0 else arr
-        return float(arr) if arr.ndim == 0 else arr
 
 
 @dataclass(frozen=True)

@@ -1,16 +1,62 @@
-"""run()'s gradient pipeline: schedules, clipping, noise, divergence and input validation."""
+"""run()'s gradient pipeline: schedules, clipping, noise, divergence and input validation.
+
+Also the core's place among the packages: what importing it pulls in.
+"""
 
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+import gradscape_params
+import optimizers
 import surfaces
 from optimizers import MAX_CELLS, MAX_STEPS, OPTIMIZERS, run, schedules
 
 NAMES = list(OPTIMIZERS)
+ROOT = Path(__file__).resolve().parents[1]
+
+
+# --------------------------------------------------------------------------- imports
+def modules_after(statement: str) -> set[str]:
+    """The top-level modules a fresh interpreter holds after `statement`, run from the repo root."""
+    code = f"import sys; {statement}; print(*sorted({{m.split('.')[0] for m in sys.modules}}))"
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    return set(done.stdout.split())
+
+
+def test_the_core_does_not_import_surfaces_or_the_app_libraries():
+    loaded = modules_after("import optimizers")
+    assert {"optimizers", "gradscape_params", "numpy"} <= loaded  # the probe sees imports
+    assert not loaded & {"surfaces", "app", "dash", "plotly"}
+
+
+def test_surfaces_do_not_import_the_core_or_the_app_libraries():
+    loaded = modules_after("import surfaces")
+    assert {"surfaces", "gradscape_params"} <= loaded
+    assert not loaded & {"optimizers", "app", "dash", "plotly"}
+
+
+def test_param_needs_only_the_standard_library():
+    loaded = modules_after("import gradscape_params")
+    assert "gradscape_params" in loaded
+    assert not loaded & {"numpy", "surfaces", "optimizers"}
+
+
+def test_param_is_one_class_wherever_it_is_imported_from():
+    assert surfaces.Param is optimizers.Param is gradscape_params.Param
+
+
+def test_a_surface_by_name_is_looked_up_on_demand():
+    loaded = modules_after("import optimizers; optimizers.run('rosenbrock', 'sgd', (0.0, 0.0), 2)")
+    assert "surfaces" in loaded
 
 
 # --------------------------------------------------------------------------- schedules
@@ -67,9 +113,34 @@ def test_schedule_arguments_are_validated(make, kwargs, word):
         make(**kwargs)
 
 
+@pytest.mark.parametrize("name", list(schedules.ENTRIES))
+def test_each_schedule_entry_is_complete_and_builds_from_its_defaults(name):
+    entry = schedules.ENTRIES[name]
+    assert entry.name == name == entry.make.__name__
+    assert entry.label and entry.doc.startswith(entry.make.__doc__.strip().splitlines()[0])
+    for p in entry.params:
+        assert p.label and p.symbol and p.help and p.step, p.name
+    built = schedules.get(name, **entry.defaults)
+    assert built.name == name and built.args == entry.defaults
+    assert built(np.arange(3)).shape == (3,)
+
+
+def test_schedule_entries_name_every_argument_of_their_builder():
+    with pytest.raises(ValueError, match="not cosine's arguments"):
+        schedules.ScheduleEntry("cosine", "Cosine", schedules.cosine, ())
+
+
+def test_schedules_and_params_are_read_only_views_of_the_table():
+    assert list(schedules.SCHEDULES) == list(schedules.PARAMS) == list(schedules.ENTRIES)
+    for name, entry in schedules.ENTRIES.items():
+        assert schedules.SCHEDULES[name] is entry.make
+        assert schedules.PARAMS[name] is entry.params
+    for view in (schedules.ENTRIES, schedules.SCHEDULES, schedules.PARAMS):
+        with pytest.raises(TypeError):
+            view["new"] = None
+
+
 def test_schedule_registry_and_unknown_names():
-    for name, make in schedules.SCHEDULES.items():
-        assert make.__name__ == name
     assert schedules.get("cosine", t_max=10) == schedules.cosine(10)
     with pytest.raises(ValueError, match="unknown schedule 'bogus'"):
         schedules.get("bogus")

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import surfaces
-from optimizers import Final, core, run, run_final, schedules
+from optimizers import OPTIMIZERS, Final, core, run, run_final, schedules
 
 TOL = 1e-3
 
@@ -78,6 +78,16 @@ def test_equals_run(surface, name, hp, chunk, monkeypatch):
     assert_same(final, traj, surface_minima(s))
     assert final.n == 500 and final.steps == 300
     np.testing.assert_array_equal(final.minima, surface_minima(s))
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_every_optimizer_equals_run_in_chunks(name, monkeypatch):
+    """Every registry entry, not only those of CASES: chunked stepping changes nothing."""
+    monkeypatch.setattr(core, "FINAL_CHUNK", 128)
+    s = surfaces.get("himmelblau")
+    starts = random_starts(s, 300, seed=2)
+    final = run_final(s, name, starts, 100)
+    assert_same(final, run(s, name, starts, 100), surface_minima(s))
 
 
 def test_the_cases_cover_divergence_and_arrival():

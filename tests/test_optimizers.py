@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import inspect
+from dataclasses import MISSING, fields
+
 import numpy as np
 import pytest
 from reference import reference_run
 
 import surfaces
-from optimizers import OPTIMIZERS, run, schedules
+from optimizers import OPTIMIZERS, OptimizerSpec, RecordInfo, TorchRef, registry, run, schedules
 
 NAMES = list(OPTIMIZERS)
 
@@ -87,7 +90,19 @@ def test_adamw_decay_is_decoupled():
     assert not np.allclose(a.xy, b.xy)
 
 
-@pytest.mark.parametrize("name", ["momentum", "nesterov"])
+#: The SGD family with a momentum hyperparameter, read from the registry.
+SGD_WITH_MOMENTUM = [
+    n
+    for n, spec in OPTIMIZERS.items()
+    if spec.torch is not None and spec.torch.cls == "SGD" and "momentum" in spec.param_map
+]
+
+
+def test_the_sgd_family_is_found():
+    assert {"momentum", "nesterov"} <= set(SGD_WITH_MOMENTUM)
+
+
+@pytest.mark.parametrize("name", SGD_WITH_MOMENTUM)
 def test_zero_momentum_is_sgd(name):
     a = run("rosenbrock", name, START, 100, lr=1e-3, momentum=0.0, weight_decay=0.05)
     b = run("rosenbrock", "sgd", START, 100, lr=1e-3, weight_decay=0.05)
@@ -204,6 +219,52 @@ def test_registry_metadata_is_complete(name):
     assert "input:" in algo and "for t = 1, 2, …:" in algo
     for p in spec.params:
         assert f"({p.name}" in algo or (p.name == "centered" and "centered" in algo), p.name
+
+
+def test_every_entry_says_whether_torch_optim_has_it():
+    """`torch` has no default: each entry names its torch.optim class or says None."""
+    assert next(f for f in fields(OptimizerSpec) if f.name == "torch").default is MISSING
+    assert inspect.signature(registry._entry).parameters["torch"].default is inspect.Parameter.empty
+    for name, spec in OPTIMIZERS.items():
+        assert spec.torch is None or isinstance(spec.torch, TorchRef), name
+        if spec.torch is None:
+            assert "torch.optim" not in spec.reference, name
+        else:
+            assert f"torch.optim.{spec.torch.cls}" in spec.reference, name
+
+
+def test_the_torch_mapping_names_only_the_entrys_hyperparameters():
+    ok = registry._entry(
+        registry.adam,
+        "Adam",
+        1e-3,
+        "test",
+        *registry._ADAM_PARAMS,
+        torch=TorchRef("Adam", grouped={"betas": ("beta1", "beta2")}),
+        rule="",
+        record=RecordInfo(),
+    )
+    assert ok.torch.kwargs({"lr": 0.1, **ok.resolve({}, 1)})["betas"] == (0.9, 0.999)
+    with pytest.raises(ValueError, match=r"unknown \['beta3'\]"):
+        registry._entry(
+            registry.adam,
+            "Adam",
+            1e-3,
+            "test",
+            *registry._ADAM_PARAMS,
+            torch=TorchRef("Adam", grouped={"betas": ("beta1", "beta3")}),
+            rule="",
+            record=RecordInfo(),
+        )
+    with pytest.raises(ValueError, match=r"betas needs \['beta2'\]"):
+        ok.torch.kwargs({"lr": 0.1, "beta1": 0.9})
+    with pytest.raises(ValueError, match="both mapped and fixed"):
+        TorchRef("Adam", fixed={"eps": 0.1}).kwargs({"eps": 1e-8})
+    spelled = TorchRef(
+        "LBFGS", renamed={"line_search": "line_search_fn"}, values={"line_search": {"none": None}}
+    )
+    assert spelled.kwargs({"line_search": "none"}) == {"line_search_fn": None}
+    assert spelled.kwargs({"line_search": "strong_wolfe"}) == {"line_search_fn": "strong_wolfe"}
 
 
 def test_custom_surface_without_suggestion_uses_torch_default():

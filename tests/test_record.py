@@ -5,6 +5,10 @@ Python from the gradients the independent reference (tests/reference.py) sees,
 and against the step actually taken: for every adaptive rule
 xy[k + 1] − xy[k] = −eff_lr·direction (+ the documented extra terms), to a
 relative 1e-12 plus the rounding of the stored positions.
+
+What each optimizer records, and what its direction and weight decay are, is
+read from its registry entry (`RecordInfo`); the tests check those claims
+against what ``run(..., record=True)`` returns and the steps it takes.
 """
 
 from __future__ import annotations
@@ -21,19 +25,11 @@ import surfaces
 from optimizers import MAX_CELLS, OPTIMIZERS, RecordInfo, run, schedules
 
 NAMES = list(OPTIMIZERS)
-WITH_MOMENT = ["momentum", "nesterov", "adam", "amsgrad", "adamw", "adamax", "nadam", "radam"]
-ADAPTIVE = [
-    "adagrad",
-    "rmsprop",
-    "adadelta",
-    "adam",
-    "amsgrad",
-    "adamw",
-    "adamax",
-    "nadam",
-    "radam",
-]
-PLAIN = ["sgd", "momentum", "nesterov"]
+RECORD = {name: spec.record for name, spec in OPTIMIZERS.items()}
+#: Optimizers whose run always records a moment (rmsprop only with momentum: `moment_if`).
+WITH_MOMENT = [n for n in NAMES if RECORD[n].moment is not None and RECORD[n].moment_if is None]
+#: Optimizers that record an effective learning rate (the adaptive rules).
+ADAPTIVE = [n for n in NAMES if RECORD[n].eff_lr_tex is not None]
 CONFIGS = [(n, "defaults", {}) for n in NAMES] + [(n, "active", active_config(n)) for n in NAMES]
 CONFIG_IDS = [f"{n}-{label}" for n, label, _ in CONFIGS]
 LR = 0.002
@@ -67,19 +63,24 @@ def test_recording_leaves_the_run_bit_identical(name, label, hp):
     assert plain.grad is None and plain.moment is None and plain.eff_lr is None
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_what_is_recorded_for_each_optimizer(name):
-    traj = recorded(name, 5, start=[START, START])
+def test_the_registry_lists_are_not_trivial():
+    """The lists read from the registry hold what the tests below need to mean something."""
+    assert WITH_MOMENT and ADAPTIVE and set(NAMES) - set(ADAPTIVE)
+    for name, info in RECORD.items():
+        assert info.moment_if is None or info.moment_if in OPTIMIZERS[name].param_map, name
+
+
+@pytest.mark.parametrize(("name", "label", "hp"), CONFIGS, ids=CONFIG_IDS)
+def test_what_is_recorded_is_what_the_registry_says(name, label, hp):
+    traj = recorded(name, 5, start=[START, START], **hp)
     info = OPTIMIZERS[name].record
     assert traj.grad.shape == (5, 2, 2)
-    assert (traj.moment is not None) == (name in WITH_MOMENT)
-    assert (traj.eff_lr is not None) == (name in ADAPTIVE)
+    assert (traj.moment is not None) == info.records_moment(traj.hyperparameters)
+    assert (traj.eff_lr is not None) == (info.eff_lr_tex is not None)
     for table in (traj.grad, traj.moment, traj.eff_lr):
         if table is not None:
             assert table.shape == (5, 2, 2) and table.dtype == np.float64
-    assert (info.eff_lr_tex is not None) == (name in ADAPTIVE)
-    assert (info.direction is not None) == (name in ADAPTIVE)
-    assert (info.moment is not None) == (name in WITH_MOMENT or name == "rmsprop")
+    assert (info.direction is not None) == (info.eff_lr_tex is not None)
     assert traj.record_info.moment == (info.moment if traj.moment is not None else None)
 
 
@@ -150,7 +151,14 @@ def test_grad_with_noise_and_clipping_drives_the_reference():
 
 # --------------------------------------------------------------------------- moment
 def replay_moments(name, hp, steps=STEPS, lr=LR):
-    """The moment after each step, replayed from the gradients the reference run sees."""
+    """The moment after each step, replayed from the gradients the reference run sees.
+
+    The registry's symbol says which buffer it is: ``b`` the heavy-ball buffer
+    b ← μb + (1 − τ)g (b₁ = g₁), ``m`` Adam's first moment m ← β₁m + (1 − β₁)g;
+    g includes λθ where the entry's decay is L2.
+    """
+    spec = OPTIMIZERS[name]
+    full = spec.resolve(hp, 1)
     seen = []
 
     def grad(x, y):
@@ -158,17 +166,18 @@ def replay_moments(name, hp, steps=STEPS, lr=LR):
         return rosen_grad(x, y)
 
     path = reference_run(name, grad, START, [lr] * steps, **hp)
-    wd = hp.get("weight_decay", 0.0) if name != "adamw" else 0.0
-    b1 = hp.get("beta1", 0.9)
-    mu, tau = hp.get("momentum", 0.9), hp.get("dampening", 0.0) if name == "momentum" else 0.0
+    wd = full["weight_decay"] if spec.record.decay == "l2" else 0.0
+    symbol = spec.record.moment
+    assert symbol in ("b", "m"), f"{name}: no replay for a moment called {symbol!r}"
     buf, out = [0.0, 0.0], []
     for t, (x, y) in enumerate(seen, start=1):
         g = [gi + wd * th for gi, th in zip(rosen_grad(x, y), (x, y), strict=True)]
         for i in range(2):
-            if name in ("momentum", "nesterov"):
+            if symbol == "b":
+                mu, tau = full["momentum"], full.get("dampening", 0.0)
                 buf[i] = g[i] if t == 1 else mu * buf[i] + (1 - tau) * g[i]
             else:
-                buf[i] = b1 * buf[i] + (1 - b1) * g[i]
+                buf[i] = full["beta1"] * buf[i] + (1 - full["beta1"]) * g[i]
         out.append(tuple(buf))
     return np.array(out), np.array(path)
 
@@ -211,28 +220,38 @@ def nadam_coefficients(beta1, psi, steps):
     return np.array(c_g)[..., None], np.array(c_m)[..., None]
 
 
-def predicted_step(traj, i=None):
+def nadam_direction(traj, g):
+    hp = traj.hyperparameters
+    c_g, c_m = nadam_coefficients(hp["beta1"], hp["momentum_decay"], traj.steps)
+    return c_g * g + c_m * traj.moment
+
+
+#: The meaning of each `RecordInfo.direction` the registry uses, as a function of
+#: the trajectory and g (the gradient with L2 decay where the entry has it).
+DIRECTIONS = {
+    "g_t": lambda traj, g: g,
+    "m_t": lambda traj, g: traj.moment,
+    r"c_g\, g_t + c_m\, m_t": nadam_direction,  # c_g, c_m as in nadam's step_tex
+}
+
+
+def predicted_step(traj):
     """(Δθ predicted from the recorded numbers, a scale for its rounding) of every step.
 
-    Δθ = −eff_lr·direction (+ −γλθ for adamw) as documented on `Trajectory`;
-    for rmsprop with momentum Δθ = −γb (its b = μb + (eff_lr/γ)·g is checked apart).
+    Δθ = −eff_lr·direction, with the direction the registry names, and −γλθ
+    more where its decay is decoupled, as documented on `Trajectory`; where the
+    moment depends on a hyperparameter (`moment_if`) and is there, Δθ = −γb
+    (rmsprop with momentum: its b = μb + (eff_lr/γ)·g is checked apart).
     """
-    name, hp = traj.optimizer, traj.hyperparameters
+    info, hp = OPTIMIZERS[traj.optimizer].record, traj.hyperparameters
     theta = traj.xy[:-1]
     lam = np.asarray(hp["weight_decay"])
-    g = traj.grad + lam[..., None] * theta if name != "adamw" else traj.grad
-    if name in ("adagrad", "rmsprop", "adadelta"):
-        direction = g
-    elif name == "nadam":
-        c_g, c_m = nadam_coefficients(hp["beta1"], hp["momentum_decay"], traj.steps)
-        direction = c_g * g + c_m * traj.moment
-    else:
-        direction = traj.moment
-    step = -traj.eff_lr * direction
-    if name == "rmsprop" and traj.moment is not None:
+    g = traj.grad + lam[..., None] * theta if info.decay == "l2" else traj.grad
+    step = -traj.eff_lr * DIRECTIONS[info.direction](traj, g)
+    if info.moment_if is not None and traj.moment is not None:
         step = -traj.lr[..., None] * traj.moment
     scale = np.abs(step)
-    if name == "adamw":
+    if info.decay == "decoupled":
         decay = -traj.lr[..., None] * lam[..., None] * theta
         step = step + decay
         scale = scale + np.abs(decay)
@@ -267,7 +286,8 @@ def test_step_is_minus_eff_lr_times_direction(name, wd):
 
 @pytest.mark.parametrize("name", ADAPTIVE)
 def test_step_relation_with_active_hyperparameters_and_a_schedule(name):
-    hp = {k: v for k, v in active_config(name).items() if k != "momentum"}
+    # Without the hyperparameter a moment depends on: the rule stays −eff_lr·direction.
+    hp = {k: v for k, v in active_config(name).items() if k != RECORD[name].moment_if}
     traj = recorded(name, 60, schedule=schedules.warmup(10, 0.1), **hp)
     assert_steps_match(traj)
 
@@ -291,7 +311,7 @@ def test_eff_lr_formula(name):
     traj = recorded(name, 40)
     hp = traj.hyperparameters
     g = traj.grad[:, 0]
-    if name != "adamw":
+    if RECORD[name].decay == "l2":
         g = g + hp["weight_decay"] * traj.xy[:-1, 0]
     b1, b2, eps = hp.get("beta1"), hp.get("beta2"), hp.get("eps")
     v = np.zeros(2)
@@ -361,21 +381,24 @@ def test_batch_with_per_path_hyperparameters_equals_separate_runs(name):
     lrs = np.array([LR, LR, 0.01])
     starts = np.array([START, START, (-1.0, 1.5)])
     batch = run("rosenbrock", name, starts, 40, lr=lrs, record=True, **per_path)
+    info = RECORD[name]
     for i in range(3):
         hp = {k: float(v[i]) for k, v in per_path.items()}
         one = run("rosenbrock", name, starts[i], 40, lr=float(lrs[i]), record=True, **hp)
         for key in ("xy", "grad", "moment", "eff_lr"):
             a, b = getattr(batch, key), getattr(one, key)
-            if name == "rmsprop" and key == "moment" and i == 0:
-                # μ = 0 for this path: alone it has no buffer; in the batch b = g/d.
+            if key == "moment" and a is not None and not info.records_moment(one.hyperparameters):
+                # The hyperparameter the moment needs (`moment_if`, rmsprop's μ) is 0 for this
+                # path: alone it has no buffer; in the batch b = (eff_lr/γ)·g (μ = 0 in step_tex).
                 assert b is None
-                g = batch.grad[:, 0] + batch.hyperparameters["weight_decay"][0] * batch.xy[:-1, 0]
-                np.testing.assert_allclose(a[:, 0], batch.eff_lr[:, 0] / LR * g, rtol=1e-12)
+                lam = np.broadcast_to(batch.hyperparameters["weight_decay"], (3,))[i]
+                g = batch.grad[:, i] + lam * batch.xy[:-1, i]
+                np.testing.assert_allclose(a[:, i], batch.eff_lr[:, i] / lrs[i] * g, rtol=1e-12)
                 continue
             assert (a is None) == (b is None), key
             if a is not None:
                 np.testing.assert_allclose(a[:, i], b[:, 0], rtol=1e-12, atol=1e-14, err_msg=key)
-    if name in ADAPTIVE:
+    if info.eff_lr_tex is not None:
         assert_steps_match(batch)
 
 

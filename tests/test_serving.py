@@ -6,6 +6,7 @@ import json
 import shutil
 import subprocess
 import sys
+import sysconfig
 import urllib.request
 import zipfile
 from pathlib import Path
@@ -60,10 +61,32 @@ def test_the_wheel_carries_the_assets(wheel):
     assert any(n.startswith("app/") for n in names)
 
 
+def _venv_seeing_these_packages(venv: Path) -> Path:
+    """A new virtual environment whose Python also finds the packages this one has.
+
+    ``--system-site-packages`` is not enough: when the suite itself runs in a
+    virtual environment (as a newcomer runs it), that flag shows the *base*
+    interpreter's packages, without dash. Instead, a ``.pth`` file appends this
+    interpreter's site-packages to the new one's path. Lines of a ``.pth`` add
+    directories without reading the ``.pth`` files inside them, so this
+    checkout's editable install stays out: ``app`` resolves to the wheel.
+    """
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    py = venv / "bin" / "python"
+    purelib = subprocess.run(
+        [py, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    ours = dict.fromkeys(sysconfig.get_paths()[k] for k in ("purelib", "platlib"))
+    (Path(purelib) / "_outer_site_packages.pth").write_text("\n".join(ours) + "\n")
+    return py
+
+
 def test_an_installed_copy_serves_the_same_page(wheel, tmp_path):
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
-    py = venv / "bin" / "python"
+    py = _venv_seeing_these_packages(venv)
     subprocess.run([py, "-m", "pip", "install", "-q", "--no-deps", str(wheel)], check=True)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()

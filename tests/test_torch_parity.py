@@ -1,19 +1,22 @@
 """The core against torch.optim itself, where torch is installed (CI installs it).
 
-Each optimizer, with its defaults and with every term active, steps several
-surfaces next to the torch optimizer fed the same analytic gradient.
+Every registry entry that names a torch counterpart (``spec.torch``), with its
+defaults and with every term active, steps several surfaces next to that torch
+optimizer fed the same analytic gradient. The torch optimizer is built from the
+entry alone (class and keyword mapping), so a new entry is covered by adding it.
 """
 
 from __future__ import annotations
 
 import inspect
+from dataclasses import replace
 
 import numpy as np
 import pytest
 from test_optimizers import active_config
 
 import surfaces
-from optimizers import OPTIMIZERS, run, schedules
+from optimizers import OPTIMIZERS, TorchRef, run, schedules
 
 torch = pytest.importorskip("torch")
 
@@ -27,60 +30,51 @@ def float64_torch():
     torch.set_default_dtype(old)
 
 
-# Our registry name -> (torch class, fixed keyword arguments).
-TORCH = {
-    "sgd": ("SGD", {}),
-    "momentum": ("SGD", {}),
-    "nesterov": ("SGD", {"nesterov": True}),
-    "adagrad": ("Adagrad", {}),
-    "rmsprop": ("RMSprop", {}),
-    "adadelta": ("Adadelta", {}),
-    "adam": ("Adam", {}),
-    "amsgrad": ("Adam", {"amsgrad": True}),
-    "adamw": ("AdamW", {}),
-    "adamax": ("Adamax", {}),
-    "nadam": ("NAdam", {}),
-    "radam": ("RAdam", {}),
-}
+def with_torch() -> list[str]:
+    """Every registered optimizer that names a torch.optim counterpart: the parity cases."""
+    return [name for name, spec in OPTIMIZERS.items() if spec.torch is not None]
 
 
-def torch_kwargs(name, hp):
-    cls_name, fixed = TORCH[name]
-    kw = dict(fixed)
-    if name == "momentum":
-        kw["momentum"] = 0.9
-    if name == "nesterov":
-        kw["momentum"] = 0.9
-    for key, value in hp.items():
-        if key in ("beta1", "beta2"):
-            continue
-        kw[key] = value
-    if "beta1" in hp or "beta2" in hp:
-        kw["betas"] = (hp.get("beta1", 0.9), hp.get("beta2", 0.999))
-    return getattr(torch.optim, cls_name), kw
+WITH_TORCH = with_torch()
 
 
-def torch_path(surface, name, start, steps, lr, hp, clip_norm=None, lrs=None):
-    cls, kw = torch_kwargs(name, hp)
-    p = torch.tensor(start, dtype=torch.float64, requires_grad=True)
-    opt = cls([p], lr=lr, **kw)
-    out = [p.detach().numpy().copy()]
-    for k in range(steps):
+def torch_class(ref: TorchRef):
+    return getattr(torch.optim, ref.cls)
+
+
+def torch_path(traj, surface, start, lrs=None, clip_norm=None):
+    """The torch counterpart of `traj`'s optimizer, fed the same analytic gradient.
+
+    Built from the registry entry alone: its class and keyword arguments come
+    from ``spec.torch.kwargs`` of the hyperparameters `traj` resolved, the
+    parameter has ``spec.torch.shape``. Each step is ``step(closure)``, the
+    closure setting the (clipped) gradient and returning the loss, as every
+    torch optimizer accepts (and LBFGS needs).
+    """
+    ref = OPTIMIZERS[traj.optimizer].torch
+    p = torch.tensor(start, dtype=torch.float64).reshape(ref.shape).requires_grad_()
+    opt = torch_class(ref)([p], **ref.kwargs(traj.hyperparameters))
+
+    def closure():
+        x, y = p.detach().numpy().reshape(2)
+        p.grad = torch.tensor(np.array(surface.grad(x, y), dtype=np.float64)).reshape(ref.shape)
+        if clip_norm is not None:
+            torch.nn.utils.clip_grad_norm_([p], clip_norm)
+        return torch.tensor(float(surface.value(x, y)))
+
+    out = [p.detach().numpy().reshape(2).copy()]
+    for k in range(traj.steps):
         if lrs is not None:
             for group in opt.param_groups:
                 group["lr"] = lrs[k]
-        x, y = p.detach().numpy()
-        p.grad = torch.tensor(np.array(surface.grad(x, y), dtype=np.float64))
-        if clip_norm is not None:
-            torch.nn.utils.clip_grad_norm_([p], clip_norm)
-        opt.step()
-        out.append(p.detach().numpy().copy())
+        opt.step(closure)
+        out.append(p.detach().numpy().reshape(2).copy())
     return np.array(out)
 
 
 CASES = [
     pytest.param(name, label, id=f"{name}-{label}")
-    for name in OPTIMIZERS
+    for name in WITH_TORCH
     for label in ("defaults", "active")
 ]
 SURFACE_CASES = [
@@ -90,8 +84,9 @@ SURFACE_CASES = [
 ]
 
 
-def test_every_optimizer_has_a_torch_counterpart():
-    assert set(TORCH) == set(OPTIMIZERS)
+def test_the_parity_cases_cover_every_entry_with_a_torch_counterpart():
+    assert WITH_TORCH, "no optimizer names a torch counterpart"
+    assert {c.values[0] for c in CASES} == set(with_torch())
 
 
 @pytest.mark.parametrize(("name", "label"), CASES)
@@ -99,38 +94,57 @@ def test_every_optimizer_has_a_torch_counterpart():
 def test_matches_torch(name, label, sname, params, start, lr):
     s = surfaces.get(sname, **params)
     hp = {} if label == "defaults" else active_config(name)
-    steps = 60
-    traj = run(s, name, start, steps, lr=lr, **hp)
+    traj = run(s, name, start, 60, lr=lr, **hp)
     assert not traj.diverged.any()
-    ours = traj.xy[:, 0]
-    theirs = torch_path(s, name, start, steps, lr, hp)
-    np.testing.assert_allclose(ours, theirs, rtol=1e-13, atol=1e-15)
+    theirs = torch_path(traj, s, start)
+    np.testing.assert_allclose(traj.xy[:, 0], theirs, rtol=1e-13, atol=1e-15)
 
 
-@pytest.mark.parametrize("name", ["sgd", "momentum", "adam", "rmsprop"])
+@pytest.mark.parametrize("name", WITH_TORCH)
 def test_matches_torch_with_clipping_and_schedule(name):
     s = surfaces.get("rosenbrock")
     sched = schedules.warmup_cosine(5, 40, start_factor=0.2, min_factor=0.1)
     lrs = (1e-3 * sched(np.arange(40))).tolist()
-    ours = run(s, name, (-1.5, 2.0), 40, lr=1e-3, schedule=sched, clip_norm=3.0).xy[:, 0]
-    theirs = torch_path(s, name, (-1.5, 2.0), 40, 1e-3, {}, clip_norm=3.0, lrs=lrs)
-    np.testing.assert_allclose(ours, theirs, rtol=1e-13, atol=1e-15)
+    traj = run(s, name, (-1.5, 2.0), 40, lr=1e-3, schedule=sched, clip_norm=3.0)
+    theirs = torch_path(traj, s, (-1.5, 2.0), lrs=lrs, clip_norm=3.0)
+    np.testing.assert_allclose(traj.xy[:, 0], theirs, rtol=1e-13, atol=1e-15)
 
 
-@pytest.mark.parametrize("name", list(OPTIMIZERS))
-def test_defaults_are_torchs(name):
-    cls, _ = torch_kwargs(name, {})
-    sig = inspect.signature(cls.__init__).parameters
+@pytest.mark.parametrize("name", WITH_TORCH)
+def test_the_claimed_torch_class_exists_and_takes_every_mapped_argument(name):
+    ref = OPTIMIZERS[name].torch
+    cls = getattr(torch.optim, ref.cls, None)
+    assert isinstance(cls, type) and issubclass(cls, torch.optim.Optimizer), ref.cls
     spec = OPTIMIZERS[name]
-    assert spec.default_lr == sig["lr"].default
-    for p in spec.params[1:]:
-        if p.name in ("beta1", "beta2"):
-            torch_default = sig["betas"].default[0 if p.name == "beta1" else 1]
-        elif p.name == "momentum" and name in ("momentum", "nesterov"):
-            continue  # torch's SGD defaults to 0 (plain SGD); ours names momentum 0.9
+    sig = inspect.signature(cls.__init__).parameters
+    defaults = {"lr": spec.default_lr, **spec.resolve({}, 1)}
+    unknown = sorted(set(ref.kwargs(defaults)) - set(sig))
+    assert not unknown, f"torch.optim.{ref.cls} takes no {unknown}"
+
+
+@pytest.mark.parametrize("name", WITH_TORCH)
+def test_defaults_are_torchs(name):
+    """Each hyperparameter's default is torch's, unless the entry says why not."""
+    spec = OPTIMIZERS[name]
+    ref = spec.torch
+    sig = inspect.signature(torch_class(ref).__init__).parameters
+    for p in spec.params:
+        key, i = ref.keyword(p.name)
+        theirs = sig[key].default if i is None else sig[key].default[i]
+        if p.name in ref.own_defaults:
+            assert p.default != theirs, f"{p.name}: own_defaults lists a default equal to torch's"
         else:
-            torch_default = sig[p.name].default
-        assert p.default == torch_default, p.name
+            assert p.default == theirs, p.name
+
+
+def test_an_optimizer_without_a_torch_counterpart_is_welcome(monkeypatch):
+    """An entry saying torch=None runs, and the parity cases leave it out."""
+    plain = OPTIMIZERS["sgd"]
+    other = replace(plain, name="plain_sgd", reference="a test of the registry", torch=None)
+    monkeypatch.setitem(OPTIMIZERS, "plain_sgd", other)
+    a = run("rosenbrock", "plain_sgd", (-1.5, 2.0), 5, lr=1e-3)
+    np.testing.assert_array_equal(a.xy, run("rosenbrock", "sgd", (-1.5, 2.0), 5, lr=1e-3).xy)
+    assert "plain_sgd" not in with_torch() and "sgd" in with_torch()
 
 
 def test_torch_schedulers_agree_with_closed_forms():
