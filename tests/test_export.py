@@ -454,6 +454,28 @@ def test_every_view_mode_is_registered_once_with_what_it_allows():
         assert len(runs) == sum(len(d.at(10)) for d in drawn.drawings)
 
 
+@pytest.mark.parametrize(
+    "query, layered",
+    [
+        ("", True),
+        ("mode=compare&layout=overlay&k=3", True),
+        ("mode=compare&k=3", False),
+        ("mode=3d", False),
+    ],
+)
+def test_maps_are_layered_and_get_the_html_player(tmp_path, query, layered):
+    """A map laid out by `dress_map` (the paths, the compare overlay): its GIF lays the runs
+    over a background rendered once, its HTML page has the step player."""
+    state, _ = parse(query + "&steps=40")
+    drawn = export.view_of(state).draw(state, 10, export.slide.Slide())
+    assert drawn.layered is layered
+    text = write(state, tmp_path / "v.html", frames=5).read_text()
+    assert ("const P = " in text) is layered
+    if layered:
+        runs = _player(text)["runs"]
+        assert len(runs) == len(state.runs if state.mode == "paths" else range(3))
+
+
 @pytest.mark.parametrize("mode", [m for m, v in export.VIEWS.items() if not v.steps])
 def test_views_without_steps_refuse_a_gif_plainly(renderer, tmp_path, mode):
     with pytest.raises(OptionsError, match="no steps to animate"):

@@ -133,7 +133,7 @@ def _file(state: AppState, o: Options, renderer: Renderer | None) -> bytes:
     drawn = view.draw(state, t, replace(slide, animated=animated))
     with rendering(renderer) as r:
         if animated:
-            return (gif.layered if view.layers else gif.whole)(state, drawn, o, r)
+            return (gif.layered if drawn.layered else gif.whole)(state, drawn, o, r)
         (data,) = r.render([drawn.figure], fmt=o.fmt, scale=o.scale)
         return data
 

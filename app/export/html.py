@@ -80,13 +80,13 @@ _PLAYER_JS = """
 
 
 def page(view: View, state: AppState, slide: Slide, o: Options) -> bytes:
-    """The view as one HTML file; with the step player where the view has one."""
+    """The view as one HTML file; a map with steps (paths, compare overlay) gets the player."""
     t = state.shown_step
-    if not view.player:
-        drawn = view.draw(state, t, slide)
-        return drawn.figure.to_html(include_plotlyjs=True, full_html=True).encode()
-    slide = replace(slide, interactive=True)
+    if view.steps:
+        slide = replace(slide, interactive=True)  # room for the slider, if it gets one
     drawn = view.draw(state, t, slide)
+    if not (view.steps and drawn.layered):
+        return drawn.figure.to_html(include_plotlyjs=True, full_html=True).encode()
     fig, box = drawn.figure, drawn.box
     theme = THEMES[state.theme]
     steps = sorted({*o.steps_shown().tolist(), t})

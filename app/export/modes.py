@@ -1,16 +1,16 @@
 """The views an export draws: one entry per view mode of the app.
 
 Each `View` says, once, how its mode is drawn for a slide at a step (its
-figure, title and caption) and what its file may be: whether it has steps
-(a GIF, an HTML slider), whether its runs can be rendered apart from a
-background rendered once (`layers`, the fast GIF), and whether its HTML file
-carries the step player. A mode the registry does not know falls back to the
-paths view.
+figure, title and caption, its runs as `look.Drawing`s) and whether it has
+steps (a GIF is allowed). What it draws says the rest: a map laid out by
+`dress_map` (the paths, the compare overlay) has an exact plot area, so its
+GIF lays the runs over a background rendered once and its HTML file gets the
+step player. A mode the registry does not know falls back to the paths view.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 import plotly.graph_objects as go
@@ -19,8 +19,8 @@ from optimizers import OPTIMIZERS
 
 from .. import look
 from .. import views as app_views
-from ..compute import compute_all
-from ..figures import THEMES, map_drawings, map_figure, run_name
+from ..compute import RunResult, compute_all
+from ..figures import THEMES, Theme, map_drawings, map_figure, run_name
 from ..state import AppState
 from .slide import (
     HEAVIER,
@@ -32,6 +32,7 @@ from .slide import (
     dress_view,
     hyperparameters,
     num,
+    title,
 )
 
 __all__ = ["VIEWS", "Drawn", "View", "view_of"]
@@ -44,7 +45,13 @@ class Drawn:
 
     figure: go.Figure
     drawings: list[look.Drawing] = field(default_factory=list)
-    box: Box | None = None  # where a map's parts are (the HTML slider goes under it)
+    box: Box | None = None  # a map's layout, exact to the pixel (`dress_map`)
+
+    @property
+    def layered(self) -> bool:
+        """Its runs can be drawn apart and laid over the rest, rendered once: a map whose
+        plot area is exact. (A 3D scene cannot: its surface hides the paths behind it.)"""
+        return self.box is not None
 
 
 @dataclass(frozen=True)
@@ -53,9 +60,7 @@ class View:
 
     mode: str
     draw: Callable[[AppState, int, Slide], Drawn]
-    steps: bool = False  # steps to play: a GIF is allowed
-    layers: bool = False  # runs drawn over a background rendered once (the fast GIF)
-    player: bool = False  # the HTML file has a step slider and play button
+    steps: bool = False  # steps to play: a GIF, an HTML step player
 
     @property
     def suffix(self) -> str:
@@ -79,16 +84,29 @@ def view_of(state: AppState) -> View:
     return VIEWS.get(getattr(state, "mode", "paths"), VIEWS["paths"])
 
 
-@_view("paths", steps=True, layers=True, player=True)
-def _paths(state: AppState, t: int, slide: Slide) -> Drawn:
-    """The app's map with every run split at `t`, its runs `HEAVIER` for a slide."""
-    results = compute_all(state)
+def _map(
+    state: AppState,
+    results: Sequence[RunResult],
+    t: int,
+    slide: Slide,
+    theme: Theme,
+    about: str = "",
+    words: tuple[list[str], list[str]] | None = None,
+) -> Drawn:
+    """The app's map with every run split at `t`, laid out for a slide (`dress_map`), its
+    runs `HEAVIER` at the slide's font scale."""
     labels = [run_name(run, r) for run, r in zip(state.runs, results, strict=True) if run.visible]
-    box = box_of(state, slide, labels)
+    box = box_of(state, slide, labels, words)
     scale = HEAVIER * box.k
-    fig = map_figure(replace(state, t=t), results, scale=scale)
-    dress_map(fig, state, t, slide, box)
-    return Drawn(fig, map_drawings(state, results, THEMES[state.theme], scale), box)
+    fig = map_figure(replace(state, t=t), results, theme=theme, scale=scale)
+    dress_map(fig, state, t, slide, box, about)
+    return Drawn(fig, map_drawings(state, results, theme, scale), box)
+
+
+@_view("paths", steps=True)
+def _paths(state: AppState, t: int, slide: Slide) -> Drawn:
+    """Every run over the contour."""
+    return _map(state, compute_all(state), t, slide, THEMES[state.theme])
 
 
 def _dressed(
@@ -105,15 +123,15 @@ def _compare(state: AppState, t: int, slide: Slide) -> Drawn:
     st = replace(state, t=t)
     sw = app_views.sweep(st)
     cstate, theme = app_views.compare_state(st, sw)
-    fig = app_views.compare_figure(cstate, sw, theme, live=False)
-    if st.layout == "overlay":
-        fig.update_layout(showlegend=True)
     focus = OPTIMIZERS[st.focus_run.optimizer].label
     lo, hi = st.rate_range()
     others = "".join(f", {h}" for h in hyperparameters(st.focus_run) if not h.startswith("lr "))
-    head = f"{st.build_surface().label}: {focus} at {st.k} learning rates — step {t} / {st.steps}"
+    about = f": {focus} at {st.k} learning rates"
     line = f"{focus}, lr {num(lo)} … {num(hi)} (log-spaced){others}"
-    _dressed(st, slide, fig, head, [line], runs=False)
+    if st.layout == "overlay":
+        return _map(cstate, sw.results, t, slide, theme, about, ([line], caption(st)[1]))
+    fig = app_views.compare_figure(cstate, sw, theme, live=False)
+    _dressed(st, slide, fig, title(st, t, about=about), [line], runs=False)
     return Drawn(fig, app_views.compare_drawings(cstate, sw, theme))
 
 
@@ -147,7 +165,9 @@ def _surface3d(state: AppState, t: int, slide: Slide) -> Drawn:
     """The surface in 3D with the paths on it and a marker at `t`."""
     st = replace(state, t=t)
     fig, drawings = app_views.surface3d(st, compute_all(st))
-    fig.update_layout(showlegend=True, legend=dict(orientation="h", x=0.5, xanchor="center"))
-    head = f"{st.build_surface().label} in 3D — step {t} / {st.steps}"
-    _dressed(st, slide, fig, head, [], runs=True)
+    fig.update_layout(  # under the title: the caption is under the scene
+        showlegend=True,
+        legend=dict(orientation="h", x=0.5, xanchor="center", y=1, yanchor="bottom"),
+    )
+    _dressed(st, slide, fig, title(st, t, about=" in 3D"), [], runs=True)
     return Drawn(fig, drawings)

@@ -72,8 +72,9 @@ def caption(state: AppState) -> tuple[list[str], list[str]]:
     return runs, _training(state)
 
 
-def title(state: AppState, t: int, *, pad: bool = False) -> str:
-    """The surface (with its parameters, where it has any) and the step shown.
+def title(state: AppState, t: int, *, pad: bool = False, about: str = "") -> str:
+    """The surface (with its parameters, where it has any), what the view shows of it
+    (`about`, such as ``" in 3D"``) and the step shown.
 
     `pad` pads the step with figure spaces to the width of the last step, so
     that a centred title keeps still while the digits grow (GIF frames).
@@ -90,7 +91,7 @@ def title(state: AppState, t: int, *, pad: bool = False) -> str:
         )
         label += f" ({values})"
     step = str(t).rjust(len(str(state.steps)), "\u2007") if pad else str(t)
-    return f"{label} — step {step} / {state.steps}"
+    return f"{label}{about} — step {step} / {state.steps}"
 
 
 @dataclass(frozen=True)
@@ -161,15 +162,24 @@ def _legend_rows(labels: Sequence[str], width: float, size: float) -> int:
     return rows if labels else 0
 
 
-def box_of(state: AppState, slide: Slide, labels: Sequence[str]) -> Box:
-    """Lay out title, legend, plot (the view's aspect), colour bar, caption and slider."""
+def box_of(
+    state: AppState,
+    slide: Slide,
+    labels: Sequence[str],
+    words: tuple[Sequence[str], Sequence[str]] | None = None,
+) -> Box:
+    """Lay out title, legend, plot (the view's aspect), colour bar, caption and slider.
+
+    `labels` are the legend's; `words` the caption's runs and shared settings
+    (default: `caption`).
+    """
     W, H = slide.width, slide.height
     r = min(W / 1100, H / 800)
     k = min(max(r if r >= 1 else r**0.75, 0.4), 3.0)  # small images keep text a bit larger
     f = fonts(k)
     lines: list[str] = []
     if slide.caption:
-        runs, shared = caption(state)
+        runs, shared = words or caption(state)
         lines = pack(runs, W - 60 * k, f["caption"]) + pack(shared, W - 60 * k, f["caption"])
     title_y = 18 * k
     top_h = title_y + (f["title"] * 1.3 + 10 * k if slide.title else 0)
@@ -218,16 +228,19 @@ def paper(box: Box, px: float, py: float) -> tuple[float, float]:
     return (px - box.left) / box.pw, 1 - (py - box.top) / box.ph
 
 
-def dress_map(fig: go.Figure, state: AppState, t: int, slide: Slide, box: Box) -> None:
-    """Lay a map out for a slide in `box`: the plot area exact, title, legend, caption,
-    colour bar. (Its runs are drawn `HEAVIER` at the box's font scale by `look`.)"""
+def dress_map(
+    fig: go.Figure, state: AppState, t: int, slide: Slide, box: Box, about: str = ""
+) -> None:
+    """Lay a map out for a slide in `box`: the plot area exact, title (`title` with
+    `about`), legend, caption, colour bar. (Its runs are drawn `HEAVIER` at the box's font
+    scale by `look`.)"""
     theme = THEMES[state.theme]
     f = fonts(box.k)
     W, H = slide.width, slide.height
     annotations = []
     if slide.title:
         x, y = paper(box, W / 2, box.title_y)
-        text = title(state, t, pad=slide.animated)
+        text = title(state, t, pad=slide.animated, about=about)
         annotations.append(
             dict(name="title", text=text, x=x, y=y, font=dict(size=f["title"], color=theme.ink))
         )
