@@ -120,16 +120,17 @@ def at_step(n: int, t: int, diverged_at: int) -> Step:
 
 
 def style_data(halo: str) -> dict:
-    """Every context's `Look` as JSON for the browser, with the theme's `halo` colour.
+    """Every context's `Look` as JSON for the browser, with the theme's `halo` colour and
+    the head's symbols (`DOT`, and `CROSS` once the run has diverged).
 
-    ``{"halo": "#fff", "symbols": {"head": "circle", "diverged": "x"},
-    "map": {"trail_width": 2.6, "ghost_dash": [2, 4], …}, "panel": …}``
+    ``{"halo": "#fff", "map": {"trail_width": 2.6, "ghost_dash": [2, 4], …,
+    "head_symbol": "circle", "mark_symbol": "x"}, "panel": …}``
     """
-    out: dict = {"halo": halo, "symbols": {"head": DOT, "diverged": CROSS}}
+    out: dict = {"halo": halo}
     for name, look in LOOKS.items():
         d = asdict(look)
         d["ghost_dash"] = list(look.ghost_dash)
-        out[name] = d
+        out[name] = {**d, "head_symbol": DOT, "mark_symbol": CROSS}
     return out
 
 

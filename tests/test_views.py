@@ -577,7 +577,8 @@ def test_the_live_values_are_the_ones_exports_draw():
     assert trail["line"]["width"] == style["map"]["trail_width"]
     assert head["marker"]["size"] == style["map"]["head_size"]
     assert head["marker"]["line"]["width"] == style["map"]["head_halo"]
-    assert style["symbols"] == {"head": "circle", "diverged": "x"}
+    assert (style["map"]["head_symbol"], style["map"]["mark_symbol"]) == ("circle", "x")
+    assert set(style) == {"halo", *look.LOOKS}  # the browser reads one entry per context
 
 
 def test_a_diverged_run_ends_in_a_cross_at_its_last_good_point_in_every_drawing():
