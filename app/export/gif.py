@@ -1,16 +1,19 @@
 """Animated GIFs: a view's frames, one per step shown, in one palette, looping.
 
-Two ways to make the frames, chosen by the view (`View.layers`):
+Two ways to make the frames, chosen by what the view drew (`Drawn.layered`):
 
-* **layered** (the paths view): the contour, legend and caption are rendered
-  once as the background; the runs and the title's step counter are rendered
-  for each frame as panels of a transparent sheet (many frames per browser
-  call: each call costs a page load) and laid over it. About 45 ms a frame at
+* **layered** (a map laid out by `dress_map`: the paths, the compare
+  overlay): the contour, legend and caption are rendered once as the
+  background; the runs and the title's step counter are rendered for each
+  frame as panels of a transparent sheet (many frames per browser call: each
+  call costs a page load) and laid over it. About 45 ms a frame at
   1100 × 800 here.
-* **whole** (the compare panels and 3D): every frame is the whole figure at
-  its step, rendered by the same browser (about 370 ms a frame). A 3D scene
-  cannot be layered: the surface hides the paths behind its hills, so its
-  runs cannot be drawn apart from it.
+* **whole** (the compare grid and 3D): every frame is the whole figure at its
+  step, rendered by the same browser (about 370 ms a frame, 8× the layered
+  one: `python bench/export.py`). A 3D scene cannot be layered: the surface
+  hides the paths behind its hills, so its runs cannot be drawn apart from
+  it. The grid could be, once its plot area is fixed to the pixel as a map's
+  is (its colour bar now widens the margin as Plotly sees fit).
 
 Both take a frame's runs from the view's `look.Drawing`s at the frame's step
 (the same function that drew the still), and share the title's step, the
