@@ -18,7 +18,7 @@ import surfaces
 from optimizers import OPTIMIZERS, schedules
 from surfaces import Param
 
-from . import ids, presets
+from . import ids, presets, tex
 from .compute import TOLERANCE
 from .figures import run_label
 from .state import (
@@ -167,7 +167,7 @@ def custom_controls(state: AppState) -> list:
 
 def formula(state: AppState):
     s = state.build_surface()
-    return dcc.Markdown(f"$$\n{s.formula}\n$$", mathjax=True, className="gs-formula")
+    return tex.block(s.formula, "gs-formula")
 
 
 def _palette(state: AppState) -> tuple[str, ...]:
@@ -570,8 +570,7 @@ def lesson_text(state: AppState) -> list:
     if not state.preset or state.preset not in presets.BY_SLUG:
         return []
     p = presets.BY_SLUG[state.preset]
-    # *word* is the only Markdown a lesson uses: plain HTML, so no Markdown component
-    # loads and races MathJax typesetting the formula beside it
+    # *word* is the only Markdown a lesson uses: plain HTML, no Markdown component
     parts = re.split(r"\*([^*]+)\*", p.text)
     body = [html.Em(t) if j % 2 else t for j, t in enumerate(parts) if t]
     return [html.H2(f"Lesson · {p.title}"), html.P(body, className="gs-lesson-body")]
@@ -590,7 +589,7 @@ def rules_panel(state: AppState) -> list:
         spec = OPTIMIZERS[name]
         blocks += [
             html.H3(spec.label),
-            dcc.Markdown(f"$$\n{spec.rule_tex}\n$$", mathjax=True, className="gs-rule"),
+            tex.block(spec.rule_tex, "gs-rule"),
         ]
     return [html.H2("Update rules"), *blocks]
 
@@ -604,7 +603,7 @@ def inspector_panel(state: AppState):
     rule = spec.rule_tex
     return [
         html.H2(f"Inspector · {spec.label}"),
-        dcc.Markdown(f"$$\n{rule}\n$$", mathjax=True, className="gs-rule") if rule else None,
+        tex.block(rule, "gs-rule") if rule else None,
         html.Table(id="inspector-numbers", className="gs-table gs-numbers"),
         html.P(
             "Arrows at the current point: −γ∇f (the step plain gradient descent "

@@ -1,10 +1,11 @@
-"""Benchmark of the Gradscape app: the edit callback on the server, page data, a cold load.
+"""Benchmark of the Gradscape app: the edit callback on the server, page data, load and slider.
 
 Run by hand from the repository root (not by CI)::
 
     python bench/app.py                  # full run, about a minute here
     python bench/app.py --quick          # fewer repetitions
     python bench/app.py --no-browser     # the server part only
+    python bench/app.py --no-server      # the browser part only (--loads N: cold loads per app)
     python bench/app.py --json out.json  # also write the numbers as JSON
     python bench/app.py --json -         # only the JSON, on stdout (the report goes to stderr)
 
@@ -36,19 +37,40 @@ round lets all of them see the same moments of this VM, whose speed drifts.
 
 Page data: the bytes of ``GET /_dash-layout`` (the shell) and of the `load`
 callback's response for an empty query (the default state), as the server
-sends them (the app does not compress).
+sends them to a client that does not ask for compression (the browser does, and
+gets brotli: see "Bytes moved" below).
 
-Browser. ``python -m app.cli --port P`` runs as a subprocess on 127.0.0.1, and
-so does a bare Dash app serving one ``dcc.Graph`` with a 150 x 150
-``go.Contour`` in its layout (Dash + Plotly's own floor). Headless Chromium
-(/usr/bin/chromium through Playwright) opens each app in a fresh browser
-context (empty cache) several times, alternating between the two after one
-untimed load of each; a load is timed from ``goto()`` until the map's Plotly
-graph holds its traces (more than 3 for Gradscape: the runs have arrived; 1 for
-the bare app) and a ``.contourlayer path`` exists. Two clocks: the wall time
-in Python, and ``performance.now()`` in the page when the condition first
-held (milliseconds since the navigation started). Timings are reported, not
-asserted; the targets are printed beside them.
+Browser (``--no-server`` runs only this part). ``python -m app.cli --port P``
+runs as a subprocess on 127.0.0.1, and so do two bare Dash 4 apps: one serving a
+``dcc.Graph`` with a 150 x 150 ``go.Contour`` and one 500-point scatter in its
+layout (Dash + Plotly's own floor for a first drawn map), and one with a
+``dcc.Slider`` whose value one server callback echoes into a ``html.Div`` (the
+floor for a Dash round trip). Headless Chromium (/usr/bin/chromium through
+Playwright) runs:
+
+- Cold loads: each app in a fresh browser context (empty cache), ``--loads``
+  times (5; 3 with --quick), Gradscape then the bare page, after one untimed load
+  of each. A load is timed from ``goto()`` until the map's Plotly graph holds its
+  traces (more than 3 for Gradscape: the runs have arrived, and the overlay has
+  drawn their heads; 2 for the bare app) and a ``.contourlayer path`` exists:
+  wall time in Python, ``performance.now()`` in the page, the main thread's busy
+  time until then (CDP ``Performance.getMetrics`` TaskDuration and ScriptDuration,
+  in thread time, so other processes on the machine do not count) and the bytes
+  received. The ratios are medians of the per-pair ratios (a Gradscape load over
+  the bare load right after it), which cancels most of this VM's drift.
+- Bytes moved: one fresh context loads Gradscape and waits for the network to go
+  idle (everything the page fetches on its own, compressed as sent), then loads
+  it again in the same context (the browser's cache warm).
+- Slider: a key on run 1's learning-rate slider until run 1's trail is redrawn
+  (4 runs x 500 steps), against a key on the bare slider until its echo shows;
+  two alternating rounds of each (30 presses in all; 10 with --quick). Each
+  round also records the request's own time (CDP Network: sent to answered), the
+  main thread's CPU per press (TaskDuration) and a sampling profile (CDP
+  Profiler) whose self time is split by the script a function comes from
+  (plotly.js, Dash's renderer and React, dcc, Gradscape's assets, the browser's
+  own work: style, layout, paint).
+
+Timings are reported, not asserted; the targets are printed beside them.
 """
 
 from __future__ import annotations
@@ -98,7 +120,10 @@ LOADS = (5, 3)  # browser loads per app
 
 TARGET_MEDIAN_MS = 25.0
 TARGET_BYTES = 30_000  # 30 KB, 1 KB = 1000 bytes
-TARGET_LOAD_S = 2.0
+TARGET_LOAD_RATIO = 1.2  # cold load to drawn paths, over the bare page
+TARGET_CPU_RATIO = 1.3  # main-thread CPU until then, over the bare page
+TARGET_SLIDER_RATIO = 2.0  # slider key to redrawn path, over a no-op callback's round trip
+TARGET_TRANSFER_MB = 2.5  # first load, until the network is idle
 
 CHROMIUM = "/usr/bin/chromium"
 VIEWPORT = {"width": 1280, "height": 800}
@@ -136,9 +161,28 @@ from dash import Dash, dcc, html
 x = np.linspace(-2.0, 2.0, 150)
 y = np.linspace(-1.0, 3.0, 150)
 z = np.log10((1 - x[None, :]) ** 2 + 100 * (y[:, None] - x[None, :] ** 2) ** 2 + 1e-3)
+t = np.linspace(0.0, 1.0, 500)
 fig = go.Figure(go.Contour(x=x, y=y, z=z.astype(np.float32)))
+fig.add_scatter(x=-1.5 + 2.5 * t, y=2.0 - 1.0 * t**2, mode="lines")
 app = Dash(__name__, serve_locally=True, compress=False)
 app.layout = html.Div([dcc.Graph(id="map", figure=fig)])
+app.run(host="127.0.0.1", port=int(sys.argv[1]))
+"""
+
+NOOP_APP = """\
+import sys
+
+from dash import Dash, Input, Output, callback, dcc, html
+
+app = Dash(__name__, serve_locally=True, compress=False)
+app.layout = html.Div([dcc.Slider(0, 100, 1, value=50, id="s"), html.Div(id="echo")])
+
+
+@callback(Output("echo", "children"), Input("s", "value"))
+def echo(value):
+    return f"value {value}"
+
+
 app.run(host="127.0.0.1", port=int(sys.argv[1]))
 """
 
@@ -629,15 +673,26 @@ def wait_until_up(proc: subprocess.Popen, url: str, log: Path, t0: float) -> flo
     raise RuntimeError(f"{url}: no answer after {SERVER_TIMEOUT_S:g} s")
 
 
+def _metrics(cdp: Any) -> dict[str, float]:
+    """The renderer's main-thread counters (seconds): all tasks, and script alone."""
+    got = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
+    return {"task_s": got["TaskDuration"], "script_s": got["ScriptDuration"]}
+
+
 def load_once(browser: Any, url: str, min_traces: int) -> dict[str, Any]:
     """One cold load in a fresh context: wall seconds from goto() and in-page seconds
-    (since navigation start) until the map is drawn; on a timeout, what the page showed."""
+    (since navigation start) until the map is drawn, the main thread's busy time
+    until then (CDP Performance.getMetrics: TaskDuration, ScriptDuration) and the
+    bytes moved until then; on a timeout, what the page showed."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     context = browser.new_context(viewport=VIEWPORT)
     errors: list[str] = []
     try:
         page = context.new_page()
+        cdp = context.new_cdp_session(page)
+        cdp.send("Performance.enable", {"timeDomain": "threadTicks"})
+        moved = _count_bytes(cdp)
         page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("requestfailed", lambda r: errors.append(f"failed: {r.url} {r.failure}"))
@@ -650,7 +705,64 @@ def load_once(browser: Any, url: str, min_traces: int) -> dict[str, Any]:
         except PlaywrightTimeout:
             return {"timeout": True, "seen": page.evaluate(SEEN_JS), "errors": errors[:5]}
         wall = time.perf_counter() - t0
-        return {"wall": wall, "in_page": handle.json_value() / 1e3, "errors": errors[:5]}
+        cpu = _metrics(cdp)
+        return {
+            "wall": wall,
+            "in_page": handle.json_value() / 1e3,
+            **cpu,
+            "bytes": sum(moved.values()),
+            "errors": errors[:5],
+        }
+    finally:
+        context.close()
+
+
+def _count_bytes(cdp: Any) -> dict[str, int]:
+    """Bytes on the wire (compressed, with headers) per request id, filled as they finish."""
+    moved: dict[str, int] = {}
+    cdp.send("Network.enable")
+    cdp.on(
+        "Network.loadingFinished",
+        lambda e: moved.__setitem__(e["requestId"], e["encodedDataLength"]),
+    )
+    return moved
+
+
+def transfer(browser: Any, url: str) -> dict[str, Any]:
+    """Bytes a first load moves (until the formula is typeset and the network is idle:
+    everything the page fetches on its own) and a repeat load in the same context (the
+    browser's cache warm)."""
+    context = browser.new_context(viewport=VIEWPORT)
+    try:
+        page = context.new_page()
+        cdp = context.new_cdp_session(page)
+        urls: dict[str, str] = {}
+        cdp.on(
+            "Network.requestWillBeSent",
+            lambda e: urls.__setitem__(e["requestId"], e["request"]["url"]),
+        )
+        out: dict[str, Any] = {}
+        visits: dict[str, dict[str, int]] = {}
+        cdp.send("Network.enable")
+        cdp.on(
+            "Network.loadingFinished",
+            lambda e: visits[list(visits)[-1]].__setitem__(e["requestId"], e["encodedDataLength"]),
+        )
+        for visit in ("first", "repeat"):
+            moved = visits[visit] = {}
+            page.goto(url)
+            page.wait_for_function(READY_JS, arg=3, polling="raf", timeout=LOAD_TIMEOUT_MS)
+            # the formula is typeset once the page is idle (KaTeX is fetched then)
+            page.wait_for_selector("#formula .katex", timeout=LOAD_TIMEOUT_MS)
+            page.wait_for_load_state("networkidle")
+            page.wait_for_timeout(500)
+            heavy = sorted(((n, urls.get(k, "?")) for k, n in moved.items()), reverse=True)
+            out[visit] = {
+                "bytes": sum(moved.values()),
+                "requests": len(moved),
+                "largest": [[n, u.split("?")[0].rsplit("/", 1)[-1]] for n, u in heavy[:6]],
+            }
+        return out
     finally:
         context.close()
 
@@ -667,31 +779,117 @@ LATENCY_PROBE = """() => {
   }).observe(line(), {attributes: true, attributeFilter: ['points']});
 }"""
 
+#: The no-op baseline: a key on the bare app's slider until the server's echo is shown.
+NOOP_PROBE = """() => {
+  window.__lat = [];
+  let t0 = null;
+  document.addEventListener('keydown', () => { t0 = performance.now(); }, true);
+  new MutationObserver(() => {
+    if (t0 !== null) { window.__lat.push(performance.now() - t0); t0 = null; }
+  }).observe(document.getElementById('echo'), {childList: true, subtree: true,
+                                               characterData: true});
+}"""
 
-def slider_latency(browser: Any, url: str, presses: int) -> list[float]:
-    """Milliseconds from a key on run 1's learning-rate slider to its path redrawn."""
+#: Where the main thread's time goes, by the script a sampled function comes from.
+BUCKETS = (
+    ("plotly.js", ("plotly",)),
+    ("Dash renderer + React", ("dash_renderer", "react-dom", "react@", "polyfill")),
+    ("dcc components", ("dash_core_components", "async-")),
+    ("Gradscape's scripts", ("/assets/",)),
+)
+
+
+def _bucket(url: str, fn: str) -> str:
+    if not url:
+        return (
+            "(garbage collection)"
+            if fn == "(garbage collector)"
+            else "(browser: layout, paint, other)"
+        )
+    for name, keys in BUCKETS:
+        if any(k in url for k in keys):
+            return name
+    return "other scripts"
+
+
+def _profile_split(profile: dict) -> dict[str, float]:
+    """Milliseconds of self time per bucket in a CDP Profiler profile."""
+    nodes = {n["id"]: n for n in profile["nodes"]}
+    dt = {}
+    samples, deltas = profile["samples"], profile["timeDeltas"]
+    for k in range(1, len(samples)):  # a sample's time is the gap to the next one
+        dt[samples[k - 1]] = dt.get(samples[k - 1], 0) + deltas[k] / 1e3
+    out: dict[str, float] = {}
+    for nid, ms_ in dt.items():
+        cf = nodes[nid]["callFrame"]
+        if cf["functionName"] == "(idle)":
+            continue
+        b = _bucket(cf.get("url", ""), cf["functionName"])
+        out[b] = out.get(b, 0.0) + ms_
+    return out
+
+
+def press_latency(
+    browser: Any, url: str, ready: str, probe: str, thumb_css: str, presses: int
+) -> dict[str, Any]:
+    """Milliseconds from a key on a slider to its effect drawn, `presses` times; with the
+    request's own time (sent to answered, CDP Network) and a sampling profile of the
+    main thread over all presses, split by script (`_profile_split`)."""
     page = browser.new_page(viewport=VIEWPORT)
     try:
+        cdp = page.context.new_cdp_session(page)
         page.goto(url)
-        page.wait_for_function(
-            "() => document.querySelectorAll('svg.gs-overlay .gs-trail').length >= 2",
-            timeout=LOAD_TIMEOUT_MS,
-        )
+        page.wait_for_function(ready, timeout=LOAD_TIMEOUT_MS)
         page.wait_for_load_state("networkidle")
-        page.evaluate(LATENCY_PROBE)
-        thumb = page.locator(".gs-run[data-run='1'] .dash-slider-thumb[role=slider]").first
+        page.evaluate(probe)
+        thumb = page.locator(thumb_css).first
         thumb.focus()
+        sent: dict[str, float] = {}
+        fetch_ms: list[float] = []
+        cdp.send("Network.enable")
+        cdp.on(
+            "Network.requestWillBeSent",
+            lambda e: (
+                sent.__setitem__(e["requestId"], e["timestamp"])
+                if "_dash-update-component" in e["request"]["url"]
+                else None
+            ),
+        )
+        cdp.on(
+            "Network.loadingFinished",
+            lambda e: (
+                fetch_ms.append((e["timestamp"] - sent.pop(e["requestId"])) * 1e3)
+                if e["requestId"] in sent
+                else None
+            ),
+        )
+        cdp.send("Performance.enable", {"timeDomain": "threadTicks"})
+        cpu0 = _metrics(cdp)
+        cdp.send("Profiler.enable")
+        cdp.send("Profiler.setSamplingInterval", {"interval": 200})
+        cdp.send("Profiler.start")
+        t0 = time.perf_counter()
         for i in range(presses):
             before = page.evaluate("() => window.__lat.length")
             thumb.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")
             page.wait_for_function(f"() => window.__lat.length > {before}", timeout=10_000)
             page.wait_for_timeout(50)
-        return page.evaluate("() => window.__lat")
+        profile = cdp.send("Profiler.stop")["profile"]
+        wall = time.perf_counter() - t0
+        cpu1 = _metrics(cdp)
+        split = {k: v / presses for k, v in _profile_split(profile).items()}
+        return {
+            "ms": page.evaluate("() => window.__lat"),
+            "request_ms": fetch_ms,
+            "main_thread_ms_per_press": split,
+            "cpu_ms_per_press": (cpu1["task_s"] - cpu0["task_s"]) * 1e3 / presses,
+            "wall_s": wall,
+        }
     finally:
         page.close()
 
 
-def bench_browser(quick: bool) -> dict[str, Any]:
+def bench_browser(quick: bool, loads: int | None = None) -> dict[str, Any]:
     if not Path(CHROMIUM).is_file():
         return {"skipped": f"{CHROMIUM} is missing"}
     try:
@@ -699,19 +897,22 @@ def bench_browser(quick: bool) -> dict[str, Any]:
     except ImportError:
         return {"skipped": "playwright is not installed (pip install playwright)"}
 
-    loads = LOADS[1 if quick else 0]
+    loads = LOADS[1 if quick else 0] if loads is None else loads
+    presses = 10 if quick else 30
     with tempfile.TemporaryDirectory(prefix="gradscape-bench-") as tmp:
         tmpdir = Path(tmp)
         (tmpdir / "bare_app.py").write_text(BARE_APP)
-        ports = {"gradscape": free_port(), "bare": free_port()}
+        (tmpdir / "noop_app.py").write_text(NOOP_APP)
+        ports = {"gradscape": free_port(), "bare": free_port(), "noop": free_port()}
         commands = {
             "gradscape": [sys.executable, "-m", "app.cli", "--port", str(ports["gradscape"])],
             "bare": [sys.executable, str(tmpdir / "bare_app.py"), str(ports["bare"])],
+            "noop": [sys.executable, str(tmpdir / "noop_app.py"), str(ports["noop"])],
         }
         urls = {name: f"http://127.0.0.1:{port}/" for name, port in ports.items()}
-        min_traces = {"gradscape": 3, "bare": 1}
+        min_traces = {"gradscape": 3, "bare": 2}
         procs: dict[str, subprocess.Popen] = {}
-        results: dict[str, list[dict]] = {name: [] for name in commands}
+        results: dict[str, list[dict]] = {name: [] for name in min_traces}
         try:
             startup, started = {}, {}
             for name, cmd in commands.items():
@@ -724,26 +925,52 @@ def bench_browser(quick: bool) -> dict[str, Any]:
                 browser = pw.chromium.launch(executable_path=CHROMIUM)
                 try:
                     version = browser.version
-                    for name in procs:  # untimed: the browser's and the server's first time
+                    for name in min_traces:  # untimed: the browser's and the server's first time
                         load_once(browser, urls[name], min_traces[name])
                     for i in range(loads):
-                        for name in procs:
+                        for name in min_traces:
                             results[name].append(load_once(browser, urls[name], min_traces[name]))
                         print(
                             f"  load {i + 1}/{loads}: "
                             + ", ".join(
                                 f"{n} "
-                                + ("TIMEOUT" if r[-1].get("timeout") else f"{r[-1]['wall']:.3f} s")
+                                + (
+                                    "TIMEOUT"
+                                    if r[-1].get("timeout")
+                                    else f"{r[-1]['wall']:.3f} s, CPU {r[-1]['task_s']:.3f} s"
+                                )
                                 for n, r in results.items()
                             ),
                             flush=True,
                         )
+                    moved = transfer(browser, urls["gradscape"])
                     from app.state import serialize
 
                     query = serialize(bench_state(), with_step=False) + "&t=500"
-                    latency = slider_latency(
-                        browser, f"{urls['gradscape']}?{query}", 10 if quick else 30
-                    )
+                    slider, noop = [], []
+                    # alternate: the product's slider, then the no-op round trip, twice
+                    for _ in range(2):
+                        slider.append(
+                            press_latency(
+                                browser,
+                                f"{urls['gradscape']}?{query}",
+                                "() => document.querySelectorAll("
+                                "'svg.gs-overlay .gs-trail').length >= 2",
+                                LATENCY_PROBE,
+                                ".gs-run[data-run='1'] .dash-slider-thumb[role=slider]",
+                                presses // 2,
+                            )
+                        )
+                        noop.append(
+                            press_latency(
+                                browser,
+                                urls["noop"],
+                                "() => !!(document.querySelector('#echo') || {}).textContent",
+                                NOOP_PROBE,
+                                ".dash-slider-thumb[role=slider]",
+                                presses // 2,
+                            )
+                        )
                 finally:
                     browser.close()
         finally:
@@ -758,12 +985,30 @@ def bench_browser(quick: bool) -> dict[str, Any]:
             "server_start_s": startup[name],
             "wall_s": [r["wall"] for r in ok],
             "in_page_s": [r["in_page"] for r in ok],
+            "task_s": [r["task_s"] for r in ok],
+            "script_s": [r["script_s"] for r in ok],
+            "bytes": [r["bytes"] for r in ok],
             "wall": summary([r["wall"] for r in ok]) if ok else None,
             "in_page": summary([r["in_page"] for r in ok]) if ok else None,
+            "task": summary([r["task_s"] for r in ok]) if ok else None,
+            "script": summary([r["script_s"] for r in ok]) if ok else None,
             "timeouts": [r for r in loaded if r.get("timeout")],
             "errors": sorted({e for r in loaded for e in r["errors"]}),
         }
     g, b = apps["gradscape"]["wall"], apps["bare"]["wall"]
+
+    def merged(runs: list[dict]) -> dict[str, Any]:
+        split: dict[str, float] = {}
+        for r in runs:
+            for k, v in r["main_thread_ms_per_press"].items():
+                split[k] = split.get(k, 0.0) + v / len(runs)
+        return {
+            "ms": summary([x for r in runs for x in r["ms"]]),
+            "request_ms": summary([x for r in runs for x in r["request_ms"]] or [0.0]),
+            "main_thread_ms_per_press": dict(sorted(split.items(), key=lambda kv: -kv[1])),
+            "cpu_ms_per_press": float(np.mean([r["cpu_ms_per_press"] for r in runs])),
+        }
+
     out: dict[str, Any] = {
         "chromium": version,
         "loads": loads,
@@ -771,16 +1016,61 @@ def bench_browser(quick: bool) -> dict[str, Any]:
         "timeout_s": LOAD_TIMEOUT_MS / 1e3,
         "apps": apps,
         "overhead_wall_median_s": g["median"] - b["median"] if g and b else None,
-        "slider_ms": summary(latency),
+        "transfer": moved,
+        "slider": merged(slider),
+        "noop": merged(noop),
     }
-    if g:
-        out["target"] = {
-            "what": "cold load to first drawn map, median wall",
-            "value": g["median"],
-            "limit": TARGET_LOAD_S,
-            "unit": "s",
-            "met": g["median"] <= TARGET_LOAD_S,
+    out["slider_ms"] = out["slider"]["ms"]
+    ratios = []
+    if g and b:
+        ga, ba = apps["gradscape"], apps["bare"]
+        pairs = list(zip(results["gradscape"], results["bare"], strict=True))
+        pairs = [(x, y) for x, y in pairs if not x.get("timeout") and not y.get("timeout")]
+        out_pairs = {
+            key: [x[key] / y[key] for x, y in pairs] for key in ("wall", "in_page", "task_s")
         }
+        ratios = [
+            (
+                "cold load to drawn paths / bare page (median of paired wall ratios)",
+                float(np.median(out_pairs["wall"])),
+                TARGET_LOAD_RATIO,
+            ),
+            (
+                "main-thread CPU to drawn paths / bare page (median of paired TaskDuration ratios)",
+                float(np.median(out_pairs["task_s"])),
+                TARGET_CPU_RATIO,
+            ),
+        ]
+        print(
+            "  paired ratios (Gradscape / the bare load just after it): wall "
+            + " ".join(f"{r:.2f}" for r in out_pairs["wall"])
+            + "; CPU "
+            + " ".join(f"{r:.2f}" for r in out_pairs["task_s"])
+            + f"; ratio of wall medians {g['median'] / b['median']:.2f}, of CPU medians "
+            f"{ga['task']['median'] / ba['task']['median']:.2f}",
+            flush=True,
+        )
+    ratios.append(
+        (
+            "slider key to redrawn path / no-op callback round trip (medians)",
+            out["slider"]["ms"]["median"] / out["noop"]["ms"]["median"],
+            TARGET_SLIDER_RATIO,
+        )
+    )
+    out["targets"] = [
+        {"what": what, "value": value, "limit": limit, "unit": "x", "met": value <= limit}
+        for what, value, limit in ratios
+    ]
+    first = moved["first"]["bytes"]
+    out["targets"].append(
+        {
+            "what": "first-load transfer",
+            "value": first / 1e6,
+            "limit": TARGET_TRANSFER_MB,
+            "unit": "MB",
+            "met": first / 1e6 <= TARGET_TRANSFER_MB,
+        }
+    )
     return out
 
 
@@ -791,63 +1081,73 @@ def print_browser(res: dict[str, Any]) -> None:
     print(
         f"Cold load to first drawn map: headless Chromium {res['chromium']}, "
         f"{res['viewport']['width']}x{res['viewport']['height']}, a fresh context per load, "
-        f"{res['loads']} loads per app after one untimed load each."
+        f"{res['loads']} loads per app, alternating, after one untimed load each."
     )
-    labels = {"gradscape": "Gradscape /", "bare": "bare Dash + 150x150 Contour"}
+    labels = {"gradscape": "Gradscape /", "bare": "bare Dash: 150x150 Contour + Scatter"}
     rows = []
     for name, a in res["apps"].items():
-        w, p = a["wall"] or {}, a["in_page"] or {}
-        target = met = ""
-        if name == "gradscape":
-            target = f"≤ {TARGET_LOAD_S:g} s"
-            met = verdict(res["target"]["met"]) if "target" in res else "no load finished"
+        w, p, c, s = (a[k] or {} for k in ("wall", "in_page", "task", "script"))
         rows.append(
             [
                 labels[name],
                 f"{w['median']:.3f}" if w else "—",
                 f"{w['min']:.3f}" if w else "—",
                 f"{p['median']:.3f}" if p else "—",
-                f"{p['min']:.3f}" if p else "—",
+                f"{c['median']:.3f}" if c else "—",
+                f"{s['median']:.3f}" if s else "—",
+                f"{np.median(a['bytes']) / 1e6:.2f}" if a["bytes"] else "—",
                 " ".join(f"{x:.3f}" for x in a["wall_s"]) or "—",
                 str(len(a["timeouts"])),
-                target,
-                met,
             ]
         )
     print_table(
         [
             "",
-            "median s",
-            "min s",
+            "wall med s",
+            "wall min s",
             "in-page med",
-            "in-page min",
+            "CPU med s",
+            "script med s",
+            "MB to drawn",
             "each load (wall s)",
             "timeouts",
-            "aim",
-            "",
         ],
         rows,
-        "<>>>><><<",
+        "<>>>>>><>",
     )
     g, b = res["apps"]["gradscape"], res["apps"]["bare"]
-    if res["overhead_wall_median_s"] is not None:
-        print(
-            f"  Gradscape over the bare floor: {res['overhead_wall_median_s']:+.3f} s "
-            f"(wall medians), {g['in_page']['median'] - b['in_page']['median']:+.3f} s "
-            "(in-page medians)."
-        )
     print(
-        "  Drawn: Gradscape's runs drawn over its contour, the bare app's contour: a"
-        " .contourlayer path.\n  in-page: performance.now() when that first held (since navigation"
-        " start).\n  Servers answered after "
+        "  Drawn: Gradscape's runs drawn over its contour; the bare app's contour and scatter."
+        "\n  in-page: performance.now() when that first held (since navigation start). CPU:"
+        " the renderer's main thread busy until then (CDP Performance.getMetrics TaskDuration;"
+        " script: ScriptDuration).\n  Servers answered after "
         f"{g['server_start_s']:.1f} s (Gradscape) / {b['server_start_s']:.1f} s (bare)."
     )
-    lat = res["slider_ms"]
-    print(
-        f"\nSlider to redrawn path in Chromium (4 runs x 500 steps, a key on run 1's lr slider "
-        f"until its trail is drawn anew, {lat['n']} presses): median {lat['median']:.1f} ms, "
-        f"p90 {lat['p90']:.1f} ms, min {lat['min']:.1f} ms."
-    )
+    for visit, t in res["transfer"].items():
+        print(
+            f"  {visit.capitalize()} load of Gradscape moves {t['bytes'] / 1e6:.2f} MB in "
+            f"{t['requests']} requests (until the network is idle); largest: "
+            + ", ".join(f"{name} {n / 1e3:.0f} KB" for n, name in t["largest"][:4])
+        )
+    for key, what in (
+        ("slider", "Slider to redrawn path (4 runs x 500 steps, run 1's lr slider)"),
+        ("noop", "No-op Dash callback round trip (bare app: a slider key until its echo shows)"),
+    ):
+        r = res[key]
+        print(
+            f"\n{what}, {r['ms']['n']} presses: median {r['ms']['median']:.1f} ms, "
+            f"p90 {r['ms']['p90']:.1f} ms, min {r['ms']['min']:.1f} ms; the request itself "
+            f"(sent to answered) median {r['request_ms']['median']:.1f} ms."
+        )
+        split = r["main_thread_ms_per_press"]
+        print(
+            f"  main-thread CPU per press {r['cpu_ms_per_press']:.1f} ms (TaskDuration, with the"
+            f" 50 ms pause after each); sampled ({sum(split.values()):.1f} ms, wall): "
+            + ", ".join(f"{k} {v:.1f}" for k, v in split.items())
+        )
+    print()
+    for t in res["targets"]:
+        print(f"  {t['what']}: {t['value']:.2f} {t['unit']} (≤ {t['limit']:g}) {verdict(t['met'])}")
     for name, a in res["apps"].items():
         for t in a["timeouts"]:
             print(
@@ -878,6 +1178,8 @@ def main(argv: list[str] | None = None) -> int:
         help="also write the numbers as JSON to PATH ('-': only the JSON, on stdout)",
     )
     parser.add_argument("--no-browser", action="store_true", help="skip the Chromium part")
+    parser.add_argument("--no-server", action="store_true", help="skip the server part")
+    parser.add_argument("--loads", type=int, help="cold loads per app (default 5, quick 3)")
     args = parser.parse_args(argv)
 
     report = sys.stderr if args.json == "-" else sys.stdout
@@ -890,17 +1192,17 @@ def main(argv: list[str] | None = None) -> int:
             + f"; {platform.machine()}, {os.cpu_count()} CPUs"
         )
         print()
-        server = bench_server(args.quick)
-        print_server(server)
+        server: dict[str, Any] = {"skipped": "--no-server", "targets": []}
+        if not args.no_server:
+            server = bench_server(args.quick)
+            print_server(server)
         print()
         if args.no_browser:
             browser: dict[str, Any] = {"skipped": "--no-browser"}
         else:
-            browser = bench_browser(args.quick)
+            browser = bench_browser(args.quick, args.loads)
         print_browser(browser)
-        targets = [*server["targets"]]
-        if "target" in browser:
-            targets.append(browser["target"])
+        targets = [*server["targets"], *browser.get("targets", [])]
         print()
         print(
             "Targets: "

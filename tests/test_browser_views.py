@@ -460,7 +460,7 @@ def test_lesson_mode_hides_the_controls_enlarges_type_and_shows_the_rules(server
     page.open(f"{server}?preset=zigzag&t=0")
     normal = page.graph("map", TICK)
     assert page.page.locator("#sidebar").is_visible()
-    assert page.page.locator("#rules mjx-container").count() == 0
+    assert page.page.locator("#rules .katex").count() == 0
     page.open(f"{server}?preset=zigzag&lesson=1")
     assert "gs-lesson" in page.page.locator("#root").get_attribute("class").split()
     assert not page.page.locator("#sidebar").is_visible()
@@ -470,9 +470,10 @@ def test_lesson_mode_hides_the_controls_enlarges_type_and_shows_the_rules(server
     rules = page.page.locator("#rules .gs-rule")
     assert rules.count() == 2
     page.wait_until(
-        lambda: all(rules.nth(j).locator("mjx-container").count() for j in range(2)),
+        lambda: all(rules.nth(j).locator(".katex .katex-html").count() for j in range(2)),
         what="typeset rules",
     )
+    assert page.page.locator("#rules .katex-error").count() == 0
     page.shot()
     assert page.errors == []
 

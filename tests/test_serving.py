@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -11,12 +13,17 @@ import urllib.request
 import zipfile
 from pathlib import Path
 
+import brotli
 import pytest
 
 from app.serving import free_port, running, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
+#: The assets the page includes (top level), and every file the wheel must carry.
 ASSETS = sorted(p.name for p in (ROOT / "assets").iterdir() if p.suffix in (".css", ".js"))
+ALL_ASSETS = sorted(
+    p.relative_to(ROOT / "assets").as_posix() for p in (ROOT / "assets").rglob("*") if p.is_file()
+)
 
 
 def _get(url: str, data: bytes | None = None) -> bytes:
@@ -56,8 +63,10 @@ def wheel(tmp_path_factory) -> Path:
 
 def test_the_wheel_carries_the_assets(wheel):
     names = zipfile.ZipFile(wheel).namelist()
-    shipped = sorted(Path(n).name for n in names if "/data/share/gradscape/assets/" in n)
-    assert shipped == ASSETS
+    mark = "/data/share/gradscape/assets/"
+    shipped = sorted(n.split(mark, 1)[1] for n in names if mark in n)
+    assert shipped == ALL_ASSETS
+    assert set(ASSETS) < set(shipped)
     assert any(n.startswith("app/") for n in names)
 
 
@@ -104,6 +113,8 @@ def test_an_installed_copy_serves_the_same_page(wheel, tmp_path):
         for name in ASSETS:
             assert f"/assets/{name}" in page
             assert _get(f"{base}assets/{name}") == (ROOT / "assets" / name).read_bytes()
+        for name in ALL_ASSETS:  # the vendored bundles the page loads on demand
+            assert _get(f"{base}assets/{name}") == (ROOT / "assets" / name).read_bytes()
         response = _load_callback(base)["response"]
         assert response["map"]["figure"]["data"][0]["type"] == "contour"
 
@@ -137,3 +148,100 @@ def test_gunicorn_serves_app_server_with_several_workers():
         proc.terminate()
         proc.wait(timeout=10)
         proc.stdout.close()
+
+
+# --------------------------------------------------------------------------- compression, caching
+@pytest.fixture(scope="module")
+def client():
+    from app.server import create_app
+
+    return create_app().server.test_client()
+
+
+def _page_urls(client) -> dict:
+    """The script and style URLs of the page, and the loader's (window.gsAssets)."""
+    html = client.get("/").get_data(as_text=True)
+    tags = re.findall(r'<(?:script|link)[^>]*(?:src|href)="(/(?:assets|_dash-comp)[^"]+)"', html)
+    loader = json.loads(re.search(r"window\.gsAssets = (\{.*?\});", html).group(1))
+    return {"tags": tags, "loader": loader}
+
+
+@pytest.mark.parametrize("encoding, decode", [("br", brotli.decompress), ("gzip", gzip.decompress)])
+def test_big_assets_and_callback_json_are_compressed(client, encoding, decode):
+    from app.server import VENDOR
+
+    path = "/assets/" + VENDOR["plotlyCartesian"]
+    raw = (ROOT / "assets" / VENDOR["plotlyCartesian"]).read_bytes()
+    r = client.get(path, headers={"Accept-Encoding": f"{encoding}"})
+    assert r.headers["Content-Encoding"] == encoding
+    assert "Accept-Encoding" in r.headers["Vary"]
+    assert len(r.data) < len(raw) / 2.5
+    assert decode(r.data) == raw
+    again = client.get(path, headers={"Accept-Encoding": f"{encoding}"})  # from the cache
+    assert again.data == r.data
+    # the load callback's JSON
+    deps = client.get("/_dash-dependencies").get_json()
+    load = next(d for d in deps if [i["id"] for i in d["inputs"]] == ["url"])
+    body = {
+        "output": load["output"],
+        "outputs": [
+            {"id": o.split(".")[0], "property": o.split(".")[1].split("@")[0]}
+            for o in load["output"].strip(".").split("...")
+        ],
+        "inputs": [{"id": "url", "property": "search", "value": "?run1=adam&t=5"}],
+        "changedPropIds": ["url.search"],
+        "state": [],
+    }
+    r = client.post("/_dash-update-component", json=body, headers={"Accept-Encoding": encoding})
+    assert r.status_code == 200
+    assert r.headers["Content-Encoding"] == encoding
+    plain = client.post("/_dash-update-component", json=body)
+    assert "Content-Encoding" not in plain.headers
+    assert json.loads(decode(r.data)) == plain.get_json()
+    assert len(r.data) < len(plain.data) / 1.5
+
+
+def test_assets_carry_a_fingerprint_and_a_long_max_age(client):
+    urls = _page_urls(client)
+    mine = [u for u in urls["tags"] if u.startswith("/assets/")]
+    assert {u.split("?")[0].removeprefix("/assets/") for u in mine} >= set(ASSETS)
+    chunks = [u for u in urls["tags"] if "/dcc/async-" in u]
+    assert chunks  # preloaded: dcc's chunks that every first load fetches
+    for url in chunks:  # named by webpack, without a fingerprint: revalidated instead
+        r = client.get(url)
+        assert not r.cache_control.max_age and r.headers["ETag"], url
+        assert client.get(url, headers={"If-None-Match": r.headers["ETag"]}).status_code == 304
+    for url in [*urls["tags"], *urls["loader"].values()]:
+        if url in chunks:
+            continue
+        if url.startswith("/assets/") and "/vendor/" not in url:
+            assert re.search(r"\?m=[0-9.]+$", url), url  # Dash's fingerprint of an asset
+        if url.startswith("/_dash-component-suites/"):
+            assert re.search(r"\.v[\w-]+m[0-9a-f]+\.", url), url
+        r = client.get(url)
+        assert r.status_code == 200, url
+        assert r.cache_control.max_age == 31_536_000, url
+        assert r.cache_control.public and r.cache_control.immutable, url
+    # vendored files carry their version in their path instead
+    for url in urls["loader"].values():
+        if "/vendor/" in url:
+            assert re.search(r"-\d+\.\d+\.\d+", url), url
+    # a KaTeX font, fetched by the style sheet by a relative URL
+    font = next((ROOT / "assets" / "vendor").rglob("KaTeX_Main-Regular.woff2"))
+    r = client.get("/assets/" + font.relative_to(ROOT / "assets").as_posix())
+    assert r.cache_control.max_age == 31_536_000
+    # what changes under the same URL is not cached for long
+    for url in ("/", "/_dash-layout", "/_dash-dependencies"):
+        assert (client.get(url).cache_control.max_age or 0) == 0, url
+
+
+def test_the_bundles_the_page_loads_are_plotly_pys_version(client):
+    from plotly.offline import get_plotlyjs_version
+
+    from app.server import PLOTLY_JS_VERSION, VENDOR
+
+    assert get_plotlyjs_version() == PLOTLY_JS_VERSION
+    head = (ROOT / "assets" / VENDOR["plotlyCartesian"]).read_text()[:200]
+    assert f"cartesian - minified) v{PLOTLY_JS_VERSION}" in head
+    full = client.get(_page_urls(client)["loader"]["plotlyFull"])
+    assert f"plotly.js v{PLOTLY_JS_VERSION}" in full.get_data(as_text=True)[:200]

@@ -1,0 +1,194 @@
+/*
+ * Gradscape's loader: which third-party code the page fetches, and when.
+ *
+ * The file name starts with "_" so that Dash, which includes assets/*.js in name
+ * order, runs it before the other assets; it needs nothing of theirs. The URLs come
+ * from `window.gsAssets`, which app/server.py writes into the page's <head>.
+ *
+ * Plotly. dcc.Graph draws with `window.Plotly` when it is defined and fetches the
+ * full plotly.js bundle (4.8 MB) otherwise. Here `window.Plotly` is an accessor:
+ * until Plotly's cartesian bundle (scatter, contour, heatmap...; 1.5 MB) has run it
+ * is a promise (dcc.Graph waits on it), then a thin proxy that draws every graph
+ * with the cartesian bundle. The first figure that holds a 3D trace (the 3D view)
+ * fetches the full bundle once; that graph is drawn by the full bundle from then
+ * on, whatever it shows next, and its event listeners (dcc.Graph binds them once)
+ * move with it. Every call that takes a graph div goes to the bundle that drew it.
+ *
+ * Formulas. An element with class "gs-tex" and a `data-tex` attribute (see
+ * app/tex.py) is typeset with KaTeX; KaTeX's script and style are fetched the
+ * first time such an element appears, and an element is typeset again when its
+ * `data-tex` changes.
+ */
+(function () {
+  "use strict";
+  const cfg = window.gsAssets;
+  if (!cfg) return;
+
+  function loadScript(src) {
+    return new Promise((resolve, reject) => {
+      const s = document.createElement("script");
+      s.src = src;
+      s.async = true;
+      s.onload = resolve;
+      s.onerror = () => reject(new Error(`${src} did not load`));
+      document.head.appendChild(s);
+    });
+  }
+
+  // ------------------------------------------------------------------ Plotly
+  const GL3D = new Set(["scatter3d", "surface", "mesh3d", "cone", "streamtube", "volume", "isosurface"]);
+  let assigned = null; // what a bundle's `window.Plotly = Plotly` last set
+  let cartesian = null;
+  let full = null;
+  let fullLoading = null;
+  let proxy = null;
+
+  let cartesianLoading = null;
+  function loadCartesian() {
+    if (!cartesianLoading) {
+      cartesianLoading = loadScript(cfg.plotlyCartesian).then(() => {
+        cartesian = assigned;
+        proxy = wrap(cartesian, []);
+        return proxy;
+      });
+    }
+    return cartesianLoading;
+  }
+
+  // The page's <head> preloads the bundle (downloads it); it runs only once something
+  // asks for Plotly (dcc.Graph, once the layout has arrived), so that its half second
+  // of parsing does not hold up Dash's renderer and the first requests.
+  Object.defineProperty(window, "Plotly", {
+    configurable: true,
+    get: () => proxy || loadCartesian(),
+    set: (value) => {
+      assigned = value;
+    },
+  });
+
+  function loadFull() {
+    if (!fullLoading) {
+      fullLoading = loadScript(cfg.plotlyFull).then(() => {
+        full = assigned;
+        return full;
+      });
+    }
+    return fullLoading;
+  }
+
+  function graphDiv(a) {
+    const el = typeof a === "string" ? document.getElementById(a) : a;
+    return el instanceof HTMLElement ? el : null;
+  }
+
+  function has3d(figure) {
+    const data = Array.isArray(figure) ? figure : figure && figure.data;
+    return Array.isArray(data) && data.some((t) => t && GL3D.has(t.type));
+  }
+
+  function invoke(bundle, path, key, args) {
+    const owner = path.reduce((o, k) => o[k], bundle);
+    return owner[key].apply(owner, args);
+  }
+
+  /* A graph the cartesian bundle drew goes over to the full one: its listeners move. */
+  function adopt(gd) {
+    if (gd._gsPlotly === full) return;
+    const listeners = gd._ev && gd._ev._events ? { ...gd._ev._events } : {};
+    if (gd._fullLayout) cartesian.purge(gd);
+    gd._gsPlotly = full;
+    gd._gsListeners = listeners;
+  }
+
+  function restoreListeners(gd) {
+    const listeners = gd._gsListeners;
+    delete gd._gsListeners;
+    if (!listeners || !gd.on) return;
+    for (const [type, fns] of Object.entries(listeners)) {
+      for (const fn of [].concat(fns)) gd.on(type, fn.listener || fn);
+    }
+  }
+
+  function call(path, key, args) {
+    const gd = graphDiv(args[0]);
+    if (!gd) return invoke(cartesian, path, key, args);
+    if (gd._gsPlotly !== full && (key === "react" || key === "newPlot") && has3d(args[1])) {
+      return loadFull().then(() => {
+        adopt(gd);
+        const done = invoke(full, path, key, args);
+        return Promise.resolve(done).then((out) => {
+          restoreListeners(gd);
+          return out;
+        });
+      });
+    }
+    const bundle = gd._gsPlotly || cartesian;
+    return invoke(bundle, path, key, args);
+  }
+
+  function wrap(target, path) {
+    return new Proxy(target, {
+      get(t, key) {
+        const value = t[key];
+        if (typeof value === "function") return (...args) => call(path, key, args);
+        if (value && typeof value === "object" && key === "Plots") return wrap(value, [...path, key]);
+        return value;
+      },
+    });
+  }
+
+  // ------------------------------------------------------------------ formulas
+  let katexLoading = null;
+
+  function loadKatex() {
+    if (!katexLoading) {
+      const link = document.createElement("link");
+      link.rel = "stylesheet";
+      link.href = cfg.katexCss;
+      document.head.appendChild(link);
+      katexLoading = loadScript(cfg.katex);
+    }
+    return katexLoading;
+  }
+
+  // The first formulas wait until the page is idle (the paths come first).
+  let idle = null;
+  function whenIdle() {
+    if (!idle) {
+      idle = new Promise((resolve) =>
+        window.requestIdleCallback
+          ? window.requestIdleCallback(resolve, { timeout: 2000 })
+          : setTimeout(resolve, 200),
+      );
+    }
+    return idle;
+  }
+
+  function typeset(el) {
+    const tex = el.getAttribute("data-tex");
+    if (tex === null || el.getAttribute("data-typeset") === tex) return;
+    whenIdle().then(loadKatex).then(() => {
+      if (el.getAttribute("data-tex") !== tex) return; // changed meanwhile: typeset later
+      window.katex.render(tex, el, { displayMode: true, throwOnError: false });
+      el.setAttribute("data-typeset", tex);
+    });
+  }
+
+  function scan(root) {
+    if (root.nodeType !== 1) return;
+    if (root.classList.contains("gs-tex")) typeset(root);
+    root.querySelectorAll(".gs-tex").forEach(typeset);
+  }
+
+  new MutationObserver((records) => {
+    for (const r of records) {
+      if (r.type === "attributes") typeset(r.target);
+      else r.addedNodes.forEach(scan);
+    }
+  }).observe(document.documentElement, {
+    childList: true,
+    subtree: true,
+    attributes: true,
+    attributeFilter: ["data-tex"],
+  });
+})();
