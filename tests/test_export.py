@@ -429,6 +429,21 @@ def test_every_view_exports_as_a_titled_png(renderer, tmp_path, query, words):
     assert len(np.unique(pixels, axis=0)) > 200  # a drawing, not a blank page
 
 
+def test_compare_gif_frames_equal_the_still_image_at_their_step(renderer, tmp_path):
+    """The small multiples' frames are layered too: the runs laid over each panel."""
+    query = "mode=compare&k=4&steps=120&run1=sgd&rates=0.0005,0.008"
+    size = dict(width=600, height=450, renderer=renderer)
+    frames = _frames(write(query, tmp_path / "c.gif", frames=3, first=0, last=120, **size))
+    top = round(figure(query, width=600, height=450).layout.margin.t) - 8  # below the title
+    for (frame, _), t in zip(frames, (0, 60, 120), strict=True):
+        still = write(query, tmp_path / f"c{t}.png", t=t, scale=1, **size)
+        a = np.asarray(frame).astype(int)[top:]
+        b = np.asarray(_open(still).convert("RGB")).astype(int)[top:]
+        diff = np.abs(a - b).max(axis=2)
+        assert diff.mean() < 1.5, t  # palette rounding only
+        assert (diff > 60).mean() < 0.002, t
+
+
 def test_a_compare_gif_moves_every_panel(renderer, tmp_path):
     out = write(
         "mode=compare&k=4&steps=80", tmp_path / "cmp.gif", width=440, height=320, frames=5,
@@ -459,18 +474,18 @@ def test_every_view_mode_is_registered_once_with_what_it_allows():
     [
         ("", True),
         ("mode=compare&layout=overlay&k=3", True),
-        ("mode=compare&k=3", False),
+        ("mode=compare&k=3", None),
         ("mode=3d", False),
     ],
 )
 def test_maps_are_layered_and_get_the_html_player(tmp_path, query, layered):
-    """A map laid out by `dress_map` (the paths, the compare overlay): its GIF lays the runs
-    over a background rendered once, its HTML page has the step player."""
+    """Every 2D view's GIF lays the runs over a background rendered once; a map laid out by
+    `dress_map` (the paths, the compare overlay) has the HTML step player too."""
     state, _ = parse(query + "&steps=40")
     drawn = export.view_of(state).draw(state, 10, export.slide.Slide())
-    assert drawn.layered is layered
+    assert drawn.layered is (layered is not False)  # the grid is layered, with no player
     text = write(state, tmp_path / "v.html", frames=5).read_text()
-    assert ("const P = " in text) is layered
+    assert ("const P = " in text) is bool(layered)
     if layered:
         runs = _player(text)["runs"]
         assert len(runs) == len(state.runs if state.mode == "paths" else range(3))

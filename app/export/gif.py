@@ -2,18 +2,17 @@
 
 Two ways to make the frames, chosen by what the view drew (`Drawn.layered`):
 
-* **layered** (a map laid out by `dress_map`: the paths, the compare
-  overlay): the contour, legend and caption are rendered once as the
-  background; the runs and the title's step counter are rendered for each
-  frame as panels of a transparent sheet (many frames per browser call: each
-  call costs a page load) and laid over it. About 45 ms a frame at
-  1100 × 800 here.
-* **whole** (the compare grid and 3D): every frame is the whole figure at its
-  step, rendered by the same browser (about 370 ms a frame, 8× the layered
-  one: `python bench/export.py`). A 3D scene cannot be layered: the surface
-  hides the paths behind its hills, so its runs cannot be drawn apart from
-  it. The grid could be, once its plot area is fixed to the pixel as a map's
-  is (its colour bar now widens the margin as Plotly sees fit).
+* **layered** (every 2D view: the paths, the compare overlay and grid, whose
+  plot areas are pinned to the pixel): the contour, legend and caption are
+  rendered once as the background; the runs, the annotations over them and
+  the title's step counter are rendered for each frame as panels of a
+  transparent sheet (many frames per browser call: each call costs a page
+  load), on copies of the figure's axes at the same pixels, and laid over it.
+  About 45 ms a frame at 1100 × 800 here.
+* **whole** (3D only): every frame is the whole figure at its step, rendered
+  by the same browser, about 8× slower a frame (`python bench/export.py`).
+  A 3D scene cannot be layered: its surface hides the paths behind its
+  hills, so its runs cannot be drawn apart from it.
 
 Both take a frame's runs from the view's `look.Drawing`s at the frame's step
 (the same function that drew the still), and share the title's step, the
@@ -24,6 +23,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -137,15 +137,44 @@ def _panel(layout: dict) -> _Panel:
     return _Panel(x0, y0, x1 - x0, top + ph - y0, left - x0, top - y0, pw, ph, tx, ty)
 
 
+_AXIS = re.compile(r"^([xy])axis(\d*)$")
+_REF = re.compile(r"^([xy])(\d*)( domain)?$")
+
+
+def _axes(layout: dict) -> dict[str, dict]:
+    """A figure's cartesian axes by their short name (``"x"``, ``"y2"``…)."""
+    return {m[1] + m[2]: ax for key, ax in layout.items() if (m := _AXIS.match(key))}
+
+
+def _moved(ref: str | None, offset: int) -> str | None:
+    """An axis reference (``"x2"``, ``"y domain"``) to the same axis `offset` places on."""
+    m = _REF.match(ref or "")
+    if m is None:
+        return ref
+    n = int(m[2] or 1) + offset
+    return f"{m[1]}{n if n > 1 else ''}{m[3] or ''}"
+
+
+def _on_axes(annotation: dict) -> bool:
+    """An annotation placed on a subplot (a panel's title), not on the paper."""
+    return _REF.match(annotation.get("xref", "paper")) is not None
+
+
 def _sheets(
     layout: dict, drawings: Sequence[look.Drawing], ts: np.ndarray, p: _Panel
 ) -> list[tuple[dict, list[tuple[int, int]]]]:
     """Figures of transparent panels, one panel per step in `ts`, with each panel's corner.
 
-    A sheet holds up to 16 panels (about 12 megapixels at most): each browser
-    call reloads its page, so few large calls beat many small ones.
+    Each panel carries a copy of every axis of the figure at the same pixels
+    (its runs drawn on them), the annotations placed on those axes (which lie
+    over the runs) and the title. A sheet holds up to 16 panels (about 12
+    megapixels at most): each browser call reloads its page, so few large calls
+    beat many small ones.
     """
     title = _title(layout)
+    axes = _axes(layout)
+    m = sum(name[0] == "x" for name in axes)  # axis pairs a panel takes
+    on_axes = [a for a in layout.get("annotations", ()) if _on_axes(a)]
     per = max(1, min(16, int(12e6 // (p.w * p.h))))
     cols = max(1, min(per, int(8000 // p.w)))
     out = []
@@ -167,23 +196,35 @@ def _sheets(
         for j, t in enumerate(chunk):
             cx, cy = (j % ncols) * p.w, (j // ncols) * p.h
             corners.append((cx, cy))
-            n = "" if j == 0 else str(j + 1)
             px, py = cx + p.plot_x, cy + p.plot_y
-            common = {"visible": False, "fixedrange": True}
-            sheet[f"xaxis{n}"] = {
-                **common,
-                "domain": [px / fw, (px + p.pw) / fw],
-                "range": layout["xaxis"]["range"],
-                "anchor": f"y{n}",
-            }
-            sheet[f"yaxis{n}"] = {
-                **common,
-                "domain": [1 - (py + p.ph) / fh, 1 - py / fh],
-                "range": layout["yaxis"]["range"],
-                "anchor": f"x{n}",
-            }
+            for name, ax in axes.items():
+                d0, d1 = ax.get("domain") or (0, 1)
+                if name[0] == "x":
+                    domain = [(px + d0 * p.pw) / fw, (px + d1 * p.pw) / fw]
+                else:
+                    domain = [1 - (py + (1 - d0) * p.ph) / fh, 1 - (py + (1 - d1) * p.ph) / fh]
+                other = ("y" if name[0] == "x" else "x") + name[1:]
+                copy = {
+                    "visible": False,
+                    "fixedrange": True,
+                    "domain": domain,
+                    "range": ax["range"],
+                    "anchor": _moved(ax.get("anchor") or other, j * m),
+                }
+                for key in ("scaleratio", "constrain", "constraintoward"):
+                    if ax.get(key) is not None:
+                        copy[key] = ax[key]
+                if ax.get("scaleanchor"):
+                    copy["scaleanchor"] = _moved(ax["scaleanchor"], j * m)
+                key = _moved(name, j * m)
+                sheet[f"{key[0]}axis{key[1:]}"] = copy
             for tr in _runs_at(drawings, int(t)):
-                data.append({**tr, "xaxis": f"x{n}", "yaxis": f"y{n}", "showlegend": False})
+                xa, ya = (_moved(tr.get(k) or k[0], j * m) for k in ("xaxis", "yaxis"))
+                data.append({**tr, "xaxis": xa, "yaxis": ya, "showlegend": False})
+            sheet["annotations"] += [
+                {**a, "xref": _moved(a["xref"], j * m), "yref": _moved(a["yref"], j * m)}
+                for a in on_axes
+            ]
             if title is not None:
                 sheet["annotations"].append(
                     {
@@ -210,7 +251,11 @@ def layered(state: AppState, drawn: Drawn, o: Options, r: Renderer) -> bytes:
         ],  # the runs stay as legend entries only
         "layout": {
             **layout,
-            "annotations": [a for a in layout.get("annotations", ()) if a.get("name") != "title"],
+            "annotations": [
+                a
+                for a in layout.get("annotations", ())
+                if a.get("name") != "title" and not _on_axes(a)
+            ],  # the title and the annotations over the runs are drawn with the runs
         },
     }
     p = _panel(layout)

@@ -85,7 +85,7 @@ def page(view: View, state: AppState, slide: Slide, o: Options) -> bytes:
     if view.steps:
         slide = replace(slide, interactive=True)  # room for the slider, if it gets one
     drawn = view.draw(state, t, slide)
-    if not (view.steps and drawn.layered):
+    if not (view.steps and drawn.box is not None):
         return drawn.figure.to_html(include_plotlyjs=True, full_html=True).encode()
     fig, box = drawn.figure, drawn.box
     theme = THEMES[state.theme]

@@ -2,10 +2,11 @@
 
 Each `View` says, once, how its mode is drawn for a slide at a step (its
 figure, title and caption, its runs as `look.Drawing`s) and whether it has
-steps (a GIF is allowed). What it draws says the rest: a map laid out by
-`dress_map` (the paths, the compare overlay) has an exact plot area, so its
-GIF lays the runs over a background rendered once and its HTML file gets the
-step player. A mode the registry does not know falls back to the paths view.
+steps (a GIF is allowed). What it draws says the rest: a 2D view pins its
+plot area to the pixel, so its GIF lays the runs over a background rendered
+once (`Drawn.layered`); a map laid out by `dress_map` (the paths, the compare
+overlay) also gets the HTML step player. A mode the registry does not know
+falls back to the paths view.
 """
 
 from __future__ import annotations
@@ -46,12 +47,9 @@ class Drawn:
     figure: go.Figure
     drawings: list[look.Drawing] = field(default_factory=list)
     box: Box | None = None  # a map's layout, exact to the pixel (`dress_map`)
-
-    @property
-    def layered(self) -> bool:
-        """Its runs can be drawn apart and laid over the rest, rendered once: a map whose
-        plot area is exact. (A 3D scene cannot: its surface hides the paths behind it.)"""
-        return self.box is not None
+    #: Its runs can be drawn apart and laid over the rest, rendered once: its plot area is
+    #: pinned to the pixel. (Not a 3D scene: its surface hides the paths behind it.)
+    layered: bool = False
 
 
 @dataclass(frozen=True)
@@ -100,7 +98,7 @@ def _map(
     scale = HEAVIER * box.k
     fig = map_figure(replace(state, t=t), results, theme=theme, scale=scale)
     dress_map(fig, state, t, slide, box, about)
-    return Drawn(fig, map_drawings(state, results, theme, scale), box)
+    return Drawn(fig, map_drawings(state, results, theme, scale), box, layered=True)
 
 
 @_view("paths", steps=True)
@@ -132,7 +130,19 @@ def _compare(state: AppState, t: int, slide: Slide) -> Drawn:
         return _map(cstate, sw.results, t, slide, theme, about, ([line], caption(st)[1]))
     fig = app_views.compare_figure(cstate, sw, theme, live=False)
     _dressed(st, slide, fig, title(st, t, about=about), [line], runs=False)
-    return Drawn(fig, app_views.compare_drawings(cstate, sw, theme))
+    _pin(fig, slide)
+    return Drawn(fig, app_views.compare_drawings(cstate, sw, theme), layered=True)
+
+
+def _pin(fig: go.Figure, slide: Slide) -> None:
+    """Pin the small multiples' plot area to whole pixels (GIF frames lay the runs over it):
+    the margins stay as given, rounded, the colour bar in the right one."""
+    k = min(slide.width / 1100, slide.height / 800)
+    m = fig.layout.margin
+    left, top, bottom, right = (round(v) for v in (m.l, m.t, m.b, max(m.r or 0, 72 * k)))
+    fig.update_layout(margin=dict(l=left, r=right, t=top, b=bottom, autoexpand=False))
+    pw = slide.width - left - right
+    fig.update_traces(selector=dict(type="contour"), colorbar=dict(x=1 + 14 * k / pw))
 
 
 @_view("sensitivity")
