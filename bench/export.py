@@ -15,8 +15,9 @@ is timed end to end through `app.export.export` (state, paths, figure,
 browser, encoding), the median of a few runs after one untimed warm-up; the
 paths come from the compute cache after the first run, as in the server.
 
-The compare and 3D views' GIFs (12 and 6 frames) are timed the same way: their
-frames are drawn whole (see `app.export.gif`).
+The compare and 3D views' GIFs (12 and 6 frames) are timed the same way: the
+compare grid's frames are layered as the paths', the 3D ones drawn whole (see
+`app.export.gif`).
 
 GIF frames, milliseconds per frame, three ways:
 
@@ -143,9 +144,9 @@ def main(argv: list[str] | None = None) -> int:
     }
     say("GIF frame, 1100x800, ms per frame:")
     say(f"  gif (panels on one sheet per call, one browser) {ours:8.0f}")
-    for mode in ("compare", "3d"):
+    for mode, how in (("compare", "layered as ours"), ("3d", "whole frames")):
         per = numbers[f"gif_{mode}_ms_per_frame"]
-        what = f"{mode} gif (whole frames, one browser)"
+        what = f"{mode} gif ({how}, one browser)"
         say(f"  {what:48s}{per:8.0f}   ({per / ours:.1f}x ours)")
     say(
         f"  whole figure per frame, one browser             {one_browser:8.0f}"
