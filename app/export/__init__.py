@@ -29,8 +29,8 @@ Formats:
   `hold` seconds more (views with steps only: paths, compare, 3D; see `gif`).
   One browser renders every frame.
 * ``html``: one standalone file (plotly.js inside: works offline) with the
-  interactive figure; the paths view's has a step slider and a play button
-  (see `html`).
+  interactive figure; a map's (the paths, the compare overlay) has a step slider
+  and a play button (see `html`).
 
 The Dash server serves the same files (`register`)::
 
