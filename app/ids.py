@@ -58,6 +58,17 @@ LESSON = "lesson"  # the preset's title and text, beside the plot
 RULES = "rules"  # each run's update rule, typeset (lesson mode)
 EXPORT = "export"  # the download menu (links to /export/<format>?<query>)
 INSPECTOR = "inspector"  # the inspected run's update rule; the browser fills in the numbers
+NUMBERS = "inspector-numbers"  # the inspector's table of numbers, filled by the browser
+LESSON_TOGGLE = "lesson-toggle"  # the header's switch out of (or into) lesson mode
+
+
+def for_browser() -> dict[str, str]:
+    """Every plain component id by its name here (``{"MAP": "map", …}``), for the browser.
+
+    app/server.py writes it into the page; the scripts in assets/gs/ read ids
+    from it (``GS.ids.MAP``) instead of restating them.
+    """
+    return {k: v for k, v in globals().items() if k.isupper() and isinstance(v, str)}
 
 
 def pv(key: str, scale: str) -> dict:

@@ -31,7 +31,7 @@ from dash import Dash
 from dash.fingerprint import build_fingerprint
 from flask_compress import Compress
 
-from . import export, layout
+from . import export, ids, layout
 
 __all__ = ["assets_path", "create_app"]
 
@@ -49,13 +49,17 @@ VENDOR = {
 YEAR = 31_536_000  # seconds
 
 
+#: A file every complete assets/ folder has (the browser code's first module).
+ASSETS_MARKER = Path("gs") / "00-core.js"
+
+
 def assets_path() -> Path:
     """The top-level assets/ folder: beside the source tree, or where the wheel put it."""
     here = Path(__file__).resolve().parent.parent / "assets"
-    if (here / "gradscape.js").is_file():
+    if (here / ASSETS_MARKER).is_file():
         return here
     installed = Path(sysconfig.get_paths()["data"]) / "share" / "gradscape" / "assets"
-    if (installed / "gradscape.js").is_file():
+    if (installed / ASSETS_MARKER).is_file():
         return installed
     raise FileNotFoundError(f"Gradscape's assets are missing: looked in {here} and {installed}")
 
@@ -77,12 +81,25 @@ def create_app() -> Dash:
         background_callback_manager=make_manager(),
     )
     app.layout = layout.page
+    app.index_string = with_browser_ids(app.index_string)
     export.register(app.server)  # GET /export/<fmt>?<query>: the page as a file
     _serve(app)
     # ---- the page's <head>: where the loader finds the vendored bundles (app/server.py)
     app.index_string = app.index_string.replace("{%css%}", "{%css%}\n" + _index_head(app), 1)
     # ---- end of the <head> additions
     return app
+
+
+# --------------------------------------------------------------------------- ids for the browser
+def with_browser_ids(index_string: str) -> str:
+    """The page template with app/ids.py's component ids as JSON, read by assets/gs/00-core.js.
+
+    Inline in the page (no extra request), before the scripts that read it, and
+    as data (``type="application/json"``), not code.
+    """
+    data = json.dumps(ids.for_browser(), sort_keys=True).replace("</", "<\\/")
+    tag = f'<script id="gs-ids" type="application/json">{data}</script>'
+    return index_string.replace("{%scripts%}", tag + "{%scripts%}", 1)
 
 
 # --------------------------------------------------------------------------- serving

@@ -18,12 +18,19 @@ It prints the table; ``--write`` stores it in `surfaces/_suggested_lr.py`.
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import numpy as np
 
-import surfaces
-from optimizers import OPTIMIZERS, run
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    # `python bench/tune_lr.py` puts bench/, not the root, on the path: without this an
+    # installed (or another checkout's editable) copy would be tuned and written to.
+    sys.path.insert(0, str(ROOT))
+
+import surfaces  # noqa: E402
+from optimizers import OPTIMIZERS, run  # noqa: E402
 
 # 1-2-5 steps, written as decimals (5e-06, not 5 × 1e-6 = 4.9999999999999996e-06)
 NICE = np.array([float(f"{m}e{e}") for e in range(-6, 1) for m in (1, 2, 5)] + [10.0])
@@ -47,7 +54,8 @@ def exit_step(traj, view) -> np.ndarray:
 def suggest(surface: surfaces.Surface, name: str, steps: int) -> float:
     starts = np.tile(surface.start, (NICE.size, 1))
     # Weight decay moves the minimum (AdamW's default 0.01 does); tune without it.
-    traj = run(surface, name, starts, steps, lr=NICE, weight_decay=0.0)
+    no_decay = {"weight_decay": 0.0} if "weight_decay" in OPTIMIZERS[name].param_map else {}
+    traj = run(surface, name, starts, steps, lr=NICE, **no_decay)
     diverged = traj.diverged_at >= 0
     if not surface.minima:
         score = np.abs(exit_step(traj, surface.view) - 2 * steps / 3).astype(float)

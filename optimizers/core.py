@@ -15,6 +15,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 
 from . import transforms as tx
+from .batching import batch_gradient, check_batching, is_data_surface, sample_batches
 from .registry import OptimizerSpec, RecordInfo, get_spec
 from .schedules import Schedule
 
@@ -68,8 +69,8 @@ class SurfaceLike(Protocol):
 
 #: Writes the gradient at `params` (shape (2n,): n x's, then n y's) into `out` for
 #: step index k. The one pluggable step between a surface and an optimizer:
-#: today the exact gradient with optional noise, later mini-batch gradients of
-#: a surface defined by data.
+#: the exact gradient, optionally plus noise, or on a data surface the mean
+#: gradient of step k's mini-batch (`optimizers.batching`).
 GradientSource = Callable[[Array, Array, int], None]
 
 
@@ -120,6 +121,12 @@ class Trajectory:
             there on `xy` and `loss` repeat the last good values.
         surface, optimizer, hyperparameters: what was run (hyperparameters
             resolved: defaults and the suggested lr filled in).
+        batches: on a data surface, the sample indices each step used (a
+            list of `steps` int arrays; the whole range for the full batch),
+            shared by every path; None elsewhere.
+        batch_loss: (steps, n) on a data surface, the mini-batch loss the
+            optimizer saw at ``xy[k]`` over ``batches[k]`` (evaluated on first
+            access; the full-batch loss for full-batch runs); None elsewhere.
 
     Recorded with ``run(..., record=True)``, else None. Each is (steps, n, 2),
     row k belonging to step k (from ``xy[k]`` to ``xy[k + 1]``, t = k + 1);
@@ -166,6 +173,7 @@ class Trajectory:
     grad: Array | None = None
     moment: Array | None = None
     eff_lr: Array | None = None
+    batches: list[Array] | None = None
 
     @property
     def steps(self) -> int:
@@ -200,6 +208,21 @@ class Trajectory:
             for a, b in _blocks(*loss.shape):
                 loss[a:b] = self.surface.value(grid[a:b, 0], grid[a:b, 1])
         return loss
+
+    @cached_property
+    def batch_loss(self) -> Array | None:
+        if self.batches is None:
+            return None
+        n = self.batches[0].shape[0]
+        if all(b.shape[0] == n for b in self.batches) and n == self.surface.data[0].shape[0]:
+            return self.loss[:-1]  # the full batch
+        grid = self.xy.transpose(0, 2, 1)
+        out = np.empty(grid.shape[:1] + grid.shape[2:])[:-1]
+        value = self.surface.batch_value
+        with np.errstate(all="ignore"):
+            for k, idx in enumerate(self.batches):
+                out[k] = value(grid[k, 0], grid[k, 1], idx)
+        return out
 
 
 def _as_starts(starts: Any) -> Array:
@@ -302,6 +325,8 @@ class _Setup:
     clip_value: Any
     sigma: Any
     seed: int
+    batches: list[Array] | None = None  # a data surface's schedule
+    mini_batch: bool = False  # batches are mini-batches (else the full batch)
 
     @property
     def n(self) -> int:
@@ -320,7 +345,10 @@ class _Setup:
 
         edits = _gradient_chain(take(self.clip_norm), take(self.clip_value))
         optimizer = self.spec.build({k: take(v) for k, v in self.hp.items()})
-        source = exact_gradient(self.surface)
+        if self.mini_batch:
+            source = batch_gradient(self.surface, self.batches)
+        else:
+            source = exact_gradient(self.surface)
         if np.any(self.sigma > 0):
             sigma = self.sigma[cols] if isinstance(self.sigma, np.ndarray) else self.sigma
             source = noisy_gradient(source, sigma, self.seed, self.steps)
@@ -340,6 +368,9 @@ def _setup(
     hyperparameters: Mapping[str, Any],
     max_cells: int | None,
     note: str = "",
+    batch_size: Any = None,
+    sampling: Any = "shuffle",
+    batch_seed: Any = 0,
 ) -> _Setup:
     """Validate `run`'s arguments (ValueError naming the bad one); `max_cells` caps (steps+1)·n."""
     if isinstance(surface, str):
@@ -370,7 +401,24 @@ def _setup(
     sigma = _per_path_number("noise", noise, n, zero_ok=True)
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise ValueError(f"seed={seed!r} must be an integer ≥ 0")
-    return _Setup(surface, spec, xy0, steps, hp, schedule, clip_norm, clip_value, sigma, int(seed))
+    size = check_batching(surface, batch_size, sampling, batch_seed)
+    batches = None
+    if is_data_surface(surface):
+        batches = sample_batches(surface.data[0].shape[0], size, sampling, int(batch_seed), steps)
+    return _Setup(
+        surface,
+        spec,
+        xy0,
+        steps,
+        hp,
+        schedule,
+        clip_norm,
+        clip_value,
+        sigma,
+        int(seed),
+        batches,
+        size is not None,
+    )
 
 
 def _advance(
@@ -415,6 +463,9 @@ def run(
     noise: Any = 0.0,
     seed: int = 0,
     record: bool = False,
+    batch_size: int | None = None,
+    sampling: str = "shuffle",
+    batch_seed: int = 0,
     **hyperparameters: Any,
 ) -> Trajectory:
     """Run `optimizer` on `surface` from every start at once.
@@ -435,16 +486,30 @@ def run(
             learning rate (`Trajectory.grad`, `.moment`, `.eff_lr`). Positions
             are bit-identical either way; recording costs three more tables
             the size of `xy` and some time per step, not recording costs nothing.
+        batch_size: on a data surface, the samples per step: None or ≥ N is
+            batch gradient descent (the exact gradient), 1 is stochastic
+            gradient descent, in between mini-batch gradient descent (the
+            exact mean gradient over the step's samples). One value per call:
+            every path sees the same batches. Any other value than None on a
+            surface without data raises ValueError.
+        sampling: how each step's samples are chosen: ``"shuffle"`` (a new
+            permutation every epoch, consecutive slices, the last one short:
+            torch's DataLoader with shuffle=True), ``"replacement"`` (B
+            indices drawn with replacement every step) or ``"cycle"`` (the
+            fixed order 0 … N−1); see `optimizers.batching`.
+        batch_seed: seeds the sampling; the same seed gives the same batches
+            (`Trajectory.batches`).
         **hyperparameters: the optimizer's hyperparameters (see its registry
             entry); each a scalar or an array of shape (n,). Without `lr`, the
             surface's suggested rate for this optimizer is used (torch's
             default for a surface that suggests none).
 
-    The gradient passes noise, then clipping, then the optimizer (which adds
-    weight decay first). Paths that diverge are marked in
-    ``Trajectory.diverged_at`` and frozen at their last good point; nothing is
-    raised and no NumPy warning escapes. Invalid arguments raise ValueError
-    with a message naming the value and what is allowed.
+    The gradient (on a data surface the step's mini-batch gradient) passes
+    noise, then clipping, then the optimizer (which adds weight decay first).
+    Paths that diverge are marked in ``Trajectory.diverged_at`` and frozen at
+    their last good point; nothing is raised and no NumPy warning escapes.
+    Invalid arguments raise ValueError with a message naming the value and
+    what is allowed.
     """
     setup = _setup(
         surface,
@@ -459,6 +524,9 @@ def run(
         hyperparameters,
         MAX_CELLS // 4 if record else MAX_CELLS,
         " with record=True" if record else "",
+        batch_size,
+        sampling,
+        batch_seed,
     )
     surface, spec, n, steps, hp = setup.surface, setup.spec, setup.n, setup.steps, setup.hp
     lr = _learning_rates(hp["lr"], schedule, steps, n)
@@ -503,6 +571,7 @@ def run(
         surface=surface,
         optimizer=spec.name,
         hyperparameters=hp,
+        batches=setup.batches,
         **recorded,
     )
 
@@ -533,9 +602,10 @@ def _find_divergence(surface: SurfaceLike, grid: Array) -> Array:
     rows, _, n = grid.shape
     first = np.full(n, -1, dtype=np.int64)
     x0, x1, y0, y1 = surface.bound
+    probe = _finiteness_probe(surface)
     for a, b in _blocks(rows, n):
         x, y = grid[a:b, 0], grid[a:b, 1]
-        f = surface.value(x, y)
+        f = None if probe is None else probe(x, y)
         # Fast path: five reductions show the whole block is fine (a NaN makes
         # min/max NaN and a comparison False; a non-finite f makes its sum so).
         if (
@@ -543,15 +613,27 @@ def _find_divergence(surface: SurfaceLike, grid: Array) -> Array:
             and x.max() <= x1
             and y0 <= y.min()
             and y.max() <= y1
-            and math.isfinite(f.sum())
+            and (f is None or math.isfinite(f.sum()))
         ):
             continue
-        bad = ~np.isfinite(f)
-        bad |= ~((x >= x0) & (x <= x1) & (y >= y0) & (y <= y1))  # False for NaN too
+        bad = ~((x >= x0) & (x <= x1) & (y >= y0) & (y <= y1))  # False for NaN too
+        if f is not None:
+            bad |= ~np.isfinite(f)
         hit = bad.any(axis=0) & (first < 0)
         if hit.any():
             first[hit] = a + bad[:, hit].argmax(axis=0)
     return first
+
+
+def _finiteness_probe(surface: Any) -> Callable[[Array, Array], Any] | None:
+    """What the divergence test evaluates to see a non-finite loss: the surface's value.
+
+    On a data surface the loss is finite wherever the position is (its models
+    are smooth on the divergence box), and the box test already catches a
+    non-finite position: nothing more to evaluate (a pass over every sample
+    at every position saved).
+    """
+    return None if is_data_surface(surface) else surface.value
 
 
 def _freeze(grid: Array, first: Array) -> None:
@@ -671,6 +753,9 @@ def run_final(
     clip_value: Any = None,
     noise: Any = 0.0,
     seed: int = 0,
+    batch_size: int | None = None,
+    sampling: str = "shuffle",
+    batch_seed: int = 0,
     **hyperparameters: Any,
 ) -> Final:
     """Run like `run`, keeping only where each path ends: for start-point maps.
@@ -683,7 +768,9 @@ def run_final(
 
     Args:
         surface, optimizer, starts, steps, schedule, clip_norm, clip_value,
-            noise, seed, **hyperparameters: as `run` (no limit on n × steps).
+            noise, seed, batch_size, sampling, batch_seed, **hyperparameters:
+            as `run` (no limit on n × steps); every chunk of paths sees the
+            same batches.
         minima: (M, 2) points to measure arrival at; default the surface's
             known minima (none for a custom surface without them).
         tol: a path has arrived once within this Euclidean distance of a minimum.
@@ -705,6 +792,10 @@ def run_final(
         seed,
         hyperparameters,
         None,
+        "",
+        batch_size,
+        sampling,
+        batch_seed,
     )
     mins = _as_minima(minima, setup.surface)
     tol = _as_tol(tol)
@@ -787,7 +878,7 @@ def _final_chunk(
     frozen = np.zeros(2 * c, dtype=bool)
     any_frozen = False
     x0, x1, y0, y1 = surface.bound
-    value = surface.value
+    value = _finiteness_probe(surface)
     targets = [(float(mx), float(my)) for mx, my in mins]
     inside_sq, outside_sq = tol * tol * (1 - 1e-12), tol * tol * (1 + 1e-12)
     dx, dy, sq, sq2 = (np.empty(c) for _ in range(4))
@@ -800,16 +891,17 @@ def _final_chunk(
         if any_frozen:
             np.copyto(theta, good, where=frozen)
         x, y = theta[:c], theta[c:]
-        f = value(x, y)
+        f = None if value is None else value(x, y)
         if not (
             x0 <= x.min()
             and x.max() <= x1
             and y0 <= y.min()
             and y.max() <= y1
-            and math.isfinite(np.sum(f))
+            and (f is None or math.isfinite(np.sum(f)))
         ):
-            bad = ~np.isfinite(f)
-            bad |= ~((x >= x0) & (x <= x1) & (y >= y0) & (y <= y1))
+            bad = ~((x >= x0) & (x <= x1) & (y >= y0) & (y <= y1))
+            if f is not None:
+                bad |= ~np.isfinite(f)
             bad &= bad_at < 0
             if bad.any():
                 idx = np.flatnonzero(bad)

@@ -916,6 +916,116 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
 }
 
 
+# --------------------------------------------------------------------------- ftrl
+# One self-contained entry: FTRL-Proximal has no torch.optim counterpart; it is
+# Keras 3's `keras.optimizers.Ftrl` (without its l2_shrinkage term).
+LR_POWER = Param(
+    "lr_power",
+    "LR power",
+    -0.5,
+    -1.0,
+    0.0,
+    step=0.01,
+    symbol="p",
+    help="The per-coordinate rate is γ / a^(−p): −0.5 is AdaGrad-like, 0 a fixed rate.",
+)
+INITIAL_ACCUMULATOR_VALUE = Param(
+    "initial_accumulator_value",
+    "Initial accumulator",
+    0.1,
+    0.0,
+    10.0,
+    step=0.01,
+    symbol="a₀",
+    help="Starting sum of squared gradients; it also pulls the first step towards 0.",
+)
+L1 = Param(
+    "l1",
+    "L1",
+    0.0,
+    0.0,
+    10.0,
+    step=0.001,
+    symbol="λ₁",
+    help="L1 strength: a weight whose |z| ≤ λ₁ is exactly 0 (sparsity).",
+)
+L2 = Param(
+    "l2",
+    "L2",
+    0.0,
+    0.0,
+    10.0,
+    step=0.001,
+    symbol="λ₂",
+    help="L2 strength: shrinks every weight towards 0.",
+)
+FTRL_BETA = Param(
+    "beta",
+    "Beta",
+    0.0,
+    0.0,
+    10.0,
+    step=0.01,
+    symbol="β",
+    help="Adds β/γ to the denominator: smooths the first steps (McMahan's β).",
+)
+
+
+def ftrl(
+    lr_power: Scalar = -0.5,
+    initial_accumulator_value: Scalar = 0.1,
+    l1: Scalar = 0.0,
+    l2: Scalar = 0.0,
+    beta: Scalar = 0.0,
+) -> Transform:
+    r"""FTRL-Proximal (McMahan et al. 2013, Algorithm 1; Keras 3's ``Ftrl.update_step``).
+
+    input: γ (lr), θ₀, f, p (lr_power), a₀ (initial_accumulator_value),
+           λ₁ (l1), λ₂ (l2), β (beta)
+    initialize: a ← a₀, z ← 0
+    for t = 1, 2, …:
+        g ← ∇f(θ_{t−1})
+        a′ ← a + g²
+        σ ← (a′^(−p) − a^(−p)) / γ
+        z ← z + g − σθ_{t−1}
+        a ← a′
+        θ_t ← (sign(z)·λ₁ − z) / (a^(−p)/γ + 2λ₂ + β/γ)   where |z| > λ₁
+        θ_t ← 0                                          elsewhere
+
+    θ_t is set, not stepped: the regularized leader of all gradients so far.
+    With λ₁ > 0 a coordinate whose |z| stays ≤ λ₁ is exactly 0 and stays there.
+    """
+    return tx.ftrl_proximal(lr_power, initial_accumulator_value, l1, l2, beta)
+
+
+OPTIMIZERS["ftrl"] = _entry(
+    ftrl,
+    "FTRL",
+    1e-3,
+    "McMahan et al., 'Ad click prediction: a view from the trenches', KDD 2013, "
+    "Algorithm 1; keras.optimizers.Ftrl (Keras 3)",
+    LR_POWER,
+    INITIAL_ACCUMULATOR_VALUE,
+    L1,
+    L2,
+    FTRL_BETA,
+    torch=None,
+    rule=_aligned(
+        r"g_t &= \nabla f(\theta_{t-1})",
+        r"a_t &= a_{t-1} + g_t^2 \qquad (a_0 \text{ given}, \ z_0 = 0)",
+        r"\sigma_t &= \left(a_t^{-p} - a_{t-1}^{-p}\right) / \gamma",
+        r"z_t &= z_{t-1} + g_t - \sigma_t\, \theta_{t-1}",
+        r"\theta_t &= \begin{cases} \dfrac{\operatorname{sign}(z_t)\,\lambda_1 - z_t}"
+        r"{a_t^{-p}/\gamma + 2\lambda_2 + \beta/\gamma} & |z_t| > \lambda_1 \\"
+        r" 0 & \text{otherwise} \end{cases}",
+    ),
+    record=RecordInfo(
+        step_tex=r"\Delta\theta = \theta_t - \theta_{t-1}"
+        r" \qquad (\theta_t \text{ set by the rule above})"
+    ),
+)
+
+
 def get_spec(name: str) -> OptimizerSpec:
     """The registry entry `name`; ValueError lists the choices."""
     try:

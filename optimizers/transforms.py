@@ -53,6 +53,7 @@ __all__ = [
     "chain",
     "clip_by_global_norm",
     "clip_by_value",
+    "ftrl_proximal",
     "recording",
     "scale_by_adadelta",
     "scale_by_adagrad",
@@ -544,3 +545,53 @@ def scale_by_radam(beta1: Scalar, beta2: Scalar, eps: Scalar) -> Transform:
 def scale_by_learning_rate() -> Transform:
     """Factor −lr (this step's learning rate, after the schedule)."""
     return Transform(lambda params: (), lambda u, state, params, t, lr: -lr, linear=True)
+
+
+# --------------------------------------------------------------------------- FTRL
+def ftrl_proximal(
+    lr_power: Scalar, initial_accumulator_value: Scalar, l1: Scalar, l2: Scalar, beta: Scalar
+) -> Transform:
+    """FTRL-Proximal, as Keras 3's ``Ftrl.update_step`` computes it.
+
+    With p = lr_power, γ = lr, accumulator a (starts at initial_accumulator_value)
+    and linear term z (starts at 0), per coordinate:
+
+        a′ = a + u²;  σ = (a′^(−p) − a^(−p))/γ;  z ← z + u − σθ;  a ← a′
+        θ′ = (clip(z, −l1, l1) − z) / (a′^(−p)/γ + 2·(l2 + β/(2γ)))
+
+    so θ′ = 0 exactly where |z| ≤ l1. FTRL sets θ rather than adding to it: u
+    leaves as θ′ − θ and no factor is returned (the final position is
+    θ + (θ′ − θ), θ′ up to one rounding; exactly 0 when θ′ is 0).
+    """
+    neg_p = _operand(-lr_power)
+    l1_ = _operand(l1)
+    low = _operand(-l1)
+    no_l2 = _is_zero(l2) and _is_zero(beta)
+
+    def init(params: Array) -> State:
+        acc = np.empty_like(params)
+        acc[...] = initial_accumulator_value
+        powered = np.power(acc, neg_p)  # a^(−p), carried to the next step
+        return acc, powered, np.zeros_like(params), np.empty_like(params), np.empty_like(params)
+
+    def update(u: Array, state: State, params: Array, t: int, lr: Scalar) -> None:
+        acc, powered, z, new_pow, tmp = state
+        _mul(u, u, tmp)
+        _add(acc, tmp, acc)  # a′
+        np.power(acc, neg_p, new_pow)
+        _sub(new_pow, powered, tmp)
+        _div(tmp, lr, tmp)  # σ
+        _mul(tmp, params, tmp)
+        _sub(u, tmp, tmp)
+        _add(z, tmp, z)
+        np.copyto(powered, new_pow)
+        # quadratic = a′^(−p)/γ + 2·l2_reg, l2_reg = l2 + β/(2γ)
+        _div(new_pow, lr, new_pow)
+        if not no_l2:
+            _add(new_pow, 2.0 * (l2 + beta / (2.0 * lr)), new_pow)
+        np.clip(z, low, l1_, out=tmp)
+        _sub(tmp, z, tmp)
+        _div(tmp, new_pow, tmp)  # θ′
+        _sub(tmp, params, u)
+
+    return Transform(init, update)

@@ -114,6 +114,32 @@ class Page:
                          shown, x: +m[1], y: +m[2]}; })"""
         )
 
+    def run_style(self, run: int) -> dict:
+        """How run `run` is drawn on the map, as the browser computes it (CSS included).
+
+        Keys as app/look.py's `Look` (widths in px); `halo` is the head's outline
+        colour as "rgb(r, g, b)" (None, with the head sizes, while it shows a cross).
+        """
+        return self.js(
+            """r => { const all = c => document.querySelectorAll(`svg.gs-overlay .${c}`);
+                 const ghost = all('gs-ghost')[r], trail = all('gs-trail')[r];
+                 const head = all('gs-head')[r];
+                 const cs = el => getComputedStyle(el), px = v => parseFloat(v);
+                 const circle = head.querySelector('circle'), cross = head.querySelector('path');
+                 return {
+                   trail_width: px(cs(trail).strokeWidth),
+                   ghost_width: px(cs(ghost).strokeWidth),
+                   ghost_opacity: px(cs(ghost).opacity),
+                   ghost_dash: cs(ghost).strokeDasharray.split(/[ ,]+/).map(px),
+                   head_size: circle ? 2 * circle.r.baseVal.value : null,
+                   head_halo: circle ? px(cs(circle).strokeWidth) : null,
+                   halo: circle ? cs(circle).stroke : null,
+                   mark_size: cross ? cross.getBBox().width : null,
+                   mark_width: cross ? px(cs(cross).strokeWidth) : null,
+                 }; }""",
+            run,
+        )
+
     def fill(self, selector: str, text: str) -> None:
         """Type `text` into a text box and press Enter, as a person does."""
         box = self.page.locator(selector)

@@ -28,7 +28,7 @@ def reference_run(
     prod = 1.0
     for t, lr in enumerate(lrs, start=1):
         g = list(grad(theta[0], theta[1]))
-        if name != "adamw":
+        if name not in ("adamw", "ftrl"):
             g = [g[i] + wd * theta[i] for i in range(2)]
         if name == "adamw":
             theta = [theta[i] * (1 - lr * wd) for i in range(2)]
@@ -123,6 +123,21 @@ def reference_run(
                     )
                 else:
                     new[i] = theta[i] - lr * m_hat
+            elif name == "ftrl":
+                # Keras 3 Ftrl.update_step (McMahan et al. 2013, Algorithm 1).
+                p = hp.get("lr_power", -0.5)
+                l1, l2, beta = hp.get("l1", 0.0), hp.get("l2", 0.0), hp.get("beta", 0.0)
+                a0 = hp.get("initial_accumulator_value", 0.1)
+                acc, z = state.setdefault("acc", [a0, a0]), buf("z")
+                new_acc = acc[i] + gi * gi
+                sigma = (new_acc ** (-p) - acc[i] ** (-p)) / lr
+                z[i] += gi - sigma * theta[i]
+                acc[i] = new_acc
+                quadratic = new_acc ** (-p) / lr + 2 * (l2 + beta / (2 * lr))
+                if abs(z[i]) > l1:
+                    new[i] = (math.copysign(l1, z[i]) - z[i]) / quadratic
+                else:
+                    new[i] = 0.0
             else:  # pragma: no cover - a new optimizer needs a reference here
                 raise KeyError(name)
         if name == "nadam":

@@ -19,12 +19,60 @@ if not Path(CHROMIUM).exists():
 sync_api = pytest.importorskip("playwright.sync_api")
 
 import surfaces  # noqa: E402
+from app import ids, look  # noqa: E402
+from app.figures import THEMES  # noqa: E402
 from app.state import PALETTE_DARK, parse, serialize  # noqa: E402
 from optimizers import OPTIMIZERS  # noqa: E402
 
 
 def _paused(url: str, query: str) -> str:
     return f"{url}?{query}"
+
+
+def _rgb(color: str) -> str:
+    """A #rgb or #rrggbb colour as the browser's computed style writes it."""
+    h = color.lstrip("#")
+    if len(h) == 3:
+        h = "".join(c * 2 for c in h)
+    return "rgb({}, {}, {})".format(*(int(h[i : i + 2], 16) for i in (0, 2, 4)))
+
+
+#: Counts the timers, animation frames and DOM observers that the app's browser code
+#: (assets/gs/) starts; an init script, so it sees them from the start. (The loader,
+#: assets/_gs-loader.js, keeps an observer for formulas on purpose: not counted.)
+TIMERS = r"""
+(() => {
+  const ours = () => /\/assets\/gs\//.test(new Error().stack || "");
+  const T = (window.__timers = {
+    intervals: new Set(), observers: new Set(), timeouts: 0, frames: 0,
+  });
+  const si = window.setInterval, ci = window.clearInterval;
+  const st = window.setTimeout, raf = window.requestAnimationFrame;
+  window.setInterval = function (...a) {
+    const h = si.apply(this, a);
+    if (ours()) T.intervals.add(h);
+    return h;
+  };
+  window.clearInterval = function (h) { T.intervals.delete(h); return ci.call(this, h); };
+  window.setTimeout = function (...a) { if (ours()) T.timeouts++; return st.apply(this, a); };
+  window.requestAnimationFrame = function (...a) {
+    if (ours()) T.frames++;
+    return raf.apply(this, a);
+  };
+  const observe = MutationObserver.prototype.observe;
+  const disconnect = MutationObserver.prototype.disconnect;
+  MutationObserver.prototype.observe = function (...a) {
+    if (ours()) T.observers.add(this);
+    return observe.apply(this, a);
+  };
+  MutationObserver.prototype.disconnect = function () {
+    T.observers.delete(this);
+    return disconnect.call(this);
+  };
+})();
+"""
+COUNTS = """() => ({intervals: __timers.intervals.size, observers: __timers.observers.size,
+                   timeouts: __timers.timeouts, frames: __timers.frames})"""
 
 
 # --------------------------------------------------------------------------- tests
@@ -83,6 +131,11 @@ def test_add_a_run_and_change_its_optimizer(server, page):
 def test_moving_a_learning_rate_slider_changes_the_path(server, page):
     page.open(_paused(server, "run1=sgd&run1.lr=0.001&run2=adam&run2.lr=0.01&t=500"))
     before_sgd, before_adam = page.path(0), page.path(1)
+    page.js(
+        """() => { window.__sgd = window.gradscape.runs()[0];
+             const parts = document.querySelectorAll('svg.gs-overlay .gs-runs > *');
+             window.__nodes = Array.from(parts); }"""
+    )
     thumb = page.page.locator(".gs-run[data-run='1'] .dash-slider-thumb[role=slider]").first
     thumb.focus()
     for _ in range(5):
@@ -98,6 +151,13 @@ def test_moving_a_learning_rate_slider_changes_the_path(server, page):
     )
     page.wait_until(lambda: page.path(1) != before_adam, what="the Adam path to change")
     assert page.path(0) == before_sgd  # the other run is untouched
+    # … and not decoded or laid out again; the overlay redraws in the same elements
+    assert page.js(
+        """() => { const now = window.gradscape.runs()[0];
+             const nodes = document.querySelectorAll('svg.gs-overlay .gs-runs > *');
+             return now === window.__sgd && now.px !== null
+               && window.__nodes.every((n, i) => n === nodes[i]) && nodes.length === 6; }"""
+    )
     # typing an exact value works too, and moves the slider
     box.fill("0.0421")
     box.press("Enter")
@@ -166,10 +226,21 @@ def test_play_advances_every_marker_in_the_browser(server, page):
     assert page.head_step(0) == 0 and page.head_step(1) == 0
     requests: list[str] = []
     page.page.on("request", lambda r: requests.append(r.url))
+    # a frame neither makes Plotly draw the map nor lays out a path again: it moves the
+    # trail's end and the heads (O(runs)), the paths' points stay as they were
+    page.js(
+        """() => { window.__redraws = 0; window.__points = 0;
+             document.querySelector('#map .js-plotly-plot').on('plotly_afterplot',
+               () => window.__redraws++);
+             new MutationObserver(ms => window.__points += ms.length).observe(
+               document.querySelector('svg.gs-overlay'),
+               {subtree: true, attributes: true, attributeFilter: ['points']}); }"""
+    )
     page.page.click("#play")
     page.wait_until(lambda: page.head_step(0) > 50, what="the marker to move")
     page.page.click("#play")  # pause
     page.wait_until(lambda: not page.js("() => window.gradscape.playing"), what="pause")
+    assert page.js("() => [window.__redraws, window.__points]") == [0, 0]
     t = page.js("() => window.gradscape.t")
     assert 50 < t < 1000
     assert page.head_step(0) == page.head_step(1) == t  # in sync
@@ -293,6 +364,8 @@ def test_the_theme_switch_redraws_in_dark_and_the_link_keeps_it(server, page):
     page.open(_paused(server, "run1=adam&t=500"))
     plot_bg = "() => document.querySelector('#map .js-plotly-plot')._fullLayout.plot_bgcolor"
     light = page.js(plot_bg)
+    assert page.run_style(0)["halo"] == _rgb(THEMES["light"].halo)
+    page.js("() => { window.__x = window.gradscape.runs()[0].x; }")
     page.page.click("#theme")
     page.wait_until(lambda: page.state().theme == "dark", what="theme=dark in the URL")
     page.wait_until(lambda: page.js(plot_bg) != light, what="the map in dark colours")
@@ -302,6 +375,12 @@ def test_the_theme_switch_redraws_in_dark_and_the_link_keeps_it(server, page):
         "() => document.querySelector('svg.gs-overlay .gs-trail').getAttribute('stroke')"
     )
     assert stroke.lower() == PALETTE_DARK[page.state().runs[0].color].lower()
+    # the heads' outline is the dark theme's halo, sent with the store's styles
+    page.wait_until(
+        lambda: page.run_style(0)["halo"] == _rgb(THEMES["dark"].halo), what="the dark halo"
+    )
+    # the whole store came again with the same path: its decoded arrays are reused
+    assert page.js("() => window.gradscape.runs()[0].x === window.__x")
     page.shot()
     page.page.click("#theme")
     page.wait_until(lambda: page.state().theme == "light", what="back to light")
@@ -354,3 +433,87 @@ def test_hovering_a_path_shows_its_step_position_and_loss(server, page):
     page.page.mouse.move(5, 5)
     page.wait_until(lambda: not tip.is_visible(), what="the label to go")
     assert page.errors == []
+
+
+def test_the_overlay_draws_runs_with_the_styles_the_paths_store_sends(server, page):
+    page.open(_paused(server, "run1=adam&run1.lr=0.05&run2=sgd&run2.lr=10&t=200"))
+    halo = THEMES["light"].halo
+    assert page.js("() => window.gradscape.paths().style") == look.style_data(halo)
+    want = look.LOOKS["map"]
+    dot = page.run_style(0)
+    for key in ("trail_width", "ghost_width", "ghost_opacity", "head_size", "head_halo"):
+        assert dot[key] == pytest.approx(getattr(want, key), abs=1e-3), key
+    assert dot["ghost_dash"] == pytest.approx(list(want.ghost_dash))
+    assert dot["halo"] == _rgb(halo)
+    # lr 10 diverges: a cross, sized by the same look
+    cross = page.run_style(1)
+    assert cross["mark_size"] == pytest.approx(want.mark_size, abs=0.05)
+    assert cross["mark_width"] == pytest.approx(want.mark_width)
+    # the cross from the step it diverged at on, a dot before (app/look.py `at_step`)
+    diverged = page.js("() => window.gradscape.runs()[1].src.diverged")
+    assert diverged > 0
+    page.js("t => window.gradscape.seek(t)", diverged - 1)
+    assert page.heads()[1]["mark"] == "circle"
+    page.js("t => window.gradscape.seek(t)", diverged)
+    assert page.heads()[1]["mark"] == "x"
+    # the trail ends at the head: it is the path up to step t
+    page.js("() => window.gradscape.seek(120)")
+    end, head = page.js(
+        """() => { const trail = document.querySelector('svg.gs-overlay .gs-trail');
+             const p = trail.getPointAtLength(parseFloat(trail.getAttribute('stroke-dasharray')));
+             const h = document.querySelector('svg.gs-overlay .gs-head');
+             const m = h.transform.baseVal[0].matrix;
+             return [[p.x, p.y], [m.e, m.f]]; }"""
+    )
+    assert end == pytest.approx(head, abs=0.5)
+    # other styles in the store: the overlay takes them (no size is restated in CSS or JS)
+    page.js(
+        """() => { const d = window.gradscape.paths();
+             const map = {...d.style.map, trail_width: 5, ghost_width: 3, ghost_opacity: 0.25,
+                          ghost_dash: [3, 3], head_size: 20, head_halo: 1};
+             window.dash_clientside.set_props(window.GS_IDS.PATHS,
+               {data: {...d, style: {...d.style, halo: '#ff0000', map}}}); }"""
+    )
+    page.wait_until(lambda: page.run_style(0)["trail_width"] == 5, what="the new trail width")
+    assert page.run_style(0) | {"mark_size": 0, "mark_width": 0} == {
+        "trail_width": 5,
+        "ghost_width": 3,
+        "ghost_opacity": 0.25,
+        "ghost_dash": [3, 3],
+        "head_size": 20,
+        "head_halo": 1,
+        "halo": "rgb(255, 0, 0)",
+        "mark_size": 0,
+        "mark_width": 0,
+    }
+    page.shot()
+    assert page.errors == []
+
+
+def test_the_page_reads_component_ids_from_app_ids(server, page):
+    page.open(_paused(server, "t=500"))
+    assert page.js("() => window.GS_IDS") == ids.for_browser()
+    assert page.js("() => window.gradscape.ids === window.GS_IDS")
+
+
+def test_nothing_polls_once_the_page_is_drawn(server, browser):
+    p = Page(browser, "nothing-polls")
+    p.page.add_init_script(TIMERS)
+    p.open(_paused(server, "run1=adam&t=500"))
+    assert p.js(COUNTS)["frames"] > 0  # the counters do see Gradscape's scripts
+    p.page.wait_for_timeout(300)
+    settled = p.js(COUNTS)
+    p.page.wait_for_timeout(1500)
+    idle = p.js(COUNTS)
+    # no interval and no page observer left running, and nothing rescheduled while idle
+    assert idle["intervals"] == 0 and idle["observers"] == 0, idle
+    assert (idle["timeouts"], idle["frames"]) == (settled["timeouts"], settled["frames"])
+    # the map is still hooked, by its events: a zoom redraws the paths for the new axes
+    before = p.heads()[0]
+    p.js(
+        "() => window.Plotly.relayout(document.querySelector('#map .js-plotly-plot'),"
+        " {'xaxis.range': [-1.5, 0], 'yaxis.range': [1, 2.5]})"
+    )
+    p.wait_until(lambda: p.heads()[0]["x"] != before["x"], what="the head to follow the zoom")
+    assert p.errors == []
+    p.close()

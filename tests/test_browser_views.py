@@ -25,6 +25,7 @@ if not Path(CHROMIUM).exists():
     pytest.skip(f"no Chromium at {CHROMIUM}", allow_module_level=True)
 pytest.importorskip("playwright.sync_api")
 
+from app.look import LOOKS
 from app.presets import PRESETS
 from app.state import parse, serialize
 
@@ -86,6 +87,11 @@ def test_compare_small_multiples_one_panel_per_rate_in_sync(server, page):
     assert all(h["step"] == 0 for h in heads)
     for h in heads:
         assert [_inside(h, p) for p in panels] == [j == h["run"] for j in range(4)], h
+    # each panel's run is drawn with the small panels' sizes (app/look.py "panel")
+    for run in range(4):
+        drawn = page.run_style(run)
+        for key in ("trail_width", "ghost_width", "head_size", "head_halo"):
+            assert drawn[key] == pytest.approx(getattr(LOOKS["panel"], key)), (run, key)
     lengths = page.js("() => window.gradscape.runs().map(r => r.x.length)")
     # playback moves every panel's head together
     page.page.click("#play")
@@ -134,6 +140,9 @@ def test_compare_overlay_draws_every_rate_on_one_map(server, page):
         "('fill').toLowerCase())"
     )
     assert len(set(fills)) == 6
+    # one map: every rate drawn with the map's sizes
+    assert page.run_style(5)["trail_width"] == pytest.approx(LOOKS["map"].trail_width)
+    assert page.run_style(5)["head_size"] == pytest.approx(LOOKS["map"].head_size)
     page.shot()
     assert page.errors == []
 

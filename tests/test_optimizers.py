@@ -29,6 +29,11 @@ ACTIVE = {
     "beta1": 0.8,
     "beta2": 0.95,
     "momentum_decay": 0.02,
+    "lr_power": -0.6,
+    "initial_accumulator_value": 0.5,
+    "l1": 0.1,
+    "l2": 0.1,
+    "beta": 0.5,
 }
 START = (0.9, 0.8)  # on Rosenbrock: ∇f ≈ (3.4, −2), so ε, λθ and the rest all count
 
@@ -175,9 +180,8 @@ def test_lowers_the_loss_on_the_bowl(name):
 def test_some_learning_rate_reaches_rosenbrocks_minimum(name):
     """One vectorized sweep of 48 rates: at least one ends within 5e-3 of (1, 1)."""
     lrs = np.logspace(-4, 0.5, 48)
-    traj = run(
-        "rosenbrock", name, np.tile([-1.5, 2.0], (lrs.size, 1)), 20_000, lr=lrs, weight_decay=0.0
-    )
+    no_decay = {"weight_decay": 0.0} if "weight_decay" in OPTIMIZERS[name].param_map else {}
+    traj = run("rosenbrock", name, np.tile([-1.5, 2.0], (lrs.size, 1)), 20_000, lr=lrs, **no_decay)
     dist = np.hypot(traj.xy[-1, :, 0] - 1, traj.xy[-1, :, 1] - 1)
     assert dist[traj.diverged_at < 0].min() < 5e-3
 

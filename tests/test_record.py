@@ -100,7 +100,8 @@ def test_rmsprop_records_its_buffer_only_with_momentum():
 def test_grad_is_the_surface_gradient(name, surface):
     s = surfaces.get(surface)
     starts = np.array([s.start, (0.3, -0.7), (1.1, 0.9)])
-    traj = run(s, name, starts, 30, record=True, weight_decay=0.1)
+    decay = {"weight_decay": 0.1} if "weight_decay" in OPTIMIZERS[name].param_map else {}
+    traj = run(s, name, starts, 30, record=True, **decay)
     gx, gy = s.grad(traj.xy[:-1, :, 0], traj.xy[:-1, :, 1])
     np.testing.assert_allclose(traj.grad[..., 0], gx, rtol=1e-15, atol=0)
     np.testing.assert_allclose(traj.grad[..., 1], gy, rtol=1e-15, atol=0)
@@ -460,7 +461,8 @@ def test_rule_tex_is_an_aligned_block(name):
     assert balanced(tex)
     lines = tex.split(" \\\\\n")
     assert len(lines) >= 2 and all("&" in line for line in lines)
-    assert r"\theta_t &= \theta_{t-1}" in tex
+    # θ_t in terms of θ_{t−1} (FTRL sets θ_t from z_t, which holds θ_{t−1})
+    assert r"\theta_t &= " in tex and r"\theta_{t-1}" in tex
     symbols = {
         "weight_decay": r"\lambda",
         "momentum": r"\mu",
@@ -472,6 +474,11 @@ def test_rule_tex_is_an_aligned_block(name):
         "beta1": r"\beta_1",
         "beta2": r"\beta_2",
         "momentum_decay": r"\psi",
+        "lr_power": r"^{-p}",
+        "initial_accumulator_value": "a_0",
+        "l1": r"\lambda_1",
+        "l2": r"\lambda_2",
+        "beta": r"\beta",
         "centered": "centered",
         "lr": r"\gamma",
     }

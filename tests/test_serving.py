@@ -16,11 +16,17 @@ from pathlib import Path
 import brotli
 import pytest
 
+from app import ids
 from app.serving import free_port, running, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
-#: The assets the page includes (top level), and every file the wheel must carry.
-ASSETS = sorted(p.name for p in (ROOT / "assets").iterdir() if p.suffix in (".css", ".js"))
+#: The assets the page includes (every stylesheet and script, the browser code's gs/
+#: subfolder included, not the vendored bundles), and every file the wheel must carry.
+ASSETS = sorted(
+    p.relative_to(ROOT / "assets").as_posix()
+    for p in (ROOT / "assets").rglob("*")
+    if p.suffix in (".css", ".js") and "vendor" not in p.relative_to(ROOT / "assets").parts
+)
 ALL_ASSETS = sorted(
     p.relative_to(ROOT / "assets").as_posix() for p in (ROOT / "assets").rglob("*") if p.is_file()
 )
@@ -50,6 +56,39 @@ def _load_callback(base: str) -> dict:
     return json.loads(_get(base + "_dash-update-component", json.dumps(body).encode()))
 
 
+#: The app's browser code (the Plotly and KaTeX loader, assets/_gs-loader.js, sits below
+#: the app: it wraps Plotly itself).
+SCRIPTS = sorted((ROOT / "assets" / "gs").glob("*.js"))
+
+
+def _literals(source: str) -> list[str]:
+    """The quoted strings ('…' or "…") of a script's code (comments left out)."""
+    code = re.sub(r"(?<![:\w])//.*", "", re.sub(r"/\*.*?\*/", "", source, flags=re.S))
+    return [a or b for a, b in re.findall(r'"([^"\\\n]*)"|\'([^\'\\\n]*)\'', code)]
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.name)
+def test_the_browser_code_restates_no_component_id(script):
+    """Component ids come from app/ids.py (`GS.ids`), never as a literal or a #selector."""
+    names = set(ids.for_browser().values())
+    restated = [
+        lit
+        for lit in _literals(script.read_text())
+        if lit in names or any(f"#{name}" in re.findall(r"#[\w-]+", lit) for name in names)
+    ]
+    assert restated == []
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.name)
+def test_only_the_plotly_adapter_reads_plotly_internals(script):
+    """Plotly's underscore fields (`_fullLayout`, `_offset`, …) are read in one file."""
+    internals = re.findall(r"\._[A-Za-z]\w*", script.read_text())
+    if script.name == "10-plotly.js":
+        assert {"._fullLayout", "._fullData", "._offset", "._length"} <= set(internals)
+    else:
+        assert internals == []
+
+
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
@@ -67,6 +106,7 @@ def test_the_wheel_carries_the_assets(wheel):
     shipped = sorted(n.split(mark, 1)[1] for n in names if mark in n)
     assert shipped == ALL_ASSETS
     assert set(ASSETS) < set(shipped)
+    assert "gs/00-core.js" in shipped  # the browser code, in its subfolder
     assert any(n.startswith("app/") for n in names)
 
 

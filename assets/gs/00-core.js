@@ -1,0 +1,86 @@
+/*
+ * Gradscape in the browser: the namespace every module of assets/gs/ adds to.
+ *
+ * Dash serves every .js under assets/ in the alphabetical order of its path, so
+ * the numbers in the file names are the load order:
+ *
+ *   00-core      this namespace, the component ids, small shared helpers
+ *   10-plotly    the one adapter to Plotly's internals (no other file reads them)
+ *   20-paths     the paths store, decoded once per change: runs, styles, inspector data
+ *   30-overlay   the runs drawn in an SVG over the map, split at step t
+ *   40-inspector the step inspector's arrows and numbers
+ *   50-legend    the legend above the map and the hover label on the paths
+ *   60-markers   the step markers of the loss plot and the 3D view (through Plotly)
+ *   70-clock     the playback clock: show step t everywhere, play, pause, seek, keys
+ *   80-links     the URL bar, copy link, lesson toggle, download links
+ *   90-dash      the Dash glue: the clientside functions app/callbacks.py names,
+ *                and the map's events (redraws, zoom, click-to-start, hover)
+ *
+ * The server sends each run's whole path once (the `paths` store, see
+ * app/figures.py `paths_data`) with the styles to draw it with (app/look.py
+ * `style_data`); playback runs here and never asks the server for anything.
+ */
+(function () {
+  "use strict";
+
+  /** Every component id, as app/ids.py `for_browser()` wrote them into the page. */
+  function readIds() {
+    const tag = document.getElementById("gs-ids");
+    if (!tag) throw new Error("Gradscape: the page has no component ids (app/server.py writes them)");
+    return Object.freeze(JSON.parse(tag.textContent));
+  }
+
+  const GS = {
+    ids: readIds(),
+    t: 0, // the step shown
+    steps: 0, // the last step of the longest run
+    playing: false,
+    speed: 1,
+    autoplay: false, // a first visit plays from 0 (the URL then has no t while it plays)
+    query: null, // the state's canonical query string, without t (from the server)
+  };
+  window.gradscape = GS; // for the other modules, tests and the curious
+  window.GS_IDS = GS.ids;
+
+  /** The element of a component, by its name in app/ids.py ("MAP", "TIMELINE" …). */
+  GS.el = (name) => document.getElementById(GS.ids[name]);
+
+  /** A Plotly typed-array spec ({dtype, bdata}: base64) as a typed array. */
+  GS.decode = function (spec) {
+    let bytes;
+    if (Uint8Array.fromBase64) {
+      bytes = Uint8Array.fromBase64(spec.bdata);
+    } else {
+      const s = atob(spec.bdata);
+      bytes = new Uint8Array(s.length);
+      for (let i = 0; i < s.length; i++) bytes[i] = s.charCodeAt(i);
+    }
+    return spec.dtype === "f4" ? new Float32Array(bytes.buffer) : new Float64Array(bytes.buffer);
+  };
+
+  GS.escapeHtml = (s) =>
+    String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
+
+  /** `v` to `digits` significant digits, without trailing zeros ("—" when not finite). */
+  GS.num = (v, digits) =>
+    isFinite(v)
+      ? Number(v).toPrecision(digits).replace(/(\.\d*?)0+(e|$)/, "$1$2").replace(/\.(e|$)/, "$1")
+      : "—";
+
+  /** Set an attribute only when it changes (most do not, frame after frame). */
+  GS.attr = function (el, name, value) {
+    const v = String(value);
+    if (el.getAttribute(name) !== v) el.setAttribute(name, v);
+  };
+
+  /** Redraw step t everywhere at the next animation frame (several asks, one redraw). */
+  let pending = false;
+  GS.schedule = function () {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(() => {
+      pending = false;
+      GS.show();
+    });
+  };
+})();

@@ -1,0 +1,118 @@
+/*
+ * The one adapter to Plotly: everything Gradscape reads of a drawn graph goes
+ * through here. Plotly's underscore fields (`_fullLayout`, `_fullData`, an
+ * axis's `_offset`, `_length`, `c2p`, `p2d`, `_subplots`) are not public API and
+ * may move between versions; when they do, this file is the one to change.
+ *
+ * A *panel* is one subplot's plot area, in pixels of the whole figure:
+ * {id: "x2y2", left, top, width, height, key, px(x), py(y), dx(px), dy(py)}.
+ * `key` changes whenever the data → pixel mapping does (zoom, pan, resize).
+ */
+(function (GS) {
+  "use strict";
+
+  const hooked = new WeakSet();
+
+  function panelOf(xa, ya, id) {
+    const left = xa._offset;
+    const top = ya._offset;
+    return {
+      id,
+      left,
+      top,
+      width: xa._length,
+      height: ya._length,
+      key: `${xa.range}|${ya.range}|${xa._length}|${ya._length}|${left}|${top}`,
+      px: (x) => left + xa.c2p(x),
+      py: (y) => top + ya.c2p(y),
+      dx: (px) => xa.p2d(px - left),
+      dy: (py) => ya.p2d(py - top),
+    };
+  }
+
+  GS.plotly = {
+    /** The Plotly graph div inside the dcc.Graph whose component id is `id`. */
+    graph(id) {
+      const el = document.getElementById(id);
+      return el ? el.querySelector(".js-plotly-plot") : null;
+    },
+
+    /** Whether Plotly has drawn `g` (its axes have pixel positions). */
+    ready(g) {
+      const fl = g && g._fullData && g._fullLayout;
+      return !!(fl && fl.xaxis && fl.xaxis._length !== undefined);
+    },
+
+    /** Whether `g` is drawn with a 3D scene. */
+    has3d(g) {
+      return !!(g && g._fullData && g._fullLayout && g._fullLayout.scene);
+    },
+
+    /** The figure's size in CSS pixels. */
+    size(g) {
+      return { width: g._fullLayout.width, height: g._fullLayout.height };
+    },
+
+    /** The panel of axes ["x2", "y2"] (default the first), or null if the figure has none. */
+    panel(g, axes) {
+      const [x, y] = axes || ["x", "y"];
+      const fl = g._fullLayout;
+      const xa = fl["xaxis" + x.slice(1)];
+      const ya = fl["yaxis" + y.slice(1)];
+      return xa && ya ? panelOf(xa, ya, x + y) : null;
+    },
+
+    /** Every cartesian panel of the figure. */
+    panels(g) {
+      const fl = g._fullLayout;
+      return (fl._subplots.cartesian || ["xy"])
+        .map((id) => {
+          const m = /^(x\d*)(y\d*)$/.exec(id);
+          return m && this.panel(g, [m[1], m[2]]);
+        })
+        .filter(Boolean);
+    },
+
+    /** The drawn traces (public fields only are read: index, meta, x, y, z, text, marker). */
+    traces(g) {
+      return g._fullData;
+    },
+
+    /** Whether Plotly has set `g` up (it takes event listeners). */
+    live: (g) => typeof g.on === "function",
+
+    /** Listen to `g`'s Plotly events ({name: fn}), once per graph div. */
+    hook(g, handlers) {
+      if (hooked.has(g)) return;
+      hooked.add(g);
+      Object.entries(handlers).forEach(([name, fn]) => g.on(name, fn));
+    },
+
+    hooked: (g) => hooked.has(g),
+
+    /** Where an SVG laid over the plot goes: inside Plotly's container, under its top layer
+     * (so Plotly's own hover labels stay on top). */
+    overlayHost(g) {
+      const box = g.querySelector(".svg-container");
+      return { box, before: box.querySelector("svg.main-svg:last-of-type") };
+    },
+
+    /** Whether a plotly_relayout event changed an axis range (not a resize or autosize). */
+    movesAxes(ev) {
+      return Object.keys(ev || {}).some((k) => /^[xy]axis\.(range|autorange)/.test(k));
+    },
+
+    /** Move trace points without a redraw (the loss plot's step markers). */
+    animate(g, data, traces) {
+      return window.Plotly.animate(g, { data, traces }, {
+        transition: { duration: 0 },
+        frame: { duration: 0, redraw: false },
+        mode: "immediate",
+      });
+    },
+
+    restyle(g, update, traces) {
+      return window.Plotly.restyle(g, update, traces);
+    },
+  };
+})(window.gradscape);

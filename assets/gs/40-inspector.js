@@ -1,0 +1,123 @@
+/*
+ * The step inspector: at step t of the inspected run, −γ∇f, −γm and the step
+ * taken (Δθ), as arrows from the point on the map, and the same numbers in a
+ * table beside it. The data come with the paths store (`paths.inspect`).
+ */
+(function (GS) {
+  "use strict";
+
+  const SVG = "http://www.w3.org/2000/svg";
+  const ARROWS = [
+    ["g", "−γ∇f", "#1f2933"],
+    ["m", "−γm", "#6b4fbb"],
+    ["d", "Δθ", "#d1495b"],
+  ];
+  const GRADIENT_DARK = "#e4e7eb"; // the gradient's ink on the dark theme
+
+  /** Draw the arrows of the inspected run at step t into the map's overlay `svg`. */
+  GS.drawInspector = function (svg, g, rs, t) {
+    let layer = svg.querySelector("g.gs-inspect");
+    const d = GS.inspectData();
+    const run = d && rs[d.run];
+    const panel = run && GS.plotly.panel(g, run.src.axes);
+    if (!d || !run || !panel || !run.src.visible) {
+      if (layer) layer.remove();
+      const hidden = d && run && !run.src.visible;
+      fillNumbers(null, hidden ? "The inspected run is hidden: show it (the eye) to see its steps." : "");
+      return;
+    }
+    if (!layer) {
+      layer = document.createElementNS(SVG, "g");
+      layer.setAttribute("class", "gs-inspect");
+      svg.appendChild(layer);
+    }
+    const n = d.lr.length; // steps
+    const k = Math.min(t, n - 1, run.x.length - 2);
+    const x = run.x[k];
+    const y = run.y[k];
+    const lr = d.lr[k];
+    const vec = {
+      g: d.g ? [-lr * d.g[k], -lr * d.g[n + k]] : null,
+      m: d.m ? [-lr * d.m[k], -lr * d.m[n + k]] : null,
+      d: [run.x[k + 1] - x, run.y[k + 1] - y],
+    };
+    const x0 = panel.px(x);
+    const y0 = panel.py(y);
+    const finite = (v) => v && isFinite(v[0]) && isFinite(v[1]);
+    const len = (v) => (finite(v) ? Math.hypot(panel.px(x + v[0]) - x0, panel.py(y + v[1]) - y0) : 0);
+    const longest = Math.max(...Object.values(vec).map(len));
+    // one scale for all three, so they compare; shown when it is not 1
+    let scale = 1;
+    if (longest > 0 && longest < 30) scale = 10 ** Math.ceil(Math.log10(30 / longest));
+    else if (longest > 220) scale = 10 ** -Math.ceil(Math.log10(longest / 220));
+    // arrows that coincide (SGD's step is −γ∇f) are drawn once, with both names
+    const drawn = [];
+    const root = GS.el("ROOT");
+    const dark = !!(root && root.classList.contains("gs-dark"));
+    ARROWS.forEach(([key, label, color]) => {
+      const v = vec[key];
+      if (!finite(v) || len(v) === 0) return;
+      const x1 = panel.px(x + scale * v[0]);
+      const y1 = panel.py(y + scale * v[1]);
+      // the same vector (to 1 %, in data units), not merely close on screen
+      const same = drawn.find(
+        (a) => Math.hypot(a.v[0] - v[0], a.v[1] - v[1]) <= 0.01 * Math.max(Math.hypot(...a.v), Math.hypot(...v))
+      );
+      if (same) {
+        same.label = `${label} = ${same.label}`;
+        same.keys.push(key);
+      } else {
+        drawn.push({ keys: [key], label, color: dark && key === "g" ? GRADIENT_DARK : color, x1, y1, v });
+      }
+    });
+    let html = "";
+    drawn.forEach(({ keys, label, color, x1, y1 }) => {
+      const ang = Math.atan2(y1 - y0, x1 - x0);
+      const h = 8;
+      const p1 = `${x1 - h * Math.cos(ang - 0.4)},${y1 - h * Math.sin(ang - 0.4)}`;
+      const p2 = `${x1 - h * Math.cos(ang + 0.4)},${y1 - h * Math.sin(ang + 0.4)}`;
+      html +=
+        `<g class="gs-arrow" data-arrow="${keys.join(" ")}"><line x1="${x0}" y1="${y0}" x2="${x1}" y2="${y1}" stroke="${color}"/>` +
+        `<path d="M${x1},${y1}L${p1}L${p2}Z" fill="${color}"/>` +
+        `<text x="${x1 + 6 * Math.cos(ang)}" y="${y1 + 6 * Math.sin(ang)}" fill="${color}" ` +
+        `text-anchor="${Math.cos(ang) >= 0 ? "start" : "end"}" dominant-baseline="middle">${label}</text></g>`;
+    });
+    if (scale !== 1) {
+      const s = scale >= 1 ? scale : scale.toExponential(0);
+      html += `<text class="gs-arrow-scale" x="${panel.left + 8}" y="${panel.top + panel.height - 8}">arrows ×${s}</text>`;
+    }
+    layer.innerHTML = html;
+    layer.setAttribute("data-step", k);
+    layer.setAttribute("data-scale", scale);
+    fillNumbers({ d, run, k, vec });
+  };
+
+  /** The inspector's table: θ, ∇f, m, γ, the effective rate and Δθ at step k. */
+  function fillNumbers(info, why) {
+    const table = GS.el("NUMBERS");
+    if (!table) return;
+    if (!info) {
+      const html = why ? `<caption class="gs-hint">${GS.escapeHtml(why)}</caption>` : "";
+      if (table.innerHTML !== html) table.innerHTML = html;
+      return;
+    }
+    const { d, run, k, vec } = info;
+    const n = d.lr.length;
+    const f = (v) => GS.num(v, 4);
+    const pair = (arr) => (arr ? `<td>${f(arr[k])}</td><td>${f(arr[n + k])}</td>` : "");
+    const rows = [
+      ["update", `<td colspan="2">step ${k} → ${k + 1}</td>`],
+      ["θ", `<td>${f(run.x[k])}</td><td>${f(run.y[k])}</td>`],
+      ["∇f (g)", pair(d.g)],
+    ];
+    if (d.m) rows.push(["m (first moment)", pair(d.m)]);
+    rows.push(["γ (scheduled)", `<td colspan="2">${f(d.lr[k])}</td>`]);
+    if (d.e) rows.push(["effective rate", pair(d.e)]);
+    rows.push(["Δθ (taken)", `<td>${f(vec.d[0])}</td><td>${f(vec.d[1])}</td>`]);
+    table.innerHTML =
+      `<thead><tr><th></th><th>x</th><th>y</th></tr></thead><tbody>` +
+      rows.map(([name, cells]) => `<tr><th>${name}</th>${cells}</tr>`).join("") +
+      "</tbody>";
+    table.setAttribute("data-step", k);
+  }
+})(window.gradscape);
