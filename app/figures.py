@@ -42,12 +42,15 @@ __all__ = [
     "loss_figure",
     "loss_run_traces",
     "map_axis",
+    "map_drawing",
+    "map_drawings",
     "map_figure",
     "map_index",
     "map_run_traces",
     "path_data",
     "paths_data",
     "run_label",
+    "run_name",
 ]
 
 FIXED_TRACES = 3
@@ -221,12 +224,64 @@ def _start_trace(state: AppState, theme: Theme) -> go.Scatter:
 
 
 def _head_symbol(r: RunResult, t: int) -> str:
-    return "x" if r.diverged and t >= r.diverged_at else "circle"
+    return look.at_step(len(r.x), t, r.diverged_at).mark
+
+
+def run_name(run: Run, r: RunResult) -> str:
+    """A run's name in legends: its optimizer and rate, and whether it diverged."""
+    return run_label(run) + (" · diverged" if r.diverged else "")
+
+
+def map_drawing(
+    i: int,
+    run: Run,
+    r: RunResult,
+    *,
+    theme: Theme = THEMES["light"],
+    context: str = "map",
+    scale: float = 1.0,
+    name: str | None = None,
+    hover: bool = True,
+    axes: tuple[str, str] | None = None,
+) -> look.Drawing:
+    """Run `i` as `look` draws it on a map (`context` "map" or "panel"), at any step."""
+    label = OPTIMIZERS[run.optimizer].label
+    return look.Drawing(
+        r.x,
+        r.y,
+        _display(r.loss),
+        r.diverged_at,
+        theme.palette[run.color],
+        context,
+        theme.halo,
+        run=i,
+        name=run_name(run, r) if name is None else name,
+        visible=run.visible,
+        hover=(
+            f"<b>{label}</b><br>step %{{pointNumber}}<br>x %{{x:.6g}}<br>y %{{y:.6g}}"
+            "<br>f %{customdata:.5g}<extra></extra>"
+        )
+        if hover
+        else None,
+        axes=axes,
+        scale=scale,
+        legend=axes is None,
+    )
+
+
+def map_drawings(
+    state: AppState, results: Sequence[RunResult], theme: Theme, scale: float = 1.0
+) -> list[look.Drawing]:
+    """Every run of `state` as the map draws it (`map_drawing`)."""
+    return [
+        map_drawing(i, run, r, theme=theme, scale=scale)
+        for i, (run, r) in enumerate(zip(state.runs, results, strict=True))
+    ]
 
 
 def map_run_traces(
-    i: int, run: Run, r: RunResult, t: int, *, theme: Theme = THEMES["light"]
-) -> list[go.Scatter]:
+    i: int, run: Run, r: RunResult, t: int, *, theme: Theme = THEMES["light"], scale: float = 1.0
+) -> list[dict]:
     """Run `i`'s ghost, trail and head on the map, split at step `t` (for export).
 
     The app draws the same from `path_data` in the browser, for every frame and
@@ -234,55 +289,7 @@ def map_run_traces(
     (Plotly.animate would wipe it, plotly.js #4491, and any change of the
     figure makes Plotly recompute it: ~100 ms here).
     """
-    color = theme.palette[run.color]
-    label = OPTIMIZERS[run.optimizer].label
-    meta = {"run": i, "diverged": r.diverged_at}
-    few = len(r.x) <= 80
-    name = run_label(run) + (" · diverged" if r.diverged else "")
-    common = dict(visible=run.visible, legendgroup=f"run{i}", cliponaxis=True)
-    ghost = go.Scatter(
-        x=r.x[t:],
-        y=r.y[t:],
-        customdata=_display(r.loss[t:]),
-        mode="lines",
-        line=dict(color=color, width=1.6, dash="dot"),
-        opacity=0.55,
-        hoverinfo="skip",
-        showlegend=False,
-        name=name,
-        meta={"role": "ghost", **meta},
-        **common,
-    )
-    hover = (
-        f"<b>{label}</b><br>step %{{pointNumber}}<br>x %{{x:.6g}}<br>y %{{y:.6g}}"
-        "<br>f %{customdata:.5g}<extra></extra>"
-    )
-    trail = go.Scatter(
-        x=r.x[: t + 1],
-        y=r.y[: t + 1],
-        customdata=_display(r.loss[: t + 1]),
-        mode="lines+markers" if few else "lines",
-        line=dict(color=color, width=2.6),
-        marker=dict(size=5, color=color),
-        hovertemplate=hover,
-        name=name,
-        meta={"role": "trail", **meta},
-        **common,
-    )
-    head = go.Scatter(
-        x=r.x[t : t + 1],
-        y=r.y[t : t + 1],
-        mode="markers",
-        marker=dict(
-            size=13, color=color, symbol=_head_symbol(r, t), line=dict(width=2, color=theme.halo)
-        ),
-        hoverinfo="skip",
-        showlegend=False,
-        name=name,
-        meta={"role": "head", **meta},
-        **common,
-    )
-    return [ghost, trail, head]
+    return map_drawing(i, run, r, theme=theme, scale=scale).at(t)
 
 
 def _typed(a: np.ndarray) -> dict:
@@ -304,7 +311,7 @@ def path_data(run: Run, r: RunResult, theme: Theme = THEMES["light"]) -> dict:
         "color": theme.palette[run.color],
         "visible": run.visible,
         "label": OPTIMIZERS[run.optimizer].label,
-        "name": run_label(run) + (" · diverged" if r.diverged else ""),
+        "name": run_name(run, r),
     }
 
 
@@ -324,13 +331,15 @@ def map_figure(
     live: bool = False,
     height: int | None = None,
     theme: Theme | None = None,
+    scale: float = 1.0,
 ) -> go.Figure:
     """The hero view: contour, minima, start, and every run's path split at the shown step.
 
     `live` is for the app: the figure is then the contour, minima and start
     only, and the browser draws the runs over it from `paths_data` (a change of
     a run must not make Plotly redraw the contour: ~100 ms here, even for a
-    legend entry). Without it the figure is complete on its own (export).
+    legend entry). Without it the figure is complete on its own (export), its
+    runs drawn by `look` with every width and size times `scale`.
     """
     surface = state.build_surface()
     theme = theme or THEMES[state.theme]
@@ -341,8 +350,8 @@ def map_figure(
         _start_trace(state, theme),
     ]
     if not live:  # in the app the browser draws the runs (and their legend) from `paths_data`
-        for i, (run, r) in enumerate(zip(state.runs, results, strict=True)):
-            data.extend(map_run_traces(i, run, r, t, theme=theme))
+        for drawing in map_drawings(state, results, theme, scale):
+            data.extend(drawing.at(t))
     fig = go.Figure(data=data)
     x0, x1, y0, y1 = state.view
     axis = map_axis(theme)

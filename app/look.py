@@ -14,25 +14,53 @@ exported figure (paths, compare panels, 3D) and the exported HTML player. The
 sizes differ by *context* (the hero map, a small compare panel, the 3D scene,
 the loss chart), never by who draws.
 
-Plain data only: no Dash, no Plotly.
+`run_traces` (and `Drawing`, the same with the step left open) turns a run
+into the Plotly traces of every figure drawn in Python, as plain dicts: the
+paths figure, the compare panels, the 3D view, exported images, GIF frames
+and the HTML player's steps. A figure that shows a run at another step calls
+it again; nothing slices a path anywhere else.
+
+Plain data only (dicts, NumPy arrays): no Dash, no Plotly.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from typing import Any
 
-__all__ = ["LOOKS", "Look", "Step", "at_step", "style_data"]
+import numpy as np
+
+__all__ = [
+    "CROSS",
+    "DOT",
+    "LOOKS",
+    "Drawing",
+    "Look",
+    "Step",
+    "at_step",
+    "head_marker",
+    "run_traces",
+    "style_data",
+]
+
+#: The head's symbol while a run is on the map, and once it has left it (diverged).
+DOT = "circle"
+CROSS = "x"
 
 
 @dataclass(frozen=True)
 class Look:
     """Sizes, in CSS pixels, of one context's run drawing.
 
-    `ghost_dash` is the SVG dash pattern (on, off); Plotly draws the same as
-    ``dash="dot"`` scaled to its width. `head_size` is the marker's diameter and
+    `ghost_dash` is the SVG dash pattern (on, off); Plotly figures draw the same
+    pattern in pixels (``dash="2px,4px"``). `head_size` is the marker's diameter and
     `head_halo` the width of its outline (the theme's halo colour), which keeps
     it readable over a path of the same colour. `mark_size` is the span of the
-    diverged cross and `mark_width` its stroke.
+    diverged cross and `mark_width` its stroke (the browser draws the cross as
+    two strokes; Plotly's ``"x"`` marker of that span, outlined in the halo, is
+    its stand-in). A trail of at most `dots_upto` points marks every step with a
+    dot of `dot_size` (0: never), so a short run's steps can be counted.
     """
 
     trail_width: float = 2.6
@@ -43,11 +71,13 @@ class Look:
     head_halo: float = 2.0
     mark_size: float = 12.0
     mark_width: float = 3.2
+    dots_upto: int = 0
+    dot_size: float = 5.0
 
 
 #: The contexts a run is drawn in.
 LOOKS: dict[str, Look] = {
-    "map": Look(),
+    "map": Look(dots_upto=80),
     "panel": Look(
         trail_width=2.2,
         ghost_width=1.2,
@@ -57,7 +87,7 @@ LOOKS: dict[str, Look] = {
         mark_width=2.6,
     ),
     "loss": Look(trail_width=2.0, head_size=9.0, head_halo=1.5, mark_size=9.0, mark_width=2.4),
-    "3d": Look(trail_width=6.0, ghost_width=3.0, head_size=6.0, head_halo=1.0),
+    "3d": Look(trail_width=6.0, ghost_width=3.0, head_size=6.0, head_halo=1.0, mark_size=8.0),
 }
 
 
@@ -86,17 +116,187 @@ def at_step(n: int, t: int, diverged_at: int) -> Step:
     one (see `optimizers.run`), so the cross sits where it left the map.
     """
     k = max(0, min(int(t), n - 1))
-    return Step(k, "x" if 0 <= diverged_at <= t else "circle")
+    return Step(k, CROSS if 0 <= diverged_at <= t else DOT)
 
 
 def style_data(halo: str) -> dict:
-    """Every context's `Look` as JSON for the browser, with the theme's `halo` colour.
+    """Every context's `Look` as JSON for the browser, with the theme's `halo` colour and
+    the head's symbols (`DOT`, and `CROSS` once the run has diverged).
 
-    ``{"halo": "#fff", "map": {"trail_width": 2.6, "ghost_dash": [2, 4], …}, "panel": …}``
+    ``{"halo": "#fff", "map": {"trail_width": 2.6, "ghost_dash": [2, 4], …,
+    "head_symbol": "circle", "mark_symbol": "x"}, "panel": …}``
     """
     out: dict = {"halo": halo}
     for name, look in LOOKS.items():
         d = asdict(look)
         d["ghost_dash"] = list(look.ghost_dash)
-        out[name] = d
+        out[name] = {**d, "head_symbol": DOT, "mark_symbol": CROSS}
     return out
+
+
+def head_marker(mark: str, color: str, halo: str, look: Look, scale: float = 1.0) -> dict:
+    """A Plotly marker for a head with symbol `mark` (`DOT` or `CROSS`), outlined in `halo`."""
+    size = look.mark_size if mark == CROSS else look.head_size
+    return {
+        "symbol": mark,
+        "size": size * scale,
+        "color": color,
+        "line": {"width": look.head_halo * scale, "color": halo},
+    }
+
+
+@dataclass(frozen=True, eq=False)
+class Drawing:
+    """One run as drawn in `context`, at any step: `at(t)` gives its Plotly traces.
+
+    `x`, `y` are the run's positions (n points), `f` its loss for hover (or
+    None), `z` its heights in a 3D scene (None: a map). On a map the run is
+    three traces, ghost, trail and head (``meta.role``); in 3D two, the whole
+    path (``"path3d"``) and the head (``"head3d"``), since a scene is drawn whole
+    and the browser only moves the marker. A 3D path ends where the run left
+    the map. `scale` multiplies every width and size (an export drawn for the
+    back row of a lecture hall); `axes` names a subplot's axes (``("x2", "y2")``).
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    f: np.ndarray | None
+    diverged_at: int
+    color: str
+    context: str = "map"
+    halo: str = "#ffffff"
+    run: int = 0
+    name: str = ""
+    visible: bool = True
+    hover: str | None = None
+    axes: tuple[str, str] | None = None
+    z: np.ndarray | None = None
+    scale: float = 1.0
+    legend: bool = True
+
+    @property
+    def look(self) -> Look:
+        return LOOKS[self.context]
+
+    @property
+    def n(self) -> int:
+        """Points drawn: in 3D up to where the run left the map."""
+        d = self.diverged_at
+        return d if self.z is not None and d > 0 else len(self.x)
+
+    def step(self, t: int) -> Step:
+        return at_step(self.n, t, self.diverged_at)
+
+    def parts(self, t: int) -> dict[str, slice]:
+        """Which of the run's points each of its traces shows at step `t`, by role."""
+        step = self.step(t)
+        head = slice(step.k, step.k + 1)
+        if self.z is not None:
+            return {"path3d": slice(0, self.n), "head3d": head}
+        return {"ghost": step.ghost, "trail": step.trail, "head": head}
+
+    def markers(self) -> dict[str, dict]:
+        """The head's marker for each of its symbols (`DOT`, `CROSS`)."""
+        lk, s = self.look, self.scale
+        return {m: head_marker(m, self.color, self.halo, lk, s) for m in (DOT, CROSS)}
+
+    def at(self, t: int) -> list[dict]:
+        """The run's traces at step `t`: ghost, trail, head (a map) or path, head (3D)."""
+        return self._scene(t) if self.z is not None else self._map(t)
+
+    def _part(self, role: str, where: slice, **extra: Any) -> dict:
+        """One trace of the run: its points `where`, its role, name and axes, and `extra`."""
+        tr: dict[str, Any] = {"x": self.x[where], "y": self.y[where]}
+        if self.z is not None:
+            tr.update(type="scatter3d", z=self.z[where])
+        else:
+            tr.update(type="scatter", legendgroup=f"run{self.run}", cliponaxis=True)
+            if self.f is not None and role != "head":
+                tr["customdata"] = self.f[where]
+        if self.axes is not None:
+            tr["xaxis"], tr["yaxis"] = self.axes
+        meta = {"role": role, "run": self.run, "diverged": self.diverged_at}
+        return {**tr, "name": self.name, "visible": self.visible, "meta": meta, **extra}
+
+    def _map(self, t: int) -> list[dict]:
+        lk, s, mark, where = self.look, self.scale, self.step(t).mark, self.parts(t)
+        on, off = lk.ghost_dash
+        few = len(self.x) <= lk.dots_upto
+        trail_hover = (
+            {"hovertemplate": self.hover} if self.hover is not None else {"hoverinfo": "skip"}
+        )
+        return [
+            self._part(
+                "ghost",
+                where["ghost"],
+                mode="lines",
+                line={
+                    "color": self.color,
+                    "width": lk.ghost_width * s,
+                    "dash": f"{on * s:g}px,{off * s:g}px",
+                },
+                opacity=lk.ghost_opacity,
+                hoverinfo="skip",
+                showlegend=False,
+            ),
+            self._part(
+                "trail",
+                where["trail"],
+                mode="lines+markers" if few else "lines",
+                line={"color": self.color, "width": lk.trail_width * s},
+                marker={"size": lk.dot_size * s, "color": self.color},
+                showlegend=self.legend,
+                **trail_hover,
+            ),
+            self._part(
+                "head",
+                where["head"],
+                mode="markers",
+                marker=head_marker(mark, self.color, self.halo, lk, s),
+                hoverinfo="skip",
+                showlegend=False,
+            ),
+        ]
+
+    def _scene(self, t: int) -> list[dict]:
+        lk, s, step, where = self.look, self.scale, self.step(t), self.parts(t)
+        path = self._part(
+            "path3d",
+            where["path3d"],
+            mode="lines",
+            line={"color": self.color, "width": lk.trail_width * s},
+            hoverinfo="skip",
+            showlegend=self.legend,
+        )
+        head = self._part(
+            "head3d",
+            where["head3d"],
+            mode="markers",
+            marker=head_marker(step.mark, self.color, self.halo, lk, s),
+            showlegend=False,
+            hovertemplate="step %{text}<extra></extra>",
+            text=[str(step.k)],
+        )
+        head["meta"]["n"] = int(self.n)
+        return [path, head]
+
+
+def run_traces(
+    x: Sequence[float] | np.ndarray,
+    y: Sequence[float] | np.ndarray,
+    f: np.ndarray | None,
+    diverged_at: int,
+    t: int,
+    color: str,
+    context: str = "map",
+    halo: str = "#ffffff",
+    **options: Any,
+) -> list[dict]:
+    """How a run looks at step `t`, as Plotly trace dicts (see `Drawing` for `options`).
+
+    >>> [tr["meta"]["role"] for tr in run_traces([0, 1, 2], [0, 1, 1], None, -1, 1, "#f00")]
+    ['ghost', 'trail', 'head']
+    """
+    return Drawing(
+        np.asarray(x), np.asarray(y), f, int(diverged_at), color, context, halo, **options
+    ).at(t)

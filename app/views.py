@@ -36,6 +36,7 @@ import optimizers
 from optimizers import OPTIMIZERS
 from surfaces import Surface
 
+from . import look
 from .compute import TOLERANCE, Carry, RunResult, result_of, training
 from .figures import (
     FONT,
@@ -44,6 +45,8 @@ from .figures import (
     chart_axis,
     contour_trace,
     map_axis,
+    map_drawing,
+    map_drawings,
     map_figure,
     paths_data,
 )
@@ -53,15 +56,19 @@ __all__ = [
     "SENSITIVITY_RATES",
     "StartMap",
     "Sweep",
+    "compare_drawings",
     "compare_figure",
     "compare_paths",
     "compare_state",
+    "panel_drawing",
     "rate_label",
+    "scene_drawings",
     "sensitivity",
     "sensitivity_figure",
     "stability_limit",
     "start_map",
     "start_map_figure",
+    "surface3d",
     "surface3d_figure",
     "sweep",
 ]
@@ -170,6 +177,21 @@ def panel_titles(sw: Sweep) -> list[str]:
     ]
 
 
+def panel_drawing(cstate: AppState, sw: Sweep, theme: Theme, j: int) -> look.Drawing:
+    """Rate `j`'s run as `look` draws it in its small multiple (its panel's axes)."""
+    axes = ("x", "y") if j == 0 else (f"x{j + 1}", f"y{j + 1}")
+    run, r = cstate.runs[j], sw.results[j]
+    name = panel_titles(sw)[j]
+    return map_drawing(j, run, r, theme=theme, context="panel", name=name, hover=False, axes=axes)
+
+
+def compare_drawings(cstate: AppState, sw: Sweep, theme: Theme) -> list[look.Drawing]:
+    """Every rate's run as `look` draws it: in its panel, or all on the overlay map."""
+    if cstate.layout == "overlay":
+        return map_drawings(cstate, sw.results, theme)
+    return [panel_drawing(cstate, sw, theme, j) for j in range(len(sw.rates))]
+
+
 def compare_figure(cstate: AppState, sw: Sweep, theme: Theme, *, live: bool = True) -> go.Figure:
     """Small multiples (one panel per rate, titled with it) or the overlay map."""
     if cstate.layout == "overlay":
@@ -252,46 +274,9 @@ def compare_figure(cstate: AppState, sw: Sweep, theme: Theme, *, live: bool = Tr
         dragmode=False,
         uirevision=f"compare:{cstate.surface}:{cstate.view}:{k}",
     )
-    if not live:
-        t = cstate.shown_step
-        for j, (run, r) in enumerate(zip(cstate.runs, sw.results, strict=True)):
-            row, col = divmod(j, cols)
-            color = theme.palette[run.color]
-            k_t = min(t, len(r.x) - 1)
-            for tr in (
-                go.Scatter(
-                    x=r.x[k_t:],
-                    y=r.y[k_t:],
-                    mode="lines",
-                    line=dict(color=color, width=1.2, dash="dot"),
-                    opacity=0.55,
-                    meta={"role": "ghost", "run": j, "diverged": r.diverged_at},
-                ),
-                go.Scatter(
-                    x=r.x[: k_t + 1],
-                    y=r.y[: k_t + 1],
-                    mode="lines",
-                    line=dict(color=color, width=2.2),
-                    meta={"role": "trail", "run": j, "diverged": r.diverged_at},
-                ),
-                go.Scatter(
-                    x=r.x[k_t : k_t + 1],
-                    y=r.y[k_t : k_t + 1],
-                    mode="markers",
-                    marker=dict(
-                        size=10,
-                        color=color,
-                        symbol="x" if r.diverged and k_t >= r.diverged_at else "circle",
-                        line=dict(width=1.5, color=theme.halo),
-                    ),
-                    meta={"role": "head", "run": j, "diverged": r.diverged_at},
-                ),
-            ):
-                fig.add_trace(
-                    tr.update(hoverinfo="skip", showlegend=False, cliponaxis=True),
-                    row=row + 1,
-                    col=col + 1,
-                )
+    if not live:  # in the app the browser draws the runs from `compare_paths`
+        for drawing in compare_drawings(cstate, sw, theme):
+            fig.add_traces(drawing.at(cstate.shown_step))
     return fig
 
 
@@ -735,15 +720,51 @@ def _height(surface: Surface, f: np.ndarray, top: float) -> np.ndarray:
         return np.log10(np.maximum(f - fmin, 0) + delta)
 
 
+def scene_drawings(
+    state: AppState, results: Sequence[RunResult], surface: Surface, top: float, lift: float
+) -> list[look.Drawing]:
+    """Every run as `look` draws it in the 3D scene: on the surface's height, `lift` above it
+    (hidden where the path leaves the view, which the scene would not clip)."""
+    theme = THEMES[state.theme]
+    x0, x1, y0, y1 = state.view
+    out = []
+    for i, (run, r) in enumerate(zip(state.runs, results, strict=True)):
+        inside = (r.x >= x0) & (r.x <= x1) & (r.y >= y0) & (r.y <= y1)
+        z = np.where(inside, _height(surface, r.loss, top) + lift, np.nan)
+        out.append(
+            look.Drawing(
+                r.x,
+                r.y,
+                None,
+                r.diverged_at,
+                theme.palette[run.color],
+                "3d",
+                theme.halo,
+                run=i,
+                name=OPTIMIZERS[run.optimizer].label,
+                visible=run.visible,
+                z=z,
+            )
+        )
+    return out
+
+
 def surface3d_figure(
     state: AppState, results: Sequence[RunResult], *, live: bool = True
 ) -> go.Figure:
     """The surface in 3D with every run's path on it and a marker at the shown step.
 
-    The markers carry ``meta = {"role": "head3d", "run": i}`` and the paths'
-    heights travel in the paths store (``z``): the browser moves the markers
-    with the timeline.
+    The markers carry ``meta = {"role": "head3d", "run": i}``; the browser
+    moves them along their paths (``"path3d"``) with the timeline. The same
+    figure serves the app (`live`) and exports.
     """
+    return surface3d(state, results)[0]
+
+
+def surface3d(
+    state: AppState, results: Sequence[RunResult]
+) -> tuple[go.Figure, list[look.Drawing]]:
+    """`surface3d_figure` and its runs' drawings (an export draws them at other steps)."""
     surface = state.build_surface()
     theme = THEMES[state.theme]
     x0, x1, y0, y1 = state.view
@@ -783,41 +804,9 @@ def surface3d_figure(
             lighting=dict(ambient=0.75, diffuse=0.5, specular=0.05),
         )
     )
-    t = state.shown_step
-    lift = (zhi - zlo) * 0.02
-    for i, (run, r) in enumerate(zip(state.runs, results, strict=True)):
-        color = theme.palette[run.color]
-        n = r.diverged_at if r.diverged and r.diverged_at > 0 else len(r.x)
-        inside = (r.x >= x0) & (r.x <= x1) & (r.y >= y0) & (r.y <= y1)
-        zp = np.where(inside, _height(surface, r.loss, top) + lift, np.nan)[:n]
-        k = min(t, n - 1)
-        fig.add_trace(
-            go.Scatter3d(
-                x=r.x[:n],
-                y=r.y[:n],
-                z=zp,
-                mode="lines",
-                line=dict(color=color, width=6),
-                name=OPTIMIZERS[run.optimizer].label,
-                visible=run.visible,
-                hoverinfo="skip",
-                meta={"role": "path3d", "run": i},
-            )
-        )
-        fig.add_trace(
-            go.Scatter3d(
-                x=r.x[k : k + 1],
-                y=r.y[k : k + 1],
-                z=zp[k : k + 1],
-                mode="markers",
-                marker=dict(size=6, color=color, line=dict(width=1, color=theme.halo)),
-                visible=run.visible,
-                showlegend=False,
-                hovertemplate="step %{text}<extra></extra>",
-                text=[str(k)],
-                meta={"role": "head3d", "run": i, "n": int(n)},
-            )
-        )
+    drawings = scene_drawings(state, results, surface, top, lift=(zhi - zlo) * 0.02)
+    for drawing in drawings:
+        fig.add_traces(drawing.at(state.shown_step))
     axis = dict(
         backgroundcolor=theme.plot, gridcolor=theme.grid, color=theme.muted, showspikes=False
     )
@@ -836,4 +825,4 @@ def surface3d_figure(
         showlegend=False,  # the page's legend above the view names the runs
         uirevision=f"3d:{state.surface}:{state.view}",
     )
-    return fig
+    return fig, drawings

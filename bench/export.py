@@ -15,6 +15,10 @@ is timed end to end through `app.export.export` (state, paths, figure,
 browser, encoding), the median of a few runs after one untimed warm-up; the
 paths come from the compute cache after the first run, as in the server.
 
+The compare and 3D views' GIFs (12 and 6 frames) are timed the same way: the
+compare grid's frames are layered as the paths', the 3D ones drawn whole (see
+`app.export.gif`).
+
 GIF frames, milliseconds per frame, three ways:
 
 * ``gif``: what `export` does, the 60-frame GIF's total time over 60: the
@@ -47,7 +51,6 @@ HERE = Path(__file__).resolve().parent
 sys.path[:] = [str(HERE.parent)] + [p for p in sys.path if Path(p or ".").resolve() != HERE]
 
 from app import export  # noqa: E402
-from app.compute import compute_all  # noqa: E402
 from app.state import parse  # noqa: E402
 
 LINK = ""  # the default state
@@ -83,35 +86,38 @@ def main(argv: list[str] | None = None) -> int:
     numbers: dict[str, float] = {"renderer_start_ms": start * 1000}
     sizes: dict[str, int] = {}
 
-    def run(fmt: str, **opts):
-        result = export.export(LINK, fmt, renderer=r, **opts)
-        sizes[fmt] = len(result.data)
+    def run(key: str, link: str, fmt: str, **opts):
+        result = export.export(link, fmt, renderer=r, **opts)
+        sizes[key] = len(result.data)
 
     rows = [
-        ("png", "PNG 1100x800 @2x", {}),
-        ("svg", "SVG 1100x800", {}),
-        ("html", "HTML (60-step slider)", {}),
-        ("gif", "GIF 60 frames 1100x800", {"frames": 60}),
+        ("png", LINK, "PNG 1100x800 @2x", {}),
+        ("svg", LINK, "SVG 1100x800", {}),
+        ("html", LINK, "HTML (60-step slider)", {}),
+        ("gif", LINK, "GIF 60 frames 1100x800", {"frames": 60}),
+        ("gif_compare", "mode=compare", "GIF compare 12 frames", {"frames": 12}),
+        ("gif_3d", "mode=3d", "GIF 3D 6 frames", {"frames": 6}),
     ]
-    for fmt, label, opts in rows:
+    for key, link, label, opts in rows:
+        fmt = key.split("_")[0]
         times = _time(
-            lambda fmt=fmt, opts=opts: run(fmt, **opts),
+            lambda key=key, link=link, fmt=fmt, opts=opts: run(key, link, fmt, **opts),
             1 if fmt == "gif" and args.quick else repeats,
         )
         med = statistics.median(times) * 1000
-        numbers[f"{fmt}_ms"] = med
-        say(f"{label:28s} {med:8.0f} ms  (median of {len(times)}; {sizes[fmt] / 1e3:.0f} kB)")
+        numbers[f"{key}_ms"] = med
+        say(f"{label:28s} {med:8.0f} ms  (median of {len(times)}; {sizes[key] / 1e3:.0f} kB)")
 
     # GIF frames three ways
     state, _ = parse(LINK)
-    results = compute_all(state)
     o = export.Options.check("gif", state.steps, frames=60)
     ts = o.steps_shown()
     ours = numbers["gif_ms"] / 60
-    look = export._Look(width=1100, height=800, animated=True)
+    slide = export.slide.Slide(width=1100, height=800, animated=True)
+    view = export.view_of(state)
 
     def whole(t: int):
-        return export._view_figure(state, results, int(t), look)
+        return view.draw(state, int(t), slide).figure
 
     sample = ts[::6] if not args.quick else ts[::15]
     t0 = time.perf_counter()
@@ -131,11 +137,17 @@ def main(argv: list[str] | None = None) -> int:
     fresh = (time.perf_counter() - t0) * 1000 / fresh_n
     numbers |= {
         "gif_ms_per_frame": ours,
+        "gif_compare_ms_per_frame": numbers["gif_compare_ms"] / 12,
+        "gif_3d_ms_per_frame": numbers["gif_3d_ms"] / 6,
         "whole_figure_one_browser_ms_per_frame": one_browser,
         "fresh_kaleido_ms_per_frame": fresh,
     }
     say("GIF frame, 1100x800, ms per frame:")
     say(f"  gif (panels on one sheet per call, one browser) {ours:8.0f}")
+    for mode, how in (("compare", "layered as ours"), ("3d", "whole frames")):
+        per = numbers[f"gif_{mode}_ms_per_frame"]
+        what = f"{mode} gif ({how}, one browser)"
+        say(f"  {what:48s}{per:8.0f}   ({per / ours:.1f}x ours)")
     say(
         f"  whole figure per frame, one browser             {one_browser:8.0f}"
         f"   ({one_browser / ours:.1f}x ours; {len(sample)} frames)"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import json
 import os
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -18,10 +19,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from app import export
+from app import export, look
 from app.cli import main
 from app.export import BrowserNotFoundError, OptionsError, figure, write
-from app.state import PALETTE, parse
+from app.export.slide import HEAVIER
+from app.state import MODES, PALETTE, parse
 
 CHROMIUM = os.environ.get("GRADSCAPE_CHROMIUM", "/usr/bin/chromium")
 needs_chromium = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no {CHROMIUM}")
@@ -55,7 +57,7 @@ def renderer():
     """The process's browser, which the command line and the route use too: one start."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no {CHROMIUM}")
-    return export._renderer()
+    return export.renderer.shared()
 
 
 # --------------------------------------------------------------------------- figure
@@ -285,6 +287,41 @@ def test_html_is_standalone_with_the_figure_and_a_slider(tmp_path):
     assert "plotly_sliderchange" in text and "<title>Gradscape — Rosenbrock" in text
 
 
+def _player(html: str) -> dict:
+    """The data the HTML player was given."""
+    return json.loads(html.split("const P = ", 1)[1].split(";\n", 1)[0])
+
+
+DIVERGES = "run1=sgd&run1.lr=0.01&run2=adam&run2.lr=0.1&steps=100&t=60"  # run 1 leaves at 4
+
+
+def test_html_player_is_given_styles_and_steps_not_rules(tmp_path, monkeypatch):
+    """The page restates no look: each step's spans and markers come from `look`."""
+    bold = look.Look(trail_width=7.5, ghost_opacity=0.25, head_size=21.0, mark_size=19.0)
+    monkeypatch.setitem(look.LOOKS, "map", bold)
+    text = write(DIVERGES, tmp_path / "a.html", frames=11).read_text()
+    p = _player(text)
+    assert p["style"] == look.style_data("#ffffff")
+    assert p["steps"] == list(range(0, 101, 10)) and p["active"] == 6
+    k = HEAVIER  # 1100 × 800: font scale 1
+    sgd, adam = p["runs"]
+    assert sgd["markers"]["circle"]["size"] == 21.0 * k
+    assert sgd["markers"]["x"]["size"] == 19.0 * k
+    n = 101
+    for s, t in enumerate(p["steps"]):
+        (g0, g1, _), (t0, t1, _), (h0, h1, mark) = sgd["at"][s]
+        assert (g0, g1, t0, t1, h0, h1) == (t, n, 0, t + 1, t, t + 1)
+        assert mark == ("x" if t >= 4 else "circle")
+        assert adam["at"][s][2][2] == "circle"
+    fig = figure(DIVERGES)
+    roles = {(tr.meta["run"], tr.meta["role"]): tr for tr in fig.data if tr.meta}
+    assert sgd["traces"] == [fig.data.index(roles[0, r]) for r in ("ghost", "trail", "head")]
+    assert roles[0, "trail"].line.width == 7.5 * k and roles[0, "ghost"].opacity == 0.25
+    assert roles[0, "head"].marker.symbol == "x" and roles[0, "head"].marker.size == 19.0 * k
+    player_js = export.html._PLAYER_JS
+    assert not any(word in player_js for word in ("'x'", "circle", "ghost", "trail", "width"))
+
+
 def test_render_html_from_the_command_line(tmp_path, capsys):
     out = tmp_path / "cli.html"
     assert main(["render", LINK, "--out", str(out), "--frames", "10"]) == 0
@@ -310,6 +347,8 @@ def test_html_slider_moves_the_runs_and_keeps_the_contour(tmp_path):
             return {types: g._fullData.map(t => t.type),
                     roles: g._fullData.map(t => t.meta && t.meta.role),
                     trail: g._fullData.find(t => t.meta && t.meta.role === 'trail')._length,
+                    dots: g.data.find(t => t.meta && t.meta.role === 'trail').marker,
+                    head: g.data.find(t => t.meta && t.meta.role === 'head').marker,
                     contour: g.querySelectorAll('.contourlayer path').length,
                     title: g.layout.annotations.find(a => a.name === 'title').text}; }"""
         before = page.evaluate(state)
@@ -323,6 +362,8 @@ def test_html_slider_moves_the_runs_and_keeps_the_contour(tmp_path):
         after = page.evaluate(state)
         assert after["trail"] == 301 and after["title"] == "Rosenbrock — step 300 / 300"
         assert after["contour"] == before["contour"]  # the contour is still drawn
+        assert after["dots"] == before["dots"]  # only the heads' markers are restyled
+        assert after["head"] == before["head"] and before["head"]["symbol"] == "circle"
         browser.close()
     assert errors == []
 
@@ -388,6 +429,21 @@ def test_every_view_exports_as_a_titled_png(renderer, tmp_path, query, words):
     assert len(np.unique(pixels, axis=0)) > 200  # a drawing, not a blank page
 
 
+def test_compare_gif_frames_equal_the_still_image_at_their_step(renderer, tmp_path):
+    """The small multiples' frames are layered too: the runs laid over each panel."""
+    query = "mode=compare&k=4&steps=120&run1=sgd&rates=0.0005,0.008"
+    size = dict(width=600, height=450, renderer=renderer)
+    frames = _frames(write(query, tmp_path / "c.gif", frames=3, first=0, last=120, **size))
+    top = round(figure(query, width=600, height=450).layout.margin.t) - 8  # below the title
+    for (frame, _), t in zip(frames, (0, 60, 120), strict=True):
+        still = write(query, tmp_path / f"c{t}.png", t=t, scale=1, **size)
+        a = np.asarray(frame).astype(int)[top:]
+        b = np.asarray(_open(still).convert("RGB")).astype(int)[top:]
+        diff = np.abs(a - b).max(axis=2)
+        assert diff.mean() < 1.5, t  # palette rounding only
+        assert (diff > 60).mean() < 0.002, t
+
+
 def test_a_compare_gif_moves_every_panel(renderer, tmp_path):
     out = write(
         "mode=compare&k=4&steps=80", tmp_path / "cmp.gif", width=440, height=320, frames=5,
@@ -402,7 +458,40 @@ def test_a_compare_gif_moves_every_panel(renderer, tmp_path):
     assert np.abs(first - last).sum(axis=2).astype(bool).mean() > 0.002  # the paths grew
 
 
-@pytest.mark.parametrize("mode", ["sensitivity", "starts"])
+def test_every_view_mode_is_registered_once_with_what_it_allows():
+    assert set(export.VIEWS) == set(MODES)
+    for mode, view in export.VIEWS.items():
+        state, _ = parse(f"mode={mode}&steps=20&grid=10")
+        assert export.view_of(state) is view and view.mode == mode
+        drawn = view.draw(state, 10, export.slide.Slide(width=550, height=400))
+        runs = [tr for tr in drawn.figure.data if (tr.meta or {}).get("role")]
+        assert bool(runs) == view.steps == bool(drawn.drawings), mode
+        assert len(runs) == sum(len(d.at(10)) for d in drawn.drawings)
+
+
+@pytest.mark.parametrize(
+    "query, layered",
+    [
+        ("", True),
+        ("mode=compare&layout=overlay&k=3", True),
+        ("mode=compare&k=3", None),
+        ("mode=3d", False),
+    ],
+)
+def test_maps_are_layered_and_get_the_html_player(tmp_path, query, layered):
+    """Every 2D view's GIF lays the runs over a background rendered once; a map laid out by
+    `dress_map` (the paths, the compare overlay) has the HTML step player too."""
+    state, _ = parse(query + "&steps=40")
+    drawn = export.view_of(state).draw(state, 10, export.slide.Slide())
+    assert drawn.layered is (layered is not False)  # the grid is layered, with no player
+    text = write(state, tmp_path / "v.html", frames=5).read_text()
+    assert ("const P = " in text) is bool(layered)
+    if layered:
+        runs = _player(text)["runs"]
+        assert len(runs) == len(state.runs if state.mode == "paths" else range(3))
+
+
+@pytest.mark.parametrize("mode", [m for m, v in export.VIEWS.items() if not v.steps])
 def test_views_without_steps_refuse_a_gif_plainly(renderer, tmp_path, mode):
     with pytest.raises(OptionsError, match="no steps to animate"):
         write(f"mode={mode}&grid=10&steps=20", tmp_path / "x.gif", renderer=renderer)

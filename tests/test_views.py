@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 import pytest
 
 import optimizers
-from app import callbacks, ids, inspector, views
+from app import callbacks, figures, ids, inspector, look, views
 from app.compute import compute, result_of, training
 from app.reducer import apply_event
 from app.state import CUSTOM, AppState, Run, parse, serialize
@@ -495,3 +495,117 @@ def test_a_click_is_read_once_so_the_same_point_counts_again():
     assert out[(ids.FIGURE, "figure")] is not no_update
     other = _named(callbacks.edit_outputs(s, [(ids.pv("k", "int"), "5")], []))
     assert other[(ids.FIGURE, "clickData")] is no_update
+
+
+# --------------------------------------------------------------------------- how a run looks
+BOLD = {
+    "map": look.Look(trail_width=7.5, ghost_width=3.5, ghost_opacity=0.25, head_size=21.0),
+    "panel": look.Look(trail_width=6.5, ghost_width=2.5, ghost_opacity=0.35, head_size=17.0),
+    "3d": look.Look(trail_width=9.5, head_size=11.0, head_halo=0.5, mark_size=14.0),
+}
+DIVERGES = "run1=sgd&run1.lr=0.01&run2=adam&run2.lr=0.1&steps=100&t=60"  # run 1 leaves at 4
+
+
+def _roles(fig) -> dict[tuple[int, str], dict]:
+    """A figure's run traces by (run, role), as dicts with their points as arrays."""
+    return {
+        (t.meta["run"], t.meta["role"]): {**t.to_plotly_json(), "x": t.x, "y": t.y}
+        for t in fig.data
+        if isinstance(t.meta, dict) and "role" in t.meta
+    }
+
+
+def _look_of(tr: dict) -> tuple:
+    """What a run trace says about its look: widths, opacity, marker size and symbol."""
+    line, marker = tr.get("line", {}), tr.get("marker", {})
+    return line.get("width"), tr.get("opacity"), marker.get("size"), marker.get("symbol")
+
+
+def _drawings(monkeypatch) -> dict[str, dict]:
+    """Every Python drawing of a run under the current `look.LOOKS`, by where it is drawn."""
+    state = state_of(DIVERGES)
+    results = [compute(state, r) for r in state.runs]
+    cmp = state_of("mode=compare&k=4&steps=60&t=30&run1=sgd&rates=0.0001,0.01")
+    sw = views.sweep(cmp)
+    cstate, theme = views.compare_state(cmp, sw)
+    return {
+        "map": _roles(figures.map_figure(state, results)),
+        "panel": _roles(views.compare_figure(cstate, sw, theme, live=False)),
+        "3d": _roles(views.surface3d_figure(state, results)),
+    }
+
+
+def test_every_drawing_of_a_run_takes_its_look_from_look_py(monkeypatch):
+    before = _drawings(monkeypatch)
+    for context, bold in BOLD.items():
+        monkeypatch.setitem(look.LOOKS, context, bold)
+    after = _drawings(monkeypatch)
+    for context in BOLD:
+        assert {k: _look_of(t) for k, t in before[context].items()} != {
+            k: _look_of(t) for k, t in after[context].items()
+        }, context
+    for context in ("map", "panel"):
+        lk = BOLD[context]
+        trails = [t for (_, role), t in after[context].items() if role == "trail"]
+        ghosts = [t for (_, role), t in after[context].items() if role == "ghost"]
+        heads = [t for (_, role), t in after[context].items() if role == "head"]
+        assert trails and all(t["line"]["width"] == lk.trail_width for t in trails)
+        assert all(t["line"]["width"] == lk.ghost_width for t in ghosts)
+        assert all(t["opacity"] == lk.ghost_opacity for t in ghosts)
+        on, off = lk.ghost_dash
+        assert all(t["line"]["dash"] == f"{on:g}px,{off:g}px" for t in ghosts)
+        assert all(
+            t["marker"]["size"] == (lk.head_size if t["marker"]["symbol"] == "circle" else 12.0)
+            for t in heads
+        )
+    paths3d = [t for (_, role), t in after["3d"].items() if role == "path3d"]
+    assert all(t["line"]["width"] == BOLD["3d"].trail_width for t in paths3d)
+    heads3d = {i: t for (i, role), t in after["3d"].items() if role == "head3d"}
+    assert heads3d[0]["marker"]["size"] == BOLD["3d"].mark_size  # run 1 diverged: a cross
+    assert heads3d[1]["marker"]["size"] == BOLD["3d"].head_size
+
+
+def test_the_live_values_are_the_ones_exports_draw():
+    """Ghost opacity 0.6 and the rest: what the browser gets in the paths store."""
+    state = state_of(DIVERGES)
+    results = [compute(state, r) for r in state.runs]
+    style = figures.paths_data(state, results)["style"]
+    fig = _roles(figures.map_figure(state, results))
+    ghost, trail, head = (fig[1, role] for role in ("ghost", "trail", "head"))
+    assert ghost["opacity"] == style["map"]["ghost_opacity"] == 0.6
+    assert ghost["line"]["width"] == style["map"]["ghost_width"]
+    assert trail["line"]["width"] == style["map"]["trail_width"]
+    assert head["marker"]["size"] == style["map"]["head_size"]
+    assert head["marker"]["line"]["width"] == style["map"]["head_halo"]
+    assert (style["map"]["head_symbol"], style["map"]["mark_symbol"]) == ("circle", "x")
+    assert set(style) == {"halo", *look.LOOKS}  # the browser reads one entry per context
+
+
+def test_a_diverged_run_ends_in_a_cross_at_its_last_good_point_in_every_drawing():
+    state = state_of(DIVERGES)
+    results = [compute(state, r) for r in state.runs]
+    r = results[0]
+    assert r.diverged_at == 4
+    last = (r.x[3], r.y[3])
+    for fig in (figures.map_figure(state, results), views.surface3d_figure(state, results)):
+        heads = {i: t for (i, role), t in _roles(fig).items() if role.startswith("head")}
+        assert heads[0]["marker"]["symbol"] == "x"
+        assert (heads[0]["x"][0], heads[0]["y"][0]) == last
+        assert heads[1]["marker"]["symbol"] == "circle"
+    early = _roles(figures.map_figure(replace(state, t=2), results))
+    assert early[0, "head"]["marker"]["symbol"] == "circle"  # not yet diverged at step 2
+    cmp = state_of("mode=compare&k=3&steps=60&t=50&run1=sgd&rates=0.0001,0.01")
+    sw = views.sweep(cmp)
+    cstate, theme = views.compare_state(cmp, sw)
+    panels = _roles(views.compare_figure(cstate, sw, theme, live=False))
+    for j, rj in enumerate(sw.results):
+        head = panels[j, "head"]
+        if rj.diverged and rj.diverged_at <= 50:
+            assert head["marker"]["symbol"] == "x"
+            assert (head["x"][0], head["y"][0]) == (
+                rj.x[rj.diverged_at - 1],
+                rj.y[rj.diverged_at - 1],
+            )
+        else:
+            assert head["marker"]["symbol"] == "circle"
+    assert any(rj.diverged for rj in sw.results)

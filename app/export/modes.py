@@ -1,0 +1,183 @@
+"""The views an export draws: one entry per view mode of the app.
+
+Each `View` says, once, how its mode is drawn for a slide at a step (its
+figure, title and caption, its runs as `look.Drawing`s) and whether it has
+steps (a GIF is allowed). What it draws says the rest: a 2D view pins its
+plot area to the pixel, so its GIF lays the runs over a background rendered
+once (`Drawn.layered`); a map laid out by `dress_map` (the paths, the compare
+overlay) also gets the HTML step player. A mode the registry does not know
+falls back to the paths view.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+
+import plotly.graph_objects as go
+
+from optimizers import OPTIMIZERS
+
+from .. import look
+from .. import views as app_views
+from ..compute import RunResult, compute_all
+from ..figures import THEMES, Theme, map_drawings, map_figure, run_name
+from ..state import AppState
+from .slide import (
+    HEAVIER,
+    Box,
+    Slide,
+    box_of,
+    caption,
+    dress_map,
+    dress_view,
+    hyperparameters,
+    num,
+    title,
+)
+
+__all__ = ["VIEWS", "Drawn", "View", "view_of"]
+
+
+@dataclass(frozen=True, eq=False)
+class Drawn:
+    """A view drawn for a slide at one step: its figure, and its runs as `look.Drawing`s,
+    which draw them at any other step (GIF frames, the HTML player)."""
+
+    figure: go.Figure
+    drawings: list[look.Drawing] = field(default_factory=list)
+    box: Box | None = None  # a map's layout, exact to the pixel (`dress_map`)
+    #: Its runs can be drawn apart and laid over the rest, rendered once: its plot area is
+    #: pinned to the pixel. (Not a 3D scene: its surface hides the paths behind it.)
+    layered: bool = False
+
+
+@dataclass(frozen=True)
+class View:
+    """One view mode as an export draws it."""
+
+    mode: str
+    draw: Callable[[AppState, int, Slide], Drawn]
+    steps: bool = False  # steps to play: a GIF, an HTML step player
+
+    @property
+    def suffix(self) -> str:
+        """The file name's view part: none for the paths, ``-compare`` and so on."""
+        return "" if self.mode == "paths" else f"-{self.mode}"
+
+
+VIEWS: dict[str, View] = {}
+
+
+def _view(mode: str, **kinds: bool) -> Callable:
+    def register(draw: Callable[[AppState, int, Slide], Drawn]) -> Callable:
+        VIEWS[mode] = View(mode, draw, **kinds)
+        return draw
+
+    return register
+
+
+def view_of(state: AppState) -> View:
+    """The registered view of the state's mode (the paths for an unknown one)."""
+    return VIEWS.get(getattr(state, "mode", "paths"), VIEWS["paths"])
+
+
+def _map(
+    state: AppState,
+    results: Sequence[RunResult],
+    t: int,
+    slide: Slide,
+    theme: Theme,
+    about: str = "",
+    words: tuple[list[str], list[str]] | None = None,
+) -> Drawn:
+    """The app's map with every run split at `t`, laid out for a slide (`dress_map`), its
+    runs `HEAVIER` at the slide's font scale."""
+    labels = [run_name(run, r) for run, r in zip(state.runs, results, strict=True) if run.visible]
+    box = box_of(state, slide, labels, words)
+    scale = HEAVIER * box.k
+    fig = map_figure(replace(state, t=t), results, theme=theme, scale=scale)
+    dress_map(fig, state, t, slide, box, about)
+    return Drawn(fig, map_drawings(state, results, theme, scale), box, layered=True)
+
+
+@_view("paths", steps=True)
+def _paths(state: AppState, t: int, slide: Slide) -> Drawn:
+    """Every run over the contour."""
+    return _map(state, compute_all(state), t, slide, THEMES[state.theme])
+
+
+def _dressed(
+    state: AppState, slide: Slide, fig: go.Figure, head: str, lines: list[str], runs: bool
+) -> None:
+    """`dress_view` with the caption's lines: the view's own, the runs' (`runs`), the shared."""
+    runs_words, shared = caption(state)
+    dress_view(fig, state, slide, head, lines + (runs_words if runs else []) + shared)
+
+
+@_view("compare", steps=True)
+def _compare(state: AppState, t: int, slide: Slide) -> Drawn:
+    """The focus run at k rates: small multiples or one overlay map."""
+    st = replace(state, t=t)
+    sw = app_views.sweep(st)
+    cstate, theme = app_views.compare_state(st, sw)
+    focus = OPTIMIZERS[st.focus_run.optimizer].label
+    lo, hi = st.rate_range()
+    others = "".join(f", {h}" for h in hyperparameters(st.focus_run) if not h.startswith("lr "))
+    about = f": {focus} at {st.k} learning rates"
+    line = f"{focus}, lr {num(lo)} … {num(hi)} (log-spaced){others}"
+    if st.layout == "overlay":
+        return _map(cstate, sw.results, t, slide, theme, about, ([line], caption(st)[1]))
+    fig = app_views.compare_figure(cstate, sw, theme, live=False)
+    _dressed(st, slide, fig, title(st, t, about=about), [line], runs=False)
+    _pin(fig, slide)
+    return Drawn(fig, app_views.compare_drawings(cstate, sw, theme), layered=True)
+
+
+def _pin(fig: go.Figure, slide: Slide) -> None:
+    """Pin the small multiples' plot area to whole pixels (GIF frames lay the runs over it):
+    the margins stay as given, rounded, the colour bar in the right one."""
+    k = min(slide.width / 1100, slide.height / 800)
+    m = fig.layout.margin
+    left, top, bottom, right = (round(v) for v in (m.l, m.t, m.b, max(m.r or 0, 72 * k)))
+    fig.update_layout(margin=dict(l=left, r=right, t=top, b=bottom, autoexpand=False))
+    pw = slide.width - left - right
+    fig.update_traces(selector=dict(type="contour"), colorbar=dict(x=1 + 14 * k / pw))
+
+
+@_view("sensitivity")
+def _sensitivity(state: AppState, t: int, slide: Slide) -> Drawn:
+    """Final loss and steps to arrive against the learning rate (no steps to play)."""
+    fig = app_views.sensitivity_figure(state, app_views.sensitivity(state))
+    head = f"{state.build_surface().label}: final loss against learning rate ({state.steps} steps)"
+    _dressed(state, slide, fig, head, [], runs=True)
+    return Drawn(fig)
+
+
+@_view("starts")
+def _starts(state: AppState, t: int, slide: Slide) -> Drawn:
+    """Where each start of a grid ends (no steps to play)."""
+    fig = app_views.start_map_figure(state, app_views.start_map(state))
+    fig.update_layout(title=None)
+    what = app_views.METRIC_TITLES[state.metric]
+    run = state.focus_run
+    line = (
+        f"{OPTIMIZERS[run.optimizer].label} ({', '.join(hyperparameters(run))}), "
+        f"{state.grid}×{state.grid} starts, {state.steps} steps"
+    )
+    head = f"{state.build_surface().label}: where each start ends ({what})"
+    _dressed(state, slide, fig, head, [line], runs=False)
+    return Drawn(fig)
+
+
+@_view("3d", steps=True)
+def _surface3d(state: AppState, t: int, slide: Slide) -> Drawn:
+    """The surface in 3D with the paths on it and a marker at `t`."""
+    st = replace(state, t=t)
+    fig, drawings = app_views.surface3d(st, compute_all(st))
+    fig.update_layout(  # under the title: the caption is under the scene
+        showlegend=True,
+        legend=dict(orientation="h", x=0.5, xanchor="center", y=1, yanchor="bottom"),
+    )
+    _dressed(st, slide, fig, title(st, t, about=" in 3D"), [], runs=True)
+    return Drawn(fig, drawings)
