@@ -562,6 +562,9 @@ def ftrl_proximal(
     so θ′ = 0 exactly where |z| ≤ l1. FTRL sets θ rather than adding to it: u
     leaves as θ′ − θ and no factor is returned (the final position is
     θ + (θ′ − θ), θ′ up to one rounding; exactly 0 when θ′ is 0).
+
+    A step whose learning rate is 0 (a schedule that decays to 0) leaves θ and
+    the state as they are: the update divides by γ, and Keras's would give NaN.
     """
     neg_p = _operand(-lr_power)
     l1_ = _operand(l1)
@@ -576,6 +579,9 @@ def ftrl_proximal(
 
     def update(u: Array, state: State, params: Array, t: int, lr: Scalar) -> None:
         acc, powered, z, new_pow, tmp = state
+        if not np.any(lr):  # a schedule at 0: the closed form divides by γ; hold still
+            u.fill(0.0)
+            return
         _mul(u, u, tmp)
         _add(acc, tmp, acc)  # a′
         np.power(acc, neg_p, new_pow)

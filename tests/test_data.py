@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from test_optimizers import active_config
 
 import surfaces
-from optimizers import OPTIMIZERS, core, run, run_final
+from optimizers import OPTIMIZERS, core, run, run_final, schedules
 
 KINDS = list(surfaces.DATA_KINDS)
 
@@ -568,6 +568,17 @@ def test_ftrl_with_per_path_settings_equals_separate_runs():
     for i in range(3):
         one = run(s, "ftrl", s.start, 40, lr=0.5, l1=float(l1[i]), batch_size=16)
         np.testing.assert_array_equal(many.xy[:, i], one.xy[:, 0])
+
+
+def test_ftrl_holds_still_on_a_step_whose_rate_is_zero():
+    """A cosine schedule ends at lr = 0: FTRL's closed form divides by γ, so that step is
+    skipped (θ kept, no divergence) while the steps before it moved."""
+    s = surfaces.get("linear_regression")
+    sched = schedules.warmup_cosine(3, 30, start_factor=0.1)
+    t = run(s, "ftrl", s.start, 31, lr=0.5, beta=1.0, l2=0.1, schedule=sched)
+    assert t.lr[-1, 0] == 0.0 and t.diverged_at[0] == -1
+    np.testing.assert_array_equal(t.xy[-1], t.xy[-2])
+    assert np.any(t.xy[-2] != t.xy[-3])
 
 
 def test_ftrl_l1_zeroes_a_useless_weight_exactly():
