@@ -1296,7 +1296,7 @@ def muon(
 ) -> Transform:
     r"""Muon (Jordan et al. 2024; torch.optim.Muon) on (x, y) as a 1×2 matrix, NS in float64.
 
-    input: γ (lr), θ₀, f, λ (weight_decay), μ (momentum), nesterov, ε (eps),
+    input: γ (lr), θ₀, f, λ (weight_decay), μ (momentum), ν (nesterov), ε (eps),
            K (ns_steps), (a, b, c) = (3.4445, −4.7750, 2.0315)
     initialize: B ← 0
     for t = 1, 2, …:

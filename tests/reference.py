@@ -10,15 +10,29 @@ import math
 from collections.abc import Callable, Sequence
 
 Grad = Callable[[float, float], tuple[float, float]]
+Hess = Callable[[float, float], tuple[float, float, float]]
+
+#: Rules that act on both coordinates of a path at once (a norm, a 2×2 solve).
+WHOLE = ("newton", "adafactor", "muon")
+#: Weight decay that is not added to the gradient (decoupled, or none at all).
+NOT_L2 = ("adamw", "ftrl", "adafactor", "muon")
 
 
 def reference_run(
-    name: str, grad: Grad, start: Sequence[float], lrs: Sequence[float], **hp: float
+    name: str,
+    grad: Grad,
+    start: Sequence[float],
+    lrs: Sequence[float],
+    hess: Hess | None = None,
+    **hp: float,
 ) -> list[tuple[float, float]]:
-    """Positions θ₀ … θ_steps of optimizer `name`, with lrs[k] the rate of step k+1."""
+    """Positions θ₀ … θ_steps of optimizer `name`, with lrs[k] the rate of step k+1.
+
+    `hess` (the surface's Hessian) is needed by newton only.
+    """
     theta = [float(start[0]), float(start[1])]
     path = [tuple(theta)]
-    wd = hp.get("weight_decay", 0.01 if name == "adamw" else 0.0)
+    wd = hp.get("weight_decay", {"adamw": 0.01, "muon": 0.1}.get(name, 0.0))
     b1, b2 = hp.get("beta1", 0.9), hp.get("beta2", 0.999)
     state: dict[str, list[float]] = {}
 
@@ -28,12 +42,14 @@ def reference_run(
     prod = 1.0
     for t, lr in enumerate(lrs, start=1):
         g = list(grad(theta[0], theta[1]))
-        if name not in ("adamw", "ftrl"):
+        if name not in NOT_L2:
             g = [g[i] + wd * theta[i] for i in range(2)]
         if name == "adamw":
             theta = [theta[i] * (1 - lr * wd) for i in range(2)]
         new = list(theta)
-        for i in range(2):
+        if name in WHOLE:
+            new = _whole(name, theta, g, t, lr, wd, state, hess, hp)
+        for i in range(2 if name not in WHOLE else 0):
             gi = g[i]
             if name == "sgd":
                 new[i] = theta[i] - lr * gi
@@ -138,10 +154,69 @@ def reference_run(
                     new[i] = (math.copysign(l1, z[i]) - z[i]) / quadratic
                 else:
                     new[i] = 0.0
+            elif name == "rprop":
+                # torch.optim.Rprop: sizes start at the first step's lr, which is read once.
+                em, ep = hp.get("etaminus", 0.5), hp.get("etaplus", 1.2)
+                lo, hi = hp.get("step_size_min", 1e-6), hp.get("step_size_max", 50.0)
+                prev, size = buf("prev"), state.setdefault("size", [lr, lr])
+                if gi * prev[i] > 0:
+                    size[i] = min(max(size[i] * ep, lo), hi)
+                elif gi * prev[i] < 0:
+                    size[i] = min(max(size[i] * em, lo), hi)
+                    gi = 0.0
+                else:
+                    size[i] = min(max(size[i], lo), hi)
+                new[i] = theta[i] - math.copysign(size[i], gi) * (gi != 0)
+                prev[i] = gi
+            elif name == "asgd":
+                # torch.optim.ASGD's iterate; η is recomputed after the step (below).
+                eta = state.setdefault("eta", [lr])[0]
+                new[i] = theta[i] * (1 - hp.get("lambd", 1e-4) * eta) - eta * gi
             else:  # pragma: no cover - a new optimizer needs a reference here
                 raise KeyError(name)
+        if name == "asgd":
+            lam, alpha = hp.get("lambd", 1e-4), hp.get("alpha", 0.75)
+            state["eta"] = [lr / (1 + lam * lr * t) ** alpha]
         if name == "nadam":
             prod *= b1 * (1 - 0.5 * 0.96 ** (t * hp.get("momentum_decay", 0.004)))
         theta = new
         path.append(tuple(theta))
     return path
+
+
+def _whole(name, theta, g, t, lr, wd, state, hess, hp) -> list[float]:
+    """One step of a rule that needs both coordinates of the path at once."""
+    if name == "newton":
+        hxx, hxy, hyy = hess(theta[0], theta[1])
+        a, c = hxx + hp.get("damping", 0.0), hyy + hp.get("damping", 0.0)
+        det = a * c - hxy * hxy
+        px, py = (c * g[0] - hxy * g[1]) / det, (a * g[1] - hxy * g[0]) / det
+        return [theta[0] - lr * px, theta[1] - lr * py]
+    if name == "adafactor":
+        # torch.optim.Adafactor on a vector (2,): not factored.
+        c, eps1 = hp.get("beta2_decay", -0.8), hp.get("eps1", 2.220446049250313e-16)
+        eps2, d = hp.get("eps2", 1e-3), hp.get("d", 1.0)
+        rho = min(lr, 1 / math.sqrt(t))
+        alpha = max(eps2, math.sqrt((theta[0] ** 2 + theta[1] ** 2) / 2)) * rho
+        v = state.setdefault("v", [0.0, 0.0])
+        w = [0.0, 0.0]
+        for i in range(2):
+            v[i] = v[i] + t**c * (g[i] * g[i] - v[i])
+            w[i] = g[i] / math.sqrt(max(v[i], eps1 * eps1))
+        big = max(1.0, math.sqrt((w[0] ** 2 + w[1] ** 2) / 2) / d)
+        return [theta[i] * (1 - lr * wd) - alpha / big * w[i] for i in range(2)]
+    if name == "muon":
+        # torch.optim.Muon on a 1×2 matrix, Newton–Schulz in float64.
+        mu, eps = hp.get("momentum", 0.95), hp.get("eps", 1e-7)
+        b = state.setdefault("B", [0.0, 0.0])
+        for i in range(2):
+            b[i] = mu * b[i] + (1 - mu) * g[i]
+        bt = [(1 - mu) * g[i] + mu * b[i] for i in range(2)] if hp.get("nesterov", True) else b
+        norm = max(math.hypot(bt[0], bt[1]), eps)
+        x = [bt[0] / norm, bt[1] / norm]
+        for _ in range(int(hp.get("ns_steps", 5))):
+            sq = x[0] ** 2 + x[1] ** 2
+            k = 3.4445 - 4.7750 * sq + 2.0315 * sq * sq
+            x = [k * x[0], k * x[1]]
+        return [theta[i] * (1 - lr * wd) - lr * x[i] for i in range(2)]
+    raise KeyError(name)  # pragma: no cover

@@ -39,7 +39,7 @@ ACTIVE = {
     "etaminus": 0.3,
     "etaplus": 1.5,
     "step_size_min": 1.5e-3,
-    "step_size_max": 0.01,
+    "step_size_max": 0.0022,
     "lambd": 0.05,
     "t0": 100.0,
     "beta2_decay": -0.5,
@@ -78,15 +78,21 @@ def rosen_grad(x: float, y: float) -> tuple[float, float]:
     return -2 * (1 - x) - 400 * x * (y - x * x), 200 * (y - x * x)
 
 
+def rosen_hess(x: float, y: float) -> tuple[float, float, float]:
+    return 2 - 400 * (y - x * x) + 800 * x * x, -400 * x, 200.0
+
+
 @pytest.mark.parametrize(("name", "label", "hp"), CONFIGS, ids=CONFIG_IDS)
 @pytest.mark.parametrize("steps", [3, 40])
 def test_matches_reference_rules(name, label, hp, steps):
     lr = 0.002
     traj = run("rosenbrock", name, START, steps, lr=lr, **hp)
-    expected = np.array(reference_run(name, rosen_grad, START, [lr] * steps, **hp))
+    expected = np.array(reference_run(name, rosen_grad, START, [lr] * steps, rosen_hess, **hp))
     assert traj.diverged_at[0] == -1
     np.testing.assert_allclose(traj.xy[:, 0, :], expected, rtol=1e-11, atol=1e-13)
-    assert np.all(np.diff(expected[:, 0]) != 0), "every step should move the path"
+    moves = np.any(np.diff(expected, axis=0) != 0, axis=1)
+    # Rprop stands still (in a coordinate) on the step its gradient flips there.
+    assert moves.all() or (name == "rprop" and moves.mean() > 0.5), "every step should move"
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -105,8 +111,14 @@ def test_schedule_feeds_each_step(name):
     sched = schedules.warmup_cosine(3, 10, start_factor=0.1, min_factor=0.05)
     traj = run("rosenbrock", name, START, 10, lr=0.002, schedule=sched)
     lrs = 0.002 * sched(np.arange(10))
-    np.testing.assert_allclose(traj.lr[:, 0], lrs, rtol=1e-15)
-    expected = np.array(reference_run(name, rosen_grad, START, lrs.tolist()))
+    rule = OPTIMIZERS[name].lr_rule  # the optimizer's own factor of the rate, if any
+    shown = (
+        lrs
+        if rule is None
+        else rule(np.arange(10), lrs, np.r_[lrs[:1], lrs[:-1]], traj.hyperparameters)
+    )
+    np.testing.assert_allclose(traj.lr[:, 0], shown, rtol=1e-15)
+    expected = np.array(reference_run(name, rosen_grad, START, lrs.tolist(), rosen_hess))
     np.testing.assert_allclose(traj.xy[:, 0, :], expected, rtol=1e-11, atol=1e-13)
 
 
@@ -233,7 +245,7 @@ def test_default_lr_comes_from_the_surface():
         traj = run(s, name, s.start, 2)
         expected = s.suggested_lr(name) or OPTIMIZERS[name].default_lr
         assert traj.hyperparameters["lr"] == expected
-        np.testing.assert_array_equal(traj.lr, expected)
+        np.testing.assert_array_equal(traj.lr[0], expected)  # later rows: see lr_rule
 
 
 @pytest.mark.parametrize("name", NAMES)
