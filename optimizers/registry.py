@@ -1375,6 +1375,8 @@ OPTIMIZERS["asgd"] = _entry(
         _G.replace(r"\lambda\theta", r"\lambda_{wd}\theta"),
         r"\eta_t &= \gamma / (1 + \lambda\gamma (t - 1))^{\alpha}",
         r"\theta_t &= \theta_{t-1}(1 - \lambda\eta_t) - \eta_t\, g_t",
+        r"\bar\theta_t &= \bar\theta_{t-1} + (\theta_t - \bar\theta_{t-1}) / \max(1, t - t_0)"
+        r" \qquad \text{(the average; not drawn)}",
     ),
     record=RecordInfo(step_tex=r"\Delta\theta = -\eta_t\,(g_t + \lambda\theta_{t-1})"),
     caveat="The drawn path is the SGD iterate, not its average; at the defaults it is "
@@ -1434,14 +1436,16 @@ OPTIMIZERS["muon"] = _entry(
     torch=TorchRef("Muon", shape=(1, 2)),
     rule=_aligned(
         r"g_t &= \nabla f(\theta_{t-1})",
-        r"B_t &= \mu B_{t-1} + (1 - \mu)\, g_t, \quad \tilde B_t = (1 - \mu)\, g_t + \mu B_t",
-        r"X_t &= \operatorname{NS}_K\!\left(\tilde B_t / \max(\lVert \tilde B_t \rVert,"
+        r"m_t &= \mu m_{t-1} + (1 - \mu)\, g_t, \quad \tilde m_t = (1 - \mu)\, g_t + \mu m_t"
+        r" \ \text{(nesterov; else } \tilde m_t = m_t)",
+        r"X_t &= \operatorname{NS}_K\!\left(\tilde m_t / \max(\lVert \tilde m_t \rVert,"
         r" \epsilon)\right)",
         r"\theta_t &= \theta_{t-1}(1 - \gamma\lambda) - \gamma\, X_t",
     ),
     record=RecordInfo(
-        "B",
-        step_tex=r"\Delta\theta = -\gamma\, X_t - \gamma\lambda\, \theta_{t-1}",
+        "m",
+        step_tex=r"\Delta\theta = -\gamma\, X_t - \gamma\lambda\, \theta_{t-1}, \quad "
+        r"X_t = \operatorname{NS}_K(\tilde m_t / \max(\lVert \tilde m_t \rVert, \epsilon))",
         decay="decoupled",
     ),
     caveat="On a 1×2 matrix Muon is normalised-gradient descent with Nesterov momentum: "
