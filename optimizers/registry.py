@@ -1160,12 +1160,12 @@ ADAFACTOR_D = Param(
     "d",
     "Clip threshold",
     1.0,
-    0.01,
+    1.0,
     100.0,
     log=True,
     step=0.01,
     symbol="d",
-    help="The update is divided by max(1, RMS(update)/d).",
+    help="The update is divided by max(1, RMS(update)/d) (torch needs d ≥ 1).",
 )
 NESTEROV = Param(
     "nesterov",
