@@ -151,7 +151,8 @@ class Oracle:
             parts = hess(x, y)
         return tuple(np.broadcast_to(np.asarray(p, dtype=np.float64), (n,)) for p in parts)
 
-    def value_and_grad(self, params: Array, k: int, out: Array) -> Array:
+    def value(self, params: Array, k: int) -> Array:
+        """Step k's objective at `params`, shape (n,) (see `value_and_grad`)."""
         n = params.shape[0] // 2
         x, y = params[:n], params[n:]
         if self.batches is not None:
@@ -162,6 +163,10 @@ class Oracle:
         if self.z is not None:
             zk = self.z[k]
             f += self.sigma * (zk[0, 0] * x + zk[1, 0] * y)
+        return f
+
+    def value_and_grad(self, params: Array, k: int, out: Array) -> Array:
+        f = self.value(params, k)
         self.source(params, out, k)
         if self.edits:
             if self.edit_states is None:

@@ -1453,6 +1453,116 @@ OPTIMIZERS["muon"] = _entry(
 )
 
 
+HISTORY_SIZE = Param(
+    "history_size",
+    "History",
+    100,
+    1,
+    200,
+    step=1,
+    kind="int",
+    symbol="m",
+    help="How many recent (step, gradient change) pairs shape the curvature estimate.",
+)
+LINE_SEARCH = Param(
+    "line_search",
+    "Line search",
+    "none",
+    0,
+    0,
+    kind="choice",
+    choices=("none", "strong_wolfe"),
+    symbol="",
+    help="none: step t = lr; strong_wolfe: search t along the direction (up to 24 trials).",
+)
+TOLERANCE_GRAD = Param(
+    "tolerance_grad",
+    "Gradient tolerance",
+    1e-7,
+    1e-15,
+    1.0,
+    log=True,
+    step=0.1,
+    symbol="τ_g",
+    help="The path stops once max |g| ≤ this.",
+)
+TOLERANCE_CHANGE = Param(
+    "tolerance_change",
+    "Change tolerance",
+    1e-9,
+    1e-15,
+    1.0,
+    log=True,
+    step=0.1,
+    symbol="τ_f",
+    help="The path stops once the direction's slope g·d > −this.",
+)
+
+
+def lbfgs(
+    history_size: Scalar = 100,
+    line_search: str = "none",
+    tolerance_grad: Scalar = 1e-7,
+    tolerance_change: Scalar = 1e-9,
+) -> Transform:
+    r"""L-BFGS, one iteration per step (Liu & Nocedal 1989; torch.optim.LBFGS, max_iter=1).
+
+    input: γ (lr), θ₀, f, m (history_size), line search (line_search),
+           τ_g (tolerance_grad), τ_f (tolerance_change)
+    initialize: memory ← ∅, k ← 0
+    for t = 1, 2, …:
+        g ← ∇f(θ_{t−1});  if max|g| ≤ τ_g: θ_t ← θ_{t−1}, next t
+        k ← k + 1
+        if k = 1: d ← −g;  s ← min(1, 1/‖g‖₁)·γ
+        else:
+            y ← g − g_prev;  s_prev ← s·d_prev
+            if y·s_prev > 1e-10: store (s_prev, y) (keep the last m);  H₀ ← y·s_prev / y·y
+            d ← −(two-loop recursion over the memory, starting from H₀)·g;  s ← γ
+        g_prev ← g
+        if g·d > −τ_f: θ_t ← θ_{t−1}, next t
+        if strong_wolfe: s ← torch's _strong_wolfe(f, θ_{t−1}, s, d) (c1 = 1e-4,
+            c2 = 0.9, at most 24 trials: max_eval = 25)
+        θ_t ← θ_{t−1} + s·d
+
+    The line search runs per path with masks over the paths still searching:
+    each round evaluates f and ∇f at all n points, so a step costs
+    1 + (most trials of any path) evaluations of n points (≤ 25).
+    """
+    return tx26.lbfgs_direction(history_size, line_search, tolerance_grad, tolerance_change)
+
+
+OPTIMIZERS["lbfgs"] = _entry(
+    lbfgs,
+    "L-BFGS",
+    1.0,
+    "Liu & Nocedal, 'On the limited memory BFGS method for large scale optimization', "
+    "Math. Programming 45, 1989; torch.optim.LBFGS(max_iter=1, max_eval=25)",
+    HISTORY_SIZE,
+    LINE_SEARCH,
+    TOLERANCE_GRAD,
+    TOLERANCE_CHANGE,
+    torch=TorchRef(
+        "LBFGS",
+        fixed={"max_iter": 1, "max_eval": 25},
+        renamed={"line_search": "line_search_fn"},
+        values={"line_search": {"none": None}},
+    ),
+    rule=_aligned(
+        r"g_t &= \nabla f(\theta_{t-1}), \quad y = g_t - g_{t-1}, \quad s = \theta_{t-1}"
+        r" - \theta_{t-2} \ (\text{kept if } y \cdot s > 10^{-10}; \text{ last } m)",
+        r"d_t &= -H_t g_t \quad (\text{two-loop recursion}, H_0 = \tfrac{y \cdot s}{y \cdot y} I;"
+        r" d_1 = -g_1)",
+        r"s_t &= \gamma \ (s_1 = \min(1, 1/\lVert g_1 \rVert_1)\,\gamma),"
+        r" \text{ or the strong-Wolfe line search's}",
+        r"\theta_t &= \theta_{t-1} + s_t\, d_t \quad (\text{unless } \max|g_t| \le \tau_g"
+        r" \text{ or } g_t \cdot d_t > -\tau_f)",
+    ),
+    record=RecordInfo(step_tex=r"\Delta\theta = s_t\, d_t"),
+    caveat="One drawn point is one L-BFGS iteration; with the line search it may "
+    "evaluate the surface up to 25 times.",
+)
+
+
 def get_spec(name: str) -> OptimizerSpec:
     """The registry entry `name`; ValueError lists the choices."""
     try:

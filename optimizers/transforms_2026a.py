@@ -21,7 +21,9 @@ import numpy as np
 from .transforms import Scalar, State, Transform, _is_zero, _operand, _scratch
 
 __all__ = [
+    "adafactor_rate",
     "asgd_rate",
+    "lbfgs_direction",
     "newton_step",
     "scale_by_adafactor",
     "scale_by_asgd",
@@ -286,3 +288,263 @@ def scale_by_muon(
         return -lr
 
     return Transform(init, update, moment=lambda state: state[0])
+
+
+# --------------------------------------------------------------------------- L-BFGS
+def _cubic_minimum(x1: Array, f1: Array, g1: Array, x2: Array, f2: Array, g2: Array, lo, hi):
+    """torch's `_cubic_interpolate`, elementwise: the cubic's minimizer clamped to [lo, hi]."""
+    with np.errstate(all="ignore"):
+        d1 = g1 + g2 - 3 * (f1 - f2) / (x1 - x2)
+        d2_square = d1**2 - g1 * g2
+        d2 = np.sqrt(np.where(d2_square >= 0, d2_square, 0.0))
+        right = x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2))
+        left = x1 - (x1 - x2) * ((g1 + d2 - d1) / (g1 - g2 + 2 * d2))
+        min_pos = np.where(x1 <= x2, right, left)
+        clamped = np.minimum(np.maximum(min_pos, lo), hi)
+    return np.where(d2_square >= 0, clamped, (lo + hi) / 2.0)
+
+
+def _strong_wolfe(
+    evaluate: Any,
+    searching: Array,
+    t: Array,
+    d: Array,
+    f: Array,
+    gtd: Array,
+    max_ls: int,
+    trials: list[Array] | None,
+    c1: float = 1e-4,
+    c2: float = 0.9,
+    tolerance_change: float = 1e-9,
+) -> Array:
+    """torch's `_strong_wolfe` for every path where `searching`, with masks; returns t (n,).
+
+    `evaluate(t)` gives (f, g·d) at θ + t·d for all n paths (t = 0 for paths not
+    trying a point). Each round asks every path still searching for its next
+    trial (the bracketing phase's extrapolation or the zoom's interpolation, as
+    torch decides), evaluates all of them in one call, and updates each path's
+    bracket by torch's rules. Cost: 1 + (most trials of any path, ≤ max_ls)
+    evaluations of all n points per step; a path that is done waits, masked.
+    `trials`, when given, receives each round's trial t (NaN where not trying).
+    """
+    n = t.shape[0]
+    phase = np.where(searching, 1, 0)  # 0 done, 1 bracketing, 2 zoom
+    d_norm = np.max(np.abs(d.reshape(2, n)), axis=0)
+    f_new, gtd_new = evaluate(np.where(searching, t, 0.0))
+    if trials is not None:
+        trials.append(np.where(searching, t, np.nan))
+    ls_iter = np.zeros(n, dtype=np.int64)
+    t_prev, f_prev, gtd_prev = np.zeros(n), f.copy(), gtd.copy()
+    b = np.zeros((2, n))
+    bf = np.zeros((2, n))
+    bg = np.zeros((2, n))
+    low = np.zeros(n, dtype=np.int64)
+    insuf = np.zeros(n, dtype=bool)
+    rows = np.arange(n)
+    with np.errstate(all="ignore"):
+        while True:
+            # --- bracketing: decide on the current trial, or extrapolate
+            p1 = phase == 1
+            over = p1 & (ls_iter >= max_ls)
+            if over.any():  # budget spent: the bracket is [0, t]
+                b[0, over], b[1, over] = 0.0, t[over]
+                bf[0, over], bf[1, over] = f[over], f_new[over]
+                low[over] = np.where(f[over] <= f_new[over], 0, 1)
+                phase[over] = 0
+                p1 &= ~over
+            armijo = f_new > (f + c1 * t * gtd)
+            cond_a = p1 & (armijo | ((ls_iter > 1) & (f_new >= f_prev)))
+            cond_b = p1 & ~cond_a & (np.abs(gtd_new) <= -c2 * gtd)
+            cond_c = p1 & ~cond_a & ~cond_b & (gtd_new >= 0)
+            to_zoom = cond_a | cond_c
+            b[0] = np.where(to_zoom, t_prev, b[0])
+            b[1] = np.where(to_zoom, t, b[1])
+            bf[0] = np.where(to_zoom, f_prev, bf[0])
+            bf[1] = np.where(to_zoom, f_new, bf[1])
+            bg[0] = np.where(to_zoom, gtd_prev, bg[0])
+            bg[1] = np.where(to_zoom, gtd_new, bg[1])
+            low = np.where(to_zoom, np.where(bf[0] <= bf[1], 0, 1), low)
+            insuf &= ~to_zoom
+            phase[to_zoom] = 2
+            b[0] = np.where(cond_b, t, b[0])  # done: the bracket is [t]
+            low = np.where(cond_b, 0, low)
+            phase[cond_b] = 0
+            extrap = p1 & ~to_zoom & ~cond_b
+            new_t = np.where(
+                extrap,
+                _cubic_minimum(
+                    t_prev, f_prev, gtd_prev, t, f_new, gtd_new, t + 0.01 * (t - t_prev), t * 10
+                ),
+                t,
+            )
+            t_prev = np.where(extrap, t, t_prev)
+            f_prev = np.where(extrap, f_new, f_prev)
+            gtd_prev = np.where(extrap, gtd_new, gtd_prev)
+            # --- zoom: interpolate inside the bracket
+            z = phase == 2
+            stop = z & ((ls_iter >= max_ls) | (np.abs(b[1] - b[0]) * d_norm < tolerance_change))
+            phase[stop] = 0
+            z &= ~stop
+            high = 1 - low
+            if z.any():
+                hi, lo = np.maximum(b[0], b[1]), np.minimum(b[0], b[1])
+                zt = _cubic_minimum(b[0], bf[0], bg[0], b[1], bf[1], bg[1], lo, hi)
+                eps = 0.1 * (hi - lo)
+                near = np.minimum(hi - zt, zt - lo) < eps
+                push = near & (insuf | (zt >= hi) | (zt <= lo))
+                zt = np.where(
+                    push, np.where(np.abs(zt - hi) < np.abs(zt - lo), hi - eps, lo + eps), zt
+                )
+                insuf = np.where(z, near & ~push, insuf)
+                new_t = np.where(z, zt, new_t)
+            trying = extrap | z
+            if not trying.any():
+                break
+            t = np.where(trying, new_t, t)
+            f_try, gtd_try = evaluate(np.where(trying, t, 0.0))
+            if trials is not None:
+                trials.append(np.where(trying, t, np.nan))
+            ls_iter += trying
+            f_new = np.where(trying, f_try, f_new)
+            gtd_new = np.where(trying, gtd_try, gtd_new)
+            if z.any():
+                f_low = bf[low, rows]
+                worse = z & ((f_try > (f + c1 * t * gtd)) | (f_try >= f_low))
+                better = z & ~worse
+                done = better & (np.abs(gtd_try) <= -c2 * gtd)
+                flip = better & ~done & (gtd_try * (b[high, rows] - b[low, rows]) >= 0)
+                for arr, val in ((b, t), (bf, f_try), (bg, gtd_try)):
+                    arr[high[flip], rows[flip]] = arr[low[flip], rows[flip]]
+                    arr[high[worse], rows[worse]] = val[worse]
+                    arr[low[better], rows[better]] = val[better]
+                low = np.where(worse, np.where(bf[0] <= bf[1], 0, 1), low)
+                phase[done] = 0
+    return b[low, rows]
+
+
+def lbfgs_direction(
+    history_size: Scalar,
+    line_search: str,
+    tolerance_grad: Scalar,
+    tolerance_change: Scalar,
+    max_eval: int = 25,
+) -> Transform:
+    """torch.optim.LBFGS(max_iter=1, max_eval=25) per path: one `step(closure)` per step.
+
+    Per path: stop where max|g| ≤ tolerance_grad (nothing changes); otherwise
+    the first direction is −g with t = min(1, 1/‖g‖₁)·lr; later y = g − g_prev,
+    s = t_prev·d_prev are stored (at most history_size pairs, oldest dropped)
+    when y·s > 1e-10, H0 = y·s/y·y, and the two-loop recursion gives d; t = lr.
+    If g·d > −tolerance_change the path does not move. Without a line search
+    θ ← θ + t·d; with "strong_wolfe" t comes from `_strong_wolfe` (c1 = 1e-4,
+    c2 = 0.9, at most max_eval − 1 trials) and the trials are kept
+    (`trials` probe) for the step inspector.
+    """
+    cap = _per_path(history_size)
+    cap = cap.astype(np.int64) if isinstance(cap, np.ndarray) else int(cap)
+    most = int(np.max(cap))
+    tol_g = _per_path(tolerance_grad)
+    tol_c = _per_path(tolerance_change)
+    search = line_search == "strong_wolfe"
+    oracle: list[Any] = []
+
+    def bind(o: Any) -> None:
+        oracle.append(o)
+
+    def init(params: Array) -> State:
+        n = params.shape[0] // 2
+        return {
+            "n_iter": np.zeros(n, dtype=np.int64),
+            "d": np.zeros((2, n)),
+            "t": np.zeros(n),
+            "prev": np.zeros((2, n)),
+            "S": np.zeros((most, 2, n)),
+            "Y": np.zeros((most, 2, n)),
+            "ro": np.zeros((most, n)),
+            "al": np.zeros((most, n)),
+            "count": np.zeros(n, dtype=np.int64),
+            "h_diag": np.ones(n),
+            "trials": [],
+            "t_used": [],
+        }
+
+    def update(u: Array, st: State, params: Array, t_step: int, lr: Scalar) -> None:
+        n = params.shape[0] // 2
+        g = u.reshape(2, n).copy()
+        rate = _per_path(lr)
+        go = np.max(np.abs(g), axis=0) > tol_g
+        st["n_iter"] += go
+        first = go & (st["n_iter"] == 1)
+        later = go & ~first
+        d, S, Y, ro, count = st["d"], st["S"], st["Y"], st["ro"], st["count"]
+        with np.errstate(all="ignore"):
+            # memory update
+            y = g - st["prev"]
+            s = d * st["t"]
+            ys = y[0] * s[0] + y[1] * s[1]
+            store = later & (ys > 1e-10)
+            if store.any():
+                full = store & (count == cap)
+                if full.any():
+                    for arr in (S, Y, ro):
+                        arr[:-1, ..., full] = arr[1:, ..., full]
+                pos = np.where(full, cap - 1, count)
+                cols = np.flatnonzero(store)
+                S[pos[cols], :, cols] = s[:, cols].T
+                Y[pos[cols], :, cols] = y[:, cols].T
+                ro[pos[cols], cols] = 1.0 / ys[cols]
+                count[store] = np.minimum(count[store] + 1, np.broadcast_to(cap, (n,))[store])
+                st["h_diag"] = np.where(store, ys / (y[0] * y[0] + y[1] * y[1]), st["h_diag"])
+            # two-loop recursion
+            q = -g
+            al = st["al"]
+            for i in range(most - 1, -1, -1):
+                on = later & (i < count)
+                if on.any():
+                    a = (S[i, 0] * q[0] + S[i, 1] * q[1]) * ro[i]
+                    al[i] = np.where(on, a, al[i])
+                    q = np.where(on, q - Y[i] * a, q)
+            r = q * st["h_diag"]
+            for i in range(most):
+                on = later & (i < count)
+                if on.any():
+                    be = (Y[i, 0] * r[0] + Y[i, 1] * r[1]) * ro[i]
+                    r = np.where(on, r + S[i] * (al[i] - be), r)
+            new_d = np.where(first, -g, np.where(later, r, d))
+            count[first] = 0
+            st["h_diag"] = np.where(first, 1.0, st["h_diag"])
+            d[...] = new_d
+            st["prev"] = np.where(go, g, st["prev"])
+            l1 = np.abs(g[0]) + np.abs(g[1])
+            t = np.where(first, np.minimum(1.0, 1.0 / l1) * rate, rate)
+            st["t"] = np.where(go, t, st["t"])
+            gtd = g[0] * d[0] + g[1] * d[1]
+            move = go & ~(gtd > -tol_c)
+            t = st["t"]
+            if search and move.any():
+                o, k = oracle[0], t_step - 1
+                f = o.value(params, k)
+                buf = np.empty_like(params)
+                flat_d = d.reshape(-1)
+
+                def evaluate(trial_t: Array) -> tuple[Array, Array]:
+                    trial = params + np.tile(trial_t, 2) * flat_d
+                    fv = o.value_and_grad(trial, k, buf)
+                    gb = buf.reshape(2, n)
+                    return fv, gb[0] * d[0] + gb[1] * d[1]
+
+                rounds: list[Array] = []
+                found = _strong_wolfe(
+                    evaluate, move, t, d.reshape(-1), f, gtd, max_eval - 1, rounds
+                )
+                t = np.where(move, found, t)
+                st["t"] = np.where(go, t, st["t"])
+                st["trials"].append(np.array(rounds))
+            elif search:
+                st["trials"].append(np.full((0, n), np.nan))
+            step = np.where(move, t, 0.0)
+            st["t_used"].append(step)
+            u[:n] = step * d[0]
+            u[n:] = step * d[1]
+
+    return Transform(init, update, bind=bind)

@@ -603,9 +603,12 @@ def test_the_torch_cases_cover_the_registry():
 
 
 @pytest.mark.parametrize(("kind", "name", "label"), TORCH_CASES)
-def test_mini_batch_paths_equal_torch_optim(kind, name, label):
+def test_mini_batch_paths_equal_torch_optim(kind, name, label, monkeypatch):
     """A torch model (w, b float64) trained on the same recorded batches takes the same path."""
     torch = pytest.importorskip("torch")
+    from test_optimizers_2026a import float64_newton_schulz  # Muon's NS in float64 (contract)
+
+    monkeypatch.setattr(torch.optim._muon, "_zeropower_via_newtonschulz", float64_newton_schulz)
     s = surfaces.get(kind, samples=64)
     hp = {} if label == "defaults" else active_config(name)
     t = run(s, name, s.start, 60, batch_size=8, batch_seed=11, **hp)

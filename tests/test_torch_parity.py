@@ -22,10 +22,17 @@ torch = pytest.importorskip("torch")
 
 
 @pytest.fixture(autouse=True)
-def float64_torch():
-    """torch keeps scalar state (NAdam's μ-product, step counts) in the default dtype."""
+def float64_torch(monkeypatch):
+    """torch keeps scalar state (NAdam's μ-product, step counts) in the default dtype.
+
+    Muon's Newton–Schulz runs in float64 as Gradscape's (torch's is bfloat16;
+    OPTIMIZERS-2026.md's hook).
+    """
+    from test_optimizers_2026a import float64_newton_schulz
+
     old = torch.get_default_dtype()
     torch.set_default_dtype(torch.float64)
+    monkeypatch.setattr(torch.optim._muon, "_zeropower_via_newtonschulz", float64_newton_schulz)
     yield
     torch.set_default_dtype(old)
 
