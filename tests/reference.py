@@ -13,7 +13,7 @@ Grad = Callable[[float, float], tuple[float, float]]
 Hess = Callable[[float, float], tuple[float, float, float]]
 
 #: Rules that act on both coordinates of a path at once (a norm, a 2×2 solve).
-WHOLE = ("newton", "adafactor", "muon")
+WHOLE = ("newton", "adafactor", "muon", "lbfgs")
 #: Weight decay that is not added to the gradient (decoupled, or none at all).
 NOT_L2 = ("adamw", "ftrl", "adafactor", "muon")
 
@@ -24,11 +24,13 @@ def reference_run(
     start: Sequence[float],
     lrs: Sequence[float],
     hess: Hess | None = None,
+    value: Callable[[float, float], float] | None = None,
     **hp: float,
 ) -> list[tuple[float, float]]:
     """Positions θ₀ … θ_steps of optimizer `name`, with lrs[k] the rate of step k+1.
 
-    `hess` (the surface's Hessian) is needed by newton only.
+    `hess` (the surface's Hessian) is needed by newton only, `value` by lbfgs's
+    line search.
     """
     theta = [float(start[0]), float(start[1])]
     path = [tuple(theta)]
@@ -48,7 +50,7 @@ def reference_run(
             theta = [theta[i] * (1 - lr * wd) for i in range(2)]
         new = list(theta)
         if name in WHOLE:
-            new = _whole(name, theta, g, t, lr, wd, state, hess, hp)
+            new = _whole(name, theta, g, t, lr, wd, state, (hess, value, grad), hp)
         for i in range(2 if name not in WHOLE else 0):
             gi = g[i]
             if name == "sgd":
@@ -184,8 +186,15 @@ def reference_run(
     return path
 
 
-def _whole(name, theta, g, t, lr, wd, state, hess, hp) -> list[float]:
+def _dot(a, b) -> float:
+    return a[0] * b[0] + a[1] * b[1]
+
+
+def _whole(name, theta, g, t, lr, wd, state, fns, hp) -> list[float]:
     """One step of a rule that needs both coordinates of the path at once."""
+    hess, value, grad = fns
+    if name == "lbfgs":
+        return _lbfgs(theta, g, lr, state, value, grad, hp)
     if name == "newton":
         hxx, hxy, hyy = hess(theta[0], theta[1])
         a, c = hxx + hp.get("damping", 0.0), hyy + hp.get("damping", 0.0)
@@ -220,3 +229,124 @@ def _whole(name, theta, g, t, lr, wd, state, hess, hp) -> list[float]:
             x = [k * x[0], k * x[1]]
         return [theta[i] * (1 - lr * wd) - lr * x[i] for i in range(2)]
     raise KeyError(name)  # pragma: no cover
+
+
+def _lbfgs(theta, g, lr, state, value, grad, hp) -> list[float]:
+    """torch.optim.LBFGS(max_iter=1, max_eval=25).step(closure), one path, plain floats."""
+    tol_g, tol_c = hp.get("tolerance_grad", 1e-7), hp.get("tolerance_change", 1e-9)
+    m = int(hp.get("history_size", 100))
+    if max(abs(g[0]), abs(g[1])) <= tol_g:
+        return list(theta)
+    st = state.setdefault("lbfgs", {"n": 0})
+    st["n"] += 1
+    if st["n"] == 1:
+        d = [-g[0], -g[1]]
+        st.update(dirs=[], stps=[], ro=[], H=1.0)
+    else:
+        y = [g[0] - st["prev"][0], g[1] - st["prev"][1]]
+        s = [st["d"][0] * st["t"], st["d"][1] * st["t"]]
+        ys = _dot(y, s)
+        if ys > 1e-10:
+            if len(st["dirs"]) == m:
+                for key in ("dirs", "stps", "ro"):
+                    st[key].pop(0)
+            st["dirs"].append(y)
+            st["stps"].append(s)
+            st["ro"].append(1.0 / ys)
+            st["H"] = ys / _dot(y, y)
+        q = [-g[0], -g[1]]
+        al = [0.0] * len(st["dirs"])
+        for i in range(len(st["dirs"]) - 1, -1, -1):
+            al[i] = _dot(st["stps"][i], q) * st["ro"][i]
+            q = [q[j] - al[i] * st["dirs"][i][j] for j in range(2)]
+        r = [q[0] * st["H"], q[1] * st["H"]]
+        for i in range(len(st["dirs"])):
+            be = _dot(st["dirs"][i], r) * st["ro"][i]
+            r = [r[j] + (al[i] - be) * st["stps"][i][j] for j in range(2)]
+        d = r
+    st["prev"] = list(g)
+    t = min(1.0, 1.0 / (abs(g[0]) + abs(g[1]))) * lr if st["n"] == 1 else lr
+    st["d"], st["t"] = d, t
+    gtd = _dot(g, d)
+    if gtd > -tol_c:
+        return list(theta)
+    if hp.get("line_search", "none") == "strong_wolfe":
+
+        def obj(step):
+            x = [theta[0] + step * d[0], theta[1] + step * d[1]]
+            return value(*x), _dot(grad(*x), d)
+
+        t = _strong_wolfe(obj, t, d, value(*theta), gtd, max_ls=24)
+        st["t"] = t
+    return [theta[0] + t * d[0], theta[1] + t * d[1]]
+
+
+def _cubic(x1, f1, g1, x2, f2, g2, bounds=None):
+    lo, hi = bounds if bounds is not None else ((x1, x2) if x1 <= x2 else (x2, x1))
+    d1 = g1 + g2 - 3 * (f1 - f2) / (x1 - x2)
+    d2_square = d1**2 - g1 * g2
+    if d2_square >= 0:
+        d2 = math.sqrt(d2_square)
+        if x1 <= x2:
+            pos = x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2))
+        else:
+            pos = x1 - (x1 - x2) * ((g1 + d2 - d1) / (g1 - g2 + 2 * d2))
+        return min(max(pos, lo), hi)
+    return (lo + hi) / 2.0
+
+
+def _strong_wolfe(obj, t, d, f, gtd, max_ls, c1=1e-4, c2=0.9, tolerance_change=1e-9):
+    """torch's `_strong_wolfe` on floats; returns the step t only."""
+    d_norm = max(abs(d[0]), abs(d[1]))
+    f_new, gtd_new = obj(t)
+    t_prev, f_prev, gtd_prev = 0.0, f, gtd
+    done, ls_iter = False, 0
+    bracket = bracket_f = bracket_gtd = None
+    while ls_iter < max_ls:
+        if f_new > (f + c1 * t * gtd) or (ls_iter > 1 and f_new >= f_prev):
+            bracket, bracket_f, bracket_gtd = [t_prev, t], [f_prev, f_new], [gtd_prev, gtd_new]
+            break
+        if abs(gtd_new) <= -c2 * gtd:
+            bracket, bracket_f, done = [t], [f_new], True
+            break
+        if gtd_new >= 0:
+            bracket, bracket_f, bracket_gtd = [t_prev, t], [f_prev, f_new], [gtd_prev, gtd_new]
+            break
+        tmp = t
+        t = _cubic(t_prev, f_prev, gtd_prev, t, f_new, gtd_new, (t + 0.01 * (t - t_prev), t * 10))
+        t_prev, f_prev, gtd_prev = tmp, f_new, gtd_new
+        f_new, gtd_new = obj(t)
+        ls_iter += 1
+    if ls_iter == max_ls:
+        bracket, bracket_f = [0, t], [f, f_new]
+    insuf = False
+    low, high = (0, 1) if bracket_f[0] <= bracket_f[-1] else (1, 0)
+    while not done and ls_iter < max_ls:
+        if abs(bracket[1] - bracket[0]) * d_norm < tolerance_change:
+            break
+        t = _cubic(
+            bracket[0], bracket_f[0], bracket_gtd[0], bracket[1], bracket_f[1], bracket_gtd[1]
+        )
+        hi, lo = max(bracket), min(bracket)
+        eps = 0.1 * (hi - lo)
+        if min(hi - t, t - lo) < eps:
+            if insuf or t >= hi or t <= lo:
+                t = hi - eps if abs(t - hi) < abs(t - lo) else lo + eps
+                insuf = False
+            else:
+                insuf = True
+        else:
+            insuf = False
+        f_new, gtd_new = obj(t)
+        ls_iter += 1
+        if f_new > (f + c1 * t * gtd) or f_new >= bracket_f[low]:
+            bracket[high], bracket_f[high], bracket_gtd[high] = t, f_new, gtd_new
+            low, high = (0, 1) if bracket_f[0] <= bracket_f[1] else (1, 0)
+        else:
+            if abs(gtd_new) <= -c2 * gtd:
+                done = True
+            elif gtd_new * (bracket[high] - bracket[low]) >= 0:
+                bracket[high], bracket_f[high] = bracket[low], bracket_f[low]
+                bracket_gtd[high] = bracket_gtd[low]
+            bracket[low], bracket_f[low], bracket_gtd[low] = t, f_new, gtd_new
+    return bracket[low]

@@ -377,16 +377,17 @@ def test_adadelta_uses_u_before_its_update():
 @pytest.mark.parametrize("name", NAMES)
 def test_batch_with_per_path_hyperparameters_equals_separate_runs(name):
     config = active_config(name)
-    floats = {k: v for k, v in config.items() if not isinstance(v, bool)}
+    floats = {k: v for k, v in config.items() if not isinstance(v, bool | str)}
+    fixed = {k: v for k, v in config.items() if k not in floats}  # flags, choices: scalars
     defaults = {p.name: p.default for p in OPTIMIZERS[name].params}
     per_path = {k: np.array([defaults[k], v, v]) for k, v in floats.items()}
     lrs = np.array([LR, LR, 0.01])
     starts = np.array([START, START, (-1.0, 1.5)])
-    batch = run("rosenbrock", name, starts, 40, lr=lrs, record=True, **per_path)
+    batch = run("rosenbrock", name, starts, 40, lr=lrs, record=True, **per_path, **fixed)
     info = RECORD[name]
     for i in range(3):
         hp = {k: float(v[i]) for k, v in per_path.items()}
-        one = run("rosenbrock", name, starts[i], 40, lr=float(lrs[i]), record=True, **hp)
+        one = run("rosenbrock", name, starts[i], 40, lr=float(lrs[i]), record=True, **hp, **fixed)
         for key in ("xy", "grad", "moment", "eff_lr"):
             a, b = getattr(batch, key), getattr(one, key)
             if key == "moment" and a is not None and not info.records_moment(one.hyperparameters):
