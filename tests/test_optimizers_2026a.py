@@ -584,7 +584,7 @@ def test_lbfgs_line_search_trials_are_kept_for_the_inspector():
     assert tr.bind is not None and traj.xy.shape == (9, 2, 2)
     trials = lbfgs_trials("rosenbrock", [(-1.5, 2.0), (1.0, 1.0)], 8)
     assert len(trials) == 8
-    for k, rounds in enumerate(trials):
+    for rounds in trials:
         # path 1 sits at the minimum: it never searches
         assert np.all(np.isnan(rounds[:, 1]))
         # path 0's last trial is the step it took
