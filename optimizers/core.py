@@ -232,6 +232,13 @@ class Trajectory:
 
     `record_info` names the moment and direction and gives these relations in
     LaTeX for display.
+
+    extras: with ``record=True``, what an optimizer reports beyond these
+        tables, else None. lbfgs with line_search="strong_wolfe":
+        ``"line_search_t"`` and ``"line_search_xy"``, lists of `steps` arrays
+        of shape (rounds, n) and (rounds, n, 2): each round's trial step length
+        and trial point (NaN where a path was not trying); ``"step_t"``
+        (steps, n): the step length each step took (0 where the path stood).
     """
 
     xy: Array
@@ -244,6 +251,7 @@ class Trajectory:
     moment: Array | None = None
     eff_lr: Array | None = None
     batches: list[Array] | None = None
+    extras: Mapping[str, Any] | None = None
 
     @property
     def steps(self) -> int:
@@ -526,6 +534,7 @@ def _advance(
         add(theta, u, rows[k + 1])
         if watch is not None:
             watch(k + 1)
+    return state
 
 
 def run(
@@ -630,7 +639,7 @@ def run(
         }
         update = tx.recording(transform, len(edits), **tables)
     with np.errstate(all="ignore"):
-        _advance(source, transform, update, hist, steps, step_lrs)
+        state = _advance(source, transform, update, hist, steps, step_lrs)
         grid = hist.reshape(steps + 1, 2, n)
         diverged_at = _find_divergence(surface, grid)
     _freeze(grid, diverged_at)
@@ -652,8 +661,20 @@ def run(
         optimizer=spec.name,
         hyperparameters=hp,
         batches=setup.batches,
+        extras=_extras(transform, state) if record else None,
         **recorded,
     )
+
+
+def _extras(transform: tx.Transform, state: Any) -> dict[str, Any] | None:
+    """What links with an ``extras`` probe report after the run (L-BFGS's line-search trials)."""
+    links = transform.links or (transform,)
+    states = state if transform.links else (state,)
+    out: dict[str, Any] = {}
+    for link, st in zip(links, states, strict=True):
+        if link.extras is not None:
+            out.update(link.extras(st))
+    return out or None
 
 
 def _blank(table: Array, first: Array) -> None:

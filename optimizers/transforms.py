@@ -40,6 +40,8 @@ the recorded gradient, moment and effective learning rate.
 A transform that needs more of the surface than the gradient (Newton's
 Hessian, L-BFGS's line search) carries ``bind(oracle)``: `run` calls it once,
 before the first step, with an ``optimizers.core.Oracle`` for the run's paths.
+``extras(state) -> dict`` reports what a recorded run keeps beyond the tables
+(``Trajectory.extras``: L-BFGS's line-search trials).
 """
 
 from __future__ import annotations
@@ -94,6 +96,7 @@ class Transform(NamedTuple):
     moment: Callable[[State], Array] | None = None
     multiplier: Callable[[State, int, Array], None] | None = None
     bind: Callable[[Any], None] | None = None
+    extras: Callable[[State], dict[str, Any]] | None = None
 
 
 def _operand(v: Scalar) -> Scalar:

@@ -465,6 +465,7 @@ def lbfgs_direction(
             "count": np.zeros(n, dtype=np.int64),
             "h_diag": np.ones(n),
             "trials": [],
+            "points": [],
             "t_used": [],
         }
 
@@ -527,8 +528,11 @@ def lbfgs_direction(
                 buf = np.empty_like(params)
                 flat_d = d.reshape(-1)
 
+                points: list[Array] = []
+
                 def evaluate(trial_t: Array) -> tuple[Array, Array]:
                     trial = params + np.tile(trial_t, 2) * flat_d
+                    points.append(trial.reshape(2, n).T.copy())
                     fv = o.value_and_grad(trial, k, buf)
                     gb = buf.reshape(2, n)
                     return fv, gb[0] * d[0] + gb[1] * d[1]
@@ -539,12 +543,24 @@ def lbfgs_direction(
                 )
                 t = np.where(move, found, t)
                 st["t"] = np.where(go, t, st["t"])
-                st["trials"].append(np.array(rounds))
+                tried = np.array(rounds)
+                xy = np.array(points)
+                xy[np.isnan(tried)] = np.nan
+                st["trials"].append(tried)
+                st["points"].append(xy)
             elif search:
                 st["trials"].append(np.full((0, n), np.nan))
+                st["points"].append(np.full((0, n, 2), np.nan))
             step = np.where(move, t, 0.0)
             st["t_used"].append(step)
             u[:n] = step * d[0]
             u[n:] = step * d[1]
 
-    return Transform(init, update, bind=bind)
+    def extras(st: State) -> dict[str, Any]:
+        out: dict[str, Any] = {"step_t": np.array(st["t_used"])}
+        if search:
+            out["line_search_t"] = st["trials"]
+            out["line_search_xy"] = st["points"]
+        return out
+
+    return Transform(init, update, bind=bind, extras=extras)

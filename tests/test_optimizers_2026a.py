@@ -627,3 +627,27 @@ def lbfgs_trials(sname, starts, steps):
         source, transform._replace(init=init), transform.update, hist, steps, [1.0] * steps
     )
     return state["s"]["trials"]
+
+
+def test_a_recorded_lbfgs_run_keeps_its_line_search_trials():
+    starts = [(-1.5, 2.0), (1.0, 1.0), (-1.2, 1.4)]
+    traj = run("rosenbrock", "lbfgs", starts, 8, lr=1.0, line_search="strong_wolfe", record=True)
+    ex = traj.extras
+    assert set(ex) == {"step_t", "line_search_t", "line_search_xy"}
+    assert ex["step_t"].shape == (8, 3) and len(ex["line_search_t"]) == 8
+    for k in range(8):
+        t, xy = ex["line_search_t"][k], ex["line_search_xy"][k]
+        assert xy.shape == (*t.shape, 2)
+        assert np.all(np.isnan(t[:, 1]))  # at the minimum: no search
+        for i in (0, 2):
+            tried = t[:, i][~np.isnan(t[:, i])]
+            # the accepted step is one of the trials (or 0: none was good enough)
+            assert ex["step_t"][k, i] in set(tried.tolist()) | {0.0}
+            # the trial points lie on the ray from xy[k]
+            pts = xy[:, i][~np.isnan(t[:, i])]
+            if tried.size >= 2:
+                a, b = pts[0] - traj.xy[k, i], pts[1] - traj.xy[k, i]
+                assert abs(a[0] * b[1] - a[1] * b[0]) < 1e-9 * (
+                    1 + np.abs(a).max() * np.abs(b).max()
+                )
+    assert run("rosenbrock", "lbfgs", starts, 8, lr=1.0).extras is None
