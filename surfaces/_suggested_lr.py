@@ -24,6 +24,7 @@ SUGGESTED_LR: dict[str, dict[str, float]] = {
         "asgd": 0.001,
         "adafactor": 1.0,
         "muon": 0.02,
+        "lbfgs": 0.05,
     },
     "quadratic": {
         "sgd": 0.01,
@@ -44,6 +45,7 @@ SUGGESTED_LR: dict[str, dict[str, float]] = {
         "asgd": 0.01,
         "adafactor": 0.05,
         "muon": 0.02,
+        "lbfgs": 0.01,
     },
     "beale": {
         "sgd": 0.01,
@@ -64,6 +66,7 @@ SUGGESTED_LR: dict[str, dict[str, float]] = {
         "asgd": 0.01,
         "adafactor": 0.02,
         "muon": 0.01,
+        "lbfgs": 0.01,
     },
     "saddle": {
         "sgd": 0.01,
@@ -84,6 +87,7 @@ SUGGESTED_LR: dict[str, dict[str, float]] = {
         "asgd": 0.01,
         "adafactor": 0.005,
         "muon": 0.02,
+        "lbfgs": 2e-05,
     },
     "himmelblau": {
         "sgd": 0.0005,
@@ -104,6 +108,7 @@ SUGGESTED_LR: dict[str, dict[str, float]] = {
         "asgd": 0.0005,
         "adafactor": 0.01,
         "muon": 0.02,
+        "lbfgs": 0.01,
     },
     "rastrigin": {
         "sgd": 5e-05,
@@ -124,6 +129,7 @@ SUGGESTED_LR: dict[str, dict[str, float]] = {
         "asgd": 5e-05,
         "adafactor": 0.0005,
         "muon": 1.0,
+        "lbfgs": 0.02,
     },
     "ackley": {
         "sgd": 0.0005,
@@ -144,6 +150,7 @@ SUGGESTED_LR: dict[str, dict[str, float]] = {
         "asgd": 0.0005,
         "adafactor": 0.0005,
         "muon": 0.005,
+        "lbfgs": 0.02,
     },
     "booth": {
         "sgd": 0.005,
@@ -164,6 +171,7 @@ SUGGESTED_LR: dict[str, dict[str, float]] = {
         "asgd": 0.005,
         "adafactor": 0.01,
         "muon": 0.05,
+        "lbfgs": 0.01,
     },
     "six_hump_camel": {
         "sgd": 0.0005,
@@ -184,6 +192,7 @@ SUGGESTED_LR: dict[str, dict[str, float]] = {
         "asgd": 0.0005,
         "adafactor": 0.005,
         "muon": 0.005,
+        "lbfgs": 0.02,
     },
     "goldstein_price": {
         "sgd": 2e-05,
@@ -204,6 +213,7 @@ SUGGESTED_LR: dict[str, dict[str, float]] = {
         "asgd": 2e-05,
         "adafactor": 0.001,
         "muon": 0.05,
+        "lbfgs": 0.02,
     },
     "styblinski_tang": {
         "sgd": 0.001,
@@ -224,6 +234,7 @@ SUGGESTED_LR: dict[str, dict[str, float]] = {
         "asgd": 0.001,
         "adafactor": 0.005,
         "muon": 0.1,
+        "lbfgs": 0.02,
     },
     "monkey_saddle": {
         "sgd": 0.001,
@@ -244,6 +255,7 @@ SUGGESTED_LR: dict[str, dict[str, float]] = {
         "asgd": 0.001,
         "adafactor": 0.005,
         "muon": 0.01,
+        "lbfgs": 0.0005,
     },
     "linear_regression": {
         "sgd": 0.01,
@@ -264,6 +276,7 @@ SUGGESTED_LR: dict[str, dict[str, float]] = {
         "asgd": 0.01,
         "adafactor": 0.02,
         "muon": 0.02,
+        "lbfgs": 0.01,
     },
     "logistic_regression": {
         "sgd": 0.1,
@@ -284,6 +297,7 @@ SUGGESTED_LR: dict[str, dict[str, float]] = {
         "asgd": 0.1,
         "adafactor": 0.02,
         "muon": 0.02,
+        "lbfgs": 0.01,
     },
     "tiny_net": {
         "sgd": 0.05,
@@ -304,5 +318,6 @@ SUGGESTED_LR: dict[str, dict[str, float]] = {
         "asgd": 0.05,
         "adafactor": 0.02,
         "muon": 0.02,
+        "lbfgs": 0.01,
     },
 }

@@ -640,4 +640,6 @@ def test_mini_batch_paths_equal_torch_optim(kind, name, label, monkeypatch):
             path.append(tuple(p.detach().numpy().reshape(2)))
     finally:
         torch.set_default_dtype(old)
-    np.testing.assert_allclose(t.xy[:, 0], np.array(path), rtol=1e-10, atol=1e-12)
+    # L-BFGS divides by differences of nearby gradients: the last bit's rounding grows
+    tol = {"rtol": 1e-6, "atol": 1e-9} if name == "lbfgs" else {"rtol": 1e-10, "atol": 1e-12}
+    np.testing.assert_allclose(t.xy[:, 0], np.array(path), **tol)
