@@ -36,6 +36,12 @@ may carry, both called after its `update` and never on the plain path:
 
 `recording` runs a chain link by link, as `chain` does, and turns these into
 the recorded gradient, moment and effective learning rate.
+
+A transform that needs more of the surface than the gradient (Newton's
+Hessian, L-BFGS's line search) carries ``bind(oracle)``: `run` calls it once,
+before the first step, with an ``optimizers.core.Oracle`` for the run's paths.
+``extras(state) -> dict`` reports what a recorded run keeps beyond the tables
+(``Trajectory.extras``: L-BFGS's line-search trials).
 """
 
 from __future__ import annotations
@@ -79,7 +85,8 @@ class Transform(NamedTuple):
 
     `links` is set by `chain` (the transforms it runs), so chains of chains
     flatten into one loop. `moment` and `multiplier` are the optional probes
-    that recording reads (see the module docstring).
+    that recording reads; `bind` receives the run's oracle (see the module
+    docstring).
     """
 
     init: Callable[[Array], State]
@@ -88,6 +95,8 @@ class Transform(NamedTuple):
     links: tuple[Transform, ...] = ()
     moment: Callable[[State], Array] | None = None
     multiplier: Callable[[State, int, Array], None] | None = None
+    bind: Callable[[Any], None] | None = None
+    extras: Callable[[State], dict[str, Any]] | None = None
 
 
 def _operand(v: Scalar) -> Scalar:

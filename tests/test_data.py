@@ -614,9 +614,12 @@ def test_the_torch_cases_cover_the_registry():
 
 
 @pytest.mark.parametrize(("kind", "name", "label"), TORCH_CASES)
-def test_mini_batch_paths_equal_torch_optim(kind, name, label):
+def test_mini_batch_paths_equal_torch_optim(kind, name, label, monkeypatch):
     """A torch model (w, b float64) trained on the same recorded batches takes the same path."""
     torch = pytest.importorskip("torch")
+    from test_optimizers_2026a import float64_newton_schulz  # Muon's NS in float64 (contract)
+
+    monkeypatch.setattr(torch.optim._muon, "_zeropower_via_newtonschulz", float64_newton_schulz)
     s = surfaces.get(kind, samples=64)
     hp = {} if label == "defaults" else active_config(name)
     t = run(s, name, s.start, 60, batch_size=8, batch_seed=11, **hp)
@@ -648,4 +651,6 @@ def test_mini_batch_paths_equal_torch_optim(kind, name, label):
             path.append(tuple(p.detach().numpy().reshape(2)))
     finally:
         torch.set_default_dtype(old)
-    np.testing.assert_allclose(t.xy[:, 0], np.array(path), rtol=1e-10, atol=1e-12)
+    # L-BFGS divides by differences of nearby gradients: the last bit's rounding grows
+    tol = {"rtol": 1e-6, "atol": 1e-9} if name == "lbfgs" else {"rtol": 1e-10, "atol": 1e-12}
+    np.testing.assert_allclose(t.xy[:, 0], np.array(path), **tol)
