@@ -48,7 +48,7 @@ def _list() -> str:
     lines.append("Optimizers:")
     for name, spec in OPTIMIZERS.items():
         hp = ", ".join(
-            f"{p.name}={p.default}" if p.kind == "bool" else f"{p.name}={p.default:g}"
+            f"{p.name}={p.default}" if p.kind in ("bool", "choice") else f"{p.name}={p.default:g}"
             for p in spec.params
         )
         lines.append(f"  {name:10s} {hp}")

@@ -53,6 +53,8 @@ def _decade(d: int) -> str:
 
 def fmt_value(p: Param, v) -> str:
     """The exact value as the text box shows it (the shortest text that reads back the same)."""
+    if p.kind == "choice":
+        return str(v)
     return str(int(v)) if p.kind == "int" else fmt_number(v)
 
 
@@ -113,6 +115,15 @@ def param_control(p: Param, key: str, value, *, label: str | None = None) -> htm
             id=ids.pv(key, scale),
             options=[{"label": " on", "value": "on"}],
             value=["on"] if value else [],
+            className="gs-check",
+        )
+        return html.Div([head, box], className="gs-param gs-param-bool")
+    if p.kind == "choice":  # a few named options (L-BFGS's line search): one click each
+        box = dcc.RadioItems(
+            id=ids.pv(key, scale),
+            options=[{"label": f" {c.replace('_', ' ')}", "value": c} for c in p.choices],
+            value=value,
+            inline=True,
             className="gs-check",
         )
         return html.Div([head, box], className="gs-param gs-param-bool")

@@ -702,7 +702,9 @@ def box_key(f: Field, name: str = "", run: int | None = None) -> str:
 
 
 # --------------------------------------------------------------------------- serialize
-def fmt_number(v: float | int | bool) -> str:
+def fmt_number(v: float | int | bool | str) -> str:
+    if isinstance(v, str):  # a choice (L-BFGS's line search)
+        return v
     if isinstance(v, bool):
         return "1" if v else "0"
     if isinstance(v, int) or (float(v).is_integer() and abs(v) < 1e15):
@@ -773,6 +775,13 @@ class _Reader:
         return self.value(key, raw, p, default)
 
     def value(self, key: str, raw: str, p: Param, default: Any) -> Any:
+        if p.kind == "choice":
+            if raw in p.choices:
+                return raw
+            self.notices.append(
+                f"{key}={_short(raw)} is unknown; using {default!r} ({p.describe_range()})."
+            )
+            return default
         if p.kind == "bool":
             if raw.lower() in ("1", "true", "yes", "on"):
                 return True

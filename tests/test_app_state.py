@@ -49,6 +49,8 @@ def param_value(p: Param) -> st.SearchStrategy:
     """A value inside `p`'s range, typed as `p.kind` says (log-uniform for log params)."""
     if p.kind == "bool":
         return st.booleans()
+    if p.kind == "choice":
+        return st.sampled_from(p.choices)
     if p.kind == "int":
         lo, hi = math.ceil(p.min), math.floor(p.max)
         if not p.log:
@@ -150,7 +152,12 @@ def assert_valid(state: AppState) -> None:
         assert 0 <= run.color < len(PALETTE)
         for p in OPTIMIZERS[run.optimizer].params:
             v = run.hp[p.name]
-            assert isinstance(v, bool) if p.kind == "bool" else p.min <= v <= p.max
+            if p.kind == "bool":
+                assert isinstance(v, bool)
+            elif p.kind == "choice":
+                assert v in p.choices
+            else:
+                assert p.min <= v <= p.max
     assert STEPS.min <= state.steps <= STEPS.max
     assert state.t is None or 0 <= state.t <= state.steps
     schedules.get(state.schedule, **state.schedule_args)  # does not raise
@@ -438,6 +445,15 @@ def test_unknown_surface_falls_back_with_a_notice():
     assert state.surface == "rosenbrock"
     [notice] = notices
     assert "sphere" in notice and all(name in notice for name in surfaces.SURFACES)
+
+
+def test_choice_hyperparameters_round_trip_and_unknown_ones_fall_back():
+    state, notices = parse("run1=lbfgs&run1.line_search=strong_wolfe")
+    assert notices == [] and state.runs[0].hp["line_search"] == "strong_wolfe"
+    assert "run1.line_search=strong_wolfe" in serialize(state)
+    state, notices = parse("run1=lbfgs&run1.line_search=__import__")
+    assert state.runs[0].hp["line_search"] == "none"
+    assert len(notices) == 1 and "run1.line_search" in notices[0] and "strong_wolfe" in notices[0]
 
 
 def test_bool_hyperparameters_and_hidden_runs():

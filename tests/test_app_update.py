@@ -411,6 +411,16 @@ def test_clip_mode(mode):
     assert apply_event(old, ids.CLIP, "sideways").state == old
 
 
+def test_a_choice_hyperparameter_is_set_by_its_radio_and_checked():
+    old, _ = parse("run1=lbfgs&run2=sgd")
+    key = {"type": "pv", "key": "run.0.line_search", "scale": "lin"}
+    e = apply_event(old, key, "strong_wolfe")
+    assert e.state.runs[0].hp["line_search"] == "strong_wolfe" and e.notices == []
+    assert e.state.runs[1] == old.runs[1]
+    bad = apply_event(old, key, "eval('1')")
+    assert bad.state == old and len(bad.notices) == 1
+
+
 @pytest.mark.parametrize(
     ("event", "value"),
     [

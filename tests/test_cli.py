@@ -51,6 +51,7 @@ def test_list_names_every_surface_and_optimizer(capsys):
     for name in [*surfaces.SURFACES, *OPTIMIZERS]:
         assert f"  {name} " in out
     assert "condition=10" in out  # the bowl's parameters with their defaults
+    assert "line_search=none" in out  # a choice: its default as a word
 
 
 def test_run_prints_a_summary(capsys):
