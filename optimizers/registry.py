@@ -1571,3 +1571,48 @@ def get_spec(name: str) -> OptimizerSpec:
         raise ValueError(
             f"unknown optimizer {name!r}; choose one of: {', '.join(OPTIMIZERS)}"
         ) from None
+
+
+# --------------------------------------------------------------------------- 2026, part b
+from . import transforms_2026b as tx26b  # noqa: E402
+
+
+def lion(beta1: Scalar = 0.9, beta2: Scalar = 0.99, weight_decay: Scalar = 0.0) -> Transform:
+    r"""Lion (Chen et al. 2023, 'Symbolic discovery of optimization algorithms'; lion_pytorch).
+
+    input: γ (lr), θ₀, f, β₁ (beta1), β₂ (beta2), λ (weight_decay)
+    initialize: m ← 0
+    for t = 1, 2, …:
+        g ← ∇f(θ_{t−1})
+        c ← β₁m + (1 − β₁)g
+        θ_t ← θ_{t−1}(1 − γλ) − γ·sign(c)
+        m ← β₂m + (1 − β₂)g
+
+    Without weight decay every coordinate moves exactly ±γ or 0 per step: the
+    path lies on a lattice of spacing γ.
+    """
+    return tx26b.scale_by_lion(beta1, beta2, weight_decay)
+
+
+OPTIMIZERS["lion"] = _entry(
+    lion,
+    "Lion",
+    1e-4,
+    "Chen et al., 'Symbolic discovery of optimization algorithms', NeurIPS 2023; "
+    "lion_pytorch.Lion 0.2.5",
+    replace(BETA1, default=0.9),
+    replace(BETA2, default=0.99),
+    WEIGHT_DECAY,
+    torch=None,
+    rule=_aligned(
+        r"c_t &= \beta_1 m_{t-1} + (1 - \beta_1)\, g_t",
+        r"\theta_t &= \theta_{t-1}(1 - \gamma\lambda) - \gamma \operatorname{sign}(c_t)",
+        r"m_t &= \beta_2 m_{t-1} + (1 - \beta_2)\, g_t",
+    ),
+    record=RecordInfo(
+        "m",
+        step_tex=r"\Delta\theta = -\gamma \operatorname{sign}(c_t) - \gamma\lambda\,\theta_{t-1},"
+        r" \quad c_t = m_t + (\beta_1 - \beta_2)(m_{t-1} - g_t)",
+        decay="decoupled",
+    ),
+)

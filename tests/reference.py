@@ -15,7 +15,7 @@ Hess = Callable[[float, float], tuple[float, float, float]]
 #: Rules that act on both coordinates of a path at once (a norm, a 2×2 solve).
 WHOLE = ("newton", "adafactor", "muon", "lbfgs")
 #: Weight decay that is not added to the gradient (decoupled, or none at all).
-NOT_L2 = ("adamw", "ftrl", "adafactor", "muon")
+NOT_L2 = ("adamw", "ftrl", "adafactor", "muon", "lion")
 
 
 def reference_run(
@@ -174,6 +174,14 @@ def reference_run(
                 # torch.optim.ASGD's iterate; η is recomputed after the step (below).
                 eta = state.setdefault("eta", [lr])[0]
                 new[i] = theta[i] * (1 - hp.get("lambd", 1e-4) * eta) - eta * gi
+            elif name == "lion":
+                # lion_pytorch.Lion: decoupled decay, sign of the interpolation, then m.
+                b1l, b2l = hp.get("beta1", 0.9), hp.get("beta2", 0.99)
+                m = buf("m")
+                c = b1l * m[i] + (1 - b1l) * gi
+                sign = (c > 0) - (c < 0)
+                new[i] = theta[i] * (1 - lr * hp.get("weight_decay", 0.0)) - lr * sign
+                m[i] = b2l * m[i] + (1 - b2l) * gi
             else:  # pragma: no cover - a new optimizer needs a reference here
                 raise KeyError(name)
         if name == "asgd":

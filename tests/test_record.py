@@ -179,6 +179,8 @@ def replay_moments(name, hp, steps=STEPS, lr=LR):
                 buf[i] = g[i] if t == 1 else mu * buf[i] + (1 - tau) * g[i]
             else:
                 beta = full["beta1"] if "beta1" in full else full["momentum"]  # muon: μ
+                if name == "lion":  # Lion's m decays with β₂ (β₁ only mixes the sign)
+                    beta = full["beta2"]
                 buf[i] = beta * buf[i] + (1 - beta) * g[i]
         out.append(tuple(buf))
     return np.array(out), np.array(path)
