@@ -25,6 +25,7 @@ SUGGESTED_LR: dict[str, dict[str, float]] = {
         "adafactor": 1.0,
         "muon": 0.02,
         "lbfgs": 0.05,
+        "lion": 0.01,
     },
     "quadratic": {
         "sgd": 0.01,
@@ -46,6 +47,7 @@ SUGGESTED_LR: dict[str, dict[str, float]] = {
         "adafactor": 0.05,
         "muon": 0.02,
         "lbfgs": 0.01,
+        "lion": 0.05,
     },
     "beale": {
         "sgd": 0.01,
@@ -67,6 +69,7 @@ SUGGESTED_LR: dict[str, dict[str, float]] = {
         "adafactor": 0.02,
         "muon": 0.01,
         "lbfgs": 0.01,
+        "lion": 0.05,
     },
     "saddle": {
         "sgd": 0.01,
@@ -88,6 +91,7 @@ SUGGESTED_LR: dict[str, dict[str, float]] = {
         "adafactor": 0.005,
         "muon": 0.02,
         "lbfgs": 2e-05,
+        "lion": 0.005,
     },
     "himmelblau": {
         "sgd": 0.0005,
@@ -109,6 +113,7 @@ SUGGESTED_LR: dict[str, dict[str, float]] = {
         "adafactor": 0.01,
         "muon": 0.02,
         "lbfgs": 0.01,
+        "lion": 0.02,
     },
     "rastrigin": {
         "sgd": 5e-05,
@@ -130,6 +135,7 @@ SUGGESTED_LR: dict[str, dict[str, float]] = {
         "adafactor": 0.0005,
         "muon": 1.0,
         "lbfgs": 0.02,
+        "lion": 0.5,
     },
     "ackley": {
         "sgd": 0.0005,
@@ -151,6 +157,7 @@ SUGGESTED_LR: dict[str, dict[str, float]] = {
         "adafactor": 0.0005,
         "muon": 0.005,
         "lbfgs": 0.02,
+        "lion": 0.2,
     },
     "booth": {
         "sgd": 0.005,
@@ -172,6 +179,7 @@ SUGGESTED_LR: dict[str, dict[str, float]] = {
         "adafactor": 0.01,
         "muon": 0.05,
         "lbfgs": 0.01,
+        "lion": 0.05,
     },
     "six_hump_camel": {
         "sgd": 0.0005,
@@ -193,6 +201,7 @@ SUGGESTED_LR: dict[str, dict[str, float]] = {
         "adafactor": 0.005,
         "muon": 0.005,
         "lbfgs": 0.02,
+        "lion": 0.02,
     },
     "goldstein_price": {
         "sgd": 2e-05,
@@ -214,6 +223,7 @@ SUGGESTED_LR: dict[str, dict[str, float]] = {
         "adafactor": 0.001,
         "muon": 0.05,
         "lbfgs": 0.02,
+        "lion": 0.0002,
     },
     "styblinski_tang": {
         "sgd": 0.001,
@@ -235,6 +245,7 @@ SUGGESTED_LR: dict[str, dict[str, float]] = {
         "adafactor": 0.005,
         "muon": 0.1,
         "lbfgs": 0.02,
+        "lion": 0.1,
     },
     "monkey_saddle": {
         "sgd": 0.001,
@@ -256,6 +267,7 @@ SUGGESTED_LR: dict[str, dict[str, float]] = {
         "adafactor": 0.005,
         "muon": 0.01,
         "lbfgs": 0.0005,
+        "lion": 0.005,
     },
     "linear_regression": {
         "sgd": 0.01,
@@ -277,6 +289,7 @@ SUGGESTED_LR: dict[str, dict[str, float]] = {
         "adafactor": 0.02,
         "muon": 0.02,
         "lbfgs": 0.01,
+        "lion": 0.01,
     },
     "logistic_regression": {
         "sgd": 0.1,
@@ -298,6 +311,7 @@ SUGGESTED_LR: dict[str, dict[str, float]] = {
         "adafactor": 0.02,
         "muon": 0.02,
         "lbfgs": 0.01,
+        "lion": 0.05,
     },
     "tiny_net": {
         "sgd": 0.05,
@@ -319,5 +333,6 @@ SUGGESTED_LR: dict[str, dict[str, float]] = {
         "adafactor": 0.02,
         "muon": 0.02,
         "lbfgs": 0.01,
+        "lion": 0.1,
     },
 }
