@@ -45,10 +45,14 @@ class Param:
         step: the slider's resolution (in log10 units when `log`).
         symbol: the symbol used in formulas and docstrings (``"β₁"``).
         help: one line saying what the setting does.
-        kind: ``"float"``, ``"int"`` or ``"bool"``.
+        kind: ``"float"``, ``"int"``, ``"bool"`` or ``"choice"`` (one of the
+            strings `choices`, always a scalar; `default` is one of them and
+            `min`, `max` are unused).
+        choices: the allowed strings of a ``"choice"`` parameter.
 
     Raises:
-        ValueError: `default` outside the range, or a log scale with ``min ≤ 0``.
+        ValueError: `default` outside the range (or not among `choices`), or a
+            log scale with ``min ≤ 0``.
     """
 
     name: str
@@ -60,9 +64,14 @@ class Param:
     step: float | None = None
     symbol: str = ""
     help: str = ""
-    kind: Literal["float", "int", "bool"] = "float"
+    kind: Literal["float", "int", "bool", "choice"] = "float"
+    choices: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        if self.kind == "choice":
+            if self.default not in self.choices:
+                raise ValueError(f"{self.name}: default={self.default!r} not in {self.choices}")
+            return
         if not self.min <= self.default <= self.max:
             raise ValueError(
                 f"{self.name}: default={self.default} outside [{self.min}, {self.max}]"
@@ -74,9 +83,11 @@ class Param:
         """The allowed values in words, as error messages quote them."""
         if self.kind == "bool":
             return "True or False"
+        if self.kind == "choice":
+            return "one of " + ", ".join(repr(c) for c in self.choices)
         return f"{self.min:g} ≤ {self.name} ≤ {self.max:g}"
 
-    def validate(self, value: Any, owner: str) -> float | bool | int | np.ndarray:
+    def validate(self, value: Any, owner: str) -> float | bool | int | str | np.ndarray:
         """Return `value` as the parameter's type, or raise `ValueError` naming it.
 
         Scalars come back as Python numbers; arrays (per-path values) as float64
@@ -85,6 +96,10 @@ class Param:
         import numpy as np  # per-path values are arrays; only validation needs NumPy
 
         where = f"{owner}: {self.name}={value!r}"
+        if self.kind == "choice":
+            if isinstance(value, str) and value in self.choices:
+                return value
+            raise ValueError(f"{where} is not allowed; use {self.describe_range()}")
         if self.kind == "bool":
             if isinstance(value, bool | np.bool_):
                 return bool(value)

@@ -8,7 +8,7 @@ keep the canonical query string in the ``state`` store, so the server holds no
 per-user state. Each request parses the state once, here, at the edge: any
 value a browser sends is checked before it reaches the state. Playback, the
 timeline, the map click and the URL bar are in the browser
-(``assets/gradscape.js``); the start map's job is in `background`.
+(``assets/gs/``); the start map's job is in `background`.
 """
 
 from __future__ import annotations
@@ -361,7 +361,7 @@ clientside_callback(
     State({"type": "ps", "key": MATCH, "scale": MATCH}, "id"),
     prevent_initial_call=True,
 )
-# Browser-side callbacks run for their effect on the page (gradscape.js); they
+# Browser-side callbacks run for their effect on the page (assets/gs/90-dash.js); they
 # answer no_update into a store no one reads.
 for _name, _inputs in {
     "onState": [Input(ids.STATE, "data"), Input(ids.LOADED, "data")],

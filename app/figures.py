@@ -3,14 +3,14 @@
 The app, the export command and a notebook all draw with these. Trace order is
 fixed so that updates can address traces by index:
 
-* map: ``[contour, minima, start]`` then three traces per run —
-  ghost (the path still to come, faint), trail (the path so far) and head (the
-  current step). ``map_index(i, part)`` gives the index.
+* map: ``[contour, minima, start]`` then, in an exported figure, each run's
+  traces as `look.Drawing` draws them (ghost, trail, head). In the app the map
+  holds no run: the browser draws them over it from the paths store.
 * loss: two traces per run, the curve and the head.
 
-Every path trace carries ``meta = {"role": ..., "run": i, "diverged": k}``; the
-browser's playback (``assets/gradscape.js``) finds traces by it, and rebuilds a
-run's full path from trail + ghost, so nothing is sent twice.
+Every run trace carries ``meta = {"role": ..., "run": i, "diverged": k}``; the
+browser's step markers (``assets/gs/60-markers.js``) find the loss chart's and
+the 3D view's traces by it.
 """
 
 from __future__ import annotations

@@ -624,7 +624,7 @@ def inspector_panel(state: AppState):
     return [
         html.H2(f"Inspector · {spec.label}"),
         tex.block(rule, "gs-rule") if rule else None,
-        html.Table(id="inspector-numbers", className="gs-table gs-numbers"),
+        html.Table(id=ids.NUMBERS, className="gs-table gs-numbers"),
         html.P(
             "Arrows at the current point: −γ∇f (the step plain gradient descent "
             "would take), −γm (the momentum) and Δθ (the step taken).",
@@ -731,7 +731,7 @@ def page() -> html.Div:
                                         title="Dark or light",
                                     ),
                                     html.Button(
-                                        id="lesson-toggle",
+                                        id=ids.LESSON_TOGGLE,
                                         className="gs-icon gs-i-screen",
                                         title="Lesson mode: hide the controls, large type "
                                         "(for a projector)",

@@ -83,7 +83,7 @@ def main() -> None:
             page.goto(f"{url}?{query}")
             page.wait_for_function(READY, timeout=30_000)
             page.wait_for_load_state("networkidle")
-            page.wait_for_timeout(1500)  # MathJax typesets the formula; WebGL draws
+            page.wait_for_timeout(1500)  # KaTeX typesets the formula; WebGL draws
             page.screenshot(path=str(ROOT / "docs" / name))
             page.close()
             print("wrote", ROOT / "docs" / name)

@@ -25,6 +25,7 @@ __all__ = [
     "MAX_STEPS",
     "Final",
     "GradientSource",
+    "Oracle",
     "SurfaceLike",
     "Trajectory",
     "exact_gradient",
@@ -106,6 +107,75 @@ def noisy_gradient(source: GradientSource, sigma: Any, seed: int, steps: int) ->
     return noisy
 
 
+class Oracle:
+    """What a transform may ask of the surface beyond the gradient (``Transform.bind``).
+
+    One per run (or `run_final` chunk), for its n paths; every method takes
+    positions laid out as the core's buffers, shape (2n,) (x's, then y's), and
+    the step index k, so that on a data surface step k's mini-batch is used.
+
+    - ``hess(params, k)``: the exact Hessian (hxx, hxy, hyy), each (n,), of
+      step k's objective (the surface's ``hess``; on a data surface with
+      mini-batches its ``batch_hess`` over step k's samples). Gradient noise
+      is a linear term, so it leaves the Hessian unchanged.
+    - ``value_and_grad(params, k, out)``: step k's objective at `params` and
+      its gradient written into `out` as the optimizer receives it (the
+      gradient source: noise, mini-batch; then the clipping edits), as a
+      torch closure that clips before returning. With noise of standard
+      deviation σ and step k's draw z, the value is f + σ·(z·θ), whose
+      gradient the noisy gradient is.
+    """
+
+    def __init__(self, setup: _Setup, cols: slice, source: GradientSource, edits: list) -> None:
+        self.surface, self.setup, self.source, self.edits = setup.surface, setup, source, edits
+        self.cols = cols
+        batches = setup.batches if setup.mini_batch else None
+        self.batches = batches
+        sigma = setup.sigma
+        self.sigma = sigma[cols] if isinstance(sigma, np.ndarray) else sigma
+        self.z = None
+        if np.any(setup.sigma > 0):
+            self.z = np.random.default_rng(setup.seed).standard_normal((setup.steps, 2, 1))
+        self.edit_states: list | None = None
+
+    def hess(self, params: Array, k: int) -> tuple[Array, Array, Array]:
+        n = params.shape[0] // 2
+        x, y = params[:n], params[n:]
+        hess = getattr(self.surface, "hess", None)
+        if hess is None:
+            name = getattr(self.surface, "name", "this surface")
+            raise ValueError(f"surface {name!r} has no Hessian (hess); Newton needs one")
+        if self.batches is not None:
+            parts = self.surface.batch_hess(x, y, self.batches[k])
+        else:
+            parts = hess(x, y)
+        return tuple(np.broadcast_to(np.asarray(p, dtype=np.float64), (n,)) for p in parts)
+
+    def value(self, params: Array, k: int) -> Array:
+        """Step k's objective at `params`, shape (n,) (see `value_and_grad`)."""
+        n = params.shape[0] // 2
+        x, y = params[:n], params[n:]
+        if self.batches is not None:
+            f = np.asarray(self.surface.batch_value(x, y, self.batches[k]), dtype=np.float64)
+        else:
+            f = np.asarray(self.surface.value(x, y), dtype=np.float64)
+        f = np.array(np.broadcast_to(f, (n,)))
+        if self.z is not None:
+            zk = self.z[k]
+            f += self.sigma * (zk[0, 0] * x + zk[1, 0] * y)
+        return f
+
+    def value_and_grad(self, params: Array, k: int, out: Array) -> Array:
+        f = self.value(params, k)
+        self.source(params, out, k)
+        if self.edits:
+            if self.edit_states is None:
+                self.edit_states = [e.init(params) for e in self.edits]
+            for e, st in zip(self.edits, self.edit_states, strict=True):
+                e.update(out, st, params, k + 1, 0.0)
+        return f
+
+
 @dataclass(frozen=True, eq=False)
 class Trajectory:
     """The result of `run`: n paths of `steps` steps.
@@ -162,6 +232,13 @@ class Trajectory:
 
     `record_info` names the moment and direction and gives these relations in
     LaTeX for display.
+
+    extras: with ``record=True``, what an optimizer reports beyond these
+        tables, else None. lbfgs with line_search="strong_wolfe":
+        ``"line_search_t"`` and ``"line_search_xy"``, lists of `steps` arrays
+        of shape (rounds, n) and (rounds, n, 2): each round's trial step length
+        and trial point (NaN where a path was not trying); ``"step_t"``
+        (steps, n): the step length each step took (0 where the path stood).
     """
 
     xy: Array
@@ -174,6 +251,7 @@ class Trajectory:
     moment: Array | None = None
     eff_lr: Array | None = None
     batches: list[Array] | None = None
+    extras: Mapping[str, Any] | None = None
 
     @property
     def steps(self) -> int:
@@ -352,6 +430,13 @@ class _Setup:
         if np.any(self.sigma > 0):
             sigma = self.sigma[cols] if isinstance(self.sigma, np.ndarray) else self.sigma
             source = noisy_gradient(source, sigma, self.seed, self.steps)
+        binds = [link.bind for link in optimizer.links or (optimizer,) if link.bind is not None]
+        if binds:
+            oracle = Oracle(
+                self, cols, source, _gradient_chain(take(self.clip_norm), take(self.clip_value))
+            )
+            for bind in binds:
+                bind(oracle)
         return edits, optimizer, source
 
 
@@ -449,6 +534,7 @@ def _advance(
         add(theta, u, rows[k + 1])
         if watch is not None:
             watch(k + 1)
+    return state
 
 
 def run(
@@ -553,7 +639,7 @@ def run(
         }
         update = tx.recording(transform, len(edits), **tables)
     with np.errstate(all="ignore"):
-        _advance(source, transform, update, hist, steps, step_lrs)
+        state = _advance(source, transform, update, hist, steps, step_lrs)
         grid = hist.reshape(steps + 1, 2, n)
         diverged_at = _find_divergence(surface, grid)
     _freeze(grid, diverged_at)
@@ -564,6 +650,9 @@ def run(
             _blank(table, diverged_at)
             table = table.transpose(0, 2, 1)
         recorded[name] = table
+    if spec.lr_rule is not None:  # the optimizer's own factor (asgd's η_t, adafactor's ρ_t)
+        prev = np.concatenate([lr[:1], lr[:-1]])
+        lr = np.broadcast_to(spec.lr_rule(np.arange(steps)[:, None], lr, prev, hp), (steps, n))
     return Trajectory(
         xy=grid.transpose(0, 2, 1),
         lr=lr,
@@ -572,8 +661,20 @@ def run(
         optimizer=spec.name,
         hyperparameters=hp,
         batches=setup.batches,
+        extras=_extras(transform, state) if record else None,
         **recorded,
     )
+
+
+def _extras(transform: tx.Transform, state: Any) -> dict[str, Any] | None:
+    """What links with an ``extras`` probe report after the run (L-BFGS's line-search trials)."""
+    links = transform.links or (transform,)
+    states = state if transform.links else (state,)
+    out: dict[str, Any] = {}
+    for link, st in zip(links, states, strict=True):
+        if link.extras is not None:
+            out.update(link.extras(st))
+    return out or None
 
 
 def _blank(table: Array, first: Array) -> None:

@@ -561,7 +561,12 @@ class OptimizerSpec:
     run's moment and effective learning rate are. `torch` names the
     torch.optim class the rule equals and how the hyperparameters map to it,
     or is None where torch has no counterpart; it has no default, so every
-    entry says which.
+    entry says which. `caveat` is one honest sentence where the method
+    degenerates on two parameters (empty elsewhere), for the app to show.
+    `lr_rule(k, lr, prev, hp)`, where set, gives ``Trajectory.lr``: the rate
+    step k actually uses from the scheduled rates `lr` of step k and `prev`
+    of step k − 1 (k = 0: its own), elementwise (asgd's η_t, adafactor's ρ_t);
+    None means ``Trajectory.lr`` is the scheduled rate.
     """
 
     name: str
@@ -572,6 +577,8 @@ class OptimizerSpec:
     torch: TorchRef | None
     rule_tex: str = ""
     record: RecordInfo = RecordInfo()
+    caveat: str = ""
+    lr_rule: Callable[..., Any] | None = None
 
     @property
     def param_map(self) -> dict[str, Param]:
@@ -630,6 +637,8 @@ def _entry(
     torch: TorchRef | None,
     rule: str,
     record: RecordInfo,
+    caveat: str = "",
+    lr_rule: Callable[..., Any] | None = None,
 ) -> OptimizerSpec:
     """Build a spec whose hyperparameter defaults are taken from `make`'s signature.
 
@@ -655,6 +664,8 @@ def _entry(
         torch,
         rule,
         record,
+        caveat,
+        lr_rule,
     )
 
 
@@ -1023,6 +1034,532 @@ OPTIMIZERS["ftrl"] = _entry(
         step_tex=r"\Delta\theta = \theta_t - \theta_{t-1}"
         r" \qquad (\theta_t \text{ set by the rule above})"
     ),
+)
+
+
+# --------------------------------------------------------------------------- 2026 (a)
+# Newton, Rprop, ASGD, Adafactor, Muon: one self-contained block, as
+# OPTIMIZERS-2026.md pins them (transforms in `transforms_2026a`).
+from . import transforms_2026a as tx26  # noqa: E402
+
+DAMPING = Param(
+    "damping",
+    "Damping",
+    0.0,
+    0.0,
+    100.0,
+    step=0.01,
+    symbol="δ",
+    help="Added to the Hessian's diagonal: δ → ∞ turns Newton into small gradient steps.",
+)
+ETAMINUS = Param(
+    "etaminus",
+    "η−",
+    0.5,
+    0.01,
+    0.99,
+    step=0.01,
+    symbol="η₋",
+    help="A coordinate's step size is multiplied by η− when its gradient flips sign.",
+)
+ETAPLUS = Param(
+    "etaplus",
+    "η+",
+    1.2,
+    1.01,
+    5.0,
+    step=0.01,
+    symbol="η₊",
+    help="A coordinate's step size is multiplied by η+ while its gradient keeps its sign.",
+)
+STEP_SIZE_MIN = Param(
+    "step_size_min",
+    "Min step",
+    1e-6,
+    1e-12,
+    1.0,
+    log=True,
+    step=0.1,
+    symbol="Γ₋",
+    help="The smallest step size a coordinate can shrink to.",
+)
+STEP_SIZE_MAX = Param(
+    "step_size_max",
+    "Max step",
+    50.0,
+    1e-3,
+    1000.0,
+    log=True,
+    step=0.1,
+    symbol="Γ₊",
+    help="The largest step size a coordinate can grow to.",
+)
+LAMBD = Param(
+    "lambd",
+    "Decay term",
+    1e-4,
+    0.0,
+    1.0,
+    step=1e-5,
+    symbol="λ",
+    help="Shrinks θ by (1 − λη) each step and sets how fast η decays.",
+)
+ASGD_ALPHA = Param(
+    "alpha",
+    "Rate power",
+    0.75,
+    0.0,
+    2.0,
+    step=0.01,
+    symbol="α",
+    help="η_t = γ/(1 + λγ(t − 1))^α: how fast the rate decays.",
+)
+T0 = Param(
+    "t0",
+    "Averaging start",
+    1e6,
+    0.0,
+    1e9,
+    step=1.0,
+    symbol="t₀",
+    help="Step at which averaging starts; it changes only the average, not the drawn path.",
+)
+BETA2_DECAY = Param(
+    "beta2_decay",
+    "β₂ decay",
+    -0.8,
+    -1.0,
+    0.0,
+    step=0.01,
+    symbol="c",
+    help="The second moment's weight of g² at step t is t^c (1 at t = 1).",
+)
+EPS1 = Param(
+    "eps1",
+    "ε₁",
+    float(np.finfo(np.float64).eps),
+    1e-30,
+    10.0,
+    log=True,
+    step=0.1,
+    symbol="ε₁",
+    help="Floor of √v in the denominator (torch's None: the float64 epsilon).",
+)
+EPS2 = Param(
+    "eps2",
+    "ε₂",
+    1e-3,
+    1e-8,
+    10.0,
+    log=True,
+    step=0.1,
+    symbol="ε₂",
+    help="Floor of RMS(θ) in the relative step: the step near θ = 0.",
+)
+ADAFACTOR_D = Param(
+    "d",
+    "Clip threshold",
+    1.0,
+    1.0,
+    100.0,
+    log=True,
+    step=0.01,
+    symbol="d",
+    help="The update is divided by max(1, RMS(update)/d) (torch needs d ≥ 1).",
+)
+NESTEROV = Param(
+    "nesterov",
+    "Nesterov",
+    True,
+    0,
+    1,
+    kind="bool",
+    help="Orthogonalise (1 − μ)g + μB instead of the buffer B.",
+)
+MUON_EPS = Param(
+    "eps",
+    "Epsilon",
+    1e-7,
+    1e-12,
+    100.0,
+    log=True,
+    step=0.1,
+    symbol="ε",
+    help="Norm floor before Newton–Schulz: below it the step shrinks smoothly.",
+)
+NS_STEPS = Param(
+    "ns_steps",
+    "Newton–Schulz steps",
+    5,
+    1,
+    10,
+    step=1,
+    kind="int",
+    symbol="K",
+    help="Iterations of the quintic Newton–Schulz map; they set the step length.",
+)
+
+
+def newton(damping: Scalar = 0.0) -> Transform:
+    r"""Damped Newton's method with the exact analytic Hessian (float64, Cramer's rule).
+
+    input: γ (lr), θ₀, f (with its Hessian ∇²f), δ (damping)
+    for t = 1, 2, …:
+        g ← ∇f(θ_{t−1});  H ← ∇²f(θ_{t−1}) + δI
+        det ← H_xx·H_yy − H_xy²
+        p ← ((H_yy·g_x − H_xy·g_y)/det, (H_xx·g_y − H_xy·g_x)/det)    (p = H⁻¹g)
+        θ_t ← θ_{t−1} − γp
+
+    At lr = 1 it solves a quadratic in one step. It goes to any stationary
+    point (a saddle or a maximum where H is indefinite); a singular H + δI
+    gives a non-finite step, so the path is marked diverged.
+    """
+    return tx.chain(tx26.newton_step(damping), tx.scale_by_learning_rate())
+
+
+def rprop(
+    etaminus: Scalar = 0.5,
+    etaplus: Scalar = 1.2,
+    step_size_min: Scalar = 1e-6,
+    step_size_max: Scalar = 50.0,
+) -> Transform:
+    r"""Resilient backpropagation (Riedmiller & Braun 1993; torch.optim.Rprop).
+
+    input: γ (lr), θ₀, f, η₋ (etaminus), η₊ (etaplus), Γ₋ (step_size_min),
+           Γ₊ (step_size_max)
+    initialize: s ← γ (per coordinate, the first step's lr), g_prev ← 0
+    for t = 1, 2, …:
+        g ← ∇f(θ_{t−1})
+        per coordinate: if g·g_prev > 0: s ← min(η₊s, Γ₊)
+                        if g·g_prev < 0: s ← max(η₋s, Γ₋);  g ← 0
+        θ_t ← θ_{t−1} − s·sign(g)
+        g_prev ← g
+
+    Only the gradient's signs are used. torch reads γ only when it creates
+    the state, so a learning-rate schedule has no effect after the first step.
+    """
+    return tx26.scale_by_rprop(etaminus, etaplus, step_size_min, step_size_max)
+
+
+def asgd(
+    lambd: Scalar = 1e-4, alpha: Scalar = 0.75, t0: Scalar = 1e6, weight_decay: Scalar = 0.0
+) -> Transform:
+    r"""Averaged SGD's iterate (Polyak & Juditsky 1992; torch.optim.ASGD).
+
+    input: γ (lr), θ₀, f, λ (lambd), α (alpha), t₀ (t0), λ_wd (weight_decay)
+    initialize: η ← γ, a ← θ₀ (the average; not drawn)
+    for t = 1, 2, …:
+        g ← ∇f(θ_{t−1}) + λ_wd·θ_{t−1}
+        θ_t ← θ_{t−1}(1 − λη) − ηg
+        a ← a + (θ_t − a)/max(1, t − t₀)
+        η ← γ/(1 + λγt)^α
+
+    The drawn path is θ, not the average a: t₀ changes only a. `Trajectory.lr`
+    holds η_t = γ/(1 + λγ(t − 1))^α (with a schedule, γ of the previous step).
+    """
+    del t0  # it moves only the average, which is not drawn
+    return tx.chain(tx.add_decayed_weights(weight_decay), tx26.scale_by_asgd(lambd, alpha))
+
+
+def adafactor(
+    beta2_decay: Scalar = -0.8,
+    eps1: Scalar = 2.220446049250313e-16,  # float64 eps (torch: None)
+    eps2: Scalar = 1e-3,
+    d: Scalar = 1.0,
+    weight_decay: Scalar = 0.0,
+) -> Transform:
+    r"""Adafactor (Shazeer & Stern 2018; torch.optim.Adafactor) on a vector: not factored.
+
+    input: γ (lr), θ₀, f, c (beta2_decay), ε₁ (eps1), ε₂ (eps2), d (d),
+           λ (weight_decay)
+    initialize: v ← 0
+    for t = 1, 2, …:
+        g ← ∇f(θ_{t−1})
+        ρ_t ← min(γ, 1/√t);  α_t ← max(ε₂, RMS(θ_{t−1}))·ρ_t
+        v ← v + t^c·(g² − v)                     (v = g² at t = 1)
+        w ← g / √max(v, ε₁²)
+        θ_t ← θ_{t−1}(1 − γλ) − α_t/max(1, RMS(w)/d) · w
+
+    RMS is over the two coordinates of one path. On a vector the second
+    moment is per coordinate (a (1, 2) matrix would use factored row and
+    column moments, a different algorithm). `Trajectory.lr` holds ρ_t.
+    """
+    return tx26.scale_by_adafactor(beta2_decay, eps1, eps2, d, weight_decay)
+
+
+def muon(
+    weight_decay: Scalar = 0.1,
+    momentum: Scalar = 0.95,
+    nesterov: bool = True,
+    eps: Scalar = 1e-7,
+    ns_steps: Scalar = 5,
+) -> Transform:
+    r"""Muon (Jordan et al. 2024; torch.optim.Muon) on (x, y) as a 1×2 matrix, NS in float64.
+
+    input: γ (lr), θ₀, f, λ (weight_decay), μ (momentum), ν (nesterov), ε (eps),
+           K (ns_steps), (a, b, c) = (3.4445, −4.7750, 2.0315)
+    initialize: B ← 0
+    for t = 1, 2, …:
+        g ← ∇f(θ_{t−1})
+        B ← μB + (1 − μ)g
+        B̃ ← (1 − μ)g + μB if nesterov else B
+        X ← B̃ / max(‖B̃‖, ε)
+        K times: s ← XXᵀ (= ‖X‖², a scalar);  X ← aX + (bs + cs²)X
+        θ_t ← θ_{t−1}(1 − γλ) − γX
+
+    On a 1×2 matrix the orthogonalisation is a normalisation: X is B̃/‖B̃‖
+    times a fixed length (0.69644 for K = 5), so every step has the same
+    length. torch runs Newton–Schulz in bfloat16; Gradscape in float64.
+    """
+    return tx26.scale_by_muon(momentum, nesterov, eps, ns_steps, weight_decay)
+
+
+_NEWTON_RULE = _aligned(
+    r"g_t &= \nabla f(\theta_{t-1}), \quad H_t = \nabla^2 f(\theta_{t-1}) + \delta I",
+    r"\theta_t &= \theta_{t-1} - \gamma\, H_t^{-1} g_t",
+)
+
+OPTIMIZERS["newton"] = _entry(
+    newton,
+    "Newton",
+    1.0,
+    "Newton's method with exact Hessians, damped (Levenberg 1944); Nocedal & Wright, "
+    "Numerical Optimization, 2nd ed., §3.3",
+    DAMPING,
+    torch=None,
+    rule=_NEWTON_RULE,
+    record=RecordInfo(step_tex=r"\Delta\theta = -\gamma\, H_t^{-1} g_t"),
+    caveat="Newton goes to the nearest stationary point, minimum, saddle or maximum alike.",
+)
+
+OPTIMIZERS["rprop"] = _entry(
+    rprop,
+    "Rprop",
+    1e-2,
+    "Riedmiller & Braun, 'A direct adaptive method for faster backpropagation "
+    "learning: the RPROP algorithm', ICNN 1993; torch.optim.Rprop",
+    ETAMINUS,
+    ETAPLUS,
+    STEP_SIZE_MIN,
+    STEP_SIZE_MAX,
+    torch=TorchRef(
+        "Rprop",
+        grouped={
+            "etas": ("etaminus", "etaplus"),
+            "step_sizes": ("step_size_min", "step_size_max"),
+        },
+    ),
+    rule=_aligned(
+        r"g_t &= \nabla f(\theta_{t-1}), \quad s_0 = \gamma",
+        r"s_t &= \begin{cases} \min(\eta_+ s_{t-1}, \Gamma_+) & g_t g_{t-1} > 0 \\"
+        r" \max(\eta_- s_{t-1}, \Gamma_-) & g_t g_{t-1} < 0 \ (\text{then } g_t \gets 0) \\"
+        r" s_{t-1} & \text{otherwise} \end{cases}",
+        r"\theta_t &= \theta_{t-1} - s_t \odot \operatorname{sign}(g_t)",
+    ),
+    record=RecordInfo(step_tex=r"\Delta\theta = -s_t \odot \operatorname{sign}(g_t)"),
+    caveat="Rprop reads the learning rate only on its first step: a schedule has no "
+    "effect after that.",
+)
+
+OPTIMIZERS["asgd"] = _entry(
+    asgd,
+    "ASGD",
+    1e-2,
+    "Polyak & Juditsky, SIAM J. Control Optim. 30(4), 1992; torch.optim.ASGD",
+    LAMBD,
+    ASGD_ALPHA,
+    T0,
+    WEIGHT_DECAY,
+    torch=TorchRef("ASGD"),
+    rule=_aligned(
+        _G.replace(r"\lambda\theta", r"\lambda_{wd}\theta"),
+        r"\eta_t &= \gamma / (1 + \lambda\gamma (t - 1))^{\alpha}",
+        r"\theta_t &= \theta_{t-1}(1 - \lambda\eta_t) - \eta_t\, g_t",
+        r"\bar\theta_t &= \bar\theta_{t-1} + (\theta_t - \bar\theta_{t-1}) / \max(1, t - t_0)"
+        r" \qquad \text{(the average; not drawn)}",
+    ),
+    record=RecordInfo(step_tex=r"\Delta\theta = -\eta_t\,(g_t + \lambda\theta_{t-1})"),
+    caveat="The drawn path is the SGD iterate, not its average; at the defaults it is "
+    "plain SGD for the first steps.",
+    lr_rule=tx26.asgd_rate,
+)
+
+OPTIMIZERS["adafactor"] = _entry(
+    adafactor,
+    "Adafactor",
+    1e-2,
+    "Shazeer & Stern, 'Adafactor: adaptive learning rates with sublinear memory "
+    "cost', ICML 2018; torch.optim.Adafactor",
+    BETA2_DECAY,
+    EPS1,
+    EPS2,
+    ADAFACTOR_D,
+    replace(WEIGHT_DECAY, help="Decoupled decay: θ shrinks by the factor 1 − γλ each step."),
+    torch=TorchRef(
+        "Adafactor",
+        grouped={"eps": ("eps1", "eps2")},
+        own_defaults={"eps1": "torch's None means the dtype's epsilon, spelled out here"},
+    ),
+    rule=_aligned(
+        r"g_t &= \nabla f(\theta_{t-1})",
+        r"\rho_t &= \min(\gamma, 1/\sqrt t), \quad "
+        r"\alpha_t = \max(\epsilon_2, \operatorname{RMS}(\theta_{t-1}))\, \rho_t",
+        r"v_t &= v_{t-1} + t^{c}\,(g_t^2 - v_{t-1})",
+        r"w_t &= g_t / \sqrt{\max(v_t, \epsilon_1^2)}",
+        r"\theta_t &= \theta_{t-1}(1 - \gamma\lambda) - "
+        r"\frac{\alpha_t}{\max(1, \operatorname{RMS}(w_t)/d)}\, w_t",
+    ),
+    record=RecordInfo(
+        None,
+        "g_t",
+        r"\tilde\gamma = \frac{\alpha_t}{\max(1, \operatorname{RMS}(w_t)/d)\,"
+        r"\sqrt{\max(v_t, \epsilon_1^2)}}",
+        r"\Delta\theta = -\tilde\gamma \odot g_t - \gamma\lambda\, \theta_{t-1}",
+        decay="decoupled",
+    ),
+    caveat="On two parameters Adafactor is not factored: its second moment is per "
+    "coordinate, as in Adam without momentum.",
+    lr_rule=tx26.adafactor_rate,
+)
+
+OPTIMIZERS["muon"] = _entry(
+    muon,
+    "Muon",
+    1e-3,
+    "Jordan et al., 'Muon: an optimizer for hidden layers in neural networks', 2024; "
+    "torch.optim.Muon",
+    replace(WEIGHT_DECAY, help="Decoupled decay: θ shrinks by the factor 1 − γλ each step."),
+    replace(MOMENTUM, help="The buffer's decay: B ← μB + (1 − μ)g."),
+    NESTEROV,
+    MUON_EPS,
+    NS_STEPS,
+    torch=TorchRef("Muon", shape=(1, 2)),
+    rule=_aligned(
+        r"g_t &= \nabla f(\theta_{t-1})",
+        r"m_t &= \mu m_{t-1} + (1 - \mu)\, g_t, \quad \tilde m_t = (1 - \mu)\, g_t + \mu m_t"
+        r" \ \text{(nesterov; else } \tilde m_t = m_t)",
+        r"X_t &= \operatorname{NS}_K\!\left(\tilde m_t / \max(\lVert \tilde m_t \rVert,"
+        r" \epsilon)\right)",
+        r"\theta_t &= \theta_{t-1}(1 - \gamma\lambda) - \gamma\, X_t",
+    ),
+    record=RecordInfo(
+        "m",
+        step_tex=r"\Delta\theta = -\gamma\, X_t - \gamma\lambda\, \theta_{t-1}, \quad "
+        r"X_t = \operatorname{NS}_K(\tilde m_t / \max(\lVert \tilde m_t \rVert, \epsilon))",
+        decay="decoupled",
+    ),
+    caveat="On a 1×2 matrix Muon is normalised-gradient descent with Nesterov momentum: "
+    "every step has the same length.",
+)
+
+
+HISTORY_SIZE = Param(
+    "history_size",
+    "History",
+    100,
+    1,
+    200,
+    step=1,
+    kind="int",
+    symbol="m",
+    help="How many recent (step, gradient change) pairs shape the curvature estimate.",
+)
+LINE_SEARCH = Param(
+    "line_search",
+    "Line search",
+    "none",
+    0,
+    0,
+    kind="choice",
+    choices=("none", "strong_wolfe"),
+    symbol="",
+    help="none: step t = lr; strong_wolfe: search t along the direction (up to 24 trials).",
+)
+TOLERANCE_GRAD = Param(
+    "tolerance_grad",
+    "Gradient tolerance",
+    1e-7,
+    1e-15,
+    1.0,
+    log=True,
+    step=0.1,
+    symbol="τ_g",
+    help="The path stops once max |g| ≤ this.",
+)
+TOLERANCE_CHANGE = Param(
+    "tolerance_change",
+    "Change tolerance",
+    1e-9,
+    1e-15,
+    1.0,
+    log=True,
+    step=0.1,
+    symbol="τ_f",
+    help="The path stops once the direction's slope g·d > −this.",
+)
+
+
+def lbfgs(
+    history_size: Scalar = 100,
+    line_search: str = "none",
+    tolerance_grad: Scalar = 1e-7,
+    tolerance_change: Scalar = 1e-9,
+) -> Transform:
+    r"""L-BFGS, one iteration per step (Liu & Nocedal 1989; torch.optim.LBFGS, max_iter=1).
+
+    input: γ (lr), θ₀, f, m (history_size), line search (line_search),
+           τ_g (tolerance_grad), τ_f (tolerance_change)
+    initialize: memory ← ∅, k ← 0
+    for t = 1, 2, …:
+        g ← ∇f(θ_{t−1});  if max|g| ≤ τ_g: θ_t ← θ_{t−1}, next t
+        k ← k + 1
+        if k = 1: d ← −g;  s ← min(1, 1/‖g‖₁)·γ
+        else:
+            y ← g − g_prev;  s_prev ← s·d_prev
+            if y·s_prev > 1e-10: store (s_prev, y) (keep the last m);  H₀ ← y·s_prev / y·y
+            d ← −(two-loop recursion over the memory, starting from H₀)·g;  s ← γ
+        g_prev ← g
+        if g·d > −τ_f: θ_t ← θ_{t−1}, next t
+        if strong_wolfe: s ← torch's _strong_wolfe(f, θ_{t−1}, s, d) (c1 = 1e-4,
+            c2 = 0.9, at most 24 trials: max_eval = 25)
+        θ_t ← θ_{t−1} + s·d
+
+    The line search runs per path with masks over the paths still searching:
+    each round evaluates f and ∇f at all n points, so a step costs
+    1 + (most trials of any path) evaluations of n points (≤ 25).
+    """
+    return tx26.lbfgs_direction(history_size, line_search, tolerance_grad, tolerance_change)
+
+
+OPTIMIZERS["lbfgs"] = _entry(
+    lbfgs,
+    "L-BFGS",
+    1.0,
+    "Liu & Nocedal, 'On the limited memory BFGS method for large scale optimization', "
+    "Math. Programming 45, 1989; torch.optim.LBFGS(max_iter=1, max_eval=25)",
+    HISTORY_SIZE,
+    LINE_SEARCH,
+    TOLERANCE_GRAD,
+    TOLERANCE_CHANGE,
+    torch=TorchRef(
+        "LBFGS",
+        fixed={"max_iter": 1, "max_eval": 25},
+        renamed={"line_search": "line_search_fn"},
+        values={"line_search": {"none": None}},
+    ),
+    rule=_aligned(
+        r"g_t &= \nabla f(\theta_{t-1}), \quad y = g_t - g_{t-1}, \quad s = \theta_{t-1}"
+        r" - \theta_{t-2} \ (\text{kept if } y \cdot s > 10^{-10}; \text{ last } m)",
+        r"d_t &= -H_t g_t \quad (\text{two-loop recursion}, H_0 = \tfrac{y \cdot s}{y \cdot y} I;"
+        r" d_1 = -g_1)",
+        r"s_t &= \gamma \ (s_1 = \min(1, 1/\lVert g_1 \rVert_1)\,\gamma),"
+        r" \text{ or the strong-Wolfe line search's}",
+        r"\theta_t &= \theta_{t-1} + s_t\, d_t \quad (\text{unless } \max|g_t| \le \tau_g"
+        r" \text{ or } g_t \cdot d_t > -\tau_f)",
+    ),
+    record=RecordInfo(step_tex=r"\Delta\theta = s_t\, d_t"),
+    caveat="One drawn point is one L-BFGS iteration; with the line search it may "
+    "evaluate the surface up to 25 times.",
 )
 
 

@@ -36,6 +36,12 @@ may carry, both called after its `update` and never on the plain path:
 
 `recording` runs a chain link by link, as `chain` does, and turns these into
 the recorded gradient, moment and effective learning rate.
+
+A transform that needs more of the surface than the gradient (Newton's
+Hessian, L-BFGS's line search) carries ``bind(oracle)``: `run` calls it once,
+before the first step, with an ``optimizers.core.Oracle`` for the run's paths.
+``extras(state) -> dict`` reports what a recorded run keeps beyond the tables
+(``Trajectory.extras``: L-BFGS's line-search trials).
 """
 
 from __future__ import annotations
@@ -79,7 +85,8 @@ class Transform(NamedTuple):
 
     `links` is set by `chain` (the transforms it runs), so chains of chains
     flatten into one loop. `moment` and `multiplier` are the optional probes
-    that recording reads (see the module docstring).
+    that recording reads; `bind` receives the run's oracle (see the module
+    docstring).
     """
 
     init: Callable[[Array], State]
@@ -88,6 +95,8 @@ class Transform(NamedTuple):
     links: tuple[Transform, ...] = ()
     moment: Callable[[State], Array] | None = None
     multiplier: Callable[[State, int, Array], None] | None = None
+    bind: Callable[[Any], None] | None = None
+    extras: Callable[[State], dict[str, Any]] | None = None
 
 
 def _operand(v: Scalar) -> Scalar:
@@ -562,6 +571,9 @@ def ftrl_proximal(
     so θ′ = 0 exactly where |z| ≤ l1. FTRL sets θ rather than adding to it: u
     leaves as θ′ − θ and no factor is returned (the final position is
     θ + (θ′ − θ), θ′ up to one rounding; exactly 0 when θ′ is 0).
+
+    A step whose learning rate is 0 (a schedule that decays to 0) leaves θ and
+    the state as they are: the update divides by γ, and Keras's would give NaN.
     """
     neg_p = _operand(-lr_power)
     l1_ = _operand(l1)
@@ -576,6 +588,9 @@ def ftrl_proximal(
 
     def update(u: Array, state: State, params: Array, t: int, lr: Scalar) -> None:
         acc, powered, z, new_pow, tmp = state
+        if not np.any(lr):  # a schedule at 0: the closed form divides by γ; hold still
+            u.fill(0.0)
+            return
         _mul(u, u, tmp)
         _add(acc, tmp, acc)  # a′
         np.power(acc, neg_p, new_pow)

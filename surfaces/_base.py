@@ -38,6 +38,7 @@ DIVERGENCE_FACTOR = 50.0
 Array = np.ndarray
 ValueFn = Callable[[Any, Any], Any]
 GradFn = Callable[[Any, Any], tuple[Any, Any]]
+HessFn = Callable[[Any, Any], tuple[Any, Any, Any]]
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,10 @@ class Surface:
         param_specs: metadata of those parameters.
         lr: suggested learning rate per optimizer name, tuned so the default
             view is instructive; optimizers not listed fall back to torch's default.
+        hess: ``(∂²f/∂x², ∂²f/∂x∂y, ∂²f/∂y²)``, analytic, broadcasting like
+            `grad` (the three parts at the inputs' common shape); None for a
+            surface built without one (every registered surface and every
+            typed expression has one).
     """
 
     name: str
@@ -85,6 +90,7 @@ class Surface:
     params: Mapping[str, float] = field(default_factory=dict)
     param_specs: tuple[Param, ...] = ()
     lr: Mapping[str, float] = field(default_factory=dict)
+    hess: HessFn | None = None
 
     @property
     def min_value(self) -> float | None:

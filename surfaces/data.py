@@ -81,6 +81,8 @@ class DataSurface(Surface):
         batch_value: ``batch_value(x, y, idx)``, the mean loss over the samples
             `idx` (an int array) at plane positions (x, y), broadcasting like `value`.
         batch_grad: ``batch_grad(x, y, idx) -> (gx, gy)``, its exact gradient.
+        batch_hess: ``batch_hess(x, y, idx) -> (hxx, hxy, hyy)``, its exact
+            Hessian (``hess`` is the full batch's).
         kind: the model, one of `DATA_KINDS`.
         batch_grad_kernel: optional fast path for `run` (linear regression
             has one): ``batch_grad_kernel(batches)`` prepares a whole run's
@@ -95,6 +97,7 @@ class DataSurface(Surface):
     data: tuple[Array, Array] = (np.zeros(0), np.zeros(0))
     batch_value: Callable[[Any, Any, Array], Any] | None = None
     batch_grad: Callable[[Any, Any, Array], tuple[Any, Any]] | None = None
+    batch_hess: Callable[[Any, Any, Array], tuple[Any, Any, Any]] | None = None
     kind: str = ""
     batch_grad_kernel: Callable[[list[Array]], Callable[..., None]] | None = None
 
@@ -382,6 +385,18 @@ def _linear(x: Array, y: Array, view, start, params, specs, label, lr) -> DataSu
         (v,) = _reduce(_linear_terms, 1, p, q, x[idx], y[idx])
         return v
 
+    def constant_hess(p, q, xs):
+        """H = 2·[[mean x², mean x], [mean x, 1]] over the samples xs, at the positions' shape."""
+        shape = np.broadcast_shapes(np.shape(p), np.shape(q))
+        parts = (2.0 * float((xs * xs).mean()), 2.0 * float(xs.mean()), 2.0)
+        return tuple(np.full(shape, v) for v in parts)
+
+    def hess(p, q):
+        return constant_hess(p, q, x)
+
+    def batch_hess(p, q, idx):
+        return constant_hess(p, q, x[idx])
+
     def moments(batches: list[Array]) -> list[tuple[float, ...]]:
         """Per batch (2·mean x², 2·mean x, 2·mean xy, mean x, mean y): all batches at once.
 
@@ -453,6 +468,8 @@ def _linear(x: Array, y: Array, view, start, params, specs, label, lr) -> DataSu
         batch_value=batch_value,
         batch_grad=batch_grad,
         batch_grad_kernel=batch_grad_kernel,
+        hess=hess,
+        batch_hess=batch_hess,
         kind="linear_regression",
     )
 
@@ -486,6 +503,9 @@ def _logistic(x: Array, y: Array, view, start, params, specs, label, lr) -> Data
     def batch_grad(p, q, idx):
         return _reduce(_logistic_grad_terms, 2, p, q, x[idx], ns[idx])
 
+    def batch_hess(p, q, idx):
+        return _reduce(_logistic_hess_terms, 3, p, q, x[idx], s[idx])
+
     minima: tuple[Minimum, ...] = ()
     if _logistic_has_minimum(x, y):
         # Convex: one minimum, reached by Newton from the origin.
@@ -513,6 +533,8 @@ def _logistic(x: Array, y: Array, view, start, params, specs, label, lr) -> Data
         data=_frozen(x, y),
         batch_value=batch_value,
         batch_grad=batch_grad,
+        hess=hess,
+        batch_hess=batch_hess,
         kind="logistic_regression",
     )
 
@@ -534,6 +556,9 @@ def _tiny_net(x: Array, y: Array, view, start, params, specs, label, lr) -> Data
 
     def batch_grad(p, q, idx):
         return _reduce(_tiny_grad_terms, 2, p, q, x[idx], y[idx])
+
+    def batch_hess(p, q, idx):
+        return _reduce(_tiny_hess_terms, 3, p, q, x[idx], y[idx])
 
     # Newton from a grid of starts in the half plane w > 0; each minimum found
     # there has its mirror image (−w, −v), with the same loss exactly.
@@ -567,6 +592,8 @@ def _tiny_net(x: Array, y: Array, view, start, params, specs, label, lr) -> Data
         data=_frozen(x, y),
         batch_value=batch_value,
         batch_grad=batch_grad,
+        hess=hess,
+        batch_hess=batch_hess,
         kind="tiny_net",
     )
 

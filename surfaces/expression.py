@@ -907,8 +907,15 @@ def _shaped(r: Any, shape: tuple[int, ...], inputs: tuple[Any, ...]) -> Any:
     return r
 
 
-def _functions(graph: _Graph, f: _Expr) -> tuple[Callable[..., Any], Callable[..., Any]]:
-    """The broadcasting `value` and `grad` of the graph node `f`."""
+def _functions(
+    graph: _Graph, f: _Expr
+) -> tuple[Callable[..., Any], Callable[..., Any], Callable[..., Any]]:
+    """The broadcasting `value`, `grad` and `hess` of the graph node `f`.
+
+    The Hessian differentiates the gradient's graph once more (symbolically,
+    sharing subexpressions; ∂²f/∂x∂y from ∂f/∂x); its program is built on the
+    first call, so surfaces never asked for it cost nothing more.
+    """
     gx = graph.derivative(f, graph.x, {})
     gy = graph.derivative(f, graph.y, {})
     value_program = _Program(graph, [f])
@@ -933,7 +940,23 @@ def _functions(graph: _Graph, f: _Expr) -> tuple[Callable[..., Any], Callable[..
         ox = _shaped(ox, shape, (x, y))
         return ox, _shaped(oy, shape, (x, y, ox))
 
-    return value, grad
+    hess_program: list[_Program] = []
+
+    def hess(x: Any, y: Any) -> tuple[Any, Any, Any]:
+        if not hess_program:
+            hxx = graph.derivative(gx, graph.x, {})
+            hxy = graph.derivative(gx, graph.y, {})
+            hyy = graph.derivative(gy, graph.y, {})
+            hess_program.append(_Program(graph, [hxx, hxy, hyy]))
+        x, y = _as_float_array(x), _as_float_array(y)
+        shape = np.broadcast_shapes(x.shape, y.shape)
+        with np.errstate(all="ignore"):
+            hxx, hxy, hyy = hess_program[0](x, y)
+        hxx = _shaped(hxx, shape, (x, y))
+        hxy = _shaped(hxy, shape, (x, y, hxx))
+        return hxx, hxy, _shaped(hyy, shape, (x, y, hxx, hxy))
+
+    return value, grad, hess
 
 
 # --------------------------------------------------------------------------- analysis
@@ -1165,7 +1188,7 @@ def from_expression(text: str, view: tuple[float, float, float, float] | None = 
     box = _check_view(view)
     graph = _Graph()
     f = graph.build(tree)
-    value, grad = _functions(graph, f)
+    value, grad, hess = _functions(graph, f)
     x0, x1, y0, y1 = box
     gx, gy = np.meshgrid(np.linspace(x0, x1, _GRID), np.linspace(y0, y1, _GRID))
     fg = value(gx, gy)
@@ -1196,4 +1219,5 @@ def from_expression(text: str, view: tuple[float, float, float, float] | None = 
         reference="",
         params={},
         lr={},
+        hess=hess,
     )

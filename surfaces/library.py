@@ -30,6 +30,21 @@ def _broadcast(gx, gy):
     return np.broadcast_to(gx, shape).copy(), np.broadcast_to(gy, shape).copy()
 
 
+def _hessian(x, y, hxx, hxy, hyy):
+    """The three Hessian parts as float64 at the common shape of x and y.
+
+    Parts that are constants, or depend on one variable only, are broadcast
+    (fresh, writeable arrays); parts already of that shape pass unchanged.
+    """
+    shape = np.broadcast_shapes(np.shape(x), np.shape(y))
+    return tuple(
+        part
+        if isinstance(part, np.ndarray) and part.shape == shape and part.dtype == np.float64
+        else np.array(np.broadcast_to(np.asarray(part, dtype=np.float64), shape))
+        for part in (hxx, hxy, hyy)
+    )
+
+
 # --------------------------------------------------------------------------- rosenbrock
 def _rosenbrock_value(x, y):
     return (1.0 - x) ** 2 + 100.0 * (y - x * x) ** 2
@@ -39,6 +54,10 @@ def _rosenbrock_grad(x, y):
     d = y - x * x
     gy = 200.0 * d
     return 2.0 * (x - x * gy - 1.0), gy
+
+
+def _rosenbrock_hess(x, y):
+    return _hessian(x, y, 2.0 + 1200.0 * x * x - 400.0 * y, -400.0 * x, 200.0)
 
 
 def _rosenbrock() -> Surface:
@@ -52,6 +71,7 @@ def _rosenbrock() -> Surface:
         label="Rosenbrock",
         value=_rosenbrock_value,
         grad=_rosenbrock_grad,
+        hess=_rosenbrock_hess,
         view=(-2.0, 2.0, -1.0, 3.0),
         minima=(Minimum(1.0, 1.0, 0.0),),
         start=(-1.5, 2.0),
@@ -109,11 +129,18 @@ def _quadratic(condition: float = 10.0, angle: float = 30.0) -> Surface:
         v = c * y - s * x
         return c * ku - s * v, s * ku + c * v
 
+    # H = Rᵀ diag(κ, 1) R: constant.
+    hxx, hxy, hyy = k * c * c + s * s, (k - 1.0) * c * s, k * s * s + c * c
+
+    def hess(x, y):
+        return _hessian(x, y, hxx, hxy, hyy)
+
     return Surface(
         name="quadratic",
         label="Quadratic bowl",
         value=value,
         grad=grad,
+        hess=hess,
         view=(-3.0, 3.0, -3.0, 3.0),
         minima=(Minimum(0.0, 0.0, 0.0),),
         start=(-2.5, 2.0),
@@ -156,6 +183,18 @@ def _beale_grad(x, y):
     return gx, gy
 
 
+def _beale_hess(x, y):
+    y2 = y * y
+    d1, d2, d3 = y - 1.0, y2 - 1.0, y2 * y - 1.0
+    t1 = 1.5 + x * d1
+    t2 = 2.25 + x * d2
+    t3 = 2.625 + x * d3
+    hxx = 2.0 * (d1 * d1 + d2 * d2 + d3 * d3)
+    hxy = 2.0 * (x * (d1 + y * (2.0 * d2 + 3.0 * y * d3)) + t1 + y * (2.0 * t2 + 3.0 * y * t3))
+    hyy = 2.0 * x * (x * (1.0 + y2 * (4.0 + 9.0 * y2)) + 2.0 * t2 + 6.0 * y * t3)
+    return _hessian(x, y, hxx, hxy, hyy)
+
+
 def _beale() -> Surface:
     """Beale's function (1.5 − x + xy)² + (2.25 − x + xy²)² + (2.625 − x + xy³)².
 
@@ -171,6 +210,7 @@ def _beale() -> Surface:
         label="Beale",
         value=_beale_value,
         grad=_beale_grad,
+        hess=_beale_hess,
         view=(-4.5, 4.5, -4.5, 4.5),
         minima=(Minimum(3.0, 0.5, 0.0),),
         start=(1.0, 1.5),
@@ -195,6 +235,10 @@ def _saddle_grad(x, y):
     return _broadcast(2.0 * x, -2.0 * y)
 
 
+def _saddle_hess(x, y):
+    return _hessian(x, y, 2.0, 0.0, -2.0)
+
+
 def _saddle() -> Surface:
     """The saddle x² − y²: a stationary point at the origin, unbounded below.
 
@@ -209,6 +253,7 @@ def _saddle() -> Surface:
         label="Saddle",
         value=_saddle_value,
         grad=_saddle_grad,
+        hess=_saddle_hess,
         view=(-2.0, 2.0, -2.0, 2.0),
         minima=(),
         start=(1.8, 0.001),
@@ -235,6 +280,12 @@ def _himmelblau_grad(x, y):
     return 2.0 * x * p + q, p + 2.0 * y * q
 
 
+def _himmelblau_hess(x, y):
+    return _hessian(
+        x, y, 12.0 * x * x + 4.0 * y - 42.0, 4.0 * (x + y), 4.0 * x + 12.0 * y * y - 26.0
+    )
+
+
 def _himmelblau() -> Surface:
     """Himmelblau's function (x² + y − 11)² + (x + y² − 7)²: four global minima.
 
@@ -249,6 +300,7 @@ def _himmelblau() -> Surface:
         label="Himmelblau",
         value=_himmelblau_value,
         grad=_himmelblau_grad,
+        hess=_himmelblau_hess,
         view=(-5.0, 5.0, -5.0, 5.0),
         minima=(
             Minimum(3.0, 2.0, 0.0),
@@ -282,6 +334,19 @@ def _rastrigin_grad(x, y):
     )
 
 
+_FORTY_PI_SQ = 40.0 * np.pi**2
+
+
+def _rastrigin_hess(x, y):
+    return _hessian(
+        x,
+        y,
+        2.0 + _FORTY_PI_SQ * np.cos(_TWO_PI * x),
+        0.0,
+        2.0 + _FORTY_PI_SQ * np.cos(_TWO_PI * y),
+    )
+
+
 def _rastrigin() -> Surface:
     """Rastrigin's function 20 + Σ (xᵢ² − 10 cos 2πxᵢ): a bowl dimpled by a lattice
     of local minima near the integer points; global minimum f(0, 0) = 0.
@@ -293,6 +358,7 @@ def _rastrigin() -> Surface:
         label="Rastrigin",
         value=_rastrigin_value,
         grad=_rastrigin_grad,
+        hess=_rastrigin_hess,
         view=(-5.12, 5.12, -5.12, 5.12),
         minima=(Minimum(0.0, 0.0, 0.0),),
         start=(-4.4, 4.2),
@@ -326,6 +392,33 @@ def _ackley_grad(x, y):
     return x * radial + waves * np.sin(tx), y * radial + waves * np.sin(ty)
 
 
+def _ackley_hess(x, y):
+    """The cone's Hessian A″·r̂r̂ᵀ + (A′/h)(I − r̂r̂ᵀ) plus the waves'.
+
+    At the origin the cone is a kink: its curvature is unbounded, so the
+    diagonal is +inf there and the off-diagonal 0.
+    """
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    h = np.hypot(x, y)
+    safe = np.where(h > 0.0, h, 1.0)
+    e = np.exp(-_ACKLEY_K * h)
+    d1 = (20.0 * _ACKLEY_K) * e / safe  # A′/h
+    d2 = -(20.0 * _ACKLEY_K * _ACKLEY_K) * e  # A″
+    ux, uy = x / safe, y / safe
+    tx, ty = _TWO_PI * x, _TWO_PI * y
+    sx, sy = np.sin(tx), np.sin(ty)
+    w = np.pi**2 * np.exp(0.5 * (np.cos(tx) + np.cos(ty)))
+    with np.errstate(invalid="ignore"):
+        hxx = d2 * ux * ux + d1 * (1.0 - ux * ux) + w * (2.0 * np.cos(tx) - sx * sx)
+        hxy = (d2 - d1) * ux * uy - w * sx * sy
+        hyy = d2 * uy * uy + d1 * (1.0 - uy * uy) + w * (2.0 * np.cos(ty) - sy * sy)
+    origin = h == 0.0
+    if np.any(origin):
+        hxx, hxy, hyy = (np.array(np.broadcast_to(p, origin.shape)) for p in (hxx, hxy, hyy))
+        hxx[origin], hxy[origin], hyy[origin] = np.inf, 0.0, np.inf
+    return _hessian(x, y, hxx, hxy, hyy)
+
+
 def _ackley() -> Surface:
     """Ackley's function −20 exp(−0.2 √(½(x² + y²))) − exp(½(cos 2πx + cos 2πy)) + e + 20.
 
@@ -340,6 +433,7 @@ def _ackley() -> Surface:
         label="Ackley",
         value=_ackley_value,
         grad=_ackley_grad,
+        hess=_ackley_hess,
         view=(-4.0, 4.0, -4.0, 4.0),
         minima=(Minimum(0.0, 0.0, 0.0),),
         start=(-3.3, 2.7),
@@ -368,6 +462,10 @@ def _booth_grad(x, y):
     return p + 2.0 * q, 2.0 * p + q
 
 
+def _booth_hess(x, y):
+    return _hessian(x, y, 10.0, 8.0, 10.0)
+
+
 def _booth() -> Surface:
     """Booth's function (x + 2y − 7)² + (2x + y − 5)²; minimum f(1, 3) = 0.
 
@@ -381,6 +479,7 @@ def _booth() -> Surface:
         label="Booth",
         value=_booth_value,
         grad=_booth_grad,
+        hess=_booth_hess,
         view=(-10.0, 10.0, -10.0, 10.0),
         minima=(Minimum(1.0, 3.0, 0.0),),
         start=(-8.0, 8.0),
@@ -404,6 +503,11 @@ def _six_hump_camel_grad(x, y):
     return x * (8.0 + x2 * (2.0 * x2 - 8.4)) + y, x + y * (16.0 * y * y - 8.0)
 
 
+def _six_hump_camel_hess(x, y):
+    x2 = x * x
+    return _hessian(x, y, 8.0 + x2 * (10.0 * x2 - 25.2), 1.0, 48.0 * y * y - 8.0)
+
+
 def _six_hump_camel() -> Surface:
     """The six-hump camel (4 − 2.1x² + x⁴/3)x² + xy + (−4 + 4y²)y².
 
@@ -420,6 +524,7 @@ def _six_hump_camel() -> Surface:
         label="Six-hump camel",
         value=_six_hump_camel_value,
         grad=_six_hump_camel_grad,
+        hess=_six_hump_camel_hess,
         view=(-3.0, 3.0, -2.0, 2.0),
         minima=(
             Minimum(0.08984201310031806, -0.7126564030207396, -1.0316284534898774),
@@ -463,6 +568,22 @@ def _goldstein_price_grad(x, y):
     return dA + 2.0 * dB, dA - 3.0 * dB
 
 
+def _goldstein_price_hess(x, y):
+    a = x + y + 1.0
+    b = 2.0 * x - 3.0 * y
+    A = 1.0 + a * a * (36.0 + a * (3.0 * a - 20.0))
+    B = 30.0 + b * b * (18.0 + b * (3.0 * b - 16.0))
+    A1 = a * (72.0 + a * (12.0 * a - 60.0))
+    B1 = b * (36.0 + b * (12.0 * b - 48.0))
+    A2B = (72.0 + a * (36.0 * a - 120.0)) * B  # A″·B
+    AB2 = A * (36.0 + b * (36.0 * b - 96.0))  # A·B″
+    AB1 = A1 * B1
+    # ∂a/∂x = ∂a/∂y = 1, ∂b/∂x = 2, ∂b/∂y = −3
+    return _hessian(
+        x, y, A2B + 4.0 * AB1 + 4.0 * AB2, A2B - AB1 - 6.0 * AB2, A2B - 6.0 * AB1 + 9.0 * AB2
+    )
+
+
 def _goldstein_price() -> Surface:
     """The Goldstein–Price function; global minimum f(0, −1) = 3.
 
@@ -480,6 +601,7 @@ def _goldstein_price() -> Surface:
         label="Goldstein–Price",
         value=_goldstein_price_value,
         grad=_goldstein_price_grad,
+        hess=_goldstein_price_hess,
         view=(-2.0, 2.0, -2.0, 2.0),
         minima=(
             Minimum(0.0, -1.0, 3.0),
@@ -512,6 +634,10 @@ def _styblinski_tang_grad(x, y):
     return _broadcast(x * (2.0 * x * x - 16.0) + 2.5, y * (2.0 * y * y - 16.0) + 2.5)
 
 
+def _styblinski_tang_hess(x, y):
+    return _hessian(x, y, 6.0 * x * x - 16.0, 0.0, 6.0 * y * y - 16.0)
+
+
 _ST_LOW, _ST_HIGH = -2.903534027771177, 2.746802770990837  # roots of 4t³ − 32t + 5
 
 
@@ -532,6 +658,7 @@ def _styblinski_tang() -> Surface:
         label="Styblinski–Tang",
         value=_styblinski_tang_value,
         grad=_styblinski_tang_grad,
+        hess=_styblinski_tang_hess,
         view=(-5.0, 5.0, -5.0, 5.0),
         minima=(
             Minimum(_ST_LOW, _ST_LOW, -78.33233140754282),
@@ -558,6 +685,10 @@ def _monkey_saddle_grad(x, y):
     return 3.0 * (x * x - y * y), -6.0 * x * y
 
 
+def _monkey_saddle_hess(x, y):
+    return _hessian(x, y, 6.0 * x, -6.0 * y, -6.0 * x)
+
+
 def _monkey_saddle() -> Surface:
     """The monkey saddle x³ − 3xy²: a degenerate saddle (zero Hessian) at the
     origin with three descending valleys; unbounded below.
@@ -570,6 +701,7 @@ def _monkey_saddle() -> Surface:
         label="Monkey saddle",
         value=_monkey_saddle_value,
         grad=_monkey_saddle_grad,
+        hess=_monkey_saddle_hess,
         view=(-2.0, 2.0, -2.0, 2.0),
         minima=(),
         start=(1.5, 0.2),

@@ -21,6 +21,16 @@ def server(tmp_path_factory):
             yield url
 
 
+@pytest.fixture(scope="session")
+def dash_app():
+    """One app for every in-process test: Dash hands the callbacks registered with
+    ``@callback`` to the first app a process builds, so a second `create_app()` in the
+    same process would have none."""
+    from app.server import create_app
+
+    return create_app()
+
+
 @pytest.fixture(scope="module")
 def browser():
     sync_api = pytest.importorskip("playwright.sync_api")

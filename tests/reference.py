@@ -10,15 +10,31 @@ import math
 from collections.abc import Callable, Sequence
 
 Grad = Callable[[float, float], tuple[float, float]]
+Hess = Callable[[float, float], tuple[float, float, float]]
+
+#: Rules that act on both coordinates of a path at once (a norm, a 2×2 solve).
+WHOLE = ("newton", "adafactor", "muon", "lbfgs")
+#: Weight decay that is not added to the gradient (decoupled, or none at all).
+NOT_L2 = ("adamw", "ftrl", "adafactor", "muon")
 
 
 def reference_run(
-    name: str, grad: Grad, start: Sequence[float], lrs: Sequence[float], **hp: float
+    name: str,
+    grad: Grad,
+    start: Sequence[float],
+    lrs: Sequence[float],
+    hess: Hess | None = None,
+    value: Callable[[float, float], float] | None = None,
+    **hp: float,
 ) -> list[tuple[float, float]]:
-    """Positions θ₀ … θ_steps of optimizer `name`, with lrs[k] the rate of step k+1."""
+    """Positions θ₀ … θ_steps of optimizer `name`, with lrs[k] the rate of step k+1.
+
+    `hess` (the surface's Hessian) is needed by newton only, `value` by lbfgs's
+    line search.
+    """
     theta = [float(start[0]), float(start[1])]
     path = [tuple(theta)]
-    wd = hp.get("weight_decay", 0.01 if name == "adamw" else 0.0)
+    wd = hp.get("weight_decay", {"adamw": 0.01, "muon": 0.1}.get(name, 0.0))
     b1, b2 = hp.get("beta1", 0.9), hp.get("beta2", 0.999)
     state: dict[str, list[float]] = {}
 
@@ -28,12 +44,14 @@ def reference_run(
     prod = 1.0
     for t, lr in enumerate(lrs, start=1):
         g = list(grad(theta[0], theta[1]))
-        if name not in ("adamw", "ftrl"):
+        if name not in NOT_L2:
             g = [g[i] + wd * theta[i] for i in range(2)]
         if name == "adamw":
             theta = [theta[i] * (1 - lr * wd) for i in range(2)]
         new = list(theta)
-        for i in range(2):
+        if name in WHOLE:
+            new = _whole(name, theta, g, t, lr, wd, state, (hess, value, grad), hp)
+        for i in range(2 if name not in WHOLE else 0):
             gi = g[i]
             if name == "sgd":
                 new[i] = theta[i] - lr * gi
@@ -138,10 +156,197 @@ def reference_run(
                     new[i] = (math.copysign(l1, z[i]) - z[i]) / quadratic
                 else:
                     new[i] = 0.0
+            elif name == "rprop":
+                # torch.optim.Rprop: sizes start at the first step's lr, which is read once.
+                em, ep = hp.get("etaminus", 0.5), hp.get("etaplus", 1.2)
+                lo, hi = hp.get("step_size_min", 1e-6), hp.get("step_size_max", 50.0)
+                prev, size = buf("prev"), state.setdefault("size", [lr, lr])
+                if gi * prev[i] > 0:
+                    size[i] = min(max(size[i] * ep, lo), hi)
+                elif gi * prev[i] < 0:
+                    size[i] = min(max(size[i] * em, lo), hi)
+                    gi = 0.0
+                else:
+                    size[i] = min(max(size[i], lo), hi)
+                new[i] = theta[i] - math.copysign(size[i], gi) * (gi != 0)
+                prev[i] = gi
+            elif name == "asgd":
+                # torch.optim.ASGD's iterate; η is recomputed after the step (below).
+                eta = state.setdefault("eta", [lr])[0]
+                new[i] = theta[i] * (1 - hp.get("lambd", 1e-4) * eta) - eta * gi
             else:  # pragma: no cover - a new optimizer needs a reference here
                 raise KeyError(name)
+        if name == "asgd":
+            lam, alpha = hp.get("lambd", 1e-4), hp.get("alpha", 0.75)
+            state["eta"] = [lr / (1 + lam * lr * t) ** alpha]
         if name == "nadam":
             prod *= b1 * (1 - 0.5 * 0.96 ** (t * hp.get("momentum_decay", 0.004)))
         theta = new
         path.append(tuple(theta))
     return path
+
+
+def _dot(a, b) -> float:
+    return a[0] * b[0] + a[1] * b[1]
+
+
+def _whole(name, theta, g, t, lr, wd, state, fns, hp) -> list[float]:
+    """One step of a rule that needs both coordinates of the path at once."""
+    hess, value, grad = fns
+    if name == "lbfgs":
+        return _lbfgs(theta, g, lr, state, value, grad, hp)
+    if name == "newton":
+        hxx, hxy, hyy = hess(theta[0], theta[1])
+        a, c = hxx + hp.get("damping", 0.0), hyy + hp.get("damping", 0.0)
+        det = a * c - hxy * hxy
+        px, py = (c * g[0] - hxy * g[1]) / det, (a * g[1] - hxy * g[0]) / det
+        return [theta[0] - lr * px, theta[1] - lr * py]
+    if name == "adafactor":
+        # torch.optim.Adafactor on a vector (2,): not factored.
+        c, eps1 = hp.get("beta2_decay", -0.8), hp.get("eps1", 2.220446049250313e-16)
+        eps2, d = hp.get("eps2", 1e-3), hp.get("d", 1.0)
+        rho = min(lr, 1 / math.sqrt(t))
+        alpha = max(eps2, math.sqrt((theta[0] ** 2 + theta[1] ** 2) / 2)) * rho
+        v = state.setdefault("v", [0.0, 0.0])
+        w = [0.0, 0.0]
+        for i in range(2):
+            v[i] = v[i] + t**c * (g[i] * g[i] - v[i])
+            w[i] = g[i] / math.sqrt(max(v[i], eps1 * eps1))
+        big = max(1.0, math.sqrt((w[0] ** 2 + w[1] ** 2) / 2) / d)
+        return [theta[i] * (1 - lr * wd) - alpha / big * w[i] for i in range(2)]
+    if name == "muon":
+        # torch.optim.Muon on a 1×2 matrix, Newton–Schulz in float64.
+        mu, eps = hp.get("momentum", 0.95), hp.get("eps", 1e-7)
+        b = state.setdefault("B", [0.0, 0.0])
+        for i in range(2):
+            b[i] = mu * b[i] + (1 - mu) * g[i]
+        bt = [(1 - mu) * g[i] + mu * b[i] for i in range(2)] if hp.get("nesterov", True) else b
+        norm = max(math.hypot(bt[0], bt[1]), eps)
+        x = [bt[0] / norm, bt[1] / norm]
+        for _ in range(int(hp.get("ns_steps", 5))):
+            sq = x[0] ** 2 + x[1] ** 2
+            k = 3.4445 - 4.7750 * sq + 2.0315 * sq * sq
+            x = [k * x[0], k * x[1]]
+        return [theta[i] * (1 - lr * wd) - lr * x[i] for i in range(2)]
+    raise KeyError(name)  # pragma: no cover
+
+
+def _lbfgs(theta, g, lr, state, value, grad, hp) -> list[float]:
+    """torch.optim.LBFGS(max_iter=1, max_eval=25).step(closure), one path, plain floats."""
+    tol_g, tol_c = hp.get("tolerance_grad", 1e-7), hp.get("tolerance_change", 1e-9)
+    m = int(hp.get("history_size", 100))
+    if max(abs(g[0]), abs(g[1])) <= tol_g:
+        return list(theta)
+    st = state.setdefault("lbfgs", {"n": 0})
+    st["n"] += 1
+    if st["n"] == 1:
+        d = [-g[0], -g[1]]
+        st.update(dirs=[], stps=[], ro=[], H=1.0)
+    else:
+        y = [g[0] - st["prev"][0], g[1] - st["prev"][1]]
+        s = [st["d"][0] * st["t"], st["d"][1] * st["t"]]
+        ys = _dot(y, s)
+        if ys > 1e-10:
+            if len(st["dirs"]) == m:
+                for key in ("dirs", "stps", "ro"):
+                    st[key].pop(0)
+            st["dirs"].append(y)
+            st["stps"].append(s)
+            st["ro"].append(1.0 / ys)
+            st["H"] = ys / _dot(y, y)
+        q = [-g[0], -g[1]]
+        al = [0.0] * len(st["dirs"])
+        for i in range(len(st["dirs"]) - 1, -1, -1):
+            al[i] = _dot(st["stps"][i], q) * st["ro"][i]
+            q = [q[j] - al[i] * st["dirs"][i][j] for j in range(2)]
+        r = [q[0] * st["H"], q[1] * st["H"]]
+        for i in range(len(st["dirs"])):
+            be = _dot(st["dirs"][i], r) * st["ro"][i]
+            r = [r[j] + (al[i] - be) * st["stps"][i][j] for j in range(2)]
+        d = r
+    st["prev"] = list(g)
+    t = min(1.0, 1.0 / (abs(g[0]) + abs(g[1]))) * lr if st["n"] == 1 else lr
+    st["d"], st["t"] = d, t
+    gtd = _dot(g, d)
+    if gtd > -tol_c:
+        return list(theta)
+    if hp.get("line_search", "none") == "strong_wolfe":
+
+        def obj(step):
+            x = [theta[0] + step * d[0], theta[1] + step * d[1]]
+            return value(*x), _dot(grad(*x), d)
+
+        t = _strong_wolfe(obj, t, d, value(*theta), gtd, max_ls=24)
+        st["t"] = t
+    return [theta[0] + t * d[0], theta[1] + t * d[1]]
+
+
+def _cubic(x1, f1, g1, x2, f2, g2, bounds=None):
+    lo, hi = bounds if bounds is not None else ((x1, x2) if x1 <= x2 else (x2, x1))
+    d1 = g1 + g2 - 3 * (f1 - f2) / (x1 - x2)
+    d2_square = d1**2 - g1 * g2
+    if d2_square >= 0:
+        d2 = math.sqrt(d2_square)
+        if x1 <= x2:
+            pos = x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2))
+        else:
+            pos = x1 - (x1 - x2) * ((g1 + d2 - d1) / (g1 - g2 + 2 * d2))
+        return min(max(pos, lo), hi)
+    return (lo + hi) / 2.0
+
+
+def _strong_wolfe(obj, t, d, f, gtd, max_ls, c1=1e-4, c2=0.9, tolerance_change=1e-9):
+    """torch's `_strong_wolfe` on floats; returns the step t only."""
+    d_norm = max(abs(d[0]), abs(d[1]))
+    f_new, gtd_new = obj(t)
+    t_prev, f_prev, gtd_prev = 0.0, f, gtd
+    done, ls_iter = False, 0
+    bracket = bracket_f = bracket_gtd = None
+    while ls_iter < max_ls:
+        if f_new > (f + c1 * t * gtd) or (ls_iter > 1 and f_new >= f_prev):
+            bracket, bracket_f, bracket_gtd = [t_prev, t], [f_prev, f_new], [gtd_prev, gtd_new]
+            break
+        if abs(gtd_new) <= -c2 * gtd:
+            bracket, bracket_f, done = [t], [f_new], True
+            break
+        if gtd_new >= 0:
+            bracket, bracket_f, bracket_gtd = [t_prev, t], [f_prev, f_new], [gtd_prev, gtd_new]
+            break
+        tmp = t
+        t = _cubic(t_prev, f_prev, gtd_prev, t, f_new, gtd_new, (t + 0.01 * (t - t_prev), t * 10))
+        t_prev, f_prev, gtd_prev = tmp, f_new, gtd_new
+        f_new, gtd_new = obj(t)
+        ls_iter += 1
+    if ls_iter == max_ls:
+        bracket, bracket_f = [0, t], [f, f_new]
+    insuf = False
+    low, high = (0, 1) if bracket_f[0] <= bracket_f[-1] else (1, 0)
+    while not done and ls_iter < max_ls:
+        if abs(bracket[1] - bracket[0]) * d_norm < tolerance_change:
+            break
+        t = _cubic(
+            bracket[0], bracket_f[0], bracket_gtd[0], bracket[1], bracket_f[1], bracket_gtd[1]
+        )
+        hi, lo = max(bracket), min(bracket)
+        eps = 0.1 * (hi - lo)
+        if min(hi - t, t - lo) < eps:
+            if insuf or t >= hi or t <= lo:
+                t = hi - eps if abs(t - hi) < abs(t - lo) else lo + eps
+                insuf = False
+            else:
+                insuf = True
+        else:
+            insuf = False
+        f_new, gtd_new = obj(t)
+        ls_iter += 1
+        if f_new > (f + c1 * t * gtd) or f_new >= bracket_f[low]:
+            bracket[high], bracket_f[high], bracket_gtd[high] = t, f_new, gtd_new
+            low, high = (0, 1) if bracket_f[0] <= bracket_f[1] else (1, 0)
+        else:
+            if abs(gtd_new) <= -c2 * gtd:
+                done = True
+            elif gtd_new * (bracket[high] - bracket[low]) >= 0:
+                bracket[high], bracket_f[high] = bracket[low], bracket_f[low]
+                bracket_gtd[high] = bracket_gtd[low]
+            bracket[low], bracket_f[low], bracket_gtd[low] = t, f_new, gtd_new
+    return bracket[low]

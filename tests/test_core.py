@@ -331,7 +331,9 @@ def test_out_of_range_hyperparameters_raise_with_name_and_range(name, param):
         assert param.describe_range() in msg
 
 
-@pytest.mark.parametrize(("name", "param"), [c for c in HP_CASES if c.values[1].kind != "bool"])
+@pytest.mark.parametrize(
+    ("name", "param"), [c for c in HP_CASES if c.values[1].kind not in ("bool", "choice")]
+)
 def test_hyperparameter_arrays_must_have_one_value_per_path(name, param):
     with pytest.raises(ValueError, match=rf"{param.name} has shape \(3,\).*\(2,\)"):
         run("rosenbrock", name, [(0, 0), (1, 1)], 5, **{param.name: np.full(3, param.default)})
@@ -339,7 +341,8 @@ def test_hyperparameter_arrays_must_have_one_value_per_path(name, param):
 
 @pytest.mark.parametrize(("name", "param"), HP_CASES)
 def test_range_end_points_are_accepted(name, param):
-    for ok in (param.min, param.max):
+    ends = param.choices if param.kind == "choice" else (param.min, param.max)
+    for ok in ends:
         traj = run("rosenbrock", name, (0.5, 0.5), 3, **{param.name: ok})
         assert traj.xy.shape == (4, 1, 2)
 

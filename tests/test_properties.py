@@ -14,6 +14,10 @@ def param_value(param):
     """A value inside `param`'s range (log-uniform where the slider is logarithmic)."""
     if param.kind == "bool":
         return st.booleans()
+    if param.kind == "choice":
+        return st.sampled_from(param.choices)
+    if param.kind == "int":
+        return st.integers(int(param.min), int(param.max))
     if param.log:
         lo, hi = np.log10(param.min), np.log10(param.max)
         return st.floats(lo, hi).map(lambda e: float(np.clip(10.0**e, param.min, param.max)))
@@ -33,7 +37,7 @@ def runs(draw):
     for p in OPTIMIZERS[name].params:
         if draw(st.booleans()):
             continue  # keep the default
-        if p.kind != "bool" and n > 1 and draw(st.booleans()):
+        if p.kind == "float" and n > 1 and draw(st.booleans()):
             hp[p.name] = np.array([draw(param_value(p)) for _ in range(n)])
         else:
             hp[p.name] = draw(param_value(p))

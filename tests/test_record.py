@@ -178,7 +178,8 @@ def replay_moments(name, hp, steps=STEPS, lr=LR):
                 mu, tau = full["momentum"], full.get("dampening", 0.0)
                 buf[i] = g[i] if t == 1 else mu * buf[i] + (1 - tau) * g[i]
             else:
-                buf[i] = full["beta1"] * buf[i] + (1 - full["beta1"]) * g[i]
+                beta = full["beta1"] if "beta1" in full else full["momentum"]  # muon: μ
+                buf[i] = beta * buf[i] + (1 - beta) * g[i]
         out.append(tuple(buf))
     return np.array(out), np.array(path)
 
@@ -376,16 +377,17 @@ def test_adadelta_uses_u_before_its_update():
 @pytest.mark.parametrize("name", NAMES)
 def test_batch_with_per_path_hyperparameters_equals_separate_runs(name):
     config = active_config(name)
-    floats = {k: v for k, v in config.items() if not isinstance(v, bool)}
+    floats = {k: v for k, v in config.items() if not isinstance(v, bool | str)}
+    fixed = {k: v for k, v in config.items() if k not in floats}  # flags, choices: scalars
     defaults = {p.name: p.default for p in OPTIMIZERS[name].params}
     per_path = {k: np.array([defaults[k], v, v]) for k, v in floats.items()}
     lrs = np.array([LR, LR, 0.01])
     starts = np.array([START, START, (-1.0, 1.5)])
-    batch = run("rosenbrock", name, starts, 40, lr=lrs, record=True, **per_path)
+    batch = run("rosenbrock", name, starts, 40, lr=lrs, record=True, **per_path, **fixed)
     info = RECORD[name]
     for i in range(3):
         hp = {k: float(v[i]) for k, v in per_path.items()}
-        one = run("rosenbrock", name, starts[i], 40, lr=float(lrs[i]), record=True, **hp)
+        one = run("rosenbrock", name, starts[i], 40, lr=float(lrs[i]), record=True, **hp, **fixed)
         for key in ("xy", "grad", "moment", "eff_lr"):
             a, b = getattr(batch, key), getattr(one, key)
             if key == "moment" and a is not None and not info.records_moment(one.hyperparameters):
@@ -408,7 +410,13 @@ def test_batch_with_per_path_hyperparameters_equals_separate_runs(name):
 def test_recordings_are_nan_from_the_divergence_on(name):
     # The saddle is unbounded below: at lr = 10 every rule leaves the bound.
     lrs = np.array([1e-4, 10.0, 1e-3])
-    traj = run("saddle", name, np.tile((1.0, 0.1), (3, 1)), 200, lr=lrs, record=True)
+    # Rprop's rate is only its first step size (its steps grow while y escapes): cap
+    # them on the paths meant to stay; Muon's default decay γλ = 1 at lr 10 pins θ near 0.
+    extra = {
+        "rprop": {"step_size_max": np.array([0.01, 50.0, 0.01])},
+        "muon": {"weight_decay": 0.0},
+    }.get(name, {})
+    traj = run("saddle", name, np.tile((1.0, 0.1), (3, 1)), 200, lr=lrs, record=True, **extra)
     k = traj.diverged_at
     assert k[0] == -1 and k[1] >= 1 and k[2] == -1
     for table in (traj.grad, traj.moment, traj.eff_lr):
@@ -481,6 +489,23 @@ def test_rule_tex_is_an_aligned_block(name):
         "beta": r"\beta",
         "centered": "centered",
         "lr": r"\gamma",
+        "damping": r"\delta",
+        "etaminus": r"\eta_-",
+        "etaplus": r"\eta_+",
+        "step_size_min": r"\Gamma_-",
+        "step_size_max": r"\Gamma_+",
+        "lambd": r"\lambda",
+        "t0": "t_0",
+        "beta2_decay": "t^{c}",
+        "eps1": r"\epsilon_1",
+        "eps2": r"\epsilon_2",
+        "d": "/d)",
+        "nesterov": "nesterov",
+        "ns_steps": r"\operatorname{NS}_K",
+        "history_size": "m",
+        "line_search": "line search",
+        "tolerance_grad": r"\tau_g",
+        "tolerance_change": r"\tau_f",
     }
     for p in spec.params:
         assert symbols[p.name] in tex, (name, p.name)

@@ -39,11 +39,10 @@ def _get(url: str, data: bytes | None = None) -> bytes:
         return r.read()
 
 
-def _load_callback(base: str) -> dict:
-    """The page's first server call (URL → everything), as the browser makes it."""
-    deps = json.loads(_get(base + "_dash-dependencies"))
+def _load_body(deps: list[dict]) -> dict:
+    """The body of the page's first server call (URL → everything), as the browser sends it."""
     load = next(d for d in deps if [i["id"] for i in d["inputs"]] == ["url"])
-    body = {
+    return {
         "output": load["output"],
         "outputs": [
             {"id": o.split(".")[0], "property": o.split(".")[1].split("@")[0]}
@@ -53,6 +52,11 @@ def _load_callback(base: str) -> dict:
         "changedPropIds": ["url.search"],
         "state": [{"id": s["id"], "property": s["property"]} for s in load["state"]],
     }
+
+
+def _load_callback(base: str) -> dict:
+    """The page's first server call, answered by the server at `base`."""
+    body = _load_body(json.loads(_get(base + "_dash-dependencies")))
     return json.loads(_get(base + "_dash-update-component", json.dumps(body).encode()))
 
 
@@ -192,10 +196,8 @@ def test_gunicorn_serves_app_server_with_several_workers():
 
 # --------------------------------------------------------------------------- compression, caching
 @pytest.fixture(scope="module")
-def client():
-    from app.server import create_app
-
-    return create_app().server.test_client()
+def client(dash_app):
+    return dash_app.server.test_client()
 
 
 def _page_urls(client) -> dict:
@@ -220,18 +222,7 @@ def test_big_assets_and_callback_json_are_compressed(client, encoding, decode):
     again = client.get(path, headers={"Accept-Encoding": f"{encoding}"})  # from the cache
     assert again.data == r.data
     # the load callback's JSON
-    deps = client.get("/_dash-dependencies").get_json()
-    load = next(d for d in deps if [i["id"] for i in d["inputs"]] == ["url"])
-    body = {
-        "output": load["output"],
-        "outputs": [
-            {"id": o.split(".")[0], "property": o.split(".")[1].split("@")[0]}
-            for o in load["output"].strip(".").split("...")
-        ],
-        "inputs": [{"id": "url", "property": "search", "value": "?run1=adam&t=5"}],
-        "changedPropIds": ["url.search"],
-        "state": [{"id": s["id"], "property": s["property"]} for s in load["state"]],
-    }
+    body = _load_body(client.get("/_dash-dependencies").get_json())
     r = client.post("/_dash-update-component", json=body, headers={"Accept-Encoding": encoding})
     assert r.status_code == 200
     assert r.headers["Content-Encoding"] == encoding

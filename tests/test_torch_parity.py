@@ -22,10 +22,17 @@ torch = pytest.importorskip("torch")
 
 
 @pytest.fixture(autouse=True)
-def float64_torch():
-    """torch keeps scalar state (NAdam's μ-product, step counts) in the default dtype."""
+def float64_torch(monkeypatch):
+    """torch keeps scalar state (NAdam's μ-product, step counts) in the default dtype.
+
+    Muon's Newton–Schulz runs in float64 as Gradscape's (torch's is bfloat16;
+    OPTIMIZERS-2026.md's hook).
+    """
+    from test_optimizers_2026a import float64_newton_schulz
+
     old = torch.get_default_dtype()
     torch.set_default_dtype(torch.float64)
+    monkeypatch.setattr(torch.optim._muon, "_zeropower_via_newtonschulz", float64_newton_schulz)
     yield
     torch.set_default_dtype(old)
 
@@ -72,6 +79,12 @@ def torch_path(traj, surface, start, lrs=None, clip_norm=None):
     return np.array(out)
 
 
+#: L-BFGS divides by differences of nearby gradients: rounding of the last bit
+#: grows step by step (its contract: 1e-6 relative over 40 steps, 1e-3 over 100;
+#: these cases run 60; test_optimizers_2026a checks the contract's numbers).
+TOLERANCE = {"lbfgs": {"rtol": 1e-4, "atol": 1e-9}}
+EXACT = {"rtol": 1e-13, "atol": 1e-15}
+
 CASES = [
     pytest.param(name, label, id=f"{name}-{label}")
     for name in WITH_TORCH
@@ -97,7 +110,7 @@ def test_matches_torch(name, label, sname, params, start, lr):
     traj = run(s, name, start, 60, lr=lr, **hp)
     assert not traj.diverged.any()
     theirs = torch_path(traj, s, start)
-    np.testing.assert_allclose(traj.xy[:, 0], theirs, rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(traj.xy[:, 0], theirs, **TOLERANCE.get(name, EXACT))
 
 
 @pytest.mark.parametrize("name", WITH_TORCH)
@@ -107,7 +120,9 @@ def test_matches_torch_with_clipping_and_schedule(name):
     lrs = (1e-3 * sched(np.arange(40))).tolist()
     traj = run(s, name, (-1.5, 2.0), 40, lr=1e-3, schedule=sched, clip_norm=3.0)
     theirs = torch_path(traj, s, (-1.5, 2.0), lrs=lrs, clip_norm=3.0)
-    np.testing.assert_allclose(traj.xy[:, 0], theirs, rtol=1e-13, atol=1e-15)
+    # a path that leaves the map is frozen there (L-BFGS on clipped gradients can)
+    k = traj.diverged_at[0] if traj.diverged_at[0] >= 0 else None
+    np.testing.assert_allclose(traj.xy[:k, 0], theirs[:k], **TOLERANCE.get(name, EXACT))
 
 
 @pytest.mark.parametrize("name", WITH_TORCH)
@@ -131,6 +146,8 @@ def test_defaults_are_torchs(name):
     for p in spec.params:
         key, i = ref.keyword(p.name)
         theirs = sig[key].default if i is None else sig[key].default[i]
+        spelled = {v: k for k, v in ref.values.get(p.name, {}).items()}  # "none" for None
+        theirs = spelled.get(theirs, theirs)
         if p.name in ref.own_defaults:
             assert p.default != theirs, f"{p.name}: own_defaults lists a default equal to torch's"
         else:
