@@ -338,6 +338,27 @@ def test_3d_view_moves_each_marker_along_its_path(server, page):
     assert page.errors == []
 
 
+def test_3d_view_head_turns_into_the_cross_once_its_run_has_diverged(server, page):
+    page.open(f"{server}?mode=3d&t=0&run1=adam&run1.lr=0.05&run2=sgd&run2.lr=10")
+    page.wait_until(lambda: page.has_figure("view-figure"), what="the 3D figure")
+    symbols = """g => g._fullData.filter(t => t.meta && t.meta.role === 'head3d')
+                   .map(t => [t.meta.run, t.meta.diverged, t.marker.symbol])"""
+    heads = page.graph("view-figure", symbols)
+    diverged = {run: d for run, d, _ in heads}
+    assert diverged[0] < 0 < diverged[1]
+    page.js("t => window.gradscape.seek(t)", diverged[1] - 1)
+    page.wait_until(
+        lambda: [s for _, _, s in page.graph("view-figure", symbols)] == ["circle", "circle"],
+        what="dots before the divergence",
+    )
+    page.js("t => window.gradscape.seek(t)", diverged[1])
+    page.wait_until(
+        lambda: [s for _, _, s in page.graph("view-figure", symbols)] == ["circle", "x"],
+        what="the diverged run's cross",
+    )
+    assert page.errors == []
+
+
 # --------------------------------------------------------------------------- inspector
 def _numbers(page: Page) -> dict[str, list[str]]:
     return page.js(

@@ -20,8 +20,12 @@
   const drawn = new WeakMap(); // polyline → the pixel layout its points come from
   const heads = new WeakMap(); // head → what its shape was drawn for
 
-  /** The head's symbol at step t (as app/look.py `at_step`). */
-  GS.mark = (diverged, t) => (diverged >= 0 && t >= diverged ? "x" : "circle");
+  /**
+   * The head's symbol at step t (as app/look.py `at_step`): the context's `head_symbol`,
+   * or its `mark_symbol` once the run has diverged, as `paths.style` sends them.
+   */
+  GS.mark = (diverged, t, look) =>
+    diverged >= 0 && t >= diverged ? (look && look.mark_symbol) || "x" : (look && look.head_symbol) || "circle";
 
   /**
    * A run's layout on its panel, cached until the panel's axes change:
@@ -128,7 +132,7 @@
     head.setAttribute("fill", color);
     const h = look.mark_size / 2;
     head.innerHTML =
-      mark === "x"
+      mark === (look.mark_symbol || "x")
         ? `<path d="M${-h},${-h}L${h},${h}M${h},${-h}L${-h},${h}" fill="none" stroke="${color}" ` +
           `stroke-width="${look.mark_width}" stroke-linecap="round"/>`
         : `<circle r="${look.head_size / 2}" fill="${color}" stroke="${halo}" stroke-width="${look.head_halo}"/>`;
@@ -182,7 +186,7 @@
       GS.attr(head, "data-run", j);
       GS.attr(head, "data-step", k);
       GS.attr(head, "transform", `translate(${at.head[k].replace(",", " ")})`);
-      drawHead(head, GS.mark(src.diverged, t), color, look, halo);
+      drawHead(head, GS.mark(src.diverged, t, look), color, look, halo);
       // a head off its panel (a diverged run's last point) is not drawn over a neighbour
       const off =
         at.px[k] < panel.left - 4 ||

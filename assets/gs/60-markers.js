@@ -55,6 +55,9 @@
       if (!m || m.role !== "head3d" || !paths[m.run]) return;
       const p = paths[m.run];
       const k = Math.min(t, p.x.length - 1);
+      // the head turns into the cross once the run has diverged (app/look.py `at_step`)
+      const mark = GS.mark(m.diverged, t);
+      if (tr.marker && tr.marker.symbol !== mark) GS.plotly.restyle(g, { "marker.symbol": mark }, [tr.index]);
       if (tr.text && String(tr.text[0]) === String(k)) return;
       upd.x.push([p.x[k]]);
       upd.y.push([p.y[k]]);
