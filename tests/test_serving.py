@@ -95,9 +95,15 @@ def test_only_the_plotly_adapter_reads_plotly_internals(script):
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
+    """The wheel of a clean copy of the checkout: setuptools reuses a ``build/`` folder
+    left in the source tree, whose stale files would ship too."""
+    src = tmp_path_factory.mktemp("src") / "gradscape"
+    shutil.copytree(
+        ROOT, src, ignore=shutil.ignore_patterns("build", "dist", ".git", "*.egg-info", ".*cache*")
+    )
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(src)],
         check=True,
     )
     (whl,) = out.glob("gradscape-*.whl")
@@ -112,6 +118,12 @@ def test_the_wheel_carries_the_assets(wheel):
     assert set(ASSETS) < set(shipped)
     assert "gs/00-core.js" in shipped  # the browser code, in its subfolder
     assert any(n.startswith("app/") for n in names)
+    # every package of the checkout, subpackages too (a missing app/export/ once hid
+    # behind a stale build/ folder)
+    for top in ("app", "optimizers", "surfaces"):
+        for init in (ROOT / top).rglob("__init__.py"):
+            assert init.relative_to(ROOT).as_posix() in names
+    assert "gradscape_params.py" in names
 
 
 def _venv_seeing_these_packages(venv: Path) -> Path:
