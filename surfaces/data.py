@@ -482,29 +482,48 @@ def _logistic_has_minimum(x: Array, y: Array) -> bool:
     return not (zeros.max() <= ones.min() or ones.max() <= zeros.min())
 
 
-def _logistic(x: Array, y: Array, view, start, params, specs, label, lr) -> DataSurface:
-    s = 1.0 - 2.0 * y
-    ns = -s
+def _loss_functions(terms, grad_terms, hess_terms, x: Array, a: Array, a_grad: Array) -> dict:
+    """A data loss's full-batch ``value``/``grad``/``hess`` and their mini-batch versions.
+
+    `terms`, `grad_terms` and `hess_terms` give the per-sample terms that `_reduce`
+    averages, from the samples `x` and a per-sample array (`a` for the value and the
+    Hessian, `a_grad` for the gradient); the batch versions take an index array.
+    """
 
     def value(p, q):
-        (v,) = _reduce(_logistic_terms, 1, p, q, x, s)
+        (v,) = _reduce(terms, 1, p, q, x, a)
         return v
 
     def grad(p, q):
-        return _reduce(_logistic_grad_terms, 2, p, q, x, ns)
+        return _reduce(grad_terms, 2, p, q, x, a_grad)
 
     def hess(p, q):
-        return _reduce(_logistic_hess_terms, 3, p, q, x, s)
+        return _reduce(hess_terms, 3, p, q, x, a)
 
     def batch_value(p, q, idx):
-        (v,) = _reduce(_logistic_terms, 1, p, q, x[idx], s[idx])
+        (v,) = _reduce(terms, 1, p, q, x[idx], a[idx])
         return v
 
     def batch_grad(p, q, idx):
-        return _reduce(_logistic_grad_terms, 2, p, q, x[idx], ns[idx])
+        return _reduce(grad_terms, 2, p, q, x[idx], a_grad[idx])
 
     def batch_hess(p, q, idx):
-        return _reduce(_logistic_hess_terms, 3, p, q, x[idx], s[idx])
+        return _reduce(hess_terms, 3, p, q, x[idx], a[idx])
+
+    return {
+        "value": value,
+        "grad": grad,
+        "hess": hess,
+        "batch_value": batch_value,
+        "batch_grad": batch_grad,
+        "batch_hess": batch_hess,
+    }
+
+
+def _logistic(x: Array, y: Array, view, start, params, specs, label, lr) -> DataSurface:
+    s = 1.0 - 2.0 * y
+    f = _loss_functions(_logistic_terms, _logistic_grad_terms, _logistic_hess_terms, x, s, -s)
+    value, grad, hess = f["value"], f["grad"], f["hess"]
 
     minima: tuple[Minimum, ...] = ()
     if _logistic_has_minimum(x, y):
@@ -514,8 +533,6 @@ def _logistic(x: Array, y: Array, view, start, params, specs, label, lr) -> Data
     return DataSurface(
         name="logistic_regression",
         label=label,
-        value=value,
-        grad=grad,
         view=_fit_view(view, minima),
         minima=minima,
         start=start,
@@ -531,34 +548,14 @@ def _logistic(x: Array, y: Array, view, start, params, specs, label, lr) -> Data
         param_specs=specs,
         lr=lr,
         data=_frozen(x, y),
-        batch_value=batch_value,
-        batch_grad=batch_grad,
-        hess=hess,
-        batch_hess=batch_hess,
+        **f,
         kind="logistic_regression",
     )
 
 
 def _tiny_net(x: Array, y: Array, view, start, params, specs, label, lr) -> DataSurface:
-    def value(p, q):
-        (v,) = _reduce(_tiny_terms, 1, p, q, x, y)
-        return v
-
-    def grad(p, q):
-        return _reduce(_tiny_grad_terms, 2, p, q, x, y)
-
-    def hess(p, q):
-        return _reduce(_tiny_hess_terms, 3, p, q, x, y)
-
-    def batch_value(p, q, idx):
-        (v,) = _reduce(_tiny_terms, 1, p, q, x[idx], y[idx])
-        return v
-
-    def batch_grad(p, q, idx):
-        return _reduce(_tiny_grad_terms, 2, p, q, x[idx], y[idx])
-
-    def batch_hess(p, q, idx):
-        return _reduce(_tiny_hess_terms, 3, p, q, x[idx], y[idx])
+    f = _loss_functions(_tiny_terms, _tiny_grad_terms, _tiny_hess_terms, x, y, y)
+    value, grad, hess = f["value"], f["grad"], f["hess"]
 
     # Newton from a grid of starts in the half plane w > 0; each minimum found
     # there has its mirror image (−w, −v), with the same loss exactly.
@@ -574,8 +571,6 @@ def _tiny_net(x: Array, y: Array, view, start, params, specs, label, lr) -> Data
     return DataSurface(
         name="tiny_net",
         label=label,
-        value=value,
-        grad=grad,
         view=_fit_view(view, minima),
         minima=minima,
         start=start,
@@ -590,10 +585,7 @@ def _tiny_net(x: Array, y: Array, view, start, params, specs, label, lr) -> Data
         param_specs=specs,
         lr=lr,
         data=_frozen(x, y),
-        batch_value=batch_value,
-        batch_grad=batch_grad,
-        hess=hess,
-        batch_hess=batch_hess,
+        **f,
         kind="tiny_net",
     )
 
