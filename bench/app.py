@@ -63,8 +63,11 @@ Playwright) runs:
   it again in the same context (the browser's cache warm).
 - Slider: a key on run 1's learning-rate slider until run 1's trail is redrawn
   (4 runs x 500 steps), against a key on the bare slider until its echo shows;
-  two alternating rounds of each (30 presses in all; 10 with --quick). Each
-  round also records the request's own time (CDP Network: sent to answered), the
+  two alternating rounds of each (30 presses in all; 10 with --quick), a press
+  50 ms after the previous one was drawn. The run's path comes from the fast
+  lane (``POST /api/edit``, app/fastlane.py); Dash's edit follows once the
+  slider rests (250 ms), after the last press of a round. Each
+  round also records the requests' own time (CDP Network: sent to answered), the
   main thread's CPU per press (TaskDuration) and a sampling profile (CDP
   Profiler) whose self time is split by the script a function comes from
   (plotly.js, Dash's renderer and React, dcc, Gradscape's assets, the browser's
@@ -843,7 +846,7 @@ def press_latency(
             "Network.requestWillBeSent",
             lambda e: (
                 sent.__setitem__(e["requestId"], e["timestamp"])
-                if "_dash-update-component" in e["request"]["url"]
+                if any(k in e["request"]["url"] for k in ("_dash-update-component", "/api/edit"))
                 else None
             ),
         )

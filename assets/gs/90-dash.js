@@ -72,11 +72,6 @@
   };
 
   // ------------------------------------------------------------------ clientside callbacks
-  function fmt(v, log, isInt) {
-    if (isInt) return String(Math.round(v));
-    return String(Number(v.toPrecision(log ? 3 : 6)));
-  }
-
   /** The component id in a callback's prop_id ("{…}.value" for a pattern-matching id). */
   function idOf(propId) {
     const id = propId.slice(0, propId.lastIndexOf("."));
@@ -88,11 +83,15 @@
       /** Slider ↔ text box of one parameter; the text box holds the exact value. */
       syncParam(slider, text, sliderId) {
         const log = sliderId.scale.startsWith("log");
-        const isInt = sliderId.scale.endsWith("int");
         if (triggered().some((p) => idOf(p).type === sliderId.type)) {
           if (slider === null || slider === undefined) return [noUpdate(), noUpdate()];
-          const v = log ? Math.pow(10, slider) : slider;
-          return [noUpdate(), fmt(v, log, isInt)];
+          const next = GS.paramText(slider, sliderId.scale);
+          const sliding = GS.fast && GS.fast.pending(sliderId.key);
+          if (next === text && !sliding) return [noUpdate(), noUpdate()]; // the box has it already
+          // a run's slider: its path is drawn now, its box commits when it settles
+          const boxId = Object.assign({}, sliderId, { type: "pv" });
+          if (GS.fast && GS.fast.slide(sliderId.key, next, boxId)) return [noUpdate(), noUpdate()];
+          return [noUpdate(), next];
         }
         const v = parseFloat(text);
         if (!isFinite(v) || (log && v <= 0)) return [noUpdate(), noUpdate()];
@@ -120,7 +119,7 @@
       },
       /** New paths (a slider moved): drawn now, in this task, not a frame later. */
       onPaths(data) {
-        GS.setPaths(data);
+        GS.setPaths(GS.fast ? GS.fast.merge(data) : data);
         GS.show();
         return noUpdate();
       },

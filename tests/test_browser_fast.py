@@ -1,0 +1,100 @@
+"""The slider's fast lane in Chromium: a run's path redrawn from `POST /api/edit` while its
+slider moves, Dash told once when it settles, overtaken answers dropped."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from app.compute import compute
+from app.state import parse
+
+QUERY = "run1=adam&run1.lr=0.01&run2=sgd&run2.lr=0.001&run3=momentum&steps=300&t=300"
+THUMB = ".gs-run[data-run='1'] .dash-slider-thumb[role=slider]"
+BOX = ".gs-run[data-run='1'] .gs-num input"
+
+#: Count the page's requests by kind, and let a test hold back chosen /api/edit answers.
+SPY = """() => {
+  window.__req = {edit: 0, dash: 0};
+  window.__hold = new Set();  // sequence numbers of /api/edit answers to delay
+  const f = window.fetch;
+  window.fetch = (url, init) => {
+    const u = String(url);
+    if (u.includes('/api/edit')) {
+      window.__req.edit += 1;
+      const seq = JSON.parse(init.body).seq;
+      return f(url, init).then((r) => window.__hold.has(seq)
+        ? new Promise((ok) => setTimeout(() => ok(r), 700)) : r);
+    }
+    if (u.includes('_dash-update-component')) window.__req.dash += 1;
+    return f(url, init);
+  };
+}"""
+
+
+def server_path(query: str, run: int) -> list[list[float]]:
+    state = parse(query)[0]
+    r = compute(state, state.runs[run])
+    return [r.x.tolist(), r.y.tolist()]
+
+
+def test_a_run_slider_redraws_at_once_and_tells_dash_once_it_settles(server, page):
+    page.open(f"{server}?{QUERY}")
+    page.js(SPY)
+    page.js("() => { window.gradscape.fast.settleMs = 3000; }")  # time to look before it settles
+    before = [page.path(i) for i in range(3)]
+    thumb = page.page.locator(THUMB).first
+    box = page.page.locator(BOX).first
+    thumb.focus()
+    seen = []
+    for _ in range(4):
+        thumb.press("ArrowRight")  # 0.01 decades each
+        page.wait_until(lambda: page.path(1) not in [before[1], *seen], what="the path redrawn")
+        seen.append(page.path(1))
+    # each step drew at once, from the fast lane alone: Dash has not been asked yet
+    assert page.js("() => window.__req") == {"edit": 4, "dash": 0}
+    assert page.js("() => window.gradscape.fast.pending('run.1.lr')")
+    lr = float(box.input_value())
+    assert lr == pytest.approx(10 ** (-3 + 0.04), rel=0.01)
+    assert page.state().runs[1].hp["lr"] == lr  # the link follows at once
+    assert page.path(1) == server_path(page.query(), 1)
+    assert page.path(0) == before[0] and page.path(2) == before[2]
+    # the slider rests: one edit brings the rest of the page (table, loss, state store)
+    page.wait_until(lambda: page.js("() => window.__req.dash") == 1, timeout=10, what="the edit")
+    page.wait_until(
+        lambda: not page.js("() => window.gradscape.fast.pending()"), what="nothing pending"
+    )
+    page.page.wait_for_load_state("networkidle")
+    assert page.js("() => window.__req.dash") == 1
+    assert page.path(1) == server_path(page.query(), 1)
+    loss = page.js(
+        "() => Array.from(document.querySelector('#loss .js-plotly-plot')._fullData[2].y)"
+    )
+    want = compute(page.state(), page.state().runs[1]).loss
+    np.testing.assert_allclose(np.array(loss, dtype=float)[: len(want)], want, rtol=1e-6)
+
+    # an answer overtaken by a newer one is dropped when it finally comes
+    page.js("() => { window.gradscape.fast.settleMs = 250; window.__hold.add(5); }")
+    thumb.press("ArrowRight")  # request 5: held back 700 ms
+    thumb.press("ArrowRight")  # request 6: drawn first
+    page.wait_until(lambda: page.js("() => window.__req.dash") == 2, timeout=10, what="settled")
+    page.page.wait_for_timeout(800)  # request 5's answer has come and gone
+    page.page.wait_for_load_state("networkidle")
+    final = page.state()
+    assert final.runs[1].hp["lr"] == float(box.input_value())
+    assert final.runs[1].hp["lr"] == pytest.approx(lr * 10**0.02, rel=0.01)
+    assert page.path(1) == server_path(page.query(), 1)
+    page.shot()
+    assert page.errors == []
+
+
+def test_outside_the_paths_view_sliders_go_through_dash(server, page):
+    page.open(f"{server}?{QUERY}&mode=compare")
+    page.js(SPY)
+    thumb = page.page.locator(".gs-run .dash-slider-thumb[role=slider]").first
+    thumb.focus()
+    lr = page.state().runs[0].hp["lr"]
+    thumb.press("ArrowRight")
+    page.wait_until(lambda: page.state().runs[0].hp["lr"] > lr, what="the rate through Dash")
+    assert page.js("() => window.__req.edit") == 0
+    assert page.errors == []
