@@ -92,18 +92,28 @@
   /**
    * A run's slider thumb moved (its aria-valuenow changed): ask at once, without
    * waiting for Dash to run the slider's callback (~20 ms here). Dash's callback
-   * (`syncParam`) then finds the request made. Only a thumb a person is moving
-   * counts (a key or a pointer on its slider within the last second), and not
-   * when the box already shows its value.
+   * (`syncParam`) then finds the request made. Only the slider a person is
+   * moving is watched: a key or a pointer on it starts watching its thumb, and
+   * a second without one stops (nothing is left observing an idle page). Not
+   * news: a value the box already shows.
    */
-  let touched = null; // the slider a person last pressed a key or a pointer on
-  let touchedAt = -Infinity;
+  let watched = null; // the slider whose thumb is observed
+  let unwatch = null;
+  const observer = new MutationObserver(thumbMoved);
+
   function touch(e) {
     const holder = e.target && e.target.closest && e.target.closest(".gs-run .gs-slider");
-    if (holder && (e.type !== "pointermove" || e.buttons)) {
-      touched = holder;
-      touchedAt = performance.now();
+    if (!holder || (e.type === "pointermove" && !e.buttons)) return;
+    if (watched !== holder) {
+      observer.disconnect();
+      watched = holder;
+      observer.observe(holder, { subtree: true, attributes: true, attributeFilter: ["aria-valuenow"] });
     }
+    clearTimeout(unwatch);
+    unwatch = setTimeout(() => {
+      observer.disconnect();
+      watched = null;
+    }, 1000);
   }
   ["keydown", "pointerdown", "pointermove"].forEach((type) =>
     document.addEventListener(type, touch, { capture: true, passive: true })
@@ -114,9 +124,7 @@
       const thumb = rec.target;
       if (!thumb.classList || !thumb.classList.contains("dash-slider-thumb")) continue;
       const holder = thumb.closest(".gs-run .gs-slider");
-      // only a slider a person is moving (not one drawn anew or set from its box)
-      if (!holder || holder !== touched || performance.now() - touchedAt > 1000) continue;
-      if (!holder.id.startsWith("{")) continue;
+      if (!holder || !holder.id.startsWith("{")) continue;
       let id;
       try {
         id = JSON.parse(holder.id);
@@ -131,11 +139,6 @@
       GS.fast.slide(id.key, text, Object.assign({}, id, { type: "pv" }));
     }
   }
-  new MutationObserver(thumbMoved).observe(document.documentElement, {
-    subtree: true,
-    attributes: true,
-    attributeFilter: ["aria-valuenow"],
-  });
 
   GS.fast = {
     /** How long a slider rests before its value goes to Dash (ms). */
