@@ -11,7 +11,8 @@ store) to the same state, once.
 
 The route is the reducer, the compute cache and `figures.path_data`, the
 same functions `edit` uses, so its path is bit for bit the one `edit` sends.
-It answers only an edit that changes one run's hyperparameter in the paths
+The loss chart's two traces of the run come too, drawn a frame later. It
+answers only an edit that changes one run's hyperparameter in the paths
 view with the inspector off; anything else (another view, a clamped value, a
 change that touches more than that run) answers ``{"fast": false}`` and the
 browser commits the value to Dash at once.
@@ -32,8 +33,8 @@ from typing import Any
 import flask
 
 from . import ids
-from .compute import compute
-from .figures import THEMES, path_data
+from .compute import compute_all
+from .figures import THEMES, loss_dtick, loss_run_traces, path_data
 from .reducer import apply_event
 from .state import AppState, parse, serialize
 
@@ -59,7 +60,11 @@ def _run_changed(old: AppState, new: AppState) -> int | None:
 
 
 def fast_edit(query: Any, key: Any, value: Any) -> dict:
-    """The answer to one slider step: ``{"fast": true, "q", "run", "path"}`` or ``{"fast": false}``.
+    """The answer to one slider step, or ``{"fast": false}``.
+
+    ``{"fast": true, "q", "run", "path", "loss", "dtick"}``: the new canonical
+    query, the run's index, its entry of the paths store, its two loss-chart
+    traces (curve, head) and the loss axis' tick step, as Dash's edit patches them.
 
     `query` is the page's canonical query (its ``state`` store), `key` a
     parameter's text-box key (``run.0.lr``) and `value` its new text. Raises
@@ -82,11 +87,16 @@ def fast_edit(query: Any, key: Any, value: Any) -> dict:
     if e.notices or e.corrected or i is None:
         return {"fast": False}
     new = e.state
+    theme = THEMES[new.theme]
+    results = compute_all(new)  # the other runs come from the cache
+    surface = new.build_surface()
     return {
         "fast": True,
         "q": serialize(new, with_step=False),
         "run": i,
-        "path": path_data(new.runs[i], compute(new, new.runs[i]), THEMES[new.theme]),
+        "path": path_data(new.runs[i], results[i], theme),
+        "loss": loss_run_traces(i, new.runs[i], results[i], new.shown_step, surface, theme),
+        "dtick": loss_dtick(surface, results),
     }
 
 

@@ -1,4 +1,4 @@
-"""The slider's fast lane (`POST /api/edit`, app/fastlane.py): the same path as Dash's edit,
+"""The slider's fast lane (`POST /api/edit`, app/fastlane.py): the same path and loss as Dash's edit,
 bit for bit, for the edits it takes; a fall-back for the rest; a 4xx for bad input."""
 
 from __future__ import annotations
@@ -31,6 +31,9 @@ def through_dash(query: str, key: str, value: str) -> tuple[str, dict]:
     for op in as_json(out[(ids.PATHS, "data")])["operations"]:
         assert op["operation"] == "Assign" and op["location"][0] == "runs"
         sent[op["location"][1]] = op["params"]["value"]
+    for op in as_json(out[(ids.LOSS, "figure")])["operations"]:
+        assert op["operation"] == "Assign"
+        sent[tuple(op["location"])] = op["params"]["value"]
     return out[(ids.STATE, "data")], sent
 
 
@@ -50,8 +53,12 @@ def test_the_fast_path_is_the_path_dash_draws_bit_for_bit(query, key, value):
     state_query, sent = through_dash(query, key, value)
     assert out["q"] == state_query
     i = int(key.split(".")[1])
-    assert out["run"] == i and list(sent) == [i]  # Dash, too, resends that run alone
+    assert out["run"] == i
+    # Dash, too, resends that run alone: its path, its two loss traces and the axis' ticks
+    assert set(sent) == {i, ("data", 2 * i), ("data", 2 * i + 1), ("layout", "yaxis", "dtick")}
     assert as_json(out["path"]) == sent[i]  # base64 of the same float64 bytes
+    assert as_json(out["loss"]) == [sent["data", 2 * i], sent["data", 2 * i + 1]]
+    assert out["dtick"] == sent["layout", "yaxis", "dtick"]
     assert parse(out["q"])[0].runs[i].hp[key.split(".")[2]] == float(value)
 
 

@@ -111,6 +111,23 @@
       });
     },
 
+    /**
+     * Replace whole traces ({index: trace}) and set layout values ({"yaxis.dtick": v})
+     * in one Plotly.react on the graph's own data and layout (the public `data`/`layout`).
+     */
+    replace(g, traces, layout) {
+      const data = g.data.slice();
+      Object.entries(traces).forEach(([i, tr]) => {
+        if (Number(i) < data.length) data[Number(i)] = tr;
+      });
+      const lay = Object.assign({}, g.layout);
+      Object.entries(layout || {}).forEach(([path, v]) => {
+        const [axis, key] = path.split(".");
+        lay[axis] = Object.assign({}, lay[axis], { [key]: v });
+      });
+      return window.Plotly.react(g, data, lay);
+    },
+
     restyle(g, update, traces) {
       return window.Plotly.restyle(g, update, traces);
     },

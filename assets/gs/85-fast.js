@@ -5,10 +5,11 @@
  * Through Dash, every step of a slider costs a round trip plus ~130 ms of
  * rendering the answer (figures, table, text boxes). Here a step of a run's
  * slider in the paths view asks `POST /api/edit` for that run's new path only
- * and draws it in the overlay as soon as it comes. The text box shows the new
- * value at once but commits it (the value Dash's `edit` reads) only after
+ * (and its two loss-chart traces) and draws it in the overlay as soon as it
+ * comes, the loss chart a frame later. The text box shows the new value at
+ * once but commits it (the value Dash's `edit` reads) only after
  * `GS.fast.settleMs` (250 ms) without a further step; that one edit brings the
- * loss chart, the table and the link to the same state.
+ * table, the stores and everything else to the same state.
  *
  * Order: every request has a sequence number. An answer older than one
  * already drawn is dropped, and so is one asked before the last commit once
@@ -79,6 +80,29 @@
     runs[i] = path;
     GS.setPaths(Object.assign({}, data, { runs }));
     GS.show();
+  }
+
+  /**
+   * The loss chart's traces of the runs the fast lane drew, one Plotly.react at
+   * the next frame for all of them (the path is drawn first: it is what the eye
+   * follows). The step markers then move to step t as after any redraw.
+   */
+  let lossNext = null;
+  function drawLoss(i, traces, dtick) {
+    const first = lossNext === null;
+    lossNext = lossNext || { traces: {}, dtick };
+    lossNext.traces[2 * i] = traces[0];
+    lossNext.traces[2 * i + 1] = traces[1];
+    lossNext.dtick = dtick;
+    if (!first) return;
+    requestAnimationFrame(() => {
+      const next = lossNext;
+      lossNext = null;
+      const g = GS.plotly.graph(GS.ids.LOSS);
+      if (!g || !GS.plotly.ready(g)) return;
+      const layout = next.dtick === null || next.dtick === undefined ? {} : { "yaxis.dtick": next.dtick };
+      Promise.resolve(GS.plotly.replace(g, next.traces, layout)).then(() => GS.moveLossHeads(g, GS.t));
+    });
   }
 
   /** A parameter's value as its text box writes it (the slider holds log10 of a log one). */
@@ -170,6 +194,7 @@
           GS.query = a.q;
           if (!GS.playing) GS.writeUrl();
           draw(a.run, a.path);
+          if (Array.isArray(a.loss) && a.loss.length === 2) drawLoss(a.run, a.loss, a.dtick);
         })
         .catch(() => commit(key));
       return true;
