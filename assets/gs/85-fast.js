@@ -85,17 +85,22 @@
   /**
    * The loss chart's traces of the runs the fast lane drew, one Plotly.react at
    * the next frame for all of them (the path is drawn first: it is what the eye
-   * follows). The step markers then move to step t as after any redraw.
+   * follows), unless a newer answer is on its way. The step markers then move
+   * to step t as after any redraw.
    */
   let lossNext = null;
+  let lossFrame = false;
   function drawLoss(i, traces, dtick) {
-    const first = lossNext === null;
-    lossNext = lossNext || { traces: {}, dtick };
+    lossNext = lossNext || { traces: {} };
     lossNext.traces[2 * i] = traces[0];
     lossNext.traces[2 * i + 1] = traces[1];
     lossNext.dtick = dtick;
-    if (!first) return;
+    if (lossFrame) return;
+    lossFrame = true;
     requestAnimationFrame(() => {
+      lossFrame = false;
+      // a newer answer is on its way: it will bring the chart along (one redraw, not two)
+      if (seq > drawnSeq || !lossNext) return;
       const next = lossNext;
       lossNext = null;
       const g = GS.plotly.graph(GS.ids.LOSS);
