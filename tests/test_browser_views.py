@@ -343,6 +343,9 @@ def test_3d_view_head_turns_into_the_cross_once_its_run_has_diverged(server, pag
     page.wait_until(lambda: page.has_figure("view-figure"), what="the 3D figure")
     symbols = """g => g._fullData.filter(t => t.meta && t.meta.role === 'head3d')
                    .map(t => [t.meta.run, t.meta.diverged, t.marker.symbol])"""
+    sizes = """g => g._fullData.filter(t => t.meta && t.meta.role === 'head3d')
+                 .map(t => t.marker.size)"""
+    look = LOOKS["3d"]
     heads = page.graph("view-figure", symbols)
     diverged = {run: d for run, d, _ in heads}
     assert diverged[0] < 0 < diverged[1]
@@ -351,11 +354,15 @@ def test_3d_view_head_turns_into_the_cross_once_its_run_has_diverged(server, pag
         lambda: [s for _, _, s in page.graph("view-figure", symbols)] == ["circle", "circle"],
         what="dots before the divergence",
     )
+    assert page.graph("view-figure", sizes) == [look.head_size] * 2
     page.js("t => window.gradscape.seek(t)", diverged[1])
     page.wait_until(
         lambda: [s for _, _, s in page.graph("view-figure", symbols)] == ["circle", "x"],
         what="the diverged run's cross",
     )
+    # the cross has the size app/look.py gives it in 3D, as in an export
+    assert look.mark_size != look.head_size
+    assert page.graph("view-figure", sizes) == [look.head_size, look.mark_size]
     assert page.errors == []
 
 

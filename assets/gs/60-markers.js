@@ -38,8 +38,20 @@
       if (head.marker.symbol !== mark) symbols.push([r.head, mark]);
     });
     if (moved.length) GS.plotly.animate(g, data, moved);
-    symbols.forEach(([i, s]) => GS.plotly.restyle(g, { "marker.symbol": s }, [i]));
+    symbols.forEach(([i, s]) => GS.plotly.restyle(g, headMarker("loss", s), [i]));
   };
+
+  /**
+   * The marker update for a head turning into `mark` (the dot, or the cross once its
+   * run has diverged), with the size app/look.py `head_marker` gives it in `context`.
+   */
+  function headMarker(context, mark) {
+    const data = GS.paths();
+    const look = data && data.style && data.style[context];
+    const update = { "marker.symbol": mark };
+    if (look) update["marker.size"] = mark === look.mark_symbol ? look.mark_size : look.head_size;
+    return update;
+  }
 
   /** The 3D view's step markers, moved along their paths (one restyle for all). */
   GS.move3d = function (g, t) {
@@ -57,7 +69,7 @@
       const k = Math.min(t, p.x.length - 1);
       // the head turns into the cross once the run has diverged (app/look.py `at_step`)
       const mark = GS.mark(m.diverged, t);
-      if (tr.marker && tr.marker.symbol !== mark) GS.plotly.restyle(g, { "marker.symbol": mark }, [tr.index]);
+      if (tr.marker && tr.marker.symbol !== mark) GS.plotly.restyle(g, headMarker("3d", mark), [tr.index]);
       if (tr.text && String(tr.text[0]) === String(k)) return;
       upd.x.push([p.x[k]]);
       upd.y.push([p.y[k]]);
