@@ -47,7 +47,7 @@ MAX_TOKEN = 64
 log = logging.getLogger("gradscape")
 
 
-class BadEdit(ValueError):
+class BadEditError(ValueError):
     """A request the route refuses (400), with the reason a person can read."""
 
 
@@ -68,16 +68,16 @@ def fast_edit(query: Any, key: Any, value: Any) -> dict:
 
     `query` is the page's canonical query (its ``state`` store), `key` a
     parameter's text-box key (``run.0.lr``) and `value` its new text. Raises
-    `BadEdit` for input no page sends.
+    `BadEditError` for input no page sends.
     """
     if not isinstance(query, str) or len(query) > MAX_QUERY:
-        raise BadEdit(f"'q' must be the page's query, a string of at most {MAX_QUERY} characters")
+        raise BadEditError(f"'q' must be the page's query, at most {MAX_QUERY} characters")
     if not isinstance(key, str) or not 0 < len(key) <= MAX_TOKEN:
-        raise BadEdit(f"'key' must be a parameter's name, at most {MAX_TOKEN} characters")
+        raise BadEditError(f"'key' must be a parameter's name, at most {MAX_TOKEN} characters")
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise BadEdit("'value' must be a number or its text")
+        raise BadEditError("'value' must be a number or its text")
     if isinstance(value, str) and len(value) > MAX_TOKEN:
-        raise BadEdit(f"'value' must be at most {MAX_TOKEN} characters")
+        raise BadEditError(f"'value' must be at most {MAX_TOKEN} characters")
     old, _ = parse(query)
     old = replace(old, t=None)
     if old.mode != "paths" or old.inspect or not key.startswith("run."):
@@ -117,7 +117,7 @@ def register(server: flask.Flask) -> None:
         seq = body.get("seq")
         try:
             out = fast_edit(body.get("q"), body.get("key"), body.get("value"))
-        except BadEdit as err:
+        except BadEditError as err:
             return _refuse(str(err))
         except Exception:  # a bug: the page falls back to Dash's edit, the log says why
             log.exception("fast edit %r failed", body.get("key"))

@@ -1,5 +1,7 @@
-"""The slider's fast lane (`POST /api/edit`, app/fastlane.py): the same path and loss as Dash's edit,
-bit for bit, for the edits it takes; a fall-back for the rest; a 4xx for bad input."""
+"""The slider's fast lane (`POST /api/edit`, app/fastlane.py).
+
+The same path and loss as Dash's edit, bit for bit, for the edits it takes; a
+fall-back for the rest; a 4xx for bad input."""
 
 from __future__ import annotations
 
@@ -24,9 +26,8 @@ def as_json(x):
 def through_dash(query: str, key: str, value: str) -> tuple[str, dict]:
     """(state query, {run index: path entry as sent}) of Dash's `edit` taking `key` = `value`."""
     old = parse(query)[0]
-    out = dict(
-        zip(callbacks.EDIT_OUTPUTS, callbacks.edit_outputs(old, [(pv(key), value)], []), strict=True)
-    )
+    edited = callbacks.edit_outputs(old, [(pv(key), value)], [])
+    out = dict(zip(callbacks.EDIT_OUTPUTS, edited, strict=True))
     sent = {}
     for op in as_json(out[(ids.PATHS, "data")])["operations"]:
         assert op["operation"] == "Assign" and op["location"][0] == "runs"
@@ -125,10 +126,14 @@ def test_bad_requests_get_a_4xx_with_a_message(client, body, status, words):
     assert out["fast"] is False and words in out["error"]
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     q=st.one_of(st.text(max_size=80), st.just(BASE)),
-    key=st.one_of(st.text(max_size=20), st.sampled_from(["run.0.lr", "run.1.momentum", "run.9.lr"])),
+    key=st.one_of(
+        st.text(max_size=20), st.sampled_from(["run.0.lr", "run.1.momentum", "run.9.lr"])
+    ),
     value=st.one_of(st.text(max_size=12), st.floats(allow_nan=True), st.integers()),
 )
 def test_any_request_gets_an_answer_not_an_error(client, q, key, value):
