@@ -30,7 +30,51 @@
     };
   }
 
+  /**
+   * Every Plotly internal Gradscape reads (here and in assets/_gs-loader.js), as
+   * a check on a drawn 2D graph `g`. tests/test_plotly_internals.py runs them in
+   * Chromium against the Plotly the page loads, so an upgrade that moves one
+   * fails there, by name, instead of breaking the overlay quietly.
+   */
+  const INTERNALS = {
+    "gd._fullData (traces with their index and meta)": (g) =>
+      Array.isArray(g._fullData) &&
+      g._fullData.every(
+        (t) =>
+          Number.isInteger(t.index) &&
+          JSON.stringify(t.meta) === JSON.stringify((g.data[t.index] || {}).meta)
+      ),
+    "gd._fullLayout.width/height": (g) => g._fullLayout.width > 0 && g._fullLayout.height > 0,
+    "gd._fullLayout._subplots.cartesian": (g) =>
+      Array.isArray(g._fullLayout._subplots && g._fullLayout._subplots.cartesian),
+    "axis._offset and axis._length": (g) =>
+      ["xaxis", "yaxis"].every((a) => isFinite(g._fullLayout[a]._offset) && g._fullLayout[a]._length > 0),
+    "axis.c2p and axis.p2d (inverse of each other)": (g) => {
+      const xa = g._fullLayout.xaxis;
+      const x = (xa.range[0] + xa.range[1]) / 2;
+      return typeof xa.c2p === "function" && Math.abs(xa.p2d(xa.c2p(x)) - x) < 1e-9 * (1 + Math.abs(x));
+    },
+    "axis.range": (g) => Array.isArray(g._fullLayout.xaxis.range) && g._fullLayout.xaxis.range.length === 2,
+    "gd._ev._events (the loader keeps listeners across bundles)": (g) =>
+      !!(g._ev && typeof g._ev._events === "object"),
+    "Plotly.purge, react, animate, restyle, relayout": () =>
+      ["purge", "react", "animate", "restyle", "relayout"].every((k) => typeof window.Plotly[k] === "function"),
+  };
+
   GS.plotly = {
+    /** The internals `g` lacks, by name (empty: every one Gradscape reads is there). */
+    missing(g) {
+      return Object.entries(INTERNALS)
+        .filter(([, ok]) => {
+          try {
+            return !ok(g);
+          } catch (err) {
+            return true;
+          }
+        })
+        .map(([name]) => name);
+    },
+
     /** The Plotly graph div inside the dcc.Graph whose component id is `id`. */
     graph(id) {
       const el = document.getElementById(id);
