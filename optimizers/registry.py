@@ -472,7 +472,7 @@ class RecordInfo:
 
 @dataclass(frozen=True)
 class TorchRef:
-    """The reference class an optimizer equals (torch.optim's or a pinned package's), and its mapping.
+    """The reference class an optimizer equals (torch.optim's or a package's), and its mapping.
 
     Our names follow torch's, except that tuples are split into scalars
     (``betas`` into `beta1`, `beta2`) and that some entries fix a flag
@@ -1700,9 +1700,11 @@ SF_BETA1 = replace(
     min=0.01,
     help="Interpolation β: gradients are taken at y = (1 − β)z + βx (no first moment).",
 )
+#: √β₂ at β₂'s default: Prodigy's β₃ when the package is given None.
+_SQRT_BETA2 = float(np.sqrt(0.999))
 PRODIGY_BETA3 = replace(
     BETA3,
-    default=float(np.sqrt(0.999)),
+    default=_SQRT_BETA2,
     help="Decay of d's running sums; the package's None is √β₂ (here √0.999, the default β₂'s).",
 )
 DECOUPLE = Param(
@@ -1884,7 +1886,7 @@ def schedule_free_adamw(
 def prodigy(
     beta1: Scalar = 0.9,
     beta2: Scalar = 0.999,
-    beta3: Scalar = float(np.sqrt(0.999)),
+    beta3: Scalar = _SQRT_BETA2,
     eps: Scalar = 1e-8,
     weight_decay: Scalar = 0.0,
     decouple: bool = True,
@@ -1936,7 +1938,10 @@ _SF_WEIGHTS = (
     r"\gamma_t &= \gamma \min(1, t/T_w), \quad w_t = t^r\, \gamma_{\max,t}^{q}, \quad "
     r"c_t = w_t \big/ \textstyle\sum_{i \le t} w_i"
 )
-_SF_AVERAGE = r"\theta_t &= x_t = (1 - c_t)\, x_{t-1} + c_t\, z_t \quad (x_0 = z_0 = \theta_{t-1} \text{ at } t = 1)"
+_SF_AVERAGE = (
+    r"\theta_t &= x_t = (1 - c_t)\, x_{t-1} + c_t\, z_t"
+    r" \quad (x_{t-1} = \theta_{t-1};\ x_0 = z_0 = \theta_0)"
+)
 _SF_STEP = (
     r"\Delta\theta = c_t\,(z_t - x_{t-1}), \quad z_t = z_{t-1} - \gamma_t\, \hat g_t,"
     r" \quad \hat g_t \text{ taken at } y_t"
@@ -1956,8 +1961,7 @@ OPTIMIZERS["adabelief"] = _entry(
         "AdaBelief",
         module="pytorch_optimizer",
         grouped=_BETAS,
-        fixed={"weight_decouple": True, "fixed_decay": False, "rectify": False,
-               "ams_bound": False},
+        fixed={"weight_decouple": True, "fixed_decay": False, "rectify": False, "ams_bound": False},
     ),
     rule=_aligned(
         r"g_t &= \nabla f(\theta_{t-1})",
@@ -2013,8 +2017,7 @@ OPTIMIZERS["schedule_free_sgd"] = _entry(
     schedule_free_sgd,
     "Schedule-Free SGD",
     1.0,
-    "Defazio et al., 'The road less scheduled', NeurIPS 2024; "
-    "schedulefree.SGDScheduleFree 1.4.1",
+    "Defazio et al., 'The road less scheduled', NeurIPS 2024; schedulefree.SGDScheduleFree 1.4.1",
     SF_MOMENTUM,
     replace(WEIGHT_DECAY, help="λy is added to the gradient, taken at y."),
     WARMUP_STEPS,
@@ -2038,8 +2041,7 @@ OPTIMIZERS["schedule_free_adamw"] = _entry(
     schedule_free_adamw,
     "Schedule-Free AdamW",
     0.0025,
-    "Defazio et al., 'The road less scheduled', NeurIPS 2024; "
-    "schedulefree.AdamWScheduleFree 1.4.1",
+    "Defazio et al., 'The road less scheduled', NeurIPS 2024; schedulefree.AdamWScheduleFree 1.4.1",
     SF_BETA1,
     BETA2,
     EPS,

@@ -355,10 +355,8 @@ def prodigy_step(
         d_max = np.maximum(st["d_max"], d_hat)
         new_d = np.minimum(d_max, new_d * growth)
         denom = np.sqrt(v) + new_d * e
-        if no_momentum:
-            direction = np.where(np.asarray(b1) > 0, m, new_d * g)
-        else:
-            direction = m
+        # β₁ = 0 keeps no m: the package steps along d·g with the new d
+        direction = np.where(np.asarray(b1) > 0, m, new_d * g) if no_momentum else m
         step = dlr * (direction / denom)
         if decay and decouple:
             step = step + (lam * dlr) * theta
