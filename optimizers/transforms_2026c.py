@@ -44,6 +44,28 @@ def _per_path(value: Scalar) -> Scalar:
     return value
 
 
+def _torch_lerp(m: Array, target: Array, w: Scalar, tmp: Array) -> None:
+    """m ← torch's ``m.lerp_(target, w)``, in place.
+
+    m + w(target − m) for w < ½, else target − (target − m)(1 − w): the two
+    forms round differently; torch switches at ½, and so does this.
+    """
+    _sub(target, m, tmp)
+    if isinstance(w, np.ndarray):
+        low = w < 0.5
+        if low.all():
+            _mul(tmp, w, tmp)
+            _add(m, tmp, m)
+        else:
+            m[...] = np.where(low, m + w * tmp, target - tmp * (1.0 - w))
+    elif w < 0.5:
+        _mul(tmp, w, tmp)
+        _add(m, tmp, m)
+    else:
+        _mul(tmp, 1.0 - w, tmp)
+        _sub(target, tmp, m)
+
+
 # --------------------------------------------------------------------------- AdaBelief
 def scale_by_adabelief(beta1: Scalar, beta2: Scalar, eps: Scalar) -> Transform:
     """pytorch_optimizer.AdaBelief (rectify, ams_bound, adanorm off): Adam with Var(g − m).
@@ -59,9 +81,7 @@ def scale_by_adabelief(beta1: Scalar, beta2: Scalar, eps: Scalar) -> Transform:
 
     def update(u: Array, state: State, params: Array, t: int, lr: Scalar) -> Scalar:
         m, s, tmp = state
-        _sub(u, m, tmp)
-        _mul(tmp, w1, tmp)
-        _add(m, tmp, m)  # torch's lerp(m, g, 1 − β₁)
+        _torch_lerp(m, u, w1, tmp)
         _sub(u, m, tmp)
         _mul(tmp, tmp, tmp)
         _mul(tmp, w2, tmp)
@@ -106,12 +126,8 @@ def scale_by_adan(
             np.copyto(prev, u)
         _sub(u, prev, diff)
         np.copyto(prev, u)
-        _sub(u, m, tmp)
-        _mul(tmp, w1, tmp)
-        _add(m, tmp, m)
-        _sub(diff, n_, tmp)
-        _mul(tmp, w2, tmp)
-        _add(n_, tmp, n_)
+        _torch_lerp(m, u, w1, tmp)
+        _torch_lerp(n_, diff, w2, tmp)
         _mul(diff, b2, diff)
         _add(diff, u, diff)  # w = g + β₂Δ
         _mul(diff, diff, diff)
@@ -186,6 +202,7 @@ def schedule_free_step(
             "y": params.copy(),
             "v": np.zeros_like(params),
             "g": np.empty_like(params),
+            "gn": np.empty_like(params),
             "tmp": np.empty_like(params),
             "y_used": np.empty_like(params),
             "lr_max": -1.0,
@@ -208,19 +225,24 @@ def schedule_free_step(
             c = np.divide(weight, weight_sum, out=np.zeros_like(weight_sum), where=weight_sum != 0)
         else:
             c = weight / weight_sum if weight_sum != 0 else 0.0
-        y, z, g, tmp = st["y"], st["z"], st["g"], st["tmp"]
+        y, z, raw, tmp = st["y"], st["z"], st["g"], st["tmp"]
         np.copyto(st["y_used"], y)
-        _gradient_at(oracle[0], y, k, g)
+        _gradient_at(oracle[0], y, k, raw)
+        g = raw
         if adam:
+            g = st["gn"]
             _mul(v := st["v"], b2, v)
-            _mul(g, g, tmp)
+            _mul(raw, raw, tmp)
             _mul(tmp, w2, tmp)
             _add(v, tmp, v)
             _div(v, 1.0 - beta2**t, tmp)
             _sqrt(tmp, tmp)
             _add(tmp, e, tmp)
-            _div(g, tmp, g)
+            _div(raw, tmp, g)
         if decay:
+            if g is raw:
+                g = st["gn"]
+                np.copyto(g, raw)
             _mul(y, wd, tmp)
             _add(g, tmp, g)
         # y.lerp_(z, c): torch's lerp (c < ½: y + c(z − y), else z − (z − y)(1 − c))

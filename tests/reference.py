@@ -437,8 +437,16 @@ def _prodigy(theta, g, lr, state, hp, trace) -> list[float]:
     d0, coef, growth = hp.get("d0", 1e-6), hp.get("d_coef", 1.0), hp.get("growth_rate", math.inf)
     st = state.setdefault(
         "prodigy",
-        {"d": d0, "d_max": d0, "num": 0.0, "k": 0, "p0": list(theta), "m": [0.0, 0.0],
-         "v": [0.0, 0.0], "s": [0.0, 0.0]},
+        {
+            "d": d0,
+            "d_max": d0,
+            "num": 0.0,
+            "k": 0,
+            "p0": list(theta),
+            "m": [0.0, 0.0],
+            "v": [0.0, 0.0],
+            "s": [0.0, 0.0],
+        },
     )
     d, k = st["d"], st["k"]
     bc = math.sqrt(1 - b2 ** (k + 1)) / (1 - b1 ** (k + 1)) if hp.get("use_bias_correction") else 1

@@ -10,7 +10,6 @@ entry is covered by adding it.
 
 from __future__ import annotations
 
-import importlib
 import inspect
 from dataclasses import replace
 
