@@ -5,6 +5,7 @@ Run by hand from the repository root (not by CI)::
     python bench/core.py            # full run, 30–40 s here
     python bench/core.py --quick    # fewer repeats, n up to 10 000
     python bench/core.py --json out.json
+    python bench/core.py --compare-2026   # the 2026 optimizers against Adam (below)
 
 For n = 1, 100, 10 000 and 100 000 paths it times one `run` call (500 steps,
 lr = 0.05) and, interleaved with it in the same process, two baselines that
@@ -27,6 +28,15 @@ not timed.
 The starts: n = 1 uses Rosenbrock's default start (-1.5, 2.0); larger n puts
 that start first and spreads the others uniformly over the view box
 [-2, 2] x [-1, 3] with a fixed seed.
+
+``--compare-2026`` times instead every 2026 optimizer (OPTIMIZERS-2026.md)
+next to Adam in the same process, at n = 1, 10⁴ and 10⁵, each at its
+suggested rate for Rosenbrock, its other hyperparameters at their defaults.
+The calls are interleaved (Adam, then each optimizer, for every size, in
+every round) and the best of the rounds is kept, so a slow stretch of the VM
+hits all of them alike; the table gives each one's cost per step (per step
+and path for n > 1) and its ratio to Adam's. Target: at most 2× Adam's per
+step and path at n = 10⁴, except L-BFGS and Newton (reported only).
 """
 
 from __future__ import annotations
@@ -454,17 +464,139 @@ def print_report(
     )
 
 
+# --------------------------------------------------------------------------- 2026 optimizers
+#: The twelve of OPTIMIZERS-2026.md, in its table's order.
+OPTIMIZERS_2026 = (
+    "rprop",
+    "asgd",
+    "adafactor",
+    "lbfgs",
+    "muon",
+    "lion",
+    "adabelief",
+    "adan",
+    "schedule_free_sgd",
+    "schedule_free_adamw",
+    "prodigy",
+    "newton",
+)
+#: Sizes and steps per call: fewer steps for more paths (the cost per step is
+#: what is compared; 10⁵ paths × 60 steps is already 0.1 GB of positions).
+COMPARE_STEPS = {1: 500, 10_000: 200, 100_000: 60}
+COMPARE_ROUNDS = (3, 2)  # full, --quick
+COMPARE_TARGET = 2.0  # × Adam's per step and path at n = 10⁴
+COMPARE_EXEMPT = ("lbfgs", "newton")
+
+
+def compare_2026(run: Callable[..., Any], quick: bool) -> dict[str, Any]:
+    """Best-of-rounds seconds per step of Adam and each 2026 optimizer, and their ratios."""
+    from optimizers import OPTIMIZERS
+
+    missing = [n for n in OPTIMIZERS_2026 if n not in OPTIMIZERS]
+    if missing:
+        raise SystemExit(f"not registered: {missing}")
+    names = ("adam", *OPTIMIZERS_2026)
+    sizes = tuple(COMPARE_STEPS)
+    starts = {n: make_starts(n) for n in sizes}
+    best = {(name, n): math.inf for name in names for n in sizes}
+
+    def once(name: str, n: int) -> float:
+        t0 = time.perf_counter()
+        traj = run(SURFACE, name, starts[n], COMPARE_STEPS[n])
+        elapsed = time.perf_counter() - t0
+        del traj
+        return elapsed
+
+    for n in sizes:  # warm-up: fresh memory, first calls
+        for name in names:
+            once(name, n)
+    rounds = COMPARE_ROUNDS[1 if quick else 0]
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for r in range(rounds):
+            for n in sizes:
+                reps = {1: 5, 10_000: 3}.get(n, 1)
+                for name in names:
+                    for _ in range(reps):
+                        best[name, n] = min(best[name, n], once(name, n))
+            print(f"  round {r + 1}/{rounds} done", flush=True)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    rows = []
+    for name in names:
+        row: dict[str, Any] = {"optimizer": name}
+        for n in sizes:
+            per_step = best[name, n] / COMPARE_STEPS[n]
+            row[str(n)] = {
+                "s_per_step": per_step,
+                "ns_per_step_per_path": per_step / n * 1e9,
+                "ratio_to_adam": best[name, n] / best["adam", n],
+            }
+        ratio = row["10000"]["ratio_to_adam"]
+        row["target"] = (
+            None if name in COMPARE_EXEMPT or name == "adam" else ratio <= COMPARE_TARGET
+        )
+        rows.append(row)
+    return {"steps": COMPARE_STEPS, "rounds": rounds, "rows": rows}
+
+
+def print_compare(result: dict[str, Any]) -> None:
+    sizes = list(COMPARE_STEPS)
+    headers = ["optimizer", "n=1 µs/step", "× Adam"]
+    for n in sizes[1:]:
+        headers += [f"n={n:,} ns/step/path", "× Adam"]
+    headers.append(f"≤ {COMPARE_TARGET:g}× at 10⁴")
+    rows = []
+    for row in result["rows"]:
+        one = row["1"]
+        cells = [row["optimizer"], f"{one['s_per_step'] * 1e6:.1f}", f"{one['ratio_to_adam']:.2f}"]
+        for n in sizes[1:]:
+            c = row[str(n)]
+            cells += [f"{c['ns_per_step_per_path']:.1f}", f"{c['ratio_to_adam']:.2f}"]
+        t = row["target"]
+        cells.append(
+            "—"
+            if row["optimizer"] == "adam"
+            else ("reported" if t is None else ("met" if t else "NOT MET"))
+        )
+        rows.append(cells)
+    steps = ", ".join(f"n={n:,}: {s}" for n, s in COMPARE_STEPS.items())
+    print(
+        f"2026 optimizers against Adam on {SURFACE} (suggested rates; steps per call {steps}; "
+        f"best of {result['rounds']} interleaved rounds):"
+    )
+    print_table(headers, rows, "<" + ">" * (len(headers) - 2) + "<")
+
+
 # --------------------------------------------------------------------------- main
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats, n up to 10 000")
     parser.add_argument("--json", metavar="PATH", type=Path, help="also write the numbers as JSON")
+    parser.add_argument(
+        "--compare-2026", action="store_true", help="the 2026 optimizers against Adam only"
+    )
     args = parser.parse_args(argv)
 
     import optimizers
 
     wall0 = time.perf_counter()
     run = optimizers.run
+    if args.compare_2026:
+        print(
+            f"Python {platform.python_version()}, NumPy {np.__version__}; "
+            f"{platform.machine()}, {os.cpu_count()} CPUs"
+        )
+        result = compare_2026(run, args.quick)
+        print()
+        print_compare(result)
+        print(f"\nTotal benchmark time {time.perf_counter() - wall0:.0f} s.")
+        if args.json is not None:
+            args.json.write_text(json.dumps(result, indent=2) + "\n")
+            print(f"Wrote {args.json}")
+        return 0
     baselines: dict[str, Callable] = {"python": adam_python}
     try:
         import torch

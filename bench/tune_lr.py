@@ -13,6 +13,8 @@ surface and optimizer it sweeps "nice" rates (1, 2, 5 × 10^k) in one vectorized
   closest to two thirds of the way through the run: the escape is visible.
 
 It prints the table; ``--write`` stores it in `surfaces/_suggested_lr.py`.
+``--only adan,prodigy`` tunes only those optimizers and keeps every other
+entry of the stored table as it is (their lines are the only ones to change).
 """
 
 from __future__ import annotations
@@ -93,11 +95,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=500)
     parser.add_argument("--write", action="store_true", help="write surfaces/_suggested_lr.py")
+    parser.add_argument(
+        "--only", default="", help="comma-separated optimizers to tune; the rest are kept"
+    )
     args = parser.parse_args()
+    only = [o for o in args.only.split(",") if o]
+    unknown = sorted(set(only) - set(OPTIMIZERS))
+    if unknown:
+        parser.error(f"unknown optimizers {unknown}")
+    from surfaces._suggested_lr import SUGGESTED_LR
+
     lines = []
     for sname in surfaces.SURFACES:
         s = surfaces.get(sname)
-        table = {o: suggest(s, o, args.steps) for o in OPTIMIZERS}
+        if only:
+            table = dict(SUGGESTED_LR.get(sname, {}))
+            table.update({o: suggest(s, o, args.steps) for o in only})
+        else:
+            table = {o: suggest(s, o, args.steps) for o in OPTIMIZERS}
         body = ", ".join(f'"{k}": {v:g}' for k, v in table.items())
         print(f"{sname}: {{{body}}}")
         lines.append(

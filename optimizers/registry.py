@@ -472,7 +472,7 @@ class RecordInfo:
 
 @dataclass(frozen=True)
 class TorchRef:
-    """The torch.optim class an optimizer equals, and how our hyperparameters map to it.
+    """The reference class an optimizer equals (torch.optim's or a package's), and its mapping.
 
     Our names follow torch's, except that tuples are split into scalars
     (``betas`` into `beta1`, `beta2`) and that some entries fix a flag
@@ -493,6 +493,12 @@ class TorchRef:
             defaults to 0).
         shape: the shape of the torch parameter holding (x, y): (2,), or
             (1, 2) where the rule treats matrices apart (Muon).
+        module: the module that holds `cls`: ``"torch.optim"``, or a reference
+            package pinned in OPTIMIZERS-2026.md (``"pytorch_optimizer"``,
+            ``"schedulefree"``, ``"prodigyopt"``, ``"lion_pytorch"``).
+        draws: what the drawn point is: ``"param"`` (the parameter after each
+            step) or ``"schedule_free_x"`` (the package's parameter holds y;
+            the drawn x is y.lerp(z, 1 − 1/β), what ``.eval()`` puts there).
 
     Example:
         >>> TorchRef("Adam", grouped={"betas": ("beta1", "beta2")}).kwargs(
@@ -508,6 +514,13 @@ class TorchRef:
     values: Mapping[str, Mapping[Any, Any]] = field(default_factory=dict, hash=False)
     own_defaults: Mapping[str, str] = field(default_factory=dict, hash=False)
     shape: tuple[int, ...] = (2,)
+    module: str = "torch.optim"
+    draws: Literal["param", "schedule_free_x"] = "param"
+
+    @property
+    def qualname(self) -> str:
+        """``module.cls``, as the entry's reference names it (``"torch.optim.Adam"``)."""
+        return f"{self.module}.{self.cls}"
 
     def __post_init__(self) -> None:
         # The mappings are read-only, as the rest of the record.
@@ -541,11 +554,11 @@ class TorchRef:
             given = kw.get(key, {})
             if len(given) != len(names):
                 missing = [n for i, n in enumerate(names) if i not in given]
-                raise ValueError(f"torch.optim.{self.cls}: {key} needs {missing}")
+                raise ValueError(f"{self.qualname}: {key} needs {missing}")
             kw[key] = tuple(given[i] for i in range(len(names)))
         clash = sorted(set(kw) & set(self.fixed))
         if clash:
-            raise ValueError(f"torch.optim.{self.cls}: {clash} both mapped and fixed")
+            raise ValueError(f"{self.qualname}: {clash} both mapped and fixed")
         return {**kw, **self.fixed}
 
 
@@ -1603,7 +1616,7 @@ OPTIMIZERS["lion"] = _entry(
     replace(BETA1, default=0.9),
     replace(BETA2, default=0.99),
     WEIGHT_DECAY,
-    torch=None,
+    torch=TorchRef("Lion", grouped=_BETAS, module="lion_pytorch"),
     rule=_aligned(
         r"c_t &= \beta_1 m_{t-1} + (1 - \beta_1)\, g_t",
         r"\theta_t &= \theta_{t-1}(1 - \gamma\lambda) - \gamma \operatorname{sign}(c_t)",
@@ -1615,4 +1628,489 @@ OPTIMIZERS["lion"] = _entry(
         r" \quad c_t = m_t + (\beta_1 - \beta_2)(m_{t-1} - g_t)",
         decay="decoupled",
     ),
+)
+
+
+# --------------------------------------------------------------------------- 2026, part c
+# AdaBelief, Adan, Schedule-Free SGD and AdamW, Prodigy, pinned to their packages
+# (pytorch-optimizer 4.1.0, schedulefree 1.4.1, prodigyopt 1.1.2) as
+# OPTIMIZERS-2026.md says; transforms in `transforms_2026c`.
+from . import transforms_2026c as tx26c  # noqa: E402
+
+_DECOUPLED = replace(
+    WEIGHT_DECAY, help="Decoupled decay: θ shrinks by the factor 1 − γλ each step."
+)
+BELIEF_EPS = replace(
+    EPS,
+    default=1e-16,
+    min=1e-20,
+    help="Added inside the variance of g − m at every step and again to the denominator.",
+)
+BETA3 = Param(
+    "beta3",
+    "β₃",
+    0.99,
+    0.0,
+    0.9999,
+    step=0.0001,
+    symbol="β₃",
+    help="Decay of the second moment of g + β₂(g − g_prev) (Adan's look-ahead gradient).",
+)
+ADAN_BETA2 = replace(
+    BETA2, default=0.92, help="Decay of the running mean of gradient differences g − g_prev."
+)
+WARMUP_STEPS = Param(
+    "warmup_steps",
+    "Warmup steps",
+    0,
+    0,
+    1000,
+    step=1,
+    kind="int",
+    symbol="T_w",
+    help="The rate ramps up linearly over this many steps (0: no warmup).",
+)
+SF_R = Param(
+    "r",
+    "Weight power",
+    0.0,
+    0.0,
+    10.0,
+    step=0.1,
+    symbol="r",
+    help="Step t weighs t^r in the average x (0: a plain average of the z iterates).",
+)
+WEIGHT_LR_POWER = Param(
+    "weight_lr_power",
+    "Weight lr power",
+    2.0,
+    0.0,
+    10.0,
+    step=0.1,
+    symbol="q",
+    help="Step t weighs γ_max^q in the average: warmup steps count for less.",
+)
+SF_MOMENTUM = replace(
+    MOMENTUM,
+    min=0.01,
+    help="Interpolation β: gradients are taken at y = (1 − β)z + βx.",
+)
+SF_BETA1 = replace(
+    BETA1,
+    min=0.01,
+    help="Interpolation β: gradients are taken at y = (1 − β)z + βx (no first moment).",
+)
+#: √β₂ at β₂'s default: Prodigy's β₃ when the package is given None.
+_SQRT_BETA2 = float(np.sqrt(0.999))
+PRODIGY_BETA3 = replace(
+    BETA3,
+    default=_SQRT_BETA2,
+    help="Decay of d's running sums; the package's None is √β₂ (here √0.999, the default β₂'s).",
+)
+DECOUPLE = Param(
+    "decouple",
+    "Decoupled decay",
+    True,
+    0,
+    1,
+    kind="bool",
+    help="Weight decay shrinks θ by λ·d·γ (AdamW style) instead of adding λθ to g.",
+)
+USE_BIAS_CORRECTION = Param(
+    "use_bias_correction",
+    "Bias correction",
+    False,
+    0,
+    1,
+    kind="bool",
+    help="Scale d·γ by √(1 − β₂ᵗ)/(1 − β₁ᵗ), as Adam's bias corrections.",
+)
+SAFEGUARD_WARMUP = Param(
+    "safeguard_warmup",
+    "Safeguard warmup",
+    False,
+    0,
+    1,
+    kind="bool",
+    help="Accumulate s with d instead of d·γ, so a warmup schedule cannot inflate d.",
+)
+D0 = Param(
+    "d0",
+    "Initial d",
+    1e-6,
+    1e-12,
+    10.0,
+    log=True,
+    step=0.1,
+    symbol="d₀",
+    help="The starting step-size estimate; d then grows, never shrinks.",
+)
+D_COEF = Param(
+    "d_coef",
+    "d coefficient",
+    1.0,
+    1e-3,
+    100.0,
+    log=True,
+    step=0.01,
+    symbol="c_d",
+    help="Multiplies the estimate d̂: above 1 bolder, below 1 more careful.",
+)
+GROWTH_RATE = Param(
+    "growth_rate",
+    "Growth cap",
+    1e300,
+    1.0,
+    1e300,
+    log=True,
+    step=0.1,
+    symbol="κ",
+    help="d grows by at most this factor per step; 1e300 stands for the package's inf.",
+)
+
+
+def adabelief(
+    beta1: Scalar = 0.9, beta2: Scalar = 0.999, eps: Scalar = 1e-16, weight_decay: Scalar = 0.0
+) -> Transform:
+    r"""AdaBelief (Zhuang et al. 2020; pytorch_optimizer.AdaBelief, decoupled decay).
+
+    input: γ (lr), θ₀, f, β₁ (beta1), β₂ (beta2), ε (eps), λ (weight_decay)
+    initialize: m ← 0, s ← 0
+    for t = 1, 2, …:
+        g ← ∇f(θ_{t−1})
+        θ ← θ_{t−1}(1 − γλ)
+        m ← β₁m + (1 − β₁)g
+        s ← β₂s + (1 − β₂)(g − m)² + ε
+        θ_t ← θ − γ/(1 − β₁ᵗ) · m / (√s/√(1 − β₂ᵗ) + ε)
+
+    Adam with the variance of g around its mean m in place of g²: where the
+    gradient is predictable (a straight valley) s is small and the steps grow.
+    The first step is about γ/β₁ per coordinate (g − m₁ = β₁g).
+    """
+    return tx.chain(
+        tx26c.scale_by_adabelief(beta1, beta2, eps),
+        tx.add_decoupled_weight_decay(weight_decay),
+        tx.scale_by_learning_rate(),
+    )
+
+
+def adan(
+    beta1: Scalar = 0.98,
+    beta2: Scalar = 0.92,
+    beta3: Scalar = 0.99,
+    eps: Scalar = 1e-8,
+    weight_decay: Scalar = 0.0,
+) -> Transform:
+    r"""Adan (Xie et al. 2022; pytorch_optimizer.Adan, proximal weight decay).
+
+    input: γ (lr), θ₀, f, β₁ (beta1), β₂ (beta2), β₃ (beta3), ε (eps), λ (weight_decay)
+    initialize: m ← 0, n ← 0, v ← 0
+    for t = 1, 2, …:
+        g ← ∇f(θ_{t−1});  Δ ← g − g_{t−1} (Δ₁ = 0)
+        m ← β₁m + (1 − β₁)g
+        n ← β₂n + (1 − β₂)Δ
+        v ← β₃v + (1 − β₃)(g + β₂Δ)²
+        D ← √v/√(1 − β₃ᵗ) + ε
+        θ ← θ_{t−1} − γ/(1 − β₁ᵗ)·m/D − γβ₂/(1 − β₂ᵗ)·n/D
+        θ_t ← θ/(1 + γλ)
+
+    The betas are decays (1 − the paper's 0.02, 0.08, 0.01). n, the mean of
+    gradient differences, is a Nesterov-like look-ahead. The first step is
+    γ·sign(g).
+    """
+    return tx26c.scale_by_adan(beta1, beta2, beta3, eps, weight_decay)
+
+
+def schedule_free_sgd(
+    momentum: Scalar = 0.9,
+    weight_decay: Scalar = 0.0,
+    warmup_steps: Scalar = 0,
+    r: Scalar = 0.0,
+    weight_lr_power: Scalar = 2.0,
+) -> Transform:
+    r"""Schedule-Free SGD (Defazio et al. 2024; schedulefree.SGDScheduleFree); x is drawn.
+
+    input: γ (lr), θ₀, f, β (momentum), λ (weight_decay), T_w (warmup_steps),
+           r (r), q (weight_lr_power)
+    initialize: x ← z ← θ₀, γ_max ← −1, W ← 0
+    for t = 1, 2, …:
+        γ_t ← γ·min(1, t/T_w);  γ_max ← max(γ_max, γ_t)
+        w ← t^r·γ_max^q;  W ← W + w;  c ← w/W
+        y ← (1 − β)z + βx
+        g ← ∇f(y) + λy
+        z ← z − γ_t g
+        x ← (1 − c)x + c·z;  θ_t ← x
+
+    z is plain SGD; x, the drawn point, is its weighted running average; the
+    gradient is taken at y between them. c₁ = 1, so the first step is one SGD
+    step. `Trajectory.lr` holds γ_t; `record=True` keeps y, ∇f(y) and z in
+    `Trajectory.extras` ("y", "grad_y", "z").
+    """
+    return tx26c.schedule_free_step(
+        False, momentum, 0.0, 0.0, weight_decay, warmup_steps, r, weight_lr_power
+    )
+
+
+def schedule_free_adamw(
+    beta1: Scalar = 0.9,
+    beta2: Scalar = 0.999,
+    eps: Scalar = 1e-8,
+    weight_decay: Scalar = 0.0,
+    warmup_steps: Scalar = 0,
+    r: Scalar = 0.0,
+    weight_lr_power: Scalar = 2.0,
+) -> Transform:
+    r"""Schedule-Free AdamW (Defazio et al. 2024; schedulefree.AdamWScheduleFree); x is drawn.
+
+    input: γ (lr), θ₀, f, β₁ (beta1), β₂ (beta2), ε (eps), λ (weight_decay),
+           T_w (warmup_steps), r (r), q (weight_lr_power)
+    initialize: x ← z ← θ₀, v ← 0, γ_max ← −1, W ← 0
+    for t = 1, 2, …:
+        γ_t ← γ·min(1, t/T_w);  γ_max ← max(γ_max, γ_t)
+        w ← t^r·γ_max^q;  W ← W + w;  c ← w/W
+        y ← (1 − β₁)z + β₁x
+        g ← ∇f(y);  v ← β₂v + (1 − β₂)g²
+        g ← g/(√(v/(1 − β₂ᵗ)) + ε) + λy
+        z ← z − γ_t g
+        x ← (1 − c)x + c·z;  θ_t ← x
+
+    As Schedule-Free SGD with an Adam-normalised z step and no first moment
+    (β₁ only places y). `record=True` keeps y, ∇f(y) and z in
+    `Trajectory.extras`.
+    """
+    return tx26c.schedule_free_step(
+        True, beta1, beta2, eps, weight_decay, warmup_steps, r, weight_lr_power
+    )
+
+
+def prodigy(
+    beta1: Scalar = 0.9,
+    beta2: Scalar = 0.999,
+    beta3: Scalar = _SQRT_BETA2,
+    eps: Scalar = 1e-8,
+    weight_decay: Scalar = 0.0,
+    decouple: bool = True,
+    use_bias_correction: bool = False,
+    safeguard_warmup: bool = False,
+    d0: Scalar = 1e-6,
+    d_coef: Scalar = 1.0,
+    growth_rate: Scalar = 1e300,
+) -> Transform:
+    r"""Prodigy (Mishchenko & Defazio 2024; prodigyopt.Prodigy): Adam that learns its step size.
+
+    input: γ (lr), θ₀, f, β₁ (beta1), β₂ (beta2), β₃ (beta3), ε (eps),
+           λ (weight_decay), decoupled (decouple), bias correction
+           (use_bias_correction), safeguard (safeguard_warmup), d₀ (d0),
+           c_d (d_coef), κ (growth_rate)
+    initialize: d ← d_max ← d₀, D ← 0, s ← 0, m ← 0, v ← 0, k ← 0
+    for t = 1, 2, …:
+        g ← ∇f(θ_{t−1}) (+ λθ_{t−1} unless decoupled)
+        dγ ← d·γ (·√(1 − β₂^(k+1))/(1 − β₁^(k+1)) with bias correction)
+        m ← β₁m + d(1 − β₁)g;  v ← β₂v + d²(1 − β₂)g²
+        s ← β₃s + (d/d₀)·dγ·g     (d/d₀·d·g with safeguard)
+        if Σ|s| = 0: θ_t ← θ_{t−1}, next t (k not advanced)
+        D ← β₃D + (d/d₀)·dγ·⟨g, θ₀ − θ_{t−1}⟩;  d̂ ← c_d·D/Σ|s|
+        if d = d₀: d ← max(d, d̂);  d_max ← max(d_max, d̂);  d ← min(d_max, κd)
+        θ_t ← θ_{t−1} − λ·dγ·θ_{t−1} (decoupled) − dγ·m/(√v + d·ε);  k ← k + 1
+
+    d starts at d₀ = 1e-6, so the path first stands almost still (the first
+    step is about 3.16·d₀·γ per coordinate); it then grows towards the distance
+    still to travel and never shrinks. The step uses the d from before its
+    update, the ε term the new one. `record=True` keeps d and the step size
+    d·γ (its effective learning rate) in `Trajectory.extras` ("d", "d_lr").
+    """
+    return tx26c.prodigy_step(
+        beta1,
+        beta2,
+        beta3,
+        eps,
+        weight_decay,
+        decouple,
+        use_bias_correction,
+        safeguard_warmup,
+        d0,
+        d_coef,
+        growth_rate,
+    )
+
+
+_SF_WEIGHTS = (
+    r"\gamma_t &= \gamma \min(1, t/T_w), \quad w_t = t^r\, \gamma_{\max,t}^{q}, \quad "
+    r"c_t = w_t \big/ \textstyle\sum_{i \le t} w_i"
+)
+_SF_AVERAGE = (
+    r"\theta_t &= x_t = (1 - c_t)\, x_{t-1} + c_t\, z_t"
+    r" \quad (x_{t-1} = \theta_{t-1};\ x_0 = z_0 = \theta_0)"
+)
+_SF_STEP = (
+    r"\Delta\theta = c_t\,(z_t - x_{t-1}), \quad z_t = z_{t-1} - \gamma_t\, \hat g_t,"
+    r" \quad \hat g_t \text{ taken at } y_t"
+)
+
+OPTIMIZERS["adabelief"] = _entry(
+    adabelief,
+    "AdaBelief",
+    1e-3,
+    "Zhuang et al., 'AdaBelief optimizer: adapting stepsizes by the belief in observed "
+    "gradients', NeurIPS 2020; pytorch_optimizer.AdaBelief 4.1.0",
+    BETA1,
+    BETA2,
+    BELIEF_EPS,
+    _DECOUPLED,
+    torch=TorchRef(
+        "AdaBelief",
+        module="pytorch_optimizer",
+        grouped=_BETAS,
+        fixed={"weight_decouple": True, "fixed_decay": False, "rectify": False, "ams_bound": False},
+    ),
+    rule=_aligned(
+        r"g_t &= \nabla f(\theta_{t-1})",
+        _M,
+        r"s_t &= \beta_2 s_{t-1} + (1 - \beta_2)\,(g_t - m_t)^2 + \epsilon",
+        r"\theta_t &= \theta_{t-1}(1 - \gamma\lambda) - \frac{\gamma}{1 - \beta_1^t}\,"
+        r"\frac{m_t}{\sqrt{s_t}/\sqrt{1 - \beta_2^t} + \epsilon}",
+    ),
+    record=RecordInfo(
+        "m",
+        "m_t",
+        _EFF_ADAM % "s_t",
+        r"\Delta\theta = -\tilde\gamma \odot m_t - \gamma\lambda\, \theta_{t-1}",
+        decay="decoupled",
+    ),
+)
+
+OPTIMIZERS["adan"] = _entry(
+    adan,
+    "Adan",
+    1e-3,
+    "Xie et al., 'Adan: adaptive Nesterov momentum algorithm for faster optimizing deep "
+    "models', IEEE TPAMI 2024; pytorch_optimizer.Adan 4.1.0",
+    replace(BETA1, default=0.98),
+    ADAN_BETA2,
+    BETA3,
+    EPS,
+    replace(WEIGHT_DECAY, help="Proximal decay: θ is divided by 1 + γλ after each step."),
+    torch=TorchRef(
+        "Adan",
+        module="pytorch_optimizer",
+        grouped={"betas": ("beta1", "beta2", "beta3")},
+        fixed={"weight_decouple": False, "max_grad_norm": 0.0},
+    ),
+    rule=_aligned(
+        r"g_t &= \nabla f(\theta_{t-1}), \quad \Delta_t = g_t - g_{t-1} \ (\Delta_1 = 0)",
+        _M,
+        r"n_t &= \beta_2 n_{t-1} + (1 - \beta_2)\, \Delta_t",
+        r"v_t &= \beta_3 v_{t-1} + (1 - \beta_3)\,(g_t + \beta_2 \Delta_t)^2, \quad"
+        r" D_t = \sqrt{v_t}/\sqrt{1 - \beta_3^t} + \epsilon",
+        r"\theta_t &= \Big(\theta_{t-1} - \frac{\gamma}{1 - \beta_1^t} \frac{m_t}{D_t}"
+        r" - \frac{\gamma \beta_2}{1 - \beta_2^t} \frac{n_t}{D_t}\Big) \Big/ (1 + \gamma\lambda)",
+    ),
+    record=RecordInfo(
+        "m",
+        step_tex=r"\Delta\theta = -\frac{\gamma}{1 + \gamma\lambda}\Big(\frac{m_t}{(1 - \beta_1^t)"
+        r" D_t} + \frac{\beta_2 n_t}{(1 - \beta_2^t) D_t} + \lambda \theta_{t-1}\Big)",
+        decay="decoupled",
+    ),
+)
+
+OPTIMIZERS["schedule_free_sgd"] = _entry(
+    schedule_free_sgd,
+    "Schedule-Free SGD",
+    1.0,
+    "Defazio et al., 'The road less scheduled', NeurIPS 2024; schedulefree.SGDScheduleFree 1.4.1",
+    SF_MOMENTUM,
+    replace(WEIGHT_DECAY, help="λy is added to the gradient, taken at y."),
+    WARMUP_STEPS,
+    SF_R,
+    WEIGHT_LR_POWER,
+    torch=TorchRef("SGDScheduleFree", module="schedulefree", draws="schedule_free_x"),
+    rule=_aligned(
+        _SF_WEIGHTS,
+        r"y_t &= (1 - \mu)\, z_{t-1} + \mu\, x_{t-1}, \quad"
+        r" \hat g_t = \nabla f(y_t) + \lambda y_t",
+        r"z_t &= z_{t-1} - \gamma_t\, \hat g_t",
+        _SF_AVERAGE,
+    ),
+    record=RecordInfo(step_tex=_SF_STEP),
+    caveat="The drawn point is the average x; the gradient is taken at y, between x and "
+    "the SGD iterate z (the step inspector shows both).",
+    lr_rule=tx26c.schedule_free_rate,
+)
+
+OPTIMIZERS["schedule_free_adamw"] = _entry(
+    schedule_free_adamw,
+    "Schedule-Free AdamW",
+    0.0025,
+    "Defazio et al., 'The road less scheduled', NeurIPS 2024; schedulefree.AdamWScheduleFree 1.4.1",
+    SF_BETA1,
+    BETA2,
+    EPS,
+    replace(WEIGHT_DECAY, help="λy is added to the normalised gradient, taken at y."),
+    WARMUP_STEPS,
+    SF_R,
+    WEIGHT_LR_POWER,
+    torch=TorchRef(
+        "AdamWScheduleFree", module="schedulefree", grouped=_BETAS, draws="schedule_free_x"
+    ),
+    rule=_aligned(
+        _SF_WEIGHTS,
+        r"y_t &= (1 - \beta_1)\, z_{t-1} + \beta_1 x_{t-1}, \quad g_t = \nabla f(y_t)",
+        r"v_t &= \beta_2 v_{t-1} + (1 - \beta_2)\, g_t^2, \quad"
+        r" \hat g_t = \frac{g_t}{\sqrt{v_t/(1 - \beta_2^t)} + \epsilon} + \lambda y_t",
+        r"z_t &= z_{t-1} - \gamma_t\, \hat g_t",
+        _SF_AVERAGE,
+    ),
+    record=RecordInfo(step_tex=_SF_STEP),
+    caveat="The drawn point is the average x; the gradient is taken at y, between x and "
+    "the Adam-normalised iterate z (the step inspector shows both).",
+    lr_rule=tx26c.schedule_free_rate,
+)
+
+OPTIMIZERS["prodigy"] = _entry(
+    prodigy,
+    "Prodigy",
+    1.0,
+    "Mishchenko & Defazio, 'Prodigy: an expeditiously adaptive parameter-free learner', "
+    "ICML 2024; prodigyopt.Prodigy 1.1.2",
+    BETA1,
+    BETA2,
+    PRODIGY_BETA3,
+    EPS,
+    replace(WEIGHT_DECAY, help="Decoupled: θ shrinks by λ·d·γ each step (else λθ joins g)."),
+    DECOUPLE,
+    USE_BIAS_CORRECTION,
+    SAFEGUARD_WARMUP,
+    D0,
+    D_COEF,
+    GROWTH_RATE,
+    torch=TorchRef(
+        "Prodigy",
+        module="prodigyopt",
+        grouped=_BETAS,
+        fixed={"slice_p": 1, "fsdp_in_use": False},
+        own_defaults={
+            "beta3": "the package's None means √β₂; a slider needs a number (√0.999)",
+            "growth_rate": "the package's inf is no number a slider or a link can hold",
+        },
+    ),
+    rule=_aligned(
+        r"g_t &= \nabla f(\theta_{t-1}) \ (+\lambda\theta_{t-1} \text{ unless decouple}),"
+        r" \quad (d\gamma)_t = d_{t-1}\gamma \ (\text{bias correction: } \times"
+        r" \sqrt{1 - \beta_2^t}/(1 - \beta_1^t))",
+        r"m_t &= \beta_1 m_{t-1} + d_{t-1}(1 - \beta_1)\, g_t, \quad"
+        r" v_t = \beta_2 v_{t-1} + d_{t-1}^2 (1 - \beta_2)\, g_t^2",
+        r"s_t &= \beta_3 s_{t-1} + \tfrac{d_{t-1}}{d_0} (d\gamma)_t\, g_t \ (\text{safeguard: }"
+        r" d_{t-1} \text{ for } (d\gamma)_t), \quad D_t = \beta_3 D_{t-1} + \tfrac{d_{t-1}}{d_0}"
+        r" (d\gamma)_t\, \langle g_t, \theta_0 - \theta_{t-1} \rangle",
+        r"d_t &= \min\big(\max(d_{\max}, c_d D_t / \lVert s_t \rVert_1),\ \kappa\, d_{t-1}\big)"
+        r" \quad (d \text{ never shrinks})",
+        r"\theta_t &= \theta_{t-1} - \lambda (d\gamma)_t\, \theta_{t-1}"
+        r" - (d\gamma)_t\, \frac{m_t}{\sqrt{v_t} + d_t \epsilon}",
+    ),
+    record=RecordInfo(
+        step_tex=r"\Delta\theta = -(d\gamma)_t\, \frac{m_t}{\sqrt{v_t} + d_t\epsilon}"
+        r" - \lambda (d\gamma)_t\, \theta_{t-1}, \quad (d\gamma)_t = d_{t-1}\gamma"
+    ),
+    caveat="Prodigy starts with a tiny step (d₀ = 1e-6) and stands almost still until "
+    "it has learned d.",
 )

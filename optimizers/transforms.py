@@ -41,7 +41,10 @@ A transform that needs more of the surface than the gradient (Newton's
 Hessian, L-BFGS's line search) carries ``bind(oracle)``: `run` calls it once,
 before the first step, with an ``optimizers.core.Oracle`` for the run's paths.
 ``extras(state) -> dict`` reports what a recorded run keeps beyond the tables
-(``Trajectory.extras``: L-BFGS's line-search trials).
+(``Trajectory.extras``: L-BFGS's line-search trials). ``on_record(state)`` is
+called after each step of a recorded run only, so a transform can keep a
+per-step history (Schedule-Free's y and z, Prodigy's d) for `extras` without
+costing a plain run any memory.
 """
 
 from __future__ import annotations
@@ -97,6 +100,7 @@ class Transform(NamedTuple):
     multiplier: Callable[[State, int, Array], None] | None = None
     bind: Callable[[Any], None] | None = None
     extras: Callable[[State], dict[str, Any]] | None = None
+    on_record: Callable[[State], None] | None = None
 
 
 def _operand(v: Scalar) -> Scalar:
@@ -186,6 +190,7 @@ def recording(
     i_scale = next((i for i, link in enumerate(links) if link.multiplier is not None), -1)
     if (i_moment >= 0) != (moment is not None) or (i_scale >= 0) != (eff_lr is not None):
         raise ValueError("recording: tables do not match the transform's probes")
+    keepers = [i for i, link in enumerate(links) if link.on_record is not None]
 
     def update(u: Array, state: State, params: Array, t: int, lr: Scalar) -> Scalar | None:
         states = (state,) if single else state
@@ -211,6 +216,8 @@ def recording(
             np.copyto(moment[row], links[i_moment].moment(states[i_moment]))
         if i_scale >= 0:
             _mul(eff_lr[row], -factor, eff_lr[row])
+        for i in keepers:
+            links[i].on_record(states[i])
         return pending
 
     return update

@@ -13,9 +13,17 @@ Grad = Callable[[float, float], tuple[float, float]]
 Hess = Callable[[float, float], tuple[float, float, float]]
 
 #: Rules that act on both coordinates of a path at once (a norm, a 2×2 solve).
-WHOLE = ("newton", "adafactor", "muon", "lbfgs")
+WHOLE = (
+    "newton",
+    "adafactor",
+    "muon",
+    "lbfgs",
+    "schedule_free_sgd",
+    "schedule_free_adamw",
+    "prodigy",
+)
 #: Weight decay that is not added to the gradient (decoupled, or none at all).
-NOT_L2 = ("adamw", "ftrl", "adafactor", "muon", "lion")
+NOT_L2 = ("adamw", "ftrl", "adafactor", "muon", "lion", "adabelief", "adan", "prodigy")
 
 
 def reference_run(
@@ -25,12 +33,15 @@ def reference_run(
     lrs: Sequence[float],
     hess: Hess | None = None,
     value: Callable[[float, float], float] | None = None,
+    trace: dict[str, list] | None = None,
     **hp: float,
 ) -> list[tuple[float, float]]:
     """Positions θ₀ … θ_steps of optimizer `name`, with lrs[k] the rate of step k+1.
 
     `hess` (the surface's Hessian) is needed by newton only, `value` by lbfgs's
-    line search.
+    line search. `trace`, when given, receives per-step internals: for
+    schedule-free "y" (where the gradient was taken) and "z"; for prodigy "d"
+    (after the step) and "d_lr" (the step's d·lr).
     """
     theta = [float(start[0]), float(start[1])]
     path = [tuple(theta)]
@@ -50,7 +61,7 @@ def reference_run(
             theta = [theta[i] * (1 - lr * wd) for i in range(2)]
         new = list(theta)
         if name in WHOLE:
-            new = _whole(name, theta, g, t, lr, wd, state, (hess, value, grad), hp)
+            new = _whole(name, theta, g, t, lr, wd, state, (hess, value, grad), hp, trace)
         for i in range(2 if name not in WHOLE else 0):
             gi = g[i]
             if name == "sgd":
@@ -182,6 +193,27 @@ def reference_run(
                 sign = (c > 0) - (c < 0)
                 new[i] = theta[i] * (1 - lr * hp.get("weight_decay", 0.0)) - lr * sign
                 m[i] = b2l * m[i] + (1 - b2l) * gi
+            elif name == "adabelief":
+                # pytorch_optimizer.AdaBelief: decoupled decay, s = Var(g − m) + ε.
+                eps = hp.get("eps", 1e-16)
+                m, s = buf("m"), buf("s")
+                m[i] = b1 * m[i] + (1 - b1) * gi
+                s[i] = b2 * s[i] + (1 - b2) * (gi - m[i]) ** 2 + eps
+                denom = math.sqrt(s[i]) / math.sqrt(1 - b2**t) + eps
+                new[i] = theta[i] * (1 - lr * wd) - lr / (1 - b1**t) * m[i] / denom
+            elif name == "adan":
+                # pytorch_optimizer.Adan: Δ = g − g_prev (0 first), proximal decay.
+                a1, a2, a3 = hp.get("beta1", 0.98), hp.get("beta2", 0.92), hp.get("beta3", 0.99)
+                eps = hp.get("eps", 1e-8)
+                m, nd, v, prev = buf("m"), buf("n"), buf("v"), buf("prev")
+                diff = 0.0 if t == 1 else gi - prev[i]
+                prev[i] = gi
+                m[i] = a1 * m[i] + (1 - a1) * gi
+                nd[i] = a2 * nd[i] + (1 - a2) * diff
+                v[i] = a3 * v[i] + (1 - a3) * (gi + a2 * diff) ** 2
+                denom = math.sqrt(v[i]) / math.sqrt(1 - a3**t) + eps
+                step = lr / (1 - a1**t) * m[i] / denom + lr * a2 / (1 - a2**t) * nd[i] / denom
+                new[i] = (theta[i] - step) / (1 + lr * wd)
             else:  # pragma: no cover - a new optimizer needs a reference here
                 raise KeyError(name)
         if name == "asgd":
@@ -198,9 +230,13 @@ def _dot(a, b) -> float:
     return a[0] * b[0] + a[1] * b[1]
 
 
-def _whole(name, theta, g, t, lr, wd, state, fns, hp) -> list[float]:
+def _whole(name, theta, g, t, lr, wd, state, fns, hp, trace=None) -> list[float]:
     """One step of a rule that needs both coordinates of the path at once."""
     hess, value, grad = fns
+    if name in ("schedule_free_sgd", "schedule_free_adamw"):
+        return _schedule_free(name, theta, t, lr, state, grad, hp, trace)
+    if name == "prodigy":
+        return _prodigy(theta, g, lr, state, hp, trace)
     if name == "lbfgs":
         return _lbfgs(theta, g, lr, state, value, grad, hp)
     if name == "newton":
@@ -358,3 +394,89 @@ def _strong_wolfe(obj, t, d, f, gtd, max_ls, c1=1e-4, c2=0.9, tolerance_change=1
                 bracket_gtd[high] = bracket_gtd[low]
             bracket[low], bracket_f[low], bracket_gtd[low] = t, f_new, gtd_new
     return bracket[low]
+
+
+def _schedule_free(name, theta, t, lr, state, grad, hp, trace) -> list[float]:
+    """schedulefree's SGDScheduleFree / AdamWScheduleFree, written over x, y and z.
+
+    The paper's form (x the average, y where the gradient is taken), not the
+    package's in-place update of y: the two agree to rounding.
+    """
+    adam = name == "schedule_free_adamw"
+    beta = hp.get("beta1", 0.9) if adam else hp.get("momentum", 0.9)
+    wd = hp.get("weight_decay", 0.0)
+    warm, r, q = hp.get("warmup_steps", 0), hp.get("r", 0.0), hp.get("weight_lr_power", 2.0)
+    st = state.setdefault("sf", {"z": list(theta), "v": [0.0, 0.0], "lr_max": -1.0, "W": 0.0})
+    gamma = lr * ((t / warm) if t - 1 < warm else 1.0)
+    st["lr_max"] = max(st["lr_max"], gamma)
+    w = t**r * st["lr_max"] ** q
+    st["W"] += w
+    c = w / st["W"] if st["W"] != 0 else 0.0
+    z, x = st["z"], theta
+    y = [(1 - beta) * z[i] + beta * x[i] for i in range(2)]
+    g = list(grad(y[0], y[1]))
+    if adam:
+        b2, eps = hp.get("beta2", 0.999), hp.get("eps", 1e-8)
+        for i in range(2):
+            st["v"][i] = b2 * st["v"][i] + (1 - b2) * g[i] * g[i]
+            g[i] = g[i] / (math.sqrt(st["v"][i] / (1 - b2**t)) + eps)
+    for i in range(2):
+        z[i] = z[i] - gamma * (g[i] + wd * y[i])
+    if trace is not None:
+        trace.setdefault("y", []).append(tuple(y))
+        trace.setdefault("z", []).append(tuple(z))
+    return [(1 - c) * x[i] + c * z[i] for i in range(2)]
+
+
+def _prodigy(theta, g, lr, state, hp, trace) -> list[float]:
+    """prodigyopt.Prodigy on one path, plain floats."""
+    b1, b2 = hp.get("beta1", 0.9), hp.get("beta2", 0.999)
+    b3 = hp.get("beta3", math.sqrt(b2))
+    eps, wd = hp.get("eps", 1e-8), hp.get("weight_decay", 0.0)
+    decouple = hp.get("decouple", True)
+    d0, coef, growth = hp.get("d0", 1e-6), hp.get("d_coef", 1.0), hp.get("growth_rate", math.inf)
+    st = state.setdefault(
+        "prodigy",
+        {
+            "d": d0,
+            "d_max": d0,
+            "num": 0.0,
+            "k": 0,
+            "p0": list(theta),
+            "m": [0.0, 0.0],
+            "v": [0.0, 0.0],
+            "s": [0.0, 0.0],
+        },
+    )
+    d, k = st["d"], st["k"]
+    bc = math.sqrt(1 - b2 ** (k + 1)) / (1 - b1 ** (k + 1)) if hp.get("use_bias_correction") else 1
+    dlr = d * lr * bc
+    if wd and not decouple:
+        g = [g[i] + wd * theta[i] for i in range(2)]
+    if lr <= 0:
+        return list(theta)
+    delta = (d / d0) * dlr * sum(g[i] * (st["p0"][i] - theta[i]) for i in range(2))
+    for i in range(2):
+        st["m"][i] = b1 * st["m"][i] + d * (1 - b1) * g[i]
+        st["v"][i] = b2 * st["v"][i] + d * d * (1 - b2) * g[i] * g[i]
+        rate = d if hp.get("safeguard_warmup") else dlr
+        st["s"][i] = b3 * st["s"][i] + (d / d0) * rate * g[i]
+    denom_d = abs(st["s"][0]) + abs(st["s"][1])
+    if denom_d == 0:
+        return list(theta)
+    st["num"] = b3 * st["num"] + delta
+    d_hat = coef * st["num"] / denom_d
+    if d == d0:
+        d = max(d, d_hat)
+    st["d_max"] = max(st["d_max"], d_hat)
+    d = min(st["d_max"], d * growth)
+    st["d"], st["k"] = d, k + 1
+    if trace is not None:
+        trace.setdefault("d", []).append(d)
+        trace.setdefault("d_lr", []).append(dlr)
+    new = []
+    for i in range(2):
+        th = theta[i] - (wd * dlr * theta[i] if decouple else 0.0)
+        direction = st["m"][i] if b1 > 0 else d * g[i]
+        new.append(th - dlr * direction / (math.sqrt(st["v"][i]) + d * eps))
+    return new

@@ -624,8 +624,12 @@ def test_mini_batch_paths_equal_torch_optim(kind, name, label, monkeypatch):
         x = torch.tensor(s.data[0])
         y = torch.tensor(s.data[1])
         p = torch.tensor(s.start, dtype=torch.float64).reshape(ref.shape).requires_grad_()
-        opt = getattr(torch.optim, ref.cls)([p], **ref.kwargs(t.hyperparameters))
-        path = [tuple(p.detach().numpy().reshape(2))]
+        from test_torch_parity import drawn_point, torch_class  # package classes, SF's x
+
+        opt = torch_class(ref)([p], **ref.kwargs(t.hyperparameters))
+        if ref.draws == "schedule_free_x":
+            opt.train()
+        path = [tuple(drawn_point(ref, opt, p))]
         for idx in t.batches:
             i = torch.as_tensor(idx)
 
@@ -641,7 +645,7 @@ def test_mini_batch_paths_equal_torch_optim(kind, name, label, monkeypatch):
                 return loss
 
             opt.step(closure)
-            path.append(tuple(p.detach().numpy().reshape(2)))
+            path.append(tuple(drawn_point(ref, opt, p)))
     finally:
         torch.set_default_dtype(old)
     # L-BFGS divides by differences of nearby gradients: the last bit's rounding grows

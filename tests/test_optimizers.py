@@ -52,6 +52,17 @@ ACTIVE = {
     "line_search": "strong_wolfe",
     "tolerance_grad": 1e-5,
     "tolerance_change": 1e-7,
+    # 2026 (c): adabelief, adan, schedule_free_sgd, schedule_free_adamw, prodigy
+    "beta3": 0.9,
+    "warmup_steps": 5,
+    "r": 1.0,
+    "weight_lr_power": 1.0,
+    "decouple": False,
+    "use_bias_correction": True,
+    "safeguard_warmup": True,
+    "d0": 1e-4,
+    "d_coef": 0.5,
+    "growth_rate": 1.05,
 }
 #: Per optimizer, where a shared name's value above would not change its path
 #: (Muon's ε only matters below ‖B̃‖ ≈ 4 here; its weight decay defaults to 0.1).
@@ -60,7 +71,19 @@ ACTIVE_FOR = {"muon": {"eps": 10.0, "weight_decay": 0.3}}
 #: average, which is not drawn; Adafactor's d (≥ 1, torch's bound) acts only once
 #: RMS(g/√v) > d, which these 20 steps never reach (test_optimizers_2026a shows it acting).
 #: L-BFGS's tolerances stop a path only near a stationary point (also shown there).
+#: Schedule-Free's weight_lr_power cancels from c = w/Σw while the rate is constant
+#: (it acts with warmup; test_optimizers_2026c shows it). Prodigy's d stays d₀ over
+#: these 20 steps at lr 0.002 (the path stands almost still), so what only shapes d's
+#: growth does not move it, and `decouple` acts only with weight decay (default 0);
+#: test_optimizers_2026c shows those terms acting.
 OFF_PATH = {
+    ("prodigy", "beta3"),
+    ("prodigy", "decouple"),
+    ("prodigy", "safeguard_warmup"),
+    ("prodigy", "d_coef"),
+    ("prodigy", "growth_rate"),
+    ("schedule_free_sgd", "weight_lr_power"),
+    ("schedule_free_adamw", "weight_lr_power"),
     ("asgd", "t0"),
     ("adafactor", "d"),
     ("lbfgs", "tolerance_grad"),
@@ -290,7 +313,7 @@ def test_every_entry_says_whether_torch_optim_has_it():
         if spec.torch is None:
             assert "torch.optim" not in spec.reference, name
         else:
-            assert f"torch.optim.{spec.torch.cls}" in spec.reference, name
+            assert spec.torch.qualname in spec.reference, name
 
 
 def test_the_torch_mapping_names_only_the_entrys_hyperparameters():

@@ -508,6 +508,16 @@ def test_rule_tex_is_an_aligned_block(name):
         "line_search": "line search",
         "tolerance_grad": r"\tau_g",
         "tolerance_change": r"\tau_f",
+        "beta3": r"\beta_3",
+        "warmup_steps": "T_w",
+        "r": "t^r",
+        "weight_lr_power": "^{q}",
+        "decouple": "decouple",
+        "use_bias_correction": "bias correction",
+        "safeguard_warmup": "safeguard",
+        "d0": "d_0",
+        "d_coef": "c_d",
+        "growth_rate": r"\kappa",
     }
     for p in spec.params:
         assert symbols[p.name] in tex, (name, p.name)

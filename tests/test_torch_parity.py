@@ -1,9 +1,11 @@
-"""The core against torch.optim itself, where torch is installed (CI installs it).
+"""The core against torch.optim itself and the pinned reference packages (CI installs them).
 
-Every registry entry that names a torch counterpart (``spec.torch``), with its
-defaults and with every term active, steps several surfaces next to that torch
-optimizer fed the same analytic gradient. The torch optimizer is built from the
-entry alone (class and keyword mapping), so a new entry is covered by adding it.
+Every registry entry that names a reference class (``spec.torch``: torch.optim's,
+or pytorch_optimizer's, schedulefree's, prodigyopt's, lion_pytorch's), with its
+defaults and with every term active, steps several surfaces next to that
+optimizer fed the same analytic gradient. The reference optimizer is built from
+the entry alone (module, class, keyword mapping and what is drawn), so a new
+entry is covered by adding it.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ def float64_torch(monkeypatch):
 
 
 def with_torch() -> list[str]:
-    """Every registered optimizer that names a torch.optim counterpart: the parity cases."""
+    """Every registered optimizer that names a reference class: the parity cases."""
     return [name for name, spec in OPTIMIZERS.items() if spec.torch is not None]
 
 
@@ -46,7 +48,27 @@ WITH_TORCH = with_torch()
 
 
 def torch_class(ref: TorchRef):
-    return getattr(torch.optim, ref.cls)
+    """The reference class, from torch.optim or its package (skips if the package is missing)."""
+    module = (
+        torch.optim
+        if ref.module == "torch.optim"
+        else pytest.importorskip(ref.module, reason=f"{ref.module} is not installed")
+    )
+    return getattr(module, ref.cls)
+
+
+def drawn_point(ref: TorchRef, opt, p) -> np.ndarray:
+    """The point Gradscape draws for the reference optimizer's state.
+
+    ``"schedule_free_x"``: the parameter holds y while training; x is
+    y.lerp(z, 1 − 1/β), what the package's ``.eval()`` puts there (read from a
+    copy, so that training goes on from y untouched).
+    """
+    if ref.draws == "schedule_free_x" and "z" in opt.state[p]:
+        group = opt.param_groups[0]
+        beta = group["momentum"] if "momentum" in group else group["betas"][0]
+        return p.detach().lerp(opt.state[p]["z"], 1 - 1 / beta).numpy().reshape(2).copy()
+    return p.detach().numpy().reshape(2).copy()
 
 
 def torch_path(traj, surface, start, lrs=None, clip_norm=None):
@@ -61,6 +83,8 @@ def torch_path(traj, surface, start, lrs=None, clip_norm=None):
     ref = OPTIMIZERS[traj.optimizer].torch
     p = torch.tensor(start, dtype=torch.float64).reshape(ref.shape).requires_grad_()
     opt = torch_class(ref)([p], **ref.kwargs(traj.hyperparameters))
+    if ref.draws == "schedule_free_x":
+        opt.train()  # the packages step only in train mode
 
     def closure():
         x, y = p.detach().numpy().reshape(2)
@@ -69,13 +93,13 @@ def torch_path(traj, surface, start, lrs=None, clip_norm=None):
             torch.nn.utils.clip_grad_norm_([p], clip_norm)
         return torch.tensor(float(surface.value(x, y)))
 
-    out = [p.detach().numpy().reshape(2).copy()]
+    out = [drawn_point(ref, opt, p)]
     for k in range(traj.steps):
         if lrs is not None:
             for group in opt.param_groups:
                 group["lr"] = lrs[k]
         opt.step(closure)
-        out.append(p.detach().numpy().reshape(2).copy())
+        out.append(drawn_point(ref, opt, p))
     return np.array(out)
 
 
@@ -100,6 +124,13 @@ SURFACE_CASES = [
 def test_the_parity_cases_cover_every_entry_with_a_torch_counterpart():
     assert WITH_TORCH, "no optimizer names a torch counterpart"
     assert {c.values[0] for c in CASES} == set(with_torch())
+
+
+def test_every_2026_optimizer_with_a_reference_package_is_a_parity_case():
+    """Entries pinned to a package (not torch.optim) are in the generic cases, not hand lists."""
+    packaged = {n for n, s in OPTIMIZERS.items() if s.torch and s.torch.module != "torch.optim"}
+    assert {"lion", "adabelief", "adan", "schedule_free_sgd", "schedule_free_adamw"} <= packaged
+    assert "prodigy" in packaged and packaged <= set(WITH_TORCH)
 
 
 @pytest.mark.parametrize(("name", "label"), CASES)
@@ -128,13 +159,13 @@ def test_matches_torch_with_clipping_and_schedule(name):
 @pytest.mark.parametrize("name", WITH_TORCH)
 def test_the_claimed_torch_class_exists_and_takes_every_mapped_argument(name):
     ref = OPTIMIZERS[name].torch
-    cls = getattr(torch.optim, ref.cls, None)
-    assert isinstance(cls, type) and issubclass(cls, torch.optim.Optimizer), ref.cls
+    cls = torch_class(ref)
+    assert isinstance(cls, type) and issubclass(cls, torch.optim.Optimizer), ref.qualname
     spec = OPTIMIZERS[name]
     sig = inspect.signature(cls.__init__).parameters
     defaults = {"lr": spec.default_lr, **spec.resolve({}, 1)}
     unknown = sorted(set(ref.kwargs(defaults)) - set(sig))
-    assert not unknown, f"torch.optim.{ref.cls} takes no {unknown}"
+    assert not unknown, f"{ref.qualname} takes no {unknown}"
 
 
 @pytest.mark.parametrize("name", WITH_TORCH)
