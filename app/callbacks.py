@@ -32,7 +32,7 @@ from dash import (
     no_update,
 )
 
-from . import background, ids, layout
+from . import background, ids, layout, race
 from .background import failed
 from .reducer import apply_events
 from .state import MAX_RUNS, AppState, box, default_state, parse, parts_of, serialize
@@ -202,6 +202,8 @@ def root_class(state: AppState) -> str:
 )
 def load(search: Any, drawn: Any):
     state, notices = parse(search if isinstance(search, str) else "")
+    state, more = race.verify(state)  # a link's "tuned" holds only if its rates are the race's
+    notices = [*notices, *more]
     try:
         return page_outputs(state, notices, drawn)
     except Exception as err:  # a bug must still leave a working page that says what happened
@@ -235,6 +237,7 @@ def _output(name: str, prop: str) -> Output:
     Input({"type": "opt", "run": ALL}, "value"),
     Input({"type": "color", "run": ALL}, "value"),
     Input({"type": "act", "run": ALL, "what": ALL}, "n_clicks"),
+    Input({"type": "btn", "name": ALL}, "n_clicks"),
     Input(ids.ADD, "n_clicks"),
     Input(ids.THEME, "n_clicks"),
     Input(ids.START_X, "value"),

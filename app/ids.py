@@ -49,6 +49,8 @@ FOCUS = "focus"  # which run the comparison, start map and inspector are about
 LAYOUT = "layout"  # compare mode: small multiples or overlay
 METRIC = "metric"  # start map: what the colour shows
 INSPECT = "inspect"  # the step inspector's switch
+OBJECTIVE = "objective"  # the fair race's objective (a menu of the paths view)
+TUNE = "tune-all"  # the fair race's button: every visible run tuned with the same budget
 FIGURE = "view-figure"  # the sensitivity curves or the 3D surface
 STARTMAP = "startmap"  # the start-point map (drawn by a background callback)
 STARTREQ = "startmap-request"  # the query a start map is computed from
@@ -97,6 +99,11 @@ def color(i: int) -> dict:
 
 def action(i: int, what: str) -> dict:
     return {"type": "act", "run": i, "what": what}
+
+
+def button(name: str) -> dict:
+    """A button of the current view (TUNE): pattern-matched, so a view without it is fine."""
+    return {"type": "btn", "name": name}
 
 
 def ctl(name: str) -> dict:

@@ -18,7 +18,7 @@ from dash import dcc, html
 from optimizers import OPTIMIZERS
 from surfaces import Param
 
-from . import ids, presets, tex
+from . import ids, presets, race, tex
 from .compute import TOLERANCE
 from .figures import run_label
 from .state import (
@@ -33,6 +33,7 @@ from .state import (
     PALETTE,
     PALETTE_DARK,
     PALETTE_NAMES,
+    RACE_OBJECTIVES,
     SURFACE_CHOICES,
     AppState,
     Run,
@@ -356,6 +357,7 @@ def view_params(state: AppState) -> list:
         )
         if state.inspect:
             out.append(focus)
+        out.append(race_controls(state))
     elif state.mode == "compare":
         out += [
             focus,
@@ -371,6 +373,25 @@ def view_params(state: AppState) -> list:
             control(state, "grid"),
         ]
     return out
+
+
+def race_controls(state: AppState) -> html.Div:
+    """The fair race: its objective, its budget and the button that tunes every visible run."""
+    return html.Div(
+        [
+            html.Div("Fair race", className="gs-param-label gs-race-title"),
+            _radio(ids.OBJECTIVE, RACE_OBJECTIVES, state.objective, "Best by"),
+            control(state, "budget"),
+            html.Button(
+                "Tune all",
+                id=ids.button(ids.TUNE),
+                className="gs-tune",
+                title="Give every visible run the same budget: sweep its learning rate on a "
+                "log grid around its default and keep the best by the objective.",
+            ),
+        ],
+        className="gs-race",
+    )
 
 
 _VIEW_HINTS = {
@@ -868,4 +889,7 @@ def summary_table(state: AppState, results, palette: tuple[str, ...] | None = No
             )
             status = [html.Td(f"{r.final_loss:.3g}"), html.Td(dist), html.Td(arrived)]
         rows.append(html.Tr([name, *status], className="" if run.visible else "gs-hidden"))
-    return html.Table([html.Thead(head), html.Tbody(rows)], className="gs-table")
+    parts = [html.Thead(head), html.Tbody(rows)]
+    if state.tuned and state.mode != "compare":  # the comparison's rows are its rates
+        parts.insert(0, html.Caption(race.caption(state), className="gs-race-caption"))
+    return html.Table(parts, className="gs-table")

@@ -22,7 +22,7 @@ from typing import Any
 from optimizers import OPTIMIZERS, schedules
 from surfaces import Param
 
-from . import ids
+from . import ids, race
 from .state import (
     CLIP_MODES,
     CUSTOM,
@@ -84,7 +84,7 @@ def is_control(event: Any) -> bool:
 def _clicked(event: Any, value: Any) -> bool:
     """False for a button drawn anew (n_clicks None) rather than clicked."""
     button = event in (ids.ADD, ids.THEME) or (
-        isinstance(event, dict) and event.get("type") == "act"
+        isinstance(event, dict) and event.get("type") in ("act", "btn")
     )
     return bool(value) or not button
 
@@ -133,6 +133,7 @@ def apply_event(state: AppState, event: Any, value: Any) -> Edit:
         new.focus_run.optimizer,
     ) != (state.surface, state.expr, state.box, state.focus_run.optimizer):
         e.state = replace(new, rates=None)
+    e.state = _keep_race_honest(state, e.state, event)
     if e.state is not state:
         for address, parts in changes(state, e.state).items():
             if address not in e.typed:
@@ -140,6 +141,17 @@ def apply_event(state: AppState, event: Any, value: Any) -> Edit:
     for address in e.corrected:
         e.redraw.update(parts_of(address))
     return e
+
+
+def _keep_race_honest(old: AppState, new: AppState, event: Any) -> AppState:
+    """Tuned runs stay tuned only while the race holds: a new objective or budget tunes
+    them again; anything else the race depends on (a rate, a run, the surface, the start,
+    the steps, the training) makes them untuned."""
+    if not new.tuned or event == ids.button(ids.TUNE) or race.inputs(new) == race.inputs(old):
+        return new
+    if (new.objective, new.budget) != (old.objective, old.budget):
+        return race.tune(new)
+    return replace(new, tuned=False)
 
 
 def _set_run(state: AppState, i: int, **changes_) -> AppState:
@@ -166,6 +178,12 @@ def _apply_event(state: AppState, event: Any, value: Any) -> Edit:
             return _edit_param(state, event.get("key"), value)
         if kind == "ctl":
             return _edit_mode(state, event.get("name"), value)
+        if kind == "btn" and event.get("name") == ids.TUNE:
+            # the fair race: every visible run at its sweep's best rate
+            tuned = race.tune(state)
+            if tuned is state:
+                return Edit(state, ["Every run is hidden: there is nothing to tune."])
+            return Edit(tuned)
         if kind == "formula" and state.surface == CUSTOM and isinstance(value, str):
             return _edit_formula(state, event.get("name"), value)
         i = event.get("run")

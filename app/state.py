@@ -183,6 +183,20 @@ GRID = Param(
     symbol="G",
     help="Starts per side: G×G starting points over the view.",
 )
+#: The fair race's objectives ("Tune all", app/race.py) and its budget: rates per run.
+RACE_OBJECTIVES: dict[str, str] = {"gap": "final f − f*", "arrive": "steps to arrive"}
+BUDGET = Param(
+    "budget",
+    "Rates per run",
+    12,
+    3,
+    40,
+    kind="int",
+    step=1,
+    symbol="B",
+    help="Tune all tries this many learning rates per run, on a log grid ×10^±2 around "
+    "its default, and keeps the best.",
+)
 #: Gradient clipping: off, by global norm (torch's clip_grad_norm_) or by value.
 CLIP_MODES: dict[str, str] = {"off": "Off", "norm": "By norm", "value": "By value"}
 
@@ -385,6 +399,10 @@ FIELDS: tuple[Field, ...] = (
     Field("grid", "grid", GRID, GRID.default, frozenset({STARTMAP}), ("view",), box="grid"),
     Field("metric", "metric", METRICS, "loss", frozenset({STARTMAP}), ("view",)),
     Field("inspect", "inspect", _FLAG, False, parts=("view", "inspector")),
+    # the fair race (app/race.py): its objective and budget, and whether the rates are its
+    Field("objective", "objective", RACE_OBJECTIVES, "gap", parts=("view",)),
+    Field("budget", "budget", BUDGET, BUDGET.default, parts=("view",), box="budget"),
+    Field("tuned", "tuned", _FLAG, False, parts=("view",)),
     Field("preset", "preset", presets.BY_SLUG, "", parts=("lesson",)),
     Field("lesson", "lesson", _FLAG, False, frozenset({PANELS, STARTMAP}), ("page", "rules")),
     Field("t", "t", STEPS, None),
@@ -439,6 +457,10 @@ class AppState:
     grid: int = FIELD["grid"].default
     metric: str = FIELD["metric"].default
     inspect: bool = FIELD["inspect"].default
+    #: The fair race: what "Tune all" optimises, its budget, and whether the rates are its.
+    objective: str = FIELD["objective"].default
+    budget: int = FIELD["budget"].default
+    tuned: bool = FIELD["tuned"].default
     #: The formula of a custom surface (canonical text), and its box (None: the default).
     expr: str = FIELD["expr"].default
     box: tuple[float, float, float, float] | None = FIELD["box"].default

@@ -103,10 +103,10 @@ class Race:
         chosen rate, and clipping whenever it is on (never silent).
         """
         goal = OBJECTIVES[self.objective].format(tol=self.tol)
-        chosen = ", ".join(f"{r.optimizer} γ={r.lr:.3g}" for r in self.results)
+        chosen = ", ".join(f"{get_spec(r.optimizer).label} γ={r.lr:.3g}" for r in self.results)
         text = (
             f"Tuned fairly: {self.budget} learning rates per run on a log grid "
-            f"×10^±{self.span:g} around each default, {self.steps} steps, "
+            f"from {10**-self.span:g}× to {10**self.span:g}× each default, {self.steps} steps, "
             f"best by {goal}: {chosen}."
         )
         clip = []
@@ -122,8 +122,9 @@ class Race:
 def lr_grid(centre: float, budget: int, span: float = SPAN) -> np.ndarray:
     """`budget` rates evenly spaced in log between centre·10^−span and centre·10^span.
 
-    Clipped to the learning rate's allowed range (the registry's `lr` Param),
-    so that every rate is one a slider can hold.
+    Rounded to 3 significant digits (rates a person can read, type and share in
+    a link exactly) and clipped to the learning rate's allowed range (the
+    registry's `lr` Param), so that every rate is one a slider can hold.
     """
     if isinstance(budget, bool) or not isinstance(budget, int | np.integer) or budget < 1:
         raise ValueError(f"budget={budget!r} must be a whole number ≥ 1 (rates per run)")
@@ -131,7 +132,8 @@ def lr_grid(centre: float, budget: int, span: float = SPAN) -> np.ndarray:
         raise ValueError(f"span={span!r} must be a number ≥ 0 (decades either side)")
     lr = get_spec("adam").param_map["lr"]
     exps = np.linspace(-span, span, int(budget)) if budget > 1 else np.zeros(1)
-    return np.clip(centre * 10.0**exps, lr.min, lr.max)
+    rates = np.array([float(f"{v:.3g}") for v in centre * 10.0**exps])
+    return np.clip(rates, lr.min, lr.max)
 
 
 def _as_runs(runs: Sequence[Any]) -> list[tuple[str, dict[str, Any]]]:

@@ -52,8 +52,10 @@ def test_the_grid_is_logarithmic_around_each_default():
     result = race.tune_all(s, ["adam", "schedule_free_adamw"], 9, steps=50)
     for r in result.results:
         ratios = r.lrs[1:] / r.lrs[:-1]
-        np.testing.assert_allclose(ratios, 10 ** (4 / 8), rtol=1e-12)
-        np.testing.assert_allclose(r.lrs[4], s.suggested_lr(r.optimizer), rtol=1e-12)
+        # log-even to 3 significant digits (rates a person can type and a link holds)
+        np.testing.assert_allclose(ratios, 10 ** (4 / 8), rtol=1e-2)
+        assert all(float(f"{v:.3g}") == v for v in r.lrs)
+        np.testing.assert_allclose(r.lrs[4], s.suggested_lr(r.optimizer), rtol=5e-3)
     clipped = race.lr_grid(5.0, 5)  # the lr slider ends at 10
     assert clipped.max() == 10.0 and clipped.min() == pytest.approx(0.05)
 
@@ -127,7 +129,7 @@ def test_caption_states_budget_objective_rates_and_clipping():
     assert "5 learning rates per run" in text and "60 steps" in text
     assert "final f − f*" in text
     for r in plain.results:
-        assert f"{r.optimizer} γ={r.lr:.3g}" in text
+        assert f"{race.get_spec(r.optimizer).label} γ={r.lr:.3g}" in text
     assert "clip" not in text
     clipped = race.tune_all("beale", ["adam"], 5, "steps_to_arrive", steps=60, clip_norm=2.0)
     assert "gradient norm clipped at 2" in clipped.caption()

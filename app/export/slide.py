@@ -18,6 +18,7 @@ import plotly.graph_objects as go
 import surfaces
 from optimizers import OPTIMIZERS, schedules
 
+from .. import race
 from ..figures import FONT, THEMES
 from ..state import AppState, Run
 from .options import OptionsError
@@ -69,7 +70,10 @@ def caption(state: AppState) -> tuple[list[str], list[str]]:
         for r in state.runs
         if r.visible
     ]
-    return runs, _training(state)
+    shared = _training(state)
+    if state.tuned:  # the fair race: its budget, objective and rates, clipping named
+        shared = [*shared, race.caption(state)]
+    return runs, shared
 
 
 def title(state: AppState, t: int, *, pad: bool = False, about: str = "") -> str:

@@ -1,0 +1,144 @@
+"""The fair race in the app (app/race.py): "Tune all" through the reducer, the link, the
+summary and the export caption, and a claim of tuning that always holds."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+import optimizers.race as core_race
+from app import ids, layout, race
+from app.compute import training
+from app.export.slide import caption as export_caption
+from app.reducer import apply_event
+from app.state import parse, serialize
+
+QUERY = "run1=adam&run2=sgd&run3=momentum&run4=adam&run4.beta1=0.5&steps=200"
+TUNE = ids.button(ids.TUNE)
+
+
+def tuned(query: str = QUERY):
+    state = parse(query)[0]
+    return state, apply_event(state, TUNE, 1)
+
+
+def test_tune_all_sets_every_visible_run_to_its_sweeps_best_rate():
+    state, e = tuned(QUERY + "&run3.hide=1")
+    want = core_race.tune_all(
+        state.build_surface(),
+        [
+            (r.optimizer, {k: v for k, v in r.hp.items() if k != "lr"})
+            for r in state.runs
+            if r.visible
+        ],
+        state.budget,
+        "final_gap",
+        steps=state.steps,
+        start=state.start,
+        **training(state),
+    )
+    new = e.state
+    assert new.tuned and e.notices == []
+    visible = [i for i, r in enumerate(state.runs) if r.visible]
+    assert [new.runs[i].hp["lr"] for i in visible] == want.rates
+    assert new.runs[2].hp == state.runs[2].hp  # the hidden run is left as it was
+    for i in visible:  # only the rate changes
+        assert {**new.runs[i].hp, "lr": None} == {**state.runs[i].hp, "lr": None}
+    assert {"runs", "view"} <= e.redraw
+    # the link carries the claim, and reads back to the same tuned state
+    q = serialize(new, with_step=False)
+    assert "tuned=1" in q
+    back = parse(q)[0]
+    assert back == new and race.holds(back) and race.verify(back) == (back, [])
+
+
+def test_the_race_is_one_run_final_call_per_optimizer(monkeypatch):
+    calls = []
+    real = core_race.run_final
+
+    def counted(surface, name, starts, steps, **kw):
+        calls.append((name, len(starts)))
+        return real(surface, name, starts, steps, **kw)
+
+    monkeypatch.setattr(core_race, "run_final", counted)
+    race._race.cache_clear()
+    state = parse(QUERY + "&budget=7")[0]
+    apply_event(state, TUNE, 1)
+    # adam twice (same flags: one call), sgd, momentum; every run the same budget
+    assert sorted(calls) == [("adam", 14), ("momentum", 7), ("sgd", 7)]
+    assert "7 learning rates per run" in race.caption(race.tune(state))
+
+
+def test_the_claim_goes_when_what_it_depends_on_changes():
+    _, e = tuned()
+    new = e.state
+    lr = apply_event(new, ids.pv("run.0.lr", "log"), "0.0123").state
+    assert not lr.tuned and lr.runs[0].hp["lr"] == 0.0123
+    assert not apply_event(new, ids.pv("steps", "int"), "150").state.tuned
+    assert not apply_event(new, ids.SURFACE, "beale").state.tuned
+    assert not apply_event(new, ids.pv("run.3.beta1", "lin"), "0.7").state.tuned
+    # what the race does not depend on keeps it: the colour, the theme, the view
+    assert apply_event(new, {"type": "color", "run": 0}, 5).state.tuned
+    assert apply_event(new, ids.THEME, 1).state.tuned
+    assert apply_event(new, ids.MODE, "3d").state.tuned
+    # a new objective or budget tunes again, to that race's rates
+    again = apply_event(new, ids.pv("budget", "int"), "5").state
+    assert again.tuned and again.budget == 5
+    assert [again.runs[i].hp["lr"] for i in range(4)] == race.race_of(again).rates
+    arrive = apply_event(new, ids.ctl(ids.OBJECTIVE), "arrive").state
+    assert arrive.tuned and arrive.objective == "arrive"
+    assert race.holds(arrive)
+
+
+def test_a_link_that_claims_a_tuning_it_does_not_have_loses_the_claim():
+    _, e = tuned()
+    q = serialize(
+        replace(
+            e.state,
+            runs=(
+                replace(e.state.runs[0], hp={**e.state.runs[0].hp, "lr": 0.0123}),
+                *e.state.runs[1:],
+            ),
+        ),
+        with_step=False,
+    )
+    state = parse(q)[0]
+    assert state.tuned and not race.holds(state)
+    fixed, notices = race.verify(state)
+    assert not fixed.tuned and "not call them tuned" in notices[0]
+    assert race.caption(fixed) == ""
+
+
+def test_every_hidden_run_means_nothing_to_tune():
+    state = parse("run1=adam&run1.hide=1")[0]
+    e = apply_event(state, TUNE, 1)
+    assert e.state == state and "nothing to tune" in e.notices[0]
+
+
+@pytest.mark.parametrize("clip", ["", "&clip=norm&clip_at=2"])
+def test_the_summary_and_every_export_state_the_race(clip):
+    _, e = tuned(QUERY + clip)
+    state = e.state
+    text = race.caption(state)
+    assert "12 learning rates per run" in text and "200 steps" in text
+    assert "best by final f − f*" in text
+    for r, lr in zip(state.runs, race.race_of(state).rates, strict=True):
+        assert f"γ={lr:.3g}" in text and np.isfinite(lr) and r.hp["lr"] == lr
+    assert ("gradient norm clipped at 2" in text) == bool(clip)
+    table = layout.summary_table(state, _results(state))
+    assert table.children[0].children == text  # the table's caption
+    assert text in export_caption(state)[1]
+    # untuned: no claim anywhere
+    plain = replace(state, tuned=False)
+    assert not isinstance(
+        layout.summary_table(plain, _results(plain)).children[0], type(table.children[0])
+    )
+    assert all("Tuned" not in line for line in export_caption(plain)[1])
+
+
+def _results(state):
+    from app.compute import compute_all
+
+    return compute_all(state)
