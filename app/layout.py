@@ -285,6 +285,8 @@ def run_panel(i: int, run: Run, n_runs: int, palette: tuple[str, ...] = PALETTE)
         ],
         className="gs-run-head",
     )
+    if spec.caveat:  # where the method is not what its name promises on two parameters
+        controls.append(html.P(spec.caveat, className="gs-hint gs-caveat"))
     return html.Div(
         [header, *controls],
         className="gs-run" + ("" if run.visible else " gs-hidden"),

@@ -71,6 +71,11 @@ def caption(state: AppState) -> tuple[list[str], list[str]]:
         if r.visible
     ]
     shared = _training(state)
+    # what a method degenerates to on two parameters, once per optimizer shown
+    shown = dict.fromkeys(r.optimizer for r in state.runs if r.visible)
+    shared += [
+        f"{OPTIMIZERS[o].label}: {OPTIMIZERS[o].caveat}" for o in shown if OPTIMIZERS[o].caveat
+    ]
     if state.tuned:  # the fair race: its budget, objective and rates, clipping named
         shared = [*shared, race.caption(state)]
     return runs, shared
