@@ -68,4 +68,35 @@ def _record(common: tuple, key: tuple, index: int, carry: Carry) -> dict:
         out["m"] = _pack(traj.moment)
     if traj.eff_lr is not None:
         out["e"] = _pack(traj.eff_lr)
+    out.update(_extras(traj.extras or {}))
+    return out
+
+
+def _extras(extras: dict) -> dict:
+    """What an optimizer reports beyond g, m and the rate, packed for the browser
+    (assets/gs/45-extras.js draws it):
+
+    - ``sf_y``, ``sf_z`` (Schedule-Free): y, where the gradient is taken, and z,
+      the base sequence, at each step (x's then y's, like ``g``);
+    - ``d_lr`` (Prodigy): its learned step d·lr at each step;
+    - ``trials`` and ``trial_at`` (L-BFGS with a line search): every trial point
+      of every step, flat (x0, y0, x1, y1, …), and where each step's start in
+      it (steps + 1 offsets, in points).
+    """
+    out: dict = {}
+    if "y" in extras and "z" in extras:
+        out["sf_y"] = _pack(np.asarray(extras["y"]))
+        out["sf_z"] = _pack(np.asarray(extras["z"]))
+    if "d_lr" in extras:
+        out["d_lr"] = _typed(np.ascontiguousarray(np.asarray(extras["d_lr"])[:, 0]))
+    if "line_search_xy" in extras:
+        points, at = [], [0]
+        for step in extras["line_search_xy"]:  # (trials, n, 2), NaN rows: no trial
+            xy = np.asarray(step, dtype=np.float64).reshape(-1, 1, 2)[:, 0, :]  # the one path
+            xy = xy[np.isfinite(xy).all(axis=1)]
+            points.append(xy)
+            at.append(at[-1] + len(xy))
+        flat = np.concatenate(points) if points else np.zeros((0, 2))
+        out["trials"] = _typed(np.ascontiguousarray(flat.reshape(-1)))
+        out["trial_at"] = _typed(np.asarray(at, dtype=np.float64))
     return out

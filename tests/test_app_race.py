@@ -142,3 +142,49 @@ def _results(state):
     from app.compute import compute_all
 
     return compute_all(state)
+
+
+def test_the_inspector_packs_each_optimizers_extras():
+    """app/inspector.py `_extras`: Schedule-Free's y and z, Prodigy's d·lr, L-BFGS's trials,
+    as the browser decodes them (x's then y's; flat trial points with offsets)."""
+    import base64
+
+    import optimizers
+    from app import inspector
+
+    def dec(spec):
+        return np.frombuffer(base64.b64decode(spec["bdata"]), dtype=spec["dtype"])
+
+    for q, keys in [
+        ("run1=schedule_free_sgd&inspect=1&steps=25", {"sf_y", "sf_z"}),
+        ("run1=prodigy&inspect=1&steps=25", {"d_lr"}),
+        ("run1=lbfgs&run1.line_search=strong_wolfe&inspect=1&steps=25", {"trials", "trial_at"}),
+        ("run1=lbfgs&inspect=1&steps=25", set()),
+        ("run1=adam&inspect=1&steps=25", set()),
+    ]:
+        state = parse(q)[0]
+        d = inspector.record(state)
+        assert {"sf_y", "sf_z", "d_lr", "trials", "trial_at"} & set(d) == keys, q
+        run = state.runs[0]
+        tr = optimizers.run(
+            state.build_surface(),
+            run.optimizer,
+            np.asarray(state.start),
+            state.steps,
+            record=True,
+            **training(state),
+            **run.hp,
+        )
+        if "sf_y" in keys:
+            y = dec(d["sf_y"])
+            np.testing.assert_array_equal(y[:25], tr.extras["y"][:, 0, 0])
+            np.testing.assert_array_equal(y[25:], tr.extras["y"][:, 0, 1])
+        if "d_lr" in keys:
+            np.testing.assert_array_equal(dec(d["d_lr"]), tr.extras["d_lr"][:, 0])
+        if "trials" in keys:
+            at, pts = dec(d["trial_at"]).astype(int), dec(d["trials"]).reshape(-1, 2)
+            assert len(at) == 26 and at[-1] == len(pts)
+            for k in range(25):
+                want = np.asarray(tr.extras["line_search_xy"][k])[:, 0, :]
+                want = want[np.isfinite(want).all(axis=1)]
+                np.testing.assert_array_equal(pts[at[k] : at[k + 1]], want)

@@ -87,6 +87,7 @@
       html += `<text class="gs-arrow-scale" x="${panel.left + 8}" y="${panel.top + panel.height - 8}">arrows ×${s}</text>`;
     }
     layer.innerHTML = html;
+    GS.drawExtras(layer, panel, d, k); // y and z, trial points (45-extras.js)
     layer.setAttribute("data-step", k);
     layer.setAttribute("data-scale", scale);
     fillNumbers({ d, run, k, vec });
@@ -114,6 +115,7 @@
     rows.push(["γ (scheduled)", `<td colspan="2">${f(d.lr[k])}</td>`]);
     if (d.e) rows.push(["effective rate", pair(d.e)]);
     rows.push(["Δθ (taken)", `<td>${f(vec.d[0])}</td><td>${f(vec.d[1])}</td>`]);
+    rows.push(...GS.extraRows(d, k)); // what this optimizer has beyond g, m and γ
     table.innerHTML =
       `<thead><tr><th></th><th>x</th><th>y</th></tr></thead><tbody>` +
       rows.map(([name, cells]) => `<tr><th>${name}</th>${cells}</tr>`).join("") +

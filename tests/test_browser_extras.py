@@ -1,0 +1,77 @@
+"""The step inspector's extras in Chromium: Schedule-Free's y and z, Prodigy's d·lr and
+L-BFGS's line-search trial points, at the step shown (app/inspector.py, 45-extras.js)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from browser_helpers import CHROMIUM
+
+import optimizers
+from app.compute import training
+from app.state import parse
+
+if not Path(CHROMIUM).exists():
+    pytest.skip(f"no Chromium at {CHROMIUM}", allow_module_level=True)
+pytest.importorskip("playwright.sync_api")
+
+ROWS = """() => Object.fromEntries(Array.from(document.querySelectorAll('#inspector-numbers tbody tr'))
+  .map(tr => [tr.querySelector('th').textContent,
+              Array.from(tr.querySelectorAll('td')).map(td => td.textContent)]))"""
+MARKS = """cls => Array.from(document.querySelectorAll(`svg.gs-overlay .gs-inspect .${cls} circle`))
+  .map(c => [Number(c.getAttribute('cx')), Number(c.getAttribute('cy'))])"""
+TO_PX = """([x, y]) => { const g = window.gradscape.plotly.graph('map');
+  const p = window.gradscape.plotly.panel(g); return [p.px(x), p.py(y)]; }"""
+
+
+def traj_of(query: str):
+    state = parse(query)[0]
+    run = state.runs[0]
+    return optimizers.run(
+        state.build_surface(),
+        run.optimizer,
+        np.asarray(state.start),
+        state.steps,
+        record=True,
+        **training(state),
+        **run.hp,
+    )
+
+
+@pytest.mark.parametrize("k", [7])
+def test_the_inspector_draws_each_optimizers_extras(server, page, k):
+    # Schedule-Free: y and z drawn where they are, and listed
+    q = f"run1=schedule_free_adamw&run1.lr=0.05&inspect=1&steps=60&t={k}"
+    page.open(f"{server}?{q}")
+    page.wait_until(lambda: page.js(MARKS, "gs-extra-y"), what="y drawn")
+    tr = traj_of(q)
+    for key, cls in (("y", "gs-extra-y"), ("z", "gs-extra-z")):
+        want = page.js(TO_PX, tr.extras[key][k, 0].tolist())
+        got = page.js(MARKS, cls)
+        assert len(got) == 1 and np.allclose(got[0], want, atol=0.01), key
+    rows = page.js(ROWS)
+    assert float(rows["y (gradient here)"][0]) == pytest.approx(tr.extras["y"][k, 0, 0], rel=1e-3)
+    assert float(rows["z (base sequence)"][1]) == pytest.approx(tr.extras["z"][k, 0, 1], rel=1e-3)
+    page.shot("schedule-free")
+    # Prodigy: its learned step
+    q = f"run1=prodigy&inspect=1&steps=60&t={k}"
+    page.open(f"{server}?{q}")
+    page.wait_until(lambda: "d·lr (learned step)" in page.js(ROWS), what="d·lr")
+    got = float(page.js(ROWS)["d·lr (learned step)"][0])
+    assert got == pytest.approx(traj_of(q).extras["d_lr"][k, 0], rel=1e-3)
+    assert page.js(MARKS, "gs-extra-y") == []
+    # L-BFGS with a line search: this iteration's trial points
+    q = f"run1=lbfgs&run1.lr=1&run1.line_search=strong_wolfe&inspect=1&steps=20&t={k}"
+    page.open(f"{server}?{q}")
+    page.wait_until(lambda: "line-search trials" in page.js(ROWS), what="the trials row")
+    xy = np.asarray(traj_of(q).extras["line_search_xy"][k])[:, 0, :]
+    xy = xy[np.isfinite(xy).all(axis=1)]
+    assert len(xy) >= 1
+    got = page.js(MARKS, "gs-extra-trial")
+    want = [page.js(TO_PX, p.tolist()) for p in xy]
+    assert np.allclose(sorted(got), sorted(want), atol=0.01)
+    assert page.js(ROWS)["line-search trials"] == [str(len(xy))]
+    page.shot("lbfgs")
+    assert page.errors == []
