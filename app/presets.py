@@ -17,7 +17,10 @@ says whether the story still holds.
 The lessons, in order: a learning rate beyond 2/λ_max; SGD's zig-zag against
 momentum in a narrow valley; Rosenbrock's banana; escaping a saddle; noisy
 gradients; AdaGrad's shrinking steps; which minimum adaptive methods pick; the
-Beale race; warmup with cosine decay; Adam's L2 against AdamW's decoupled decay.
+Beale race; warmup with cosine decay; Adam's L2 against AdamW's decoupled decay;
+then 2026's optimizers: Lion's lattice, Newton on a bowl and at a saddle, L-BFGS
+with and without a line search, Prodigy's learned step, Schedule-Free in noise, and
+fair races (every run tuned with the same budget) on three surfaces.
 """
 
 from __future__ import annotations
@@ -257,6 +260,160 @@ PRESETS: tuple[Preset, ...] = (
             "start=-8,8",
             "view=-9,5,-2,10",
         ),
+    ),
+)
+
+# --------------------------------------------------------------------------- 2026's optimizers
+PRESETS += (
+    Preset(
+        slug="lion-lattice",
+        title="Lion's sign steps on a lattice",
+        text=(
+            "Lion moves each coordinate by exactly ±γ every step (the sign of its momentum), "
+            "so its path stays on a grid of spacing γ = 0.1 around the start. Near the "
+            "minimum it cannot take a smaller step: it hops between the grid points around "
+            "it for ever, while Adam's steps shrink as it closes in."
+        ),
+        query=_q(
+            "surface=quadratic",
+            "run1=lion&run1.lr=0.1",
+            "run2=adam&run2.lr=0.1",
+            "start=-2.35,1.65",
+            "steps=100",
+        ),
+    ),
+    Preset(
+        slug="newton-bowl",
+        title="Newton solves a bowl in one step",
+        text=(
+            "On a quadratic the Hessian is the whole story: Newton's step −H⁻¹∇f lands on "
+            "the minimum in one step, whatever the condition number. SGD, limited to rates "
+            "below 2/L by the steepest direction, is still crawling along the flat one after "
+            "50 steps."
+        ),
+        query=_q(
+            "surface=quadratic",
+            "run1=newton&run1.lr=1",
+            "run2=sgd&run2.lr=0.05",
+            "start=-2.5,2",
+            "steps=50",
+        ),
+    ),
+    Preset(
+        slug="newton-saddle",
+        title="Newton is drawn to the saddle",
+        text=(
+            "Newton's step goes to the nearest point where the gradient vanishes, and on "
+            "f = x² − y² that is the saddle: it jumps there in one step and stays. Gradient "
+            "descent, started at the same point, slides down the y direction and leaves the "
+            "map, f → −∞."
+        ),
+        query=_q(
+            "surface=saddle",
+            "run1=newton&run1.lr=1",
+            "run2=sgd&run2.lr=0.05",
+            "start=1.8,0.001",
+            "steps=100",
+        ),
+    ),
+    Preset(
+        slug="lbfgs-line-search",
+        title="L-BFGS with and without a line search",
+        text=(
+            "Both runs are L-BFGS with γ = 1 on Rosenbrock; one drawn point is one iteration. "
+            "Without a line search the first step is scaled down by the gradient's size and "
+            "later steps trust the curvature model as it stands, so it needs 87 iterations "
+            "to arrive. The strong-Wolfe line search tries points along each direction "
+            "(the step inspector shows them) and arrives in 38."
+        ),
+        query=_q(
+            "surface=rosenbrock",
+            "run1=lbfgs&run1.lr=1",
+            "run2=lbfgs&run2.lr=1&run2.line_search=strong_wolfe",
+            "start=-1.5,2",
+            "steps=100",
+        ),
+    ),
+    Preset(
+        slug="prodigy",
+        title="Prodigy learns its own step size",
+        text=(
+            "Prodigy starts with a step of d₀ = 10⁻⁶ and stands almost still for ten steps "
+            "while it estimates the distance to the solution; its step d·γ then grows by "
+            "five orders of magnitude (the step inspector shows it) and it arrives, with γ "
+            "left at 1. Adam "
+            "at a rate guessed too small, 10⁻³, is still far away after 300 steps."
+        ),
+        query=_q(
+            "surface=quadratic",
+            "run1=prodigy&run1.lr=1",
+            "run2=adam&run2.lr=0.001",
+            "start=-2.5,2",
+            "steps=300",
+        ),
+    ),
+    Preset(
+        slug="schedule-free",
+        title="Schedule-Free against a noise ball",
+        text=(
+            "With noisy gradients and a constant rate, Momentum keeps bouncing in a wide "
+            "noise ball around the minimum. Schedule-Free SGD, at the same rate and with no "
+            "schedule, draws the average of its iterates, which settles close to the minimum. "
+            "Switch the schedule to cosine: Momentum's ball shrinks, yet stays wider than "
+            "Schedule-Free's, which never needed to know when training ends."
+        ),
+        query=_q(
+            "surface=quadratic",
+            "run1=schedule_free_sgd&run1.lr=0.05",
+            "run2=momentum&run2.lr=0.05",
+            "start=-2.5,2",
+            "noise=2",
+            "steps=400",
+        ),
+    ),
+)
+
+_RACE_RUNS = ("adam", "momentum", "rmsprop", "lion")
+
+
+def _race(surface: str, start: str, rates: tuple[float, ...]) -> str:
+    """A fair race's query: four runs at the rates its sweep picks (checked by the tests)."""
+    pairs = enumerate(zip(_RACE_RUNS, rates, strict=True), 1)
+    runs = [f"run{i}={n}&run{i}.lr={lr:g}" for i, (n, lr) in pairs]
+    return _q(f"surface={surface}", *runs, f"start={start}", "steps=300", "tuned=1")
+
+
+PRESETS += (
+    Preset(
+        slug="fair-race-beale",
+        title="A fair race on Beale",
+        text=(
+            "Every run got the same budget: 12 learning rates around its default, the best "
+            "by final loss kept (the caption over the table says so). Tuned fairly on "
+            "Beale, Adam wins by far and is the only one to arrive; Lion's fixed-size sign "
+            "steps leave it furthest away."
+        ),
+        query=_race("beale", "1,1.5", (0.406, 0.00351, 0.0702, 0.0142)),
+    ),
+    Preset(
+        slug="fair-race-rosenbrock",
+        title="A fair race on Rosenbrock",
+        text=(
+            "The same budget for every run, on Rosenbrock's curved valley. Adam ends lowest, "
+            "Momentum second, and no one arrives within 300 steps; RMSProp's best rate still "
+            "leaves it stuck highest."
+        ),
+        query=_race("rosenbrock", "-1.5,2", (4.33, 0.00152, 0.329, 0.0152)),
+    ),
+    Preset(
+        slug="fair-race-himmelblau",
+        title="A fair race on Himmelblau",
+        text=(
+            "The same budget for every run, on Himmelblau's four minima. Tuned fairly, "
+            "RMSProp arrives first, Momentum and Adam follow, and Lion, whose steps never "
+            "shrink, does not arrive at all."
+        ),
+        query=_race("himmelblau", "-0.5,0", (0.0811, 0.000937, 0.0351, 0.0304)),
     ),
 )
 

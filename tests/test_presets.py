@@ -486,3 +486,109 @@ def test_adamw_view_shows_both_ends_and_the_minimum():
     for res in compute_all(state):
         assert np.all((x0 <= res.x) & (res.x <= x1) & (y0 <= res.y) & (res.y <= y1))
     assert x0 < 1 < x1 and y0 < 3 < y1
+
+
+# --------------------------------------------------------------------------- 2026's optimizers
+def test_lion_moves_every_coordinate_by_exactly_gamma_on_a_lattice():
+    state = state_of("lion-lattice")
+    lion, adam = compute_all(state)
+    lr = state.runs[0].hp["lr"]
+    dx, dy = np.abs(np.diff(lion.x)), np.abs(np.diff(lion.y))
+    np.testing.assert_allclose(dx, lr, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(dy, lr, rtol=0, atol=1e-12)
+    grid = (np.c_[lion.x, lion.y] - np.asarray(state.start)) / lr  # whole numbers
+    np.testing.assert_allclose(grid, np.round(grid), atol=1e-9)
+    # near the minimum it hops among the grid points around it, never settling
+    assert lion.distance <= lr * np.sqrt(2)
+    assert np.all(step_lengths(lion)[-20:] > 0.9 * lr)
+    # while Adam's steps shrink as it closes in
+    assert step_lengths(adam)[-1] < 0.1 * step_lengths(adam)[:10].max()
+    assert step_lengths(adam)[-1] < 0.1 * lr
+
+
+def test_newton_lands_on_the_bowls_minimum_in_one_step():
+    state = state_of("newton-bowl")
+    newton, sgd = compute_all(state)
+    (mx, my) = (state.build_surface().minima[0].x, state.build_surface().minima[0].y)
+    assert abs(newton.x[1] - mx) < 1e-12 and abs(newton.y[1] - my) < 1e-12
+    assert newton.reached_at == 1
+    assert sgd.reached_at is None and sgd.distance > 0.1  # still crawling after 50 steps
+    # SGD's rate is below 2/L (the steepest curvature): it is stable, merely slow
+    assert not sgd.diverged and state.runs[1].hp["lr"] < 2 / 10
+
+
+def test_newton_jumps_to_the_saddle_and_gradient_descent_leaves_the_map():
+    state = state_of("newton-saddle")
+    newton, sgd = compute_all(state)
+    assert abs(newton.x[1]) < 1e-12 and abs(newton.y[1]) < 1e-12  # the saddle, in one step
+    assert np.all(np.abs(newton.x[1:]) < 1e-12) and np.all(np.abs(newton.y[1:]) < 1e-12)
+    x0, x1, y0, y1 = state.view
+    outside = (sgd.y < y0) | (sgd.y > y1) | (sgd.x < x0) | (sgd.x > x1)
+    assert outside.any()  # it leaves the map
+    assert sgd.final_loss < -10  # f → −∞ along y
+
+
+def test_lbfgs_arrives_in_87_iterations_without_a_line_search_and_38_with():
+    state = state_of("lbfgs-line-search")
+    plain, wolfe = compute_all(state)
+    assert (plain.reached_at, wolfe.reached_at) == (87, 38)
+    text = BY_SLUG["lbfgs-line-search"].text
+    assert "87 iterations" in text and "arrives in 38" in text
+    # the first step without a line search is scaled down by the gradient's size
+    g = state.build_surface().grad(*state.start)
+    first = np.hypot(plain.x[1] - plain.x[0], plain.y[1] - plain.y[0])
+    lr = state.runs[0].hp["lr"]
+    assert first == pytest.approx(lr * min(1.0, 1.0 / np.abs(g).sum()) * np.hypot(*g), rel=1e-9)
+
+
+def test_prodigy_stands_still_then_its_step_grows_and_it_arrives():
+    from app import inspector
+
+    state = state_of("prodigy")
+    prodigy, adam = compute_all(state)
+    assert np.hypot(prodigy.x[10] - prodigy.x[0], prodigy.y[10] - prodigy.y[0]) < 0.02
+    d = inspector.record(replace(state, inspect=True, focus=0))
+    import base64
+
+    d_lr = np.frombuffer(base64.b64decode(d["d_lr"]["bdata"]), dtype=d["d_lr"]["dtype"])
+    assert d_lr[0] == pytest.approx(1e-6 * state.runs[0].hp["lr"], rel=1e-9)
+    assert d_lr.max() > 1e5 * d_lr[0]  # five orders of magnitude
+    assert prodigy.reached_at is not None
+    assert adam.reached_at is None and adam.distance > 1.0
+
+
+def _tail_distance(r: RunResult, n: int = 100) -> float:
+    return float(np.mean(np.hypot(r.x[-n:], r.y[-n:])))  # the bowl's minimum is the origin
+
+
+def test_schedule_free_settles_inside_momentums_noise_ball_even_with_cosine():
+    state = state_of("schedule-free")
+    assert state.build_surface().minima[0].x == 0 and state.build_surface().minima[0].y == 0
+    sf, mom = compute_all(state)
+    assert _tail_distance(sf) < 0.5 * _tail_distance(mom)
+    _, mom_cos = with_schedule(state, "cosine", t_max=state.steps)
+    assert _tail_distance(mom_cos) < _tail_distance(mom)  # the ball shrinks
+    assert _tail_distance(sf) < _tail_distance(mom_cos)  # yet stays wider
+
+
+@pytest.mark.parametrize(
+    "slug", ["fair-race-beale", "fair-race-rosenbrock", "fair-race-himmelblau"]
+)
+def test_fair_race_rates_are_the_races_and_the_winners_are_as_told(slug):
+    from app import race
+
+    state = state_of(slug)
+    assert state.tuned and race.holds(state)  # the rates in the link are the sweep's best
+    res = dict(zip([r.optimizer for r in state.runs], compute_all(state), strict=True))
+    final = {k: r.final_loss for k, r in res.items()}
+    arrived = {k: r.reached_at for k, r in res.items() if r.reached_at is not None}
+    if slug == "fair-race-beale":
+        assert min(final, key=final.get) == "adam" and list(arrived) == ["adam"]
+        assert max(final, key=final.get) == "lion"
+    elif slug == "fair-race-rosenbrock":
+        order = sorted(final, key=final.get)
+        assert order[:2] == ["adam", "momentum"] and order[-1] == "rmsprop"
+        assert arrived == {}
+    else:
+        assert sorted(arrived, key=arrived.get) == ["rmsprop", "momentum", "adam"]
+        assert "lion" not in arrived
