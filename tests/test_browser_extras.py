@@ -17,7 +17,8 @@ if not Path(CHROMIUM).exists():
     pytest.skip(f"no Chromium at {CHROMIUM}", allow_module_level=True)
 pytest.importorskip("playwright.sync_api")
 
-ROWS = """() => Object.fromEntries(Array.from(document.querySelectorAll('#inspector-numbers tbody tr'))
+ROWS = """() => Object.fromEntries(
+  Array.from(document.querySelectorAll('#inspector-numbers tbody tr'))
   .map(tr => [tr.querySelector('th').textContent,
               Array.from(tr.querySelectorAll('td')).map(td => td.textContent)]))"""
 MARKS = """cls => Array.from(document.querySelectorAll(`svg.gs-overlay .gs-inspect .${cls} circle`))
