@@ -69,6 +69,11 @@ def _record(common: tuple, key: tuple, index: int, carry: Carry) -> dict:
     if traj.eff_lr is not None:
         out["e"] = _pack(traj.eff_lr)
     out.update(_extras(traj.extras or {}))
+    noisy = state.noise > 0 or training(state).get("batch_size") is not None
+    if noisy:  # the gradient it got is a sample: beside it, the exact (full-batch) one
+        xy = traj.xy[:-1, 0, :]
+        gx, gy = state.build_surface().grad(xy[:, 0], xy[:, 1])
+        out["g_full"] = _pack(np.stack([gx, gy], axis=-1)[:, None, :])
     return out
 
 
@@ -79,6 +84,9 @@ def _extras(extras: dict) -> dict:
     - ``sf_y``, ``sf_z`` (Schedule-Free): y, where the gradient is taken, and z,
       the base sequence, at each step (x's then y's, like ``g``);
     - ``d_lr`` (Prodigy): its learned step d·lr at each step;
+    - ``g_full`` (added by `_record` when the gradient is a sample: noise, or a
+      mini-batch on a data surface): the exact full-batch gradient at each step;
+      the difference from ``g`` is the gradient noise;
     - ``trials`` and ``trial_at`` (L-BFGS with a line search): every trial point
       of every step, flat (x0, y0, x1, y1, …), and where each step's start in
       it (steps + 1 offsets, in points).

@@ -161,10 +161,11 @@ def test_the_inspector_packs_each_optimizers_extras():
         ("run1=lbfgs&run1.line_search=strong_wolfe&inspect=1&steps=25", {"trials", "trial_at"}),
         ("run1=lbfgs&inspect=1&steps=25", set()),
         ("run1=adam&inspect=1&steps=25", set()),
+        ("run1=adam&inspect=1&steps=25&noise=1", {"g_full"}),
     ]:
         state = parse(q)[0]
         d = inspector.record(state)
-        assert {"sf_y", "sf_z", "d_lr", "trials", "trial_at"} & set(d) == keys, q
+        assert {"sf_y", "sf_z", "d_lr", "trials", "trial_at", "g_full"} & set(d) == keys, q
         run = state.runs[0]
         tr = optimizers.run(
             state.build_surface(),
@@ -179,6 +180,10 @@ def test_the_inspector_packs_each_optimizers_extras():
             y = dec(d["sf_y"])
             np.testing.assert_array_equal(y[:25], tr.extras["y"][:, 0, 0])
             np.testing.assert_array_equal(y[25:], tr.extras["y"][:, 0, 1])
+        if "g_full" in keys:  # the exact gradient where the noisy one was taken
+            gx, gy = state.build_surface().grad(tr.xy[:-1, 0, 0], tr.xy[:-1, 0, 1])
+            np.testing.assert_array_equal(dec(d["g_full"]), np.concatenate([gx, gy]))
+            assert not np.allclose(dec(d["g"]), dec(d["g_full"]))
         if "d_lr" in keys:
             np.testing.assert_array_equal(dec(d["d_lr"]), tr.extras["d_lr"][:, 0])
         if "trials" in keys:

@@ -1,5 +1,6 @@
-"""The step inspector's extras in Chromium: Schedule-Free's y and z, Prodigy's d·lr and
-L-BFGS's line-search trial points, at the step shown (app/inspector.py, 45-extras.js)."""
+"""The step inspector's extras in Chromium: Schedule-Free's y and z, Prodigy's d·lr,
+L-BFGS's line-search trial points and a sampled gradient's exact one, at the step shown
+(app/inspector.py, 45-extras.js)."""
 
 from __future__ import annotations
 
@@ -75,4 +76,17 @@ def test_the_inspector_draws_each_optimizers_extras(server, page, k):
     assert np.allclose(sorted(got), sorted(want), atol=0.01)
     assert page.js(ROWS)["line-search trials"] == [str(len(xy))]
     page.shot("lbfgs")
+    # a noisy gradient: the exact one beside it, and the noise between them
+    q = f"run1=sgd&run1.lr=0.001&noise=20&inspect=1&steps=40&t={k}"
+    page.open(f"{server}?{q}")
+    page.wait_until(lambda: "∇f (full batch)" in page.js(ROWS), what="the full-batch row")
+    tr = traj_of(q)
+    x, y = tr.xy[k, 0]
+    gx, gy = parse(q)[0].build_surface().grad(x, y)
+    rows = page.js(ROWS)
+    assert [float(v) for v in rows["∇f (full batch)"]] == pytest.approx([gx, gy], rel=1e-3)
+    noise = tr.grad[k, 0] - np.array([gx, gy])
+    assert [float(v) for v in rows["noise (g − ∇f)"]] == pytest.approx(noise.tolist(), rel=1e-3)
+    assert page.js("() => !!document.querySelector('.gs-inspect [data-arrow=full] line')")
+    page.shot("noise")
     assert page.errors == []

@@ -87,7 +87,7 @@
       html += `<text class="gs-arrow-scale" x="${panel.left + 8}" y="${panel.top + panel.height - 8}">arrows ×${s}</text>`;
     }
     layer.innerHTML = html;
-    GS.drawExtras(layer, panel, d, k); // y and z, trial points (45-extras.js)
+    GS.drawExtras(layer, panel, d, k, { x, y, scale }); // y and z, trials, full ∇f (45-extras.js)
     layer.setAttribute("data-step", k);
     layer.setAttribute("data-scale", scale);
     fillNumbers({ d, run, k, vec });

@@ -7,6 +7,8 @@
  *                   the drawn point is x
  *   Prodigy         its learned step d·lr
  *   L-BFGS          the line search's trial points of this iteration
+ *   a sampled g     (noise, or a mini-batch) the exact full-batch gradient beside
+ *                   it, and their difference, the gradient noise
  */
 (function (GS) {
   "use strict";
@@ -18,7 +20,7 @@
     if (!raw) return {};
     if (!decoded.has(raw)) {
       const out = {};
-      ["sf_y", "sf_z", "d_lr", "trials", "trial_at"].forEach((key) => {
+      ["sf_y", "sf_z", "d_lr", "trials", "trial_at", "g_full"].forEach((key) => {
         if (raw[key]) out[key] = GS.decode(raw[key]);
       });
       decoded.set(raw, out);
@@ -34,11 +36,29 @@
     return out;
   }
 
-  /** SVG for step k's extras on `panel`, appended to the inspector's layer. */
-  GS.drawExtras = function (layer, panel, d, k) {
+  /**
+   * SVG for step k's extras on `panel`, appended to the inspector's layer; `at` is
+   * the arrows' origin and scale ({x, y, scale}) so the full-batch gradient compares.
+   */
+  GS.drawExtras = function (layer, panel, d, k, at) {
     const e = extras(d);
     const n = d.lr.length;
     let html = "";
+    if (e.g_full && at) {
+      // −γ∇f of the whole data (or without the noise): dashed, beside the sampled −γg
+      const lr = d.lr[k];
+      const x0 = panel.px(at.x);
+      const y0 = panel.py(at.y);
+      const x1 = panel.px(at.x - at.scale * lr * e.g_full[k]);
+      const y1 = panel.py(at.y - at.scale * lr * e.g_full[n + k]);
+      if (isFinite(x1) && isFinite(y1) && Math.hypot(x1 - x0, y1 - y0) > 0.5) {
+        const ang = Math.atan2(y1 - y0, x1 - x0);
+        const below = Math.sin(ang) >= 0 ? 14 : -8;
+        html +=
+          `<g class="gs-extra gs-extra-full" data-arrow="full"><line x1="${x0}" y1="${y0}" x2="${x1}" y2="${y1}"/>` +
+          `<text x="${x1}" y="${y1 + below}" text-anchor="middle">−γ∇f (full batch)</text></g>`;
+      }
+    }
     // labels go to opposite sides (y above right, z below left), so two close points
     // keep their names apart
     const mark = (x, y, cls, label, below) => {
@@ -71,6 +91,13 @@
     if (e.sf_y) rows.push(["y (gradient here)", `<td>${f(e.sf_y[k])}</td><td>${f(e.sf_y[n + k])}</td>`]);
     if (e.sf_z) rows.push(["z (base sequence)", `<td>${f(e.sf_z[k])}</td><td>${f(e.sf_z[n + k])}</td>`]);
     if (e.d_lr) rows.push(["d·lr (learned step)", `<td colspan="2">${f(e.d_lr[k])}</td>`]);
+    if (e.g_full && d.g) {
+      rows.push(["∇f (full batch)", `<td>${f(e.g_full[k])}</td><td>${f(e.g_full[n + k])}</td>`]);
+      rows.push([
+        "noise (g − ∇f)",
+        `<td>${f(d.g[k] - e.g_full[k])}</td><td>${f(d.g[n + k] - e.g_full[n + k])}</td>`,
+      ]);
+    }
     if (e.trial_at) rows.push(["line-search trials", `<td colspan="2">${trialsAt(e, k).length}</td>`]);
     return rows;
   };
