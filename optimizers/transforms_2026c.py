@@ -347,6 +347,7 @@ def prodigy_step(
         }
 
     w1, w2 = 1.0 - b1, 1.0 - b2  # per path, or floats
+    unit_coef = isinstance(d_coef, float | int) and d_coef == 1.0  # 1·x = x: skip it
 
     def update(u: Array, st: State, params: Array, t: int, lr: Scalar) -> None:
         n = params.shape[0] // 2
@@ -365,9 +366,10 @@ def prodigy_step(
             _add(b, g, b)
             g = b.copy()
         ratio = d / d_init
+        rdlr = ratio * dlr
         _sub(st["p0"], theta, a)
         _mul(a, g, a)
-        delta = ratio * dlr * (a[0] + a[1])  # (d/d0)·dγ·⟨g, θ₀ − θ⟩
+        delta = rdlr * (a[0] + a[1])  # (d/d0)·dγ·⟨g, θ₀ − θ⟩
         all_active = bool(np.all(np.asarray(rate) > 0))
         if all_active:  # in place: m·β₁ + g·d(1 − β₁), as the package
             _mul(g, d * w1, b)
@@ -377,7 +379,7 @@ def prodigy_step(
             _mul(b, d * d * w2, b)
             _mul(v, b2, v)
             _add(v, b, v)
-            _mul(g, ratio * (d if safeguard_warmup else dlr), b)
+            _mul(g, ratio * d if safeguard_warmup else rdlr, b)
             _mul(s, b3, s)
             _add(s, b, s)
         else:  # a rate of 0 leaves that path's state alone
@@ -390,7 +392,7 @@ def prodigy_step(
         if not all_active:
             go &= active
         num = st["num"] * b3 + delta
-        d_hat = coef * num / denom_d
+        d_hat = num / denom_d if unit_coef else coef * num / denom_d
         new_d = np.where(d == d_init, np.maximum(d, d_hat), d)
         d_max = np.maximum(st["d_max"], d_hat)
         new_d = np.minimum(d_max, new_d * growth)
@@ -398,22 +400,23 @@ def prodigy_step(
         _add(a, new_d * e, a)  # √v + d·ε with the new d
         # β₁ = 0 keeps no m: the package steps along d·g with the new d
         direction = np.where(np.asarray(b1) > 0, m, new_d * g) if no_momentum else m
-        _div(direction, a, a)
-        _mul(a, dlr, a)
+        out = u.reshape(2, n)
+        every = bool(go.all())
+        step = out if every else a  # −dγ·m/(√v + dε) (− λ·dγ·θ), straight into u when all go
+        _div(direction, a, step)
+        _mul(step, -dlr, step)
         if decay and decouple:
             _mul(theta, lam * dlr, b)
-            _add(a, b, a)
-        out = u.reshape(2, n)
-        if bool(go.all()):
+            _sub(step, b, step)
+        if every:
             st["num"], st["d"], st["d_max"] = num, new_d, d_max
             k += 1
-            np.negative(a, out=out)
         else:
             st["num"] = np.where(go, num, st["num"])
             st["d"] = np.where(go, new_d, d)
             st["d_max"] = np.where(go, d_max, st["d_max"])
             k += go
-            out[...] = np.where(go, -a, 0.0)
+            out[...] = np.where(go, a, 0.0)
             dlr = np.where(go, dlr, 0.0)
         st["dlr"] = dlr
 
