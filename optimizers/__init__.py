@@ -14,7 +14,7 @@ is given a surface by name.
 
 from gradscape_params import Param
 
-from . import schedules, transforms
+from . import race, schedules, transforms
 from .core import (
     MAX_CELLS,
     MAX_STEPS,
@@ -42,6 +42,7 @@ __all__ = [
     "Trajectory",
     "exact_gradient",
     "get_spec",
+    "race",
     "run",
     "run_final",
     "schedules",

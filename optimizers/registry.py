@@ -1935,8 +1935,8 @@ def prodigy(
 
 
 _SF_WEIGHTS = (
-    r"\gamma_t &= \gamma \min(1, t/T_w), \quad w_t = t^r\, \gamma_{\max,t}^{q}, \quad "
-    r"c_t = w_t \big/ \textstyle\sum_{i \le t} w_i"
+    r"\gamma_t &= \gamma \min(1, t/T_w), \quad \gamma_{\max,t} = \max_{i \le t} \gamma_i",
+    r"w_t &= t^r\, \gamma_{\max,t}^{q}, \quad c_t = w_t \big/ \textstyle\sum_{i \le t} w_i",
 )
 _SF_AVERAGE = (
     r"\theta_t &= x_t = (1 - c_t)\, x_{t-1} + c_t\, z_t"
@@ -2025,7 +2025,7 @@ OPTIMIZERS["schedule_free_sgd"] = _entry(
     WEIGHT_LR_POWER,
     torch=TorchRef("SGDScheduleFree", module="schedulefree", draws="schedule_free_x"),
     rule=_aligned(
-        _SF_WEIGHTS,
+        *_SF_WEIGHTS,
         r"y_t &= (1 - \mu)\, z_{t-1} + \mu\, x_{t-1}, \quad"
         r" \hat g_t = \nabla f(y_t) + \lambda y_t",
         r"z_t &= z_{t-1} - \gamma_t\, \hat g_t",
@@ -2053,7 +2053,7 @@ OPTIMIZERS["schedule_free_adamw"] = _entry(
         "AdamWScheduleFree", module="schedulefree", grouped=_BETAS, draws="schedule_free_x"
     ),
     rule=_aligned(
-        _SF_WEIGHTS,
+        *_SF_WEIGHTS,
         r"y_t &= (1 - \beta_1)\, z_{t-1} + \beta_1 x_{t-1}, \quad g_t = \nabla f(y_t)",
         r"v_t &= \beta_2 v_{t-1} + (1 - \beta_2)\, g_t^2, \quad"
         r" \hat g_t = \frac{g_t}{\sqrt{v_t/(1 - \beta_2^t)} + \epsilon} + \lambda y_t",
@@ -2094,13 +2094,14 @@ OPTIMIZERS["prodigy"] = _entry(
         },
     ),
     rule=_aligned(
-        r"g_t &= \nabla f(\theta_{t-1}) \ (+\lambda\theta_{t-1} \text{ unless decouple}),"
-        r" \quad (d\gamma)_t = d_{t-1}\gamma \ (\text{bias correction: } \times"
+        r"g_t &= \nabla f(\theta_{t-1}) \ (+\lambda\theta_{t-1} \text{ unless decouple})",
+        r"(d\gamma)_t &= d_{t-1}\gamma \ (\text{bias correction: } \times"
         r" \sqrt{1 - \beta_2^t}/(1 - \beta_1^t))",
         r"m_t &= \beta_1 m_{t-1} + d_{t-1}(1 - \beta_1)\, g_t, \quad"
         r" v_t = \beta_2 v_{t-1} + d_{t-1}^2 (1 - \beta_2)\, g_t^2",
         r"s_t &= \beta_3 s_{t-1} + \tfrac{d_{t-1}}{d_0} (d\gamma)_t\, g_t \ (\text{safeguard: }"
-        r" d_{t-1} \text{ for } (d\gamma)_t), \quad D_t = \beta_3 D_{t-1} + \tfrac{d_{t-1}}{d_0}"
+        r" d_{t-1} \text{ for } (d\gamma)_t)",
+        r"D_t &= \beta_3 D_{t-1} + \tfrac{d_{t-1}}{d_0}"
         r" (d\gamma)_t\, \langle g_t, \theta_0 - \theta_{t-1} \rangle",
         r"d_t &= \min\big(\max(d_{\max}, c_d D_t / \lVert s_t \rVert_1),\ \kappa\, d_{t-1}\big)"
         r" \quad (d \text{ never shrinks})",

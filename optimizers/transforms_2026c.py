@@ -200,11 +200,11 @@ def schedule_free_step(
         return {
             "z": params.copy(),
             "y": params.copy(),
+            "y_next": np.empty_like(params),
             "v": np.zeros_like(params),
             "g": np.empty_like(params),
             "gn": np.empty_like(params),
             "tmp": np.empty_like(params),
-            "y_used": np.empty_like(params),
             "lr_max": -1.0,
             "weight_sum": 0.0,
             "history": {"y": [], "grad_y": [], "z": []},
@@ -225,8 +225,7 @@ def schedule_free_step(
             c = np.divide(weight, weight_sum, out=np.zeros_like(weight_sum), where=weight_sum != 0)
         else:
             c = weight / weight_sum if weight_sum != 0 else 0.0
-        y, z, raw, tmp = st["y"], st["z"], st["g"], st["tmp"]
-        np.copyto(st["y_used"], y)
+        y, z, raw, tmp, yn = st["y"], st["z"], st["g"], st["tmp"], st["y_next"]
         _gradient_at(oracle[0], y, k, raw)
         g = raw
         if adam:
@@ -245,29 +244,31 @@ def schedule_free_step(
                 np.copyto(g, raw)
             _mul(y, wd, tmp)
             _add(g, tmp, g)
-        # y.lerp_(z, c): torch's lerp (c < ½: y + c(z − y), else z − (z − y)(1 − c))
+        # y.lerp_(z, c) into the other buffer (this step's y stays for the record):
+        # torch's lerp, c < ½: y + c(z − y), else z − (z − y)(1 − c)
         _sub(z, y, tmp)
         if isinstance(c, np.ndarray):
-            y[...] = np.where(c < 0.5, y + c * tmp, z - tmp * (1.0 - c))
+            yn[...] = np.where(c < 0.5, y + c * tmp, z - tmp * (1.0 - c))
         elif c < 0.5:
             _mul(tmp, c, tmp)
-            _add(y, tmp, y)
+            _add(y, tmp, yn)
         else:
             _mul(tmp, 1.0 - c, tmp)
-            _sub(z, tmp, y)
+            _sub(z, tmp, yn)
         _mul(g, rate * (beta * (1.0 - c) - 1.0), tmp)
-        _add(y, tmp, y)
+        _add(yn, tmp, yn)
         _mul(g, rate, tmp)
         _sub(z, tmp, z)
+        st["y"], st["y_next"] = yn, y  # y_next now holds the y the gradient was taken at
         # x = y.lerp(z, 1 − 1/β): the weight is < 0, so y + w(z − y)
-        _sub(z, y, tmp)
+        _sub(z, yn, tmp)
         _mul(tmp, w_x, tmp)
-        _add(y, tmp, tmp)
+        _add(yn, tmp, tmp)
         _sub(tmp, params, u)
 
     def on_record(st: State) -> None:
         h = st["history"]
-        h["y"].append(st["y_used"].copy())
+        h["y"].append(st["y_next"].copy())
         h["grad_y"].append(st["g"].copy())
         h["z"].append(st["z"].copy())
 
@@ -340,8 +341,13 @@ def prodigy_step(
             "num": np.zeros(n),
             "k": np.zeros(n),
             "dlr": np.zeros(n),
+            "a": np.empty((2, n)),
+            "b": np.empty((2, n)),
             "history": {"d": [], "d_lr": []},
         }
+
+    w1, w2 = 1.0 - b1, 1.0 - b2  # per path, or floats
+    unit_coef = isinstance(d_coef, float | int) and d_coef == 1.0  # 1·x = x: skip it
 
     def update(u: Array, st: State, params: Array, t: int, lr: Scalar) -> None:
         n = params.shape[0] // 2
@@ -349,56 +355,74 @@ def prodigy_step(
         theta = params.reshape(2, n)
         rate = _per_path(lr)
         d, m, v, s, k = st["d"], st["m"], st["v"], st["s"], st["k"]
+        a, b = st["a"], st["b"]  # (2, n) scratch
         if use_bias_correction:
             bc = (1.0 - b2 ** (k + 1)) ** 0.5 / (1.0 - b1 ** (k + 1))
             dlr = d * rate * bc
         else:
             dlr = d * rate
         if decay and not decouple:
-            g = g + lam * theta
-        active = np.broadcast_to(np.asarray(rate) > 0, (n,))
-        all_active = bool(active.all())
+            _mul(theta, lam, b)
+            _add(b, g, b)
+            g = b.copy()
         ratio = d / d_init
-        delta = ratio * dlr * (g[0] * (st["p0"][0] - theta[0]) + g[1] * (st["p0"][1] - theta[1]))
-        new_m = m * b1 + g * (d * (1.0 - b1))
-        new_v = v * b2 + (g * g) * (d * d * (1.0 - b2))
-        new_s = s * b3 + g * (ratio * (d if safeguard_warmup else dlr))
-        if all_active:
-            m[...], v[...], s[...] = new_m, new_v, new_s
-        else:
-            np.copyto(m, new_m, where=active)
-            np.copyto(v, new_v, where=active)
-            np.copyto(s, new_s, where=active)
+        rdlr = ratio * dlr
+        _sub(st["p0"], theta, a)
+        _mul(a, g, a)
+        delta = rdlr * (a[0] + a[1])  # (d/d0)·dγ·⟨g, θ₀ − θ⟩
+        all_active = bool(np.all(np.asarray(rate) > 0))
+        if all_active:  # in place: m·β₁ + g·d(1 − β₁), as the package
+            _mul(g, d * w1, b)
+            _mul(m, b1, m)
+            _add(m, b, m)
+            _mul(g, g, b)
+            _mul(b, d * d * w2, b)
+            _mul(v, b2, v)
+            _add(v, b, v)
+            _mul(g, ratio * d if safeguard_warmup else rdlr, b)
+            _mul(s, b3, s)
+            _add(s, b, s)
+        else:  # a rate of 0 leaves that path's state alone
+            active = np.broadcast_to(np.asarray(rate) > 0, (n,))
+            np.copyto(m, m * b1 + g * (d * w1), where=active)
+            np.copyto(v, v * b2 + (g * g) * (d * d * w2), where=active)
+            np.copyto(s, s * b3 + g * (ratio * (d if safeguard_warmup else dlr)), where=active)
         denom_d = np.abs(s[0]) + np.abs(s[1])
-        go = active & (denom_d != 0)
+        go = denom_d != 0
+        if not all_active:
+            go &= active
         num = st["num"] * b3 + delta
-        d_hat = coef * num / denom_d
+        d_hat = num / denom_d if unit_coef else coef * num / denom_d
         new_d = np.where(d == d_init, np.maximum(d, d_hat), d)
         d_max = np.maximum(st["d_max"], d_hat)
         new_d = np.minimum(d_max, new_d * growth)
-        denom = np.sqrt(v) + new_d * e
+        _sqrt(v, a)
+        _add(a, new_d * e, a)  # √v + d·ε with the new d
         # β₁ = 0 keeps no m: the package steps along d·g with the new d
         direction = np.where(np.asarray(b1) > 0, m, new_d * g) if no_momentum else m
-        step = dlr * (direction / denom)
-        if decay and decouple:
-            step = step + (lam * dlr) * theta
         out = u.reshape(2, n)
-        if bool(go.all()):
+        every = bool(go.all())
+        step = out if every else a  # −dγ·m/(√v + dε) (− λ·dγ·θ), straight into u when all go
+        _div(direction, a, step)
+        _mul(step, -dlr, step)
+        if decay and decouple:
+            _mul(theta, lam * dlr, b)
+            _sub(step, b, step)
+        if every:
             st["num"], st["d"], st["d_max"] = num, new_d, d_max
             k += 1
-            np.negative(step, out=out)
         else:
             st["num"] = np.where(go, num, st["num"])
             st["d"] = np.where(go, new_d, d)
             st["d_max"] = np.where(go, d_max, st["d_max"])
             k += go
-            out[...] = np.where(go, -step, 0.0)
+            out[...] = np.where(go, a, 0.0)
             dlr = np.where(go, dlr, 0.0)
-        st["dlr"] = np.broadcast_to(dlr, (n,))
+        st["dlr"] = dlr
 
     def on_record(st: State) -> None:
         st["history"]["d"].append(st["d"].copy())
-        st["history"]["d_lr"].append(np.array(st["dlr"]))
+        st["history"]["d_lr"].append(np.broadcast_to(st["dlr"], st["d"].shape).copy())
 
     def extras(st: State) -> dict[str, Any]:
         h = st["history"]
