@@ -138,8 +138,12 @@ def remember(request: str, result: Any) -> None:
 
 
 def failed(what: str, err: Exception) -> str:
-    """A notice for a bug: what could not be drawn, and why."""
-    return f"{what} could not be drawn ({type(err).__name__}: {err}); nothing else changed."
+    """A notice for a bug: what could not be drawn, in plain words.
+
+    The exception itself (`err`) is for the server's log (the caller logs it
+    with its traceback), never for the page.
+    """
+    return f"{what} could not be drawn; nothing else changed. (The details are in the server's log.)"
 
 
 # --------------------------------------------------------------------------- start map

@@ -7,7 +7,7 @@ send it, then sends N mutated copies (a value replaced by another JSON type, a
 
 - 500s (and other 5xx) out of N,
 - answers that carry Python exception text (``TypeError:``, ``Traceback``…),
-- start-map jobs started for a malformed start-map request.
+- start-map processes started for a start-map request with a mutated value.
 
 Self-contained (it runs against an older checkout too)::
 
@@ -96,8 +96,6 @@ def base_requests(client) -> list[dict]:
     for query in QUERIES:
         comps: dict = {}
         _components(client.get("/_dash-layout", headers={"Referer": "/" + query}).get_json(), comps)
-        for key in ("url", "loaded", "state"):
-            pass
         for dep in deps:
             if dep.get("clientside_function"):
                 continue
@@ -130,11 +128,13 @@ def _fill(body: dict, query: str) -> None:
             if e["id"] in ("state", "loaded") and e["property"] == "data":
                 e["value"] = query.lstrip("?")
             if e["id"] == "startmap-request":
-                e["value"] = "surface=himmelblau&grid=20&steps=50&run1=adam"
+                from app.state import parse, startmap_query  # what the page sends
+
+                e["value"] = startmap_query(parse("surface=himmelblau&grid=20&steps=50")[0])
     if isinstance(first, dict):
         body["changedPropIds"] = [f"{first['id']}.{first['property']}"]
     elif first:
-        body["changedPropIds"] = [f"{json.dumps(first[0]['id'], separators=(',', ':'))}.value"]
+        body["changedPropIds"] = [f"{json.dumps(first[0]['id'], sort_keys=True, separators=(',', ':'))}.value"]
 
 
 def deep(n: int) -> str:
@@ -215,6 +215,14 @@ def send(client, body_text: str):
     )
 
 
+def _start_value(text: str):
+    """The start-map request's value in a request body, or a marker where there is none."""
+    try:
+        return json.loads(text)["inputs"][0]["value"]
+    except Exception:
+        return "(unreadable)"
+
+
 def _kill_children() -> int:
     """Kill (and reap) the start-map processes this probe's requests started; how many."""
     import psutil
@@ -255,9 +263,8 @@ def probe(n: int = 600, seed: int = 0) -> dict:
                 examples.append(f"{r.status_code} {base['output'][:40]} {text[:160]}")
         if EXCEPTION_TEXT.search(body):
             counts["exception_text"] += 1
-        if "cacheKey" in body and "startmap-request" in text:
+        if _kill_children() and _start_value(text) != _start_value(json.dumps(base)):
             counts["jobs_for_bad_requests"] += 1
-        _kill_children()
     counts["bases"] = len(bases)
     counts["examples"] = examples
     return counts
@@ -275,7 +282,7 @@ def main() -> None:
     print(
         f"{c['500']} of {c['requests']} mutated callback requests got HTTP 500 "
         f"({c['5xx']} any 5xx); {c['exception_text']} answers carried exception text; "
-        f"{c['jobs_for_bad_requests']} start-map jobs started for mutated requests "
+        f"{c['jobs_for_bad_requests']} start-map processes started for mutated requests "
         f"({c['bases']} base requests)"
     )
     for e in c["examples"]:
