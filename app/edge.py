@@ -42,7 +42,7 @@ MAX_DEPTH = 40
 FAILED = "The server could not handle that request; the details are in its log."
 
 
-class BadRequest(Exception):
+class RequestError(Exception):
     """A callback request refused at the edge: the message says why, in plain words."""
 
 
@@ -63,13 +63,13 @@ def _depth_ok(obj: Any, limit: int = MAX_DEPTH) -> bool:
 
 def _loads(raw: bytes) -> Any:
     if len(raw) > MAX_BODY:
-        raise BadRequest(f"The request is too large (over {MAX_BODY:,} bytes).")
+        raise RequestError(f"The request is too large (over {MAX_BODY:,} bytes).")
     try:
         body = json.loads(raw)
     except (ValueError, RecursionError, UnicodeDecodeError):
-        raise BadRequest("The request is not valid JSON.") from None
+        raise RequestError("The request is not valid JSON.") from None
     if not _depth_ok(body):
-        raise BadRequest(f"The request nests deeper than {MAX_DEPTH} levels.")
+        raise RequestError(f"The request nests deeper than {MAX_DEPTH} levels.")
     return body
 
 
@@ -98,9 +98,7 @@ def _entry_ok(entry: Any, spec: dict, with_value: bool) -> bool:
             return False
         if pattern is None and e.get("id") != spec["id"]:
             return False
-        if pattern is not None and not _id_matches(pattern, e.get("id")):
-            return False
-        return True
+        return not (pattern is not None and not _id_matches(pattern, e.get("id")))
 
     if pattern is not None and any(v == ["ALL"] or v == ["ALLSMALLER"] for v in pattern.values()):
         return isinstance(entry, list) and all(one(e) for e in entry)
@@ -143,40 +141,40 @@ def _normal(prop_id: str) -> str:
 
 
 def check_request(body: Any, callback_map: dict) -> None:
-    """Raise `BadRequest` unless `body` is a well-formed request for a registered callback."""
+    """Raise `RequestError` unless `body` is a well-formed request for a registered callback."""
     if not isinstance(body, dict):
-        raise BadRequest("A callback request is a JSON object.")
+        raise RequestError("A callback request is a JSON object.")
     output = body.get("output")
     if not isinstance(output, str) or output not in callback_map:
-        raise BadRequest("The request names no callback of this app.")
+        raise RequestError("The request names no callback of this app.")
     cb = callback_map[output]
     for key, with_value in (("inputs", True), ("state", True)):
         entries = body.get(key, [])
         specs = _specs(cb.get(key))
         if not isinstance(entries, list) or len(entries) != len(specs):
-            raise BadRequest(f"The request's {key} do not match its callback.")
-        for e, s in zip(entries, specs):
+            raise RequestError(f"The request's {key} do not match its callback.")
+        for e, s in zip(entries, specs, strict=False):
             if not _entry_ok(e, s, with_value):
-                raise BadRequest(f"The request's {key} do not match its callback.")
+                raise RequestError(f"The request's {key} do not match its callback.")
     outs = body.get("outputs")
     specs = _output_specs(output)
     if not cb.get("no_output"):
         outs_list = outs if output.startswith("..") else [outs]
         if not isinstance(outs_list, list) or len(outs_list) != len(specs):
-            raise BadRequest("The request's outputs do not match its callback.")
-        for e, s in zip(outs_list, specs):
+            raise RequestError("The request's outputs do not match its callback.")
+        for e, s in zip(outs_list, specs, strict=False):
             if not _entry_ok(e, {**s, "property": s["property"]}, False):
-                raise BadRequest("The request's outputs do not match its callback.")
+                raise RequestError("The request's outputs do not match its callback.")
     changed = body.get("changedPropIds", [])
     if not isinstance(changed, list) or not all(isinstance(c, str) for c in changed):
-        raise BadRequest("The request's changed inputs are not a list of names.")
+        raise RequestError("The request's changed inputs are not a list of names.")
     known = {
         _prop_id(e)
         for item in body.get("inputs", [])
         for e in (item if isinstance(item, list) else [item])
     }
     if not {_normal(c) for c in changed} <= known:
-        raise BadRequest("The request says an input changed that it does not carry.")
+        raise RequestError("The request says an input changed that it does not carry.")
     _check_start_map(body, callback_map)
 
 
@@ -191,18 +189,16 @@ def _check_start_map(body: dict, callback_map: dict) -> None:
     if query is None or query == "":
         return
     if not isinstance(query, str) or len(query) > 4000:
-        raise BadRequest("A start-map request is a link's query.")
+        raise RequestError("A start-map request is a link's query.")
     from .state import parse, startmap_query
 
     state, notices = parse(query)
     if notices or startmap_query(state) != query:
-        raise BadRequest("That start-map request is not one the page makes; no job was started.")
+        raise RequestError("That start-map request is not one the page makes; no job was started.")
 
 
 def _is_callback_request() -> bool:
-    return flask.request.method == "POST" and flask.request.path.endswith(
-        "/_dash-update-component"
-    )
+    return flask.request.method == "POST" and flask.request.path.endswith("/_dash-update-component")
 
 
 def install(app: Any) -> None:
@@ -219,7 +215,7 @@ def install(app: Any) -> None:
             return None
         try:
             check_request(_loads(flask.request.get_data(cache=True)), app.callback_map)
-        except BadRequest as err:
+        except RequestError as err:
             log.info("refused a callback request: %s", err)
             return flask.Response(str(err) + "\n", status=400, mimetype="text/plain")
         return None

@@ -17,6 +17,7 @@ Self-contained (it runs against an older checkout too)::
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import os
@@ -78,10 +79,7 @@ def _entries(spec: dict, comps: dict, with_value: bool = True):
 
 
 def _split_output(output: str) -> list[dict]:
-    if output.startswith(".."):
-        parts = output[2:-2].split("...")
-    else:
-        parts = [output]
+    parts = output[2:-2].split("...") if output.startswith("..") else [output]
     out = []
     for p in parts:
         cid, prop = p.rsplit(".", 1)
@@ -134,7 +132,9 @@ def _fill(body: dict, query: str) -> None:
     if isinstance(first, dict):
         body["changedPropIds"] = [f"{first['id']}.{first['property']}"]
     elif first:
-        body["changedPropIds"] = [f"{json.dumps(first[0]['id'], sort_keys=True, separators=(',', ':'))}.value"]
+        body["changedPropIds"] = [
+            f"{json.dumps(first[0]['id'], sort_keys=True, separators=(',', ':'))}.value"
+        ]
 
 
 def deep(n: int) -> str:
@@ -229,10 +229,8 @@ def _kill_children() -> int:
 
     kids = psutil.Process().children(recursive=True)
     for k in kids:
-        try:
+        with contextlib.suppress(psutil.NoSuchProcess):
             k.kill()
-        except psutil.NoSuchProcess:
-            pass
     psutil.wait_procs(kids, timeout=5)
     return len(kids)
 

@@ -21,7 +21,9 @@ from app import callbacks, edge
 from app.server import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
-_spec = importlib.util.spec_from_file_location("probe_callbacks", ROOT / "bench" / "probe_callbacks.py")
+_spec = importlib.util.spec_from_file_location(
+    "probe_callbacks", ROOT / "bench" / "probe_callbacks.py"
+)
 probe = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(probe)
 
@@ -62,7 +64,9 @@ def test_the_unmutated_requests_work(client, bases):
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
     max_leaves=12,
 )
 
