@@ -33,6 +33,7 @@ from typing import Any
 from dash import Input, Output, callback, no_update
 
 from . import figures, ids, views
+from .jobs import RUNNING_TEXT, BoundedDiskcacheManager, job_workers
 from .state import parse
 
 __all__ = [
@@ -136,6 +137,8 @@ def celery_app(url: str):
         accept_content=["json"],
         broker_connection_retry_on_startup=True,
         worker_prefetch_multiplier=1,
+        # the same bound as the disk cache's: jobs one worker runs at once
+        worker_concurrency=job_workers(),
     )
     return app
 
@@ -146,14 +149,16 @@ def make_manager():
     Dash registers every background callback defined so far with the manager
     when it is made: the start-map job, defined in this module.
     """
-    from dash import CeleryManager, DiskcacheManager
+    from dash import CeleryManager
 
     url = redis_url()
     if url:
         return CeleryManager(celery_app(url), cache_by=[_version], expire=EXPIRE)
     import diskcache
 
-    return DiskcacheManager(diskcache.Cache(str(cache_dir())), cache_by=[_version], expire=EXPIRE)
+    return BoundedDiskcacheManager(
+        diskcache.Cache(str(cache_dir())), cache_by=[_version], expire=EXPIRE
+    )
 
 
 # --------------------------------------------------------------------------- results
@@ -216,8 +221,12 @@ def failed(what: str, err: Exception) -> str:
         (Output(ids.PROGRESS_BOX, "className"), "gs-progress gs-on", "gs-progress"),
         (Output(ids.CANCEL, "disabled"), False, True),
     ],
-    progress=[Output(ids.PROGRESS, "value"), Output(ids.PROGRESS, "max")],
-    progress_default=["0", "100"],
+    progress=[
+        Output(ids.PROGRESS, "value"),
+        Output(ids.PROGRESS, "max"),
+        Output(ids.PROGRESS_TEXT, "children"),
+    ],
+    progress_default=["0", "100", RUNNING_TEXT],
     cancel=[Input(ids.CANCEL, "n_clicks")],
     prevent_initial_call=True,
 )
@@ -227,7 +236,9 @@ def start_map_job(set_progress, query: Any):
         return no_update, no_update
     state, _ = parse(query)
     try:
-        sm = views.start_map(state, progress=lambda k, n: set_progress((str(k), str(n))))
+        sm = views.start_map(
+            state, progress=lambda k, n: set_progress((str(k), str(n), RUNNING_TEXT))
+        )
         fig = views.start_map_figure(state, sm)
     except Exception as err:
         log.exception("start map %r failed", query)
