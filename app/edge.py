@@ -94,7 +94,9 @@ def _entry_ok(entry: Any, spec: dict, with_value: bool) -> bool:
     pattern = _pattern(spec["id"])
 
     def one(e: Any) -> bool:
-        if not isinstance(e, dict) or e.get("property") != prop:
+        if not isinstance(e, dict) or not isinstance(e.get("property"), str):
+            return False
+        if e["property"].split("@")[0] != prop:  # an output may carry Dash's "@<hash>"
             return False
         if pattern is None and e.get("id") != spec["id"]:
             return False

@@ -49,6 +49,9 @@ log = logging.getLogger("gradscape")
 
 #: The text beside the progress bar while a job runs.
 RUNNING_TEXT = "Computing the start map…"
+#: A job's outputs when its process ended without a result: the map as it was, and why.
+FAILED_TEXT = "The start map could not be computed (its worker stopped); try again."
+NO_UPDATE = {"_dash_no_update": "_dash_no_update"}
 
 
 def _env_number(name: str, default: float, lo: float, hi: float) -> float:
@@ -90,6 +93,7 @@ class _Job:
     holders: int = 1  # pages waiting for it
     seen: float = field(default_factory=time.monotonic)
     process: Any = None
+    written: Any = None  # the status last written to the cache
 
 
 class BoundedDiskcacheManager(DiskcacheManager):
@@ -105,6 +109,7 @@ class BoundedDiskcacheManager(DiskcacheManager):
         self._queue: deque[str] = deque()
         self._ids = itertools.count(1)
         self._thread: threading.Thread | None = None
+        self._cancels_read = 0.0
         self.started = 0  # job processes started (for tests and benches)
 
     # ------------------------------------------------------------------ Dash's protocol
@@ -199,11 +204,20 @@ class BoundedDiskcacheManager(DiskcacheManager):
     def _pump(self) -> None:
         """Reap ended processes, stop abandoned jobs, start queued ones while a worker is free."""
         now = time.monotonic()
+        read_cancels = now - self._cancels_read > 1.0  # cancels from other server processes
+        if read_cancels:
+            self._cancels_read = now
         for j in list(self._jobs.values()):
             if j.state == "running" and not j.process.is_alive():
                 j.process.join()
                 j.state = "done"
-            if j.state in ("queued", "running") and self.handle.get(f"gs-cancel:{j.id}"):
+                if j.process.exitcode != 0 and not self.result_ready(j.key):
+                    self._failed(j)
+            if (
+                read_cancels
+                and j.state in ("queued", "running")
+                and self.handle.get(f"gs-cancel:{j.id}")
+            ):
                 self._stop(j, "cancelled")
             if j.state in ("queued", "running") and now - j.seen > self.abandon:
                 log.info("job %s: no page has asked for it for %.0f s; stopped", j.id, self.abandon)
@@ -248,8 +262,18 @@ class BoundedDiskcacheManager(DiskcacheManager):
             del self._by_key[j.key]
 
     def _status(self, j: _Job, ahead: int = 0) -> None:
+        status = {"state": j.state, "ahead": ahead}
+        if status == j.written:
+            return
         with contextlib.suppress(Exception):  # a status no one reads is not worth an error
-            self.handle.set(f"gs-job:{j.id}", {"state": j.state, "ahead": ahead}, expire=3600)
+            self.handle.set(f"gs-job:{j.id}", status, expire=3600)
+            j.written = status
+
+    def _failed(self, j: _Job) -> None:
+        """A job whose process ended without a result: the page says so (the log says why)."""
+        log.error("job %s ended with exit code %s and no result", j.id, j.process.exitcode)
+        with contextlib.suppress(Exception):
+            self.handle.set(j.key, [NO_UPDATE, FAILED_TEXT], expire=60)
 
 
 def _empty(args: Any) -> bool:

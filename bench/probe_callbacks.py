@@ -63,7 +63,7 @@ def _matches(pattern: dict, cid) -> bool:
 
 def _entries(spec: dict, comps: dict, with_value: bool = True):
     """The request's entry for one input/state/output: a dict, or a list for a pattern."""
-    raw, prop = spec["id"], spec["property"].split("@")[0]
+    raw, prop = spec["id"], spec["property"]  # an output keeps its "@<hash>", as sent
     if raw.startswith("{"):
         pattern = json.loads(raw)
         found = [
