@@ -193,3 +193,120 @@ def test_an_empty_request_starts_no_process(client, manager, base):
     assert r.status_code in (200, 204)
     assert manager.started == started
     assert _jobs_now() == []
+
+
+# --------------------------------------------------------------------------- exports
+class FakeRenderer:
+    """Renders blank PNGs of each figure's size, slowly, and counts them."""
+
+    def __init__(self, seconds: float = 0.0):
+        self.seconds, self.count = seconds, 0
+
+    def render(self, figs, *, fmt: str, scale: float = 1):
+        import io
+
+        from PIL import Image
+
+        out = []
+        for f in figs:
+            time.sleep(self.seconds)
+            lay = f["layout"]
+            buf = io.BytesIO()
+            Image.new("RGB", (int(lay["width"]), int(lay["height"])), "white").save(buf, "PNG")
+            out.append(buf.getvalue())
+            self.count += 1
+        return out
+
+
+def test_an_over_budget_3d_gif_is_refused_at_once_with_a_setting_that_fits(client, monkeypatch):
+    from app import limits
+    from app.export import route
+    from app.export.options import Options
+
+    calls = []
+    monkeypatch.setattr(route, "export", lambda *a, **k: calls.append(a))
+    r = client.get("/export/gif?mode=3d&surface=himmelblau&export.frames=300&export.width=600")
+    text = r.get_data(as_text=True)
+    assert r.status_code == 422, text
+    assert calls == []  # refused before any work
+    assert f"the limit is {limits.export_budget():.0f} s" in text
+    fits = int(text.split("export.frames=")[1].split(" ")[0])
+    assert 2 <= fits < 300
+    # the setting it names fits, and one frame more would not
+    fitting = Options.check("gif", 500, frames=fits, width=600)
+    assert limits.check_export("3d", fitting) <= limits.export_budget()
+    with pytest.raises(limits.OverBudgetError):
+        limits.check_export("3d", Options.check("gif", 500, frames=fits + 1, width=600))
+    # a 2D GIF of as many frames is within the budget (its frames are layered, cheap)
+    assert limits.check_export("paths", Options.check("gif", 500, frames=300, width=600))
+
+
+def test_a_huge_still_is_refused_with_a_smaller_size_that_fits(monkeypatch):
+    from app import limits
+    from app.export.options import Options
+
+    monkeypatch.setenv("GRADSCAPE_EXPORT_BUDGET", "30")
+    with pytest.raises(limits.OverBudgetError, match=r"export.frames=2&export.width=\d+"):
+        limits.check_export("3d", Options.check("gif", 500, frames=2, width=4000, height=3000))
+
+
+def test_an_export_stops_at_its_wall_clock_limit():
+    from app import limits
+    from app.export import export
+
+    fake = FakeRenderer(seconds=0.3)  # 12 s for the 40 frames
+    with pytest.raises(limits.ExportTimeoutError), limits.bounded(seconds=2.0):
+        export("mode=3d&surface=himmelblau&steps=40", "gif", renderer=fake, frames=40)
+    assert fake.count < 40  # it stopped, far from the last frame
+
+
+def test_an_abandoned_export_stops_its_work():
+    from app import limits
+    from app.export import export
+
+    fake = FakeRenderer(seconds=0.1)
+    with pytest.raises(limits.ClientGoneError), limits.bounded(gone=lambda: fake.count > 0):
+        export("mode=3d&surface=himmelblau&steps=40", "gif", renderer=fake, frames=40)
+    # it looks for the client four times a second: a few frames after it left, it stopped
+    assert limits.RENDER_CHUNK <= fake.count <= 10
+    # the same export, its client staying, makes every frame
+    done = FakeRenderer()
+    with limits.bounded(gone=lambda: False):
+        export("mode=3d&surface=himmelblau&steps=40", "gif", renderer=done, frames=40)
+    assert done.count == 40
+
+
+def test_a_client_that_closes_its_socket_is_seen_gone_by_the_werkzeug_server(tmp_path):
+    """End to end: the real server, a real socket closed mid-export, the log says it stopped."""
+    import socket
+    import subprocess
+    import sys
+
+    from app.serving import free_port, stop, wait_for
+
+    if not Path("/usr/bin/chromium").exists():
+        pytest.skip("no Chromium at /usr/bin/chromium")
+    port = free_port()
+    log = tmp_path / "server.log"
+    env = {
+        **__import__("os").environ,
+        "GRADSCAPE_CACHE_DIR": str(tmp_path / "cache"),
+        "GRADSCAPE_EXPORT_BUDGET": "100000",
+    }
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_for(f"http://127.0.0.1:{port}/", proc, log=log)
+        query = "mode=3d&surface=himmelblau&export.frames=60&export.width=500&export.height=400"
+        with socket.create_connection(("127.0.0.1", port)) as s:
+            s.sendall(f"GET /export/gif?{query} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+            time.sleep(2.0)
+        _wait(lambda: "the client went away" in log.read_text(errors="replace"), 120, "the stop")
+    finally:
+        stop(proc)
