@@ -231,3 +231,79 @@ def client_gone(environ: dict) -> Callable[[], bool] | None:
             return True
 
     return gone
+
+
+# --------------------------------------------------------------------------- crafted links
+#: Run-steps one request may compute on a typed formula: runs × steps × `formula_factor`.
+#: About a second here for a short formula (8 runs × 2 500 steps); registered surfaces,
+#: compiled by hand, are bounded by the field table's ranges alone (8 × 5 000: under 1 s).
+FORMULA_WORK = 20_000
+#: A contour grid is aliased when more than this fraction of its neighbouring slopes
+#: change sign (a smooth surface sampled finely enough: a few percent; rastrigin: ~5 %).
+ALIASED = 0.25
+
+
+def formula_factor(expr: str) -> float:
+    """How much dearer a step is on formula `expr` than on a short one (its length / 30)."""
+    return max(1.0, len(expr) / 30)
+
+
+def bound_work(state: Any) -> tuple[Any, str | None]:
+    """`state` with its steps cut to what one request may compute on a typed formula,
+    and a notice saying so (None when nothing was cut)."""
+    from dataclasses import replace
+
+    from .state import CUSTOM, STEPS
+
+    if state.surface != CUSTOM or not state.runs:
+        return state, None
+    n = len(state.runs)
+    allowed = int(FORMULA_WORK / (n * formula_factor(state.expr)))
+    if state.steps <= allowed:
+        return state, None
+    steps = max(int(STEPS.min), allowed)
+    t = None if state.t is None else min(state.t, steps)
+    runs = "run" if n == 1 else "runs"
+    return replace(state, steps=steps, t=t), (
+        f"steps: {state.steps:,} steps of {n} {runs} on a typed formula is more than one "
+        f"request may compute; showing {steps:,} steps (fewer runs allow more)."
+    )
+
+
+def aliasing(z: Any) -> float:
+    """The fraction of neighbouring slopes on grid `z` that change sign (rows and columns,
+    the larger): near 0 for a smooth surface, near ½ for one the grid cannot resolve."""
+    import numpy as np
+
+    z = np.asarray(z, dtype=float)
+    worst = 0.0
+    for axis in (0, 1):
+        s = np.sign(np.diff(z, axis=axis))
+        a = s.take(range(1, s.shape[axis]), axis=axis)
+        b = s.take(range(0, s.shape[axis] - 1), axis=axis)
+        ok = np.isfinite(a) & np.isfinite(b)
+        if ok.sum():
+            worst = max(worst, float(((a * b) < 0)[ok].mean()))
+    return worst
+
+
+def contour_notice(state: Any) -> str | None:
+    """A notice when the state's surface changes faster than the map's grid can show
+    (`figures.contour_trace` then draws it as a heatmap, without contour lines)."""
+    import numpy as np
+
+    from .figures import GRID
+
+    try:
+        x = np.linspace(state.view[0], state.view[1], GRID)
+        y = np.linspace(state.view[2], state.view[3], GRID)
+        with np.errstate(all="ignore"):
+            z = state.build_surface().value(x[None, :], y[:, None])
+    except Exception:  # the map reports its own trouble
+        return None
+    if aliasing(z) <= ALIASED:
+        return None
+    return (
+        "This surface changes faster than the map's grid can show: it is drawn as a heatmap, "
+        "without contour lines. Zoom in to see its detail."
+    )

@@ -310,3 +310,115 @@ def test_a_client_that_closes_its_socket_is_seen_gone_by_the_werkzeug_server(tmp
         _wait(lambda: "the client went away" in log.read_text(errors="replace"), 120, "the stop")
     finally:
         stop(proc)
+
+
+# --------------------------------------------------------------------------- crafted links
+def _load(client, search: str) -> dict:
+    from app import callbacks
+
+    body = next(b for b in probe.base_requests(client) if b["output"].startswith("..loaded.data"))
+    body = json.loads(json.dumps(body))
+    body["inputs"][0]["value"] = search
+    r = client.post("/_dash-update-component", json=body)
+    assert r.status_code == 200, r.data[:300]
+    out = r.get_json()["response"]
+    assert callbacks  # the page's own callback answered
+    return out
+
+
+def _notices(out: dict) -> str:
+    return json.dumps(out["notices"]["children"])
+
+
+def test_an_aliased_formula_is_drawn_as_a_heatmap_with_a_notice(client):
+    out = _load(client, "?surface=custom&expr=sin(500*x*y)")
+    contour = out["map"]["figure"]["data"][0]
+    assert contour["contours"]["coloring"] == "heatmap"
+    assert contour["contours"]["showlines"] is False
+    assert "heatmap" in _notices(out)
+    # a smooth one keeps its filled contour lines, and no notice
+    out = _load(client, "?surface=custom&expr=sin(3*x)*cos(y)")
+    contour = out["map"]["figure"]["data"][0]
+    assert contour["contours"]["coloring"] == "fill"
+    assert "heatmap" not in _notices(out)
+
+
+@pytest.mark.parametrize("name", ["rosenbrock", "rastrigin", "ackley", "himmelblau", "beale"])
+def test_registered_surfaces_are_not_aliased_on_their_default_view(name):
+    import numpy as np
+
+    from app import figures, limits
+    from app.state import default_state
+
+    s = default_state(name)
+    x = np.linspace(s.view[0], s.view[1], figures.GRID)
+    y = np.linspace(s.view[2], s.view[3], figures.GRID)
+    z = s.build_surface().value(x[None, :], y[:, None])
+    assert limits.aliasing(z) < limits.ALIASED
+
+
+def test_aliasing_measures_what_the_grid_cannot_resolve():
+    import numpy as np
+
+    from app import limits
+
+    x = np.linspace(-2, 2, 150)
+    assert limits.aliasing(np.sin(x[None, :] * x[:, None])) < 0.05
+    assert limits.aliasing(np.sin(500 * x[None, :] * x[:, None])) > limits.ALIASED
+    rng = np.random.default_rng(0)
+    assert limits.aliasing(rng.normal(size=(150, 150))) > limits.ALIASED  # noise
+
+
+RUNS8 = "".join(
+    f"&run{i}={o}"
+    for i, o in enumerate(
+        ["adam", "sgd", "momentum", "rmsprop", "adagrad", "nadam", "radam", "adamw"], 1
+    )
+)
+
+
+def test_a_formula_link_asking_too_many_steps_is_cut_with_a_notice(client):
+    from app import limits
+
+    out = _load(client, f"?surface=custom&expr=x**2%2By**2&steps=5000{RUNS8}")
+    state, _ = parse(out["loaded"]["data"])
+    assert len(state.runs) == 8
+    assert state.steps * 8 <= limits.FORMULA_WORK
+    assert state.steps < 5000
+    assert "more than one request may compute" in _notices(out)
+    # a registered surface is not cut: its steps are bounded by the field table alone
+    out = _load(client, f"?surface=rosenbrock&steps=5000{RUNS8}")
+    assert parse(out["loaded"]["data"])[0].steps == 5000
+    # one run of a short formula may have every step
+    out = _load(client, "?surface=custom&expr=x**2%2By**2&steps=5000&run1=adam")
+    assert parse(out["loaded"]["data"])[0].steps == 5000
+
+
+def test_raising_the_steps_of_a_formula_past_the_bound_is_cut_and_the_box_rewritten():
+    from dash import no_update
+
+    from app import callbacks, ids, limits
+
+    old = parse(f"surface=custom&expr=x**2%2By**2&steps=1000{RUNS8}")[0]
+    box = ids.pv("steps", "logint")
+    out = dict(
+        zip(
+            [n for n, _ in callbacks.EDIT_OUTPUTS],
+            callbacks.edit_outputs(old, [(box, "5000")], [box], [(box, "5000")]),
+            strict=True,
+        )
+    )
+    state = parse(out[ids.STATE])[0]
+    assert state.steps == limits.FORMULA_WORK // 8
+    assert "more than one request may compute" in json.dumps(out[ids.NOTICES], default=str)
+    assert out["pv"] != [no_update]  # the box shows the steps the page has
+
+
+def test_an_export_of_a_heavy_formula_link_computes_the_bounded_steps(client, monkeypatch):
+    from app import limits
+    from app.export import route
+
+    seen = []
+    monkeypatch.setattr(route, "export", lambda state, *a, **k: seen.append(state) or 1 / 0)
+    client.get(f"/export/html?surface=custom&expr=x**2%2By**2&steps=5000{RUNS8}")
+    assert seen and seen[0].steps * 8 <= limits.FORMULA_WORK

@@ -43,13 +43,13 @@ def register(server: Flask) -> None:
                 raise OptionsError(
                     f"format {fmt!r} is unknown; choose one of: {', '.join(FORMATS)}."
                 )
-            state, _ = resolve(query)
+            state, _ = limits.bound_work(resolve(query)[0])  # a typed formula's steps
             limits.check_export(state.mode, Options.check(fmt.lower(), state.steps, **options))
             if not _busy.acquire(timeout=WAIT):
                 return _text("Too many exports at once; try again in a minute.", 503)
             try:
                 with limits.bounded(gone=limits.client_gone(request.environ)):
-                    result = export(query, fmt, **options)
+                    result = export(state, fmt, **options)
             finally:
                 _busy.release()
         except limits.ClientGoneError:
