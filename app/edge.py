@@ -22,8 +22,12 @@ exception text (`install`'s error handler).
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import logging
+import os
+import re
 from typing import Any
 
 import flask
@@ -199,6 +203,66 @@ def _check_start_map(body: dict, callback_map: dict) -> None:
         raise RequestError("That start-map request is not one the page makes; no job was started.")
 
 
+# --------------------------------------------------------------------------- headers
+_INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)([^>]*)>(.*?)</script>", re.S | re.I)
+
+
+def frame_ancestors() -> str:
+    """Who may show the app in a frame (CSP ``frame-ancestors``).
+
+    ``GRADSCAPE_FRAME_ANCESTORS``: ``'self'`` by default (the app's own
+    origin); a space-separated list of origins (``https://course.example.org``)
+    to embed lessons in a course's pages; ``*`` for any page; ``'none'`` for
+    no frame at all.
+    """
+    raw = os.environ.get("GRADSCAPE_FRAME_ANCESTORS", "").strip()
+    allowed = re.fullmatch(r"[A-Za-z0-9:/.*'\- _\[\]]+", raw or "x")
+    return raw if raw and allowed else "'self'"
+
+
+def content_security_policy(html: str) -> str:
+    """The page's Content-Security-Policy: its own scripts only, and its inline ones by hash.
+
+    Scripts come from the server (Dash's bundles, assets/, the vendored
+    plotly.js and KaTeX); the few inline scripts of the page (Dash's renderer
+    start, the asset URLs) are allowed by their SHA-256, no others. Styles
+    allow inline ones (Plotly sets style attributes and writes style
+    elements); images allow ``data:`` and ``blob:`` (Plotly's exports); a
+    frame is allowed by `frame_ancestors`.
+    """
+    hashes = sorted(
+        {
+            "'sha256-" + base64.b64encode(hashlib.sha256(body.encode()).digest()).decode() + "'"
+            for attrs, body in _INLINE_SCRIPT.findall(html)
+            if "json" not in attrs.lower()  # data, not code
+        }
+    )
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self' " + " ".join(hashes),
+            "style-src 'self' 'unsafe-inline'",
+            "img-src 'self' data: blob:",
+            "font-src 'self' data:",
+            "connect-src 'self'",
+            "worker-src 'self' blob:",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            f"frame-ancestors {frame_ancestors()}",
+        ]
+    )
+
+
+def _quiet_server_header() -> None:
+    """Werkzeug's server names itself and Python with their versions in every ``Server``
+    header (`BaseHTTPRequestHandler.send_response`): it says "Gradscape" instead.
+    Waitress and gunicorn name themselves without a version already."""
+    from werkzeug.serving import WSGIRequestHandler
+
+    WSGIRequestHandler.version_string = lambda self: "Gradscape"
+
+
 def _is_callback_request() -> bool:
     return flask.request.method == "POST" and flask.request.path.endswith("/_dash-update-component")
 
@@ -221,6 +285,29 @@ def install(app: Any) -> None:
             log.info("refused a callback request: %s", err)
             return flask.Response(str(err) + "\n", status=400, mimetype="text/plain")
         return None
+
+    _quiet_server_header()
+
+    @server.before_request
+    def _unknown_path():
+        rule = flask.request.url_rule
+        if rule is not None and rule.rule.endswith("<path:path>") and rule.endpoint == rule.rule:
+            # Dash's catch-all would serve the page for any path: only its own paths do
+            return flask.Response(
+                "Nothing here: Gradscape's page is at /.\n", status=404, mimetype="text/plain"
+            )
+        return None
+
+    @server.after_request
+    def _headers(response: flask.Response) -> flask.Response:
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "same-origin"
+        download = "attachment" in response.headers.get("Content-Disposition", "")
+        if response.mimetype == "text/html" and not response.direct_passthrough and not download:
+            response.headers["Content-Security-Policy"] = content_security_policy(
+                response.get_data(as_text=True)
+            )
+        return response
 
     @server.errorhandler(Exception)
     def _failed(err: Exception):

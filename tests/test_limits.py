@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import random
 import time
 from pathlib import Path
 from urllib.parse import urlencode
@@ -16,7 +17,6 @@ from urllib.parse import urlencode
 import psutil
 import pytest
 
-from app.server import create_app
 from app.state import parse, startmap_query
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,13 +30,9 @@ WORKERS = 2
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    mp = pytest.MonkeyPatch()
-    mp.setenv("GRADSCAPE_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
-    mp.setenv("GRADSCAPE_JOB_WORKERS", str(WORKERS))
-    mp.delenv("GRADSCAPE_REDIS_URL", raising=False)
-    yield create_app()
-    mp.undo()
+def app(dash_app):
+    """The session's app (a process hands Dash's callbacks to the first app it builds)."""
+    return dash_app
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +42,10 @@ def client(app):
 
 @pytest.fixture(scope="module")
 def manager(app):
-    return app._background_manager
+    m = app._background_manager
+    workers, m.workers = m.workers, WORKERS
+    yield m
+    m.workers = workers
 
 
 @pytest.fixture(scope="module")
@@ -85,8 +84,13 @@ def _request(base: dict, query: str) -> dict:
     return body
 
 
+#: A learning rate of this test run's own: its start maps are not in a cache kept from before.
+LR = f"{random.uniform(0.005, 0.02):.6f}"
+
+
 def _query(grid: int, steps: int = 1500) -> str:
-    return startmap_query(parse(f"mode=starts&surface=himmelblau&grid={grid}&steps={steps}")[0])
+    link = f"mode=starts&surface=himmelblau&grid={grid}&steps={steps}&run1=adam&run1.lr={LR}"
+    return startmap_query(parse(link)[0])
 
 
 def _start(client, body: dict) -> dict:

@@ -18,7 +18,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app import callbacks, edge
-from app.server import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location(
@@ -29,12 +28,9 @@ _spec.loader.exec_module(probe)
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    mp = pytest.MonkeyPatch()
-    mp.setenv("GRADSCAPE_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
-    mp.delenv("GRADSCAPE_REDIS_URL", raising=False)
-    yield create_app()
-    mp.undo()
+def app(dash_app):
+    """The session's app (a process hands Dash's callbacks to the first app it builds)."""
+    return dash_app
 
 
 @pytest.fixture(scope="module")
