@@ -139,6 +139,12 @@ def celery_app(url: str):
         worker_prefetch_multiplier=1,
         # the same bound as the disk cache's: jobs one worker runs at once
         worker_concurrency=job_workers(),
+        # a job whose worker is lost goes back to the queue for another worker: acknowledged
+        # only once done, rejected (requeued) when its worker process dies, and redelivered
+        # by Redis after `visibility_timeout` seconds if the whole worker vanished
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        broker_transport_options={"visibility_timeout": 600},
     )
     return app
 
