@@ -211,6 +211,7 @@ class BoundedDiskcacheManager(DiskcacheManager):
             if j.state == "running" and not j.process.is_alive():
                 j.process.join()
                 j.state = "done"
+                self._status(j)
                 if j.process.exitcode != 0 and not self.result_ready(j.key):
                     self._failed(j)
             if (
