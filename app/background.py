@@ -20,11 +20,12 @@ imports this module, never the other way round.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import os
-import tempfile
+import stat
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -32,15 +33,18 @@ from typing import Any
 from dash import Input, Output, callback, no_update
 
 from . import figures, ids, views
+from .jobs import RUNNING_TEXT, BoundedDiskcacheManager, job_workers
 from .state import parse
 
 __all__ = [
     "EXPIRE",
     "VERSION",
+    "CacheDirError",
     "cache_dir",
     "cached",
     "failed",
     "make_manager",
+    "private_dir",
     "redis_url",
     "remember",
     "start_map_job",
@@ -57,10 +61,65 @@ def redis_url() -> str | None:
     return os.environ.get("GRADSCAPE_REDIS_URL") or None
 
 
+class CacheDirError(RuntimeError):
+    """The cache folder cannot be made private: another user owns it, or it is not a folder."""
+
+
+def user_cache_home() -> Path:
+    """The user's cache folder: ``$XDG_CACHE_HOME``, else ``~/.cache`` (the XDG default)."""
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".cache"
+
+
 def cache_dir() -> Path:
-    """Where the disk cache lives (``GRADSCAPE_CACHE_DIR``, else a folder in the temp dir)."""
-    default = Path(tempfile.gettempdir()) / f"gradscape-cache-{os.getuid()}"
-    return Path(os.environ.get("GRADSCAPE_CACHE_DIR") or default)
+    """Where the disk cache lives, made private (`private_dir`).
+
+    ``GRADSCAPE_CACHE_DIR`` if set, else ``gradscape`` in the user's cache
+    folder (`user_cache_home`). It holds computed start maps and Dash's secret
+    that signs background-job handles, so it is the user's alone: mode 0700,
+    owned by the user running the server.
+    """
+    path = Path(os.environ.get("GRADSCAPE_CACHE_DIR") or user_cache_home() / "gradscape")
+    if str(path) not in _private:
+        private_dir(path)
+        _private.add(str(path))
+    return path
+
+
+_private: set[str] = set()
+
+
+def private_dir(path: Path) -> Path:
+    """Make `path` a folder only its owner can enter (mode 0700), owned by this user.
+
+    Created with mode 0700 if missing (its parents as usual). An existing one
+    with a wider mode is repaired (chmod 0700, with a warning in the log: what
+    was there may have been read). One that is a symlink, not a folder, or
+    owned by another user is refused with `CacheDirError`: someone else could
+    read or plant the signing secret there.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        path.mkdir(mode=0o700)
+    st = os.lstat(path)
+    if stat.S_ISLNK(st.st_mode) or not stat.S_ISDIR(st.st_mode):
+        raise CacheDirError(
+            f"The cache folder {path} is not a folder (or is a symlink); refusing it."
+        )
+    if st.st_uid != os.getuid():
+        raise CacheDirError(
+            f"The cache folder {path} belongs to user id {st.st_uid}, not to you "
+            f"({os.getuid()}); refusing it. Set GRADSCAPE_CACHE_DIR to a folder of your own."
+        )
+    if stat.S_IMODE(st.st_mode) != 0o700:
+        log.warning(
+            "the cache folder %s had mode %o; made it private (0700)",
+            path,
+            stat.S_IMODE(st.st_mode),
+        )
+        os.chmod(path, 0o700)
+    return path
 
 
 def _version() -> str:
@@ -78,6 +137,14 @@ def celery_app(url: str):
         accept_content=["json"],
         broker_connection_retry_on_startup=True,
         worker_prefetch_multiplier=1,
+        # the same bound as the disk cache's: jobs one worker runs at once
+        worker_concurrency=job_workers(),
+        # a job whose worker is lost goes back to the queue for another worker: acknowledged
+        # only once done, rejected (requeued) when its worker process dies, and redelivered
+        # by Redis after `visibility_timeout` seconds if the whole worker vanished
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        broker_transport_options={"visibility_timeout": 600},
     )
     return app
 
@@ -88,14 +155,16 @@ def make_manager():
     Dash registers every background callback defined so far with the manager
     when it is made: the start-map job, defined in this module.
     """
-    from dash import CeleryManager, DiskcacheManager
+    from dash import CeleryManager
 
     url = redis_url()
     if url:
         return CeleryManager(celery_app(url), cache_by=[_version], expire=EXPIRE)
     import diskcache
 
-    return DiskcacheManager(diskcache.Cache(str(cache_dir())), cache_by=[_version], expire=EXPIRE)
+    return BoundedDiskcacheManager(
+        diskcache.Cache(str(cache_dir())), cache_by=[_version], expire=EXPIRE
+    )
 
 
 # --------------------------------------------------------------------------- results
@@ -138,8 +207,14 @@ def remember(request: str, result: Any) -> None:
 
 
 def failed(what: str, err: Exception) -> str:
-    """A notice for a bug: what could not be drawn, and why."""
-    return f"{what} could not be drawn ({type(err).__name__}: {err}); nothing else changed."
+    """A notice for a bug: what could not be drawn, in plain words.
+
+    The exception itself (`err`) is for the server's log (the caller logs it
+    with its traceback), never for the page.
+    """
+    return (
+        f"{what} could not be drawn; nothing else changed. (The details are in the server's log.)"
+    )
 
 
 # --------------------------------------------------------------------------- start map
@@ -152,8 +227,12 @@ def failed(what: str, err: Exception) -> str:
         (Output(ids.PROGRESS_BOX, "className"), "gs-progress gs-on", "gs-progress"),
         (Output(ids.CANCEL, "disabled"), False, True),
     ],
-    progress=[Output(ids.PROGRESS, "value"), Output(ids.PROGRESS, "max")],
-    progress_default=["0", "100"],
+    progress=[
+        Output(ids.PROGRESS, "value"),
+        Output(ids.PROGRESS, "max"),
+        Output(ids.PROGRESS_TEXT, "children"),
+    ],
+    progress_default=["0", "100", RUNNING_TEXT],
     cancel=[Input(ids.CANCEL, "n_clicks")],
     prevent_initial_call=True,
 )
@@ -163,7 +242,9 @@ def start_map_job(set_progress, query: Any):
         return no_update, no_update
     state, _ = parse(query)
     try:
-        sm = views.start_map(state, progress=lambda k, n: set_progress((str(k), str(n))))
+        sm = views.start_map(
+            state, progress=lambda k, n: set_progress((str(k), str(n), RUNNING_TEXT))
+        )
         fig = views.start_map_figure(state, sm)
     except Exception as err:
         log.exception("start map %r failed", query)

@@ -32,7 +32,7 @@ from dash import (
     no_update,
 )
 
-from . import background, ids, layout, race
+from . import background, ids, layout, limits, race
 from .background import failed
 from .reducer import apply_events
 from .state import MAX_RUNS, AppState, box, default_state, parse, parts_of, serialize
@@ -202,6 +202,7 @@ def root_class(state: AppState) -> str:
 )
 def load(search: Any, drawn: Any):
     state, notices = parse(search if isinstance(search, str) else "")
+    state, notices = _bounded(None, state, notices)
     state, more = race.verify(state)  # a link's "tuned" holds only if its rates are the race's
     notices = [*notices, *more]
     try:
@@ -209,6 +210,19 @@ def load(search: Any, drawn: Any):
     except Exception as err:  # a bug must still leave a working page that says what happened
         log.exception("drawing %r failed", search)
         return page_outputs(default_state(), [*notices, failed("This link", err)])
+
+
+def _bounded(old: AppState | None, state: AppState, notices: list[str]):
+    """`state` with the work it asks of this request bounded (`limits.bound_work`), and
+    the notices plus any about that or about a map the grid cannot draw as contours."""
+    state, cut = limits.bound_work(state)
+    notices = [*notices, cut] if cut else list(notices)
+    surface = (state.surface, state.surface_params, state.expr, state.box, state.view)
+    if old is None or surface != (old.surface, old.surface_params, old.expr, old.box, old.view):
+        note = limits.contour_notice(state)
+        if note:
+            notices.append(note)
+    return state, notices
 
 
 def _events() -> list[tuple[Any, Any]]:
@@ -323,19 +337,20 @@ def edit_outputs(
     the state's value again: rewritten where no part around it is redrawn.
     """
     e = apply_events(old, events, controls)
-    state = e.state
+    state, notices = _bounded(old, e.state, e.notices)
+    corrected = set(e.corrected) | ({"steps"} if state.steps != e.state.steps else set())
     pv_out: list = [
         _box_text(state, pid["key"])
-        if pid.get("key") in e.corrected and not set(parts_of(pid["key"])) & e.redraw
+        if pid.get("key") in corrected and not set(parts_of(pid["key"])) & e.redraw
         else no_update
         for pid in pv_ids
     ]
     if state == old and not e.redraw:
-        return _only(notices_view(e.notices) if e.notices else no_update, pv_out)
+        return _only(notices_view(notices) if notices else no_update, pv_out)
     values = {
         ids.STATE: serialize(state, with_step=False),
         **_main(page(old, state)),
-        ids.NOTICES: notices_view(e.notices),
+        ids.NOTICES: notices_view(notices),
         ids.ADD: len(state.runs) >= MAX_RUNS,
         "pv": pv_out,
         # a start picked on the start map plays from step 0

@@ -170,11 +170,16 @@ def contour_trace(
         size = _nice_step((top - lo) / 22)
         contours = dict(start=np.floor(lo / size) * size, end=top, size=size)
         colorbar.update(title=dict(text="f", side="top", font=dict(size=11, color=theme.muted)))
+    from .limits import ALIASED, aliasing  # a grid too coarse for lines: a heatmap
+
+    heat = aliasing(z) > ALIASED
+    if heat:  # one level: no thousands of tiny contour paths for the browser to draw
+        contours = dict(start=lo, end=top, size=max(top - lo, 1e-12))
     return go.Contour(
         x=x,
         y=y,
         z=z.astype(np.float32),
-        contours=dict(**contours, coloring="fill", showlines=True),
+        contours=dict(**contours, coloring="heatmap" if heat else "fill", showlines=not heat),
         line=dict(width=0.6, color=theme.lines, smoothing=0.85),
         colorscale=[list(stop) for stop in theme.contour],
         colorbar=colorbar,

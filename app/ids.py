@@ -56,6 +56,7 @@ STARTMAP = "startmap"  # the start-point map (drawn by a background callback)
 STARTREQ = "startmap-request"  # the query a start map is computed from
 PROGRESS = "startmap-progress"
 PROGRESS_BOX = "startmap-progress-box"
+PROGRESS_TEXT = "startmap-progress-text"  # what the job is doing, or its place in the queue
 CANCEL = "startmap-cancel"
 STARTMAP_INFO = "startmap-info"
 LESSON = "lesson"  # the preset's title and text, beside the plot

@@ -31,7 +31,7 @@ from dash import Dash
 from dash.fingerprint import build_fingerprint
 from flask_compress import Compress
 
-from . import export, fastlane, ids, layout
+from . import edge, export, fastlane, ids, layout
 
 __all__ = ["assets_path", "create_app"]
 
@@ -85,6 +85,7 @@ def create_app() -> Dash:
     export.register(app.server)  # GET /export/<fmt>?<query>: the page as a file
     fastlane.register(app.server)  # POST /api/edit: a run's slider step, drawn at once
     _serve(app)
+    edge.install(app)  # every callback request checked before Dash reads it (app/edge.py)
     # ---- the page's <head>: where the loader finds the vendored bundles (app/server.py)
     app.index_string = app.index_string.replace("{%css%}", "{%css%}\n" + _index_head(app), 1)
     # ---- end of the <head> additions

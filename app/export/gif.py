@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from .. import look
+from .. import limits, look
 from ..figures import THEMES, _typed
 from ..state import AppState
 from .modes import Drawn
@@ -89,7 +89,7 @@ def whole(state: AppState, drawn: Drawn, o: Options, r: Renderer) -> bytes:
                 ],
             }
         frames.append({"data": data, "layout": layout})
-    pngs = r.render(frames, fmt="png")
+    pngs = _render(r, frames)
     images = [Image.open(io.BytesIO(p)).convert("RGB") for p in pngs]
     first = images[0].quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
     paletted = [first] + [im.quantize(palette=first, dither=Image.Dither.NONE) for im in images[1:]]
@@ -260,7 +260,7 @@ def layered(state: AppState, drawn: Drawn, o: Options, r: Renderer) -> bytes:
     }
     p = _panel(layout)
     sheets = _sheets(layout, drawn.drawings, ts, p)
-    pngs = r.render([background] + [s for s, _ in sheets], fmt="png")
+    pngs = _render(r, [background] + [s for s, _ in sheets])
     bg = Image.open(io.BytesIO(pngs[0])).convert("RGBA")
     under = bg.crop((p.x0, p.y0, p.x0 + p.w, p.y0 + p.h))  # only the panel changes
     where = [(k, c) for k, (_, corners) in enumerate(sheets) for c in corners]  # each frame's
@@ -285,11 +285,22 @@ def layered(state: AppState, drawn: Drawn, o: Options, r: Renderer) -> bytes:
     indexed = to_index(bg_rgb)
     images = []  # 1 byte a pixel
     for panel in panels(range(len(ts))):
+        limits.checkpoint()
         indexed[p.y0 : p.y0 + p.h, p.x0 : p.x0 + p.w] = to_index(panel)
         im = Image.frombytes("P", bg.size, indexed.tobytes())
         im.putpalette(flat)
         images.append(im)
     return _save(images, o, disposal=1)
+
+
+def _render(r: Renderer, figs: Sequence[dict]) -> list[bytes]:
+    """PNGs of `figs`, a few per browser call, stopping between calls where the export's
+    limits say so (`limits.checkpoint`: its wall-clock limit, its client gone)."""
+    out: list[bytes] = []
+    for start in range(0, len(figs), limits.RENDER_CHUNK):
+        limits.checkpoint()
+        out += r.render(figs[start : start + limits.RENDER_CHUNK], fmt="png")
+    return out
 
 
 def _save(images: Sequence[Image.Image], o: Options, **extra: Any) -> bytes:
