@@ -312,7 +312,9 @@ def _edit_param(state: AppState, key: Any, raw: Any) -> Edit:
     corrected = {key} if notices else set()
     if value == b.value:
         return Edit(state, notices, corrected=corrected)
-    if b.run is not None:
+    if b.run is not None and b.field.attr != "hp":  # a run's own number (its batch size)
+        new = _set_run(state, b.run, **{b.field.attr: value})
+    elif b.run is not None:
         run = state.runs[b.run]
         new = _set_run(state, b.run, hp={**run.hp, b.name: value})
     elif b.field.attr == "rates":

@@ -25,8 +25,16 @@ and learning rate, which are always written)::
     run1=adam  run1.lr=0.1  run1.beta1=0.9  run1.color=2  run1.hide=1   (run1 … run8)
     start=-1.5,2  steps=500  schedule=cosine  schedule.t_max=500
     clip=norm  clip_at=1  noise=0.5  seed=3  view=-2,2,-1,3  theme=dark  t=120
+    run1.batch=8  sampling=cycle  bseed=4        (data surfaces only)
     mode=compare  focus=2  rates=0.001,0.1  k=6  layout=overlay  grid=200  metric=basin
     inspect=1
+
+On a data surface (`surfaces.data`: linear and logistic regression, the tiny
+net) each run has its batch size (``run1.batch``: 1 is SGD, absent or ≥ N the
+full batch) and every run shares the sampling scheme (``sampling``: shuffle,
+replacement or cycle) and the batch seed (``bseed``), so a link reproduces the
+very batches each step used. On any other surface these keys are neither
+read nor written.
 
 `mode` picks the view: paths over the contour (the default), a learning-rate
 comparison of the focus run (small multiples or an overlay of `k` rates spread
@@ -153,6 +161,22 @@ CLIP_AT = Param(
     symbol="c",
     help="Largest gradient norm (or coordinate) let through.",
 )
+BSEED = Param(
+    "bseed",
+    "Batch seed",
+    0,
+    0,
+    2**31 - 1,
+    kind="int",
+    step=1,
+    help="Seeds which samples each mini-batch takes: the same seed, the same batches.",
+)
+#: How each step's mini-batch is drawn (`optimizers.batching`).
+SAMPLING: dict[str, str] = {
+    "shuffle": "Shuffle",
+    "replacement": "Replacement",
+    "cycle": "Cycle",
+}
 #: Colour themes (the figures' colours for each live in app.figures.THEMES).
 THEMES: dict[str, str] = {"light": "Light", "dark": "Dark"}
 #: The views (`mode`): label shown on its tab.
@@ -291,6 +315,43 @@ def _surface_params(state: Any) -> tuple[Param, ...]:
     return entry.params if entry is not None else ()
 
 
+def has_data(state: Any) -> bool:
+    """Whether the state's surface is defined by samples (a data surface)."""
+    return state.surface in surfaces.data.DATA_KINDS
+
+
+def samples_of(state: Any) -> int:
+    """N, the number of samples of the state's data surface."""
+    return int(state.surface_params.get("samples", 64))
+
+
+def batch_param(samples: int) -> Param:
+    """A run's batch size on a surface of `samples` samples: 1 … N, N being the full batch."""
+    return Param(
+        "batch",
+        "Batch size",
+        samples,
+        1,
+        max(samples, 2),
+        log=True,
+        step=0.01,
+        kind="int",
+        symbol="B",
+        help="Samples per step: 1 is SGD, N (the top) the full batch, in between mini-batch.",
+    )
+
+
+def batching(state: Any) -> bool:
+    """Whether any run of the state takes mini-batches (the sampling then matters)."""
+    if not has_data(state):
+        return False
+    n = samples_of(state)
+    return any(r.batch is not None and r.batch < n for r in state.runs)
+
+
+#: The batch size's widest range (the URL is checked against the surface's N).
+BATCH = batch_param(surfaces.data.MAX_SAMPLES)
+
 _COLOR = Param("color", "Colour", 0, 0, len(PALETTE) - 1, kind="int", step=1)
 _HIDE = Param("hide", "Hidden", False, 0, 1, kind="bool")
 _FLAG = Param("flag", "On", False, 0, 1, kind="bool")
@@ -319,6 +380,16 @@ RUN_FIELDS: tuple[Field, ...] = (
         deps=frozenset({RUN}),
         parts=("runs",),
         box="run.{i}.{name}",
+    ),
+    Field(
+        ".batch",
+        "batch",
+        BATCH,
+        None,
+        frozenset({RUN}),
+        ("runs",),
+        box="run.{i}.batch",
+        written=lambda run: run.batch is not None,
     ),
     Field(".color", "color", _COLOR, 0, parts=("runs",), always=True),
     Field(".hide", "visible", _HIDE, True, parts=("runs", "rules")),
@@ -374,6 +445,26 @@ FIELDS: tuple[Field, ...] = (
     Field("noise", "noise", NOISE, NOISE.default, _TRAINING, box="noise"),
     Field("seed", "seed", SEED, SEED.default, _TRAINING, box="seed", idle=lambda s: not s.noise),
     Field(
+        "sampling",
+        "sampling",
+        SAMPLING,
+        "shuffle",
+        _TRAINING,
+        written=has_data,
+        idle=lambda s: not batching(s),
+    ),
+    Field(
+        "bseed",
+        "batch_seed",
+        BSEED,
+        BSEED.default,
+        _TRAINING,
+        ("surface",),
+        box="bseed",
+        written=has_data,
+        idle=lambda s: not batching(s),
+    ),
+    Field(
         "view", "view", Floats(4), lambda s: s.build_surface().view, frozenset({PANELS, STARTMAP})
     ),
     Field("theme", "theme", THEMES, "light", frozenset({PANELS, STARTMAP}), ("page", "runs")),
@@ -401,6 +492,8 @@ class Run:
     hp: Mapping[str, float | int | bool]
     color: int = FIELD_RUN["color"].default
     visible: bool = FIELD_RUN["visible"].default
+    #: Samples per step on a data surface (None or ≥ N: the full batch).
+    batch: int | None = FIELD_RUN["batch"].default
 
     def key(self) -> tuple:
         """What its trajectory depends on (the `RUN` group: colour and visibility are not)."""
@@ -425,6 +518,8 @@ class AppState:
     clip_at: float = FIELD["clip_at"].default
     noise: float = FIELD["noise"].default
     seed: int = FIELD["seed"].default
+    sampling: str = FIELD["sampling"].default
+    batch_seed: int = FIELD["batch_seed"].default
     view: tuple[float, float, float, float] = (0.0, 1.0, 0.0, 1.0)
     #: The step shown; None means "not chosen": the page plays from 0 to the end.
     t: int | None = FIELD["t"].default
@@ -677,6 +772,10 @@ def box(state: AppState, key: Any) -> Box | None:
         if not i_text.isdigit() or int(i_text) >= len(state.runs):
             return None
         run = state.runs[int(i_text)]
+        if name == "batch" and has_data(state):  # 1 … N, N at the top: the full batch
+            n = samples_of(state)
+            value = n if run.batch is None else min(run.batch, n)
+            return Box(key, batch_param(n), value, FIELD_RUN["batch"], "", int(i_text))
         f = FIELD_RUN["hp"]
         p = {q.name: q for q in f.kind.params(run)}.get(name)
         return Box(key, p, run.hp[name], f, name, int(i_text)) if p else None
@@ -735,8 +834,10 @@ def _pairs(fields: tuple[Field, ...], owner: Any, prefix: str = "") -> list[tupl
                 if p.name in f.kind.always or v[p.name] != p.default:
                     q.append((f"{prefix}{f.key}{p.name}", fmt_number(v[p.name])))
         elif f.attr == "runs":
+            # a run's batch size means something on a data surface only
+            rows = f.kind if has_data(owner) else tuple(x for x in f.kind if x.attr != "batch")
             for i, run in enumerate(v, 1):
-                q += _pairs(f.kind, run, f"run{i}")
+                q += _pairs(rows, run, f"run{i}")
         elif v is not None and (f.always or v != f.default_for(owner)):
             q.append((prefix + f.key, _fmt(f, v)))
     return q
@@ -934,7 +1035,8 @@ def _read_runs(r: _Reader, f: Field, got: dict, surface: Surface) -> tuple[Run, 
         r.notices.append(f"{len(numbers)} runs given; showing the first {MAX_RUNS}.")
         numbers = numbers[:MAX_RUNS]
     runs: list[Run] = []
-    opt_f, hp_f, color_f, hide_f = RUN_FIELDS
+    opt_f, hp_f, batch_f, color_f, hide_f = RUN_FIELDS
+    samples = surface.samples if optimizers.batching.is_data_surface(surface) else None
     for i in numbers:
         key = f"run{i}"
         opt = r.read(opt_f, key)
@@ -946,7 +1048,10 @@ def _read_runs(r: _Reader, f: Field, got: dict, surface: Surface) -> tuple[Run, 
         fallback = new_run(opt, surface, tuple(x.color for x in runs)).color
         color = r.param(key + color_f.key, color_f.kind, fallback)
         hide = r.param(key + hide_f.key, hide_f.kind)
-        runs.append(Run(opt, hp, color, not hide))
+        batch = None
+        if samples is not None and key + batch_f.key in r.q:  # a data surface's runs only
+            batch = r.param(key + batch_f.key, batch_param(samples))
+        runs.append(Run(opt, hp, color, not hide, batch))
     return tuple(runs)
 
 
@@ -1012,6 +1117,13 @@ def _read_t(r: _Reader, f: Field, got: dict, surface: Surface) -> int | None:
     return r.param(f.key, replace(f.kind, name="t", min=0, max=steps, default=steps, log=False))
 
 
+def _read_batching(r: _Reader, f: Field, got: dict, surface: Surface) -> Any:
+    """Sampling and batch seed: read on a data surface only (elsewhere they mean nothing)."""
+    if not optimizers.batching.is_data_surface(surface):
+        return f.default
+    return r.read(f)
+
+
 #: Rows whose reading needs more than their type: the surface, other rows, a check.
 _READ: dict[str, Callable[[_Reader, Field, dict, Surface], Any]] = {
     "runs": _read_runs,
@@ -1022,6 +1134,8 @@ _READ: dict[str, Callable[[_Reader, Field, dict, Surface], Any]] = {
     "rates": _read_rates,
     "preset": _read_preset,
     "t": _read_t,
+    "sampling": _read_batching,
+    "batch_seed": _read_batching,
 }
 
 
@@ -1097,7 +1211,7 @@ def _diff(f: Field, old: Any, new: Any, out: dict, prefix: str = "", run: int | 
             if a.get(name) != b.get(name):
                 out[box_key(f, name, run)] = f.parts
     else:
-        out[f.box or prefix + f.key] = f.parts
+        out[box_key(f, run=run) if f.box else prefix + f.key] = f.parts
 
 
 def parts_of(address: str) -> tuple[str, ...]:
