@@ -62,6 +62,7 @@ EXPORT = "export"  # the download menu (links to /export/<format>?<query>)
 INSPECTOR = "inspector"  # the inspected run's update rule; the browser fills in the numbers
 NUMBERS = "inspector-numbers"  # the inspector's table of numbers, filled by the browser
 LESSON_TOGGLE = "lesson-toggle"  # the header's switch out of (or into) lesson mode
+DATA = "data-panel"  # a data surface's samples and models, drawn by assets/gs/35-data.js
 
 
 def for_browser() -> dict[str, str]:

@@ -18,7 +18,7 @@ from dash import dcc, html
 from optimizers import OPTIMIZERS
 from surfaces import Param
 
-from . import ids, presets, tex
+from . import datapanel, ids, presets, tex
 from .compute import TOLERANCE
 from .figures import run_label
 from .state import (
@@ -33,12 +33,14 @@ from .state import (
     PALETTE,
     PALETTE_DARK,
     PALETTE_NAMES,
+    SAMPLING,
     SURFACE_CHOICES,
     AppState,
     Run,
     box,
     box_key,
     fmt_number,
+    has_data,
     parse,
     serialize,
 )
@@ -168,7 +170,55 @@ def param_control(p: Param, key: str, value, *, label: str | None = None) -> htm
 def surface_params(state: AppState) -> list:
     if state.surface == CUSTOM:
         return custom_controls(state)
-    return _family(state, "surface_params")
+    return _family(state, "surface_params") + data_controls(state)
+
+
+def data_controls(state: AppState) -> list:
+    """A data surface's batching: how mini-batches are drawn, and their seed (shared by
+    every run; each run's batch size is on its card)."""
+    if not has_data(state):
+        return []
+    return [
+        html.Div(
+            [
+                html.Label(
+                    "Mini-batches",
+                    className="gs-param-label",
+                    title="Shuffle: a new permutation every epoch, cut in slices (torch's "
+                    "DataLoader). Replacement: B samples drawn at random every step. "
+                    "Cycle: the samples in order, again and again.",
+                ),
+                dcc.RadioItems(
+                    id=ids.ctl(FIELD["sampling"].key),
+                    options=[{"label": v, "value": k} for k, v in SAMPLING.items()],
+                    value=state.sampling,
+                    inline=True,
+                    className="gs-radio",
+                ),
+            ],
+            className="gs-param gs-sampling",
+        ),
+        text_box(state, FIELD["batch_seed"].box),
+    ]
+
+
+def batch_control(state: AppState, i: int) -> list:
+    """Run `i`'s batch size (1 … N on a log slider, N the full batch) and its steps per epoch."""
+    if not has_data(state):
+        return []
+    key = box_key(FIELD_RUN["batch"], run=i)
+    b = box(state, key)
+    note = html.Div(
+        datapanel.epoch_text(b.param.max, state.runs[i].batch, state.sampling),
+        className="gs-hint gs-epoch",
+        **{"data-run": str(i)},
+    )
+    ctl = param_control(b.param, key, b.value)
+    slider = ctl.children[1]
+    top = math.log10(b.param.max)  # the top of the slider is the full batch
+    marks = {d: m for d, m in (slider.marks or {}).items() if top - d > 0.35}
+    slider.marks = {**marks, top: {"label": "full"}}
+    return [ctl, note]
 
 
 def custom_controls(state: AppState) -> list:
@@ -222,12 +272,15 @@ def _palette(state: AppState) -> tuple[str, ...]:
     return PALETTE_DARK if state.theme == "dark" else PALETTE
 
 
-def run_panel(i: int, run: Run, n_runs: int, palette: tuple[str, ...] = PALETTE) -> html.Div:
+def run_panel(
+    i: int, run: Run, n_runs: int, palette: tuple[str, ...] = PALETTE, batch: list = ()
+) -> html.Div:
+    """Run `i`'s card; `batch` is its batch-size control on a data surface."""
     spec = OPTIMIZERS[run.optimizer]
     color = palette[run.color]
     lr, *more = _family(None, "hp", run, i)
     rest = spec.params[1:]
-    controls = [lr]
+    controls = [lr, *batch]
     if rest:
         controls.append(
             html.Details(
@@ -293,7 +346,10 @@ def run_panel(i: int, run: Run, n_runs: int, palette: tuple[str, ...] = PALETTE)
 
 
 def run_panels(state: AppState) -> list:
-    return [run_panel(i, r, len(state.runs), _palette(state)) for i, r in enumerate(state.runs)]
+    return [
+        run_panel(i, r, len(state.runs), _palette(state), batch_control(state, i))
+        for i, r in enumerate(state.runs)
+    ]
 
 
 def schedule_params(state: AppState) -> list:
@@ -800,6 +856,13 @@ def page() -> html.Div:
                                 [
                                     html.Div(id=ids.LESSON, className="gs-lesson-text"),
                                     html.Div(id=ids.RULES, className="gs-rules"),
+                                    html.Div(
+                                        [
+                                            html.H3("Data", className="gs-data-title"),
+                                            html.Div(id=ids.DATA, className="gs-data-plot"),
+                                        ],
+                                        className="gs-data",
+                                    ),
                                     html.H2("Loss"),
                                     dcc.Graph(
                                         id=ids.LOSS,
