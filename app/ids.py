@@ -19,6 +19,10 @@ SURFACE_PARAMS = "surface-params"
 EXPR = "expr"  # its formula
 BOX = "box"  # its box: "xmin, xmax, ymin, ymax"
 FORMULA = "formula"
+# a data surface's upload: the CSV the browser sends ({"type": "formula", "name": CSV})
+CSV = "csv"
+CSV_TEXT = "csv-text"  # the text box to paste a CSV into (read by assets/gs/35-data.js)
+CSV_UPLOAD = "csv-upload"  # the file drop (read by assets/gs/35-data.js)
 RUNS = "runs"
 ADD = "add-run"
 START_X = "start-x"

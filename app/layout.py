@@ -17,6 +17,7 @@ from dash import dcc, html
 
 from optimizers import OPTIMIZERS
 from surfaces import Param
+from surfaces.data import MAX_SAMPLES
 
 from . import datapanel, ids, presets, tex
 from .compute import TOLERANCE
@@ -27,6 +28,7 @@ from .state import (
     FIELD,
     FIELD_RUN,
     LAYOUTS,
+    LINK_DATA_CHARS,
     MAX_RUNS,
     METRICS,
     MODES,
@@ -42,6 +44,7 @@ from .state import (
     fmt_number,
     has_data,
     parse,
+    samples_of,
     serialize,
 )
 
@@ -170,6 +173,8 @@ def param_control(p: Param, key: str, value, *, label: str | None = None) -> htm
 def surface_params(state: AppState) -> list:
     if state.surface == CUSTOM:
         return custom_controls(state)
+    if state.data and has_data(state):  # your samples: the generated data's settings rest
+        return data_controls(state)
     return _family(state, "surface_params") + data_controls(state)
 
 
@@ -199,7 +204,73 @@ def data_controls(state: AppState) -> list:
             className="gs-param gs-sampling",
         ),
         text_box(state, FIELD["batch_seed"].box),
+        upload_controls(state),
     ]
+
+
+def upload_controls(state: AppState) -> html.Div:
+    """Your own samples: a CSV file dropped or chosen, or pasted; the browser sends the
+    text (assets/gs/35-data.js) and the server checks it (`state.upload`)."""
+    # written by the browser only; drawn empty (None), so drawing it changes nothing
+    sink = dcc.Input(id=ids.formula(ids.CSV), type="hidden", value=None)
+    if state.data:
+        n = samples_of(state)
+        linked = len(state.data) <= LINK_DATA_CHARS
+        return html.Div(
+            [
+                html.Div(
+                    [
+                        html.Span(f"Your data · {n:,} samples", className="gs-param-label"),
+                        html.Button(
+                            "Use generated data",
+                            className="gs-copy gs-csv-generated",
+                            title="Back to the generated samples (samples, noise, data seed)",
+                        ),
+                    ],
+                    className="gs-param-head",
+                ),
+                html.P(
+                    "A copied link carries these samples."
+                    if linked
+                    else f"Too many for a link (over {LINK_DATA_CHARS:,} characters): a copied "
+                    "link carries only the generated-data settings.",
+                    className="gs-hint gs-csv-link",
+                ),
+                sink,
+            ],
+            className="gs-param gs-csv",
+        )
+    label = "y: labels 0 or 1" if state.surface == "logistic_regression" else "y"
+    return html.Details(
+        [
+            html.Summary("Your data (CSV)…", className="gs-csv-summary"),
+            dcc.Upload(
+                html.Span(["Drop a CSV file here or ", html.A("choose one")]),
+                id=ids.CSV_UPLOAD,
+                className="gs-csv-upload",
+                accept=".csv,.txt,.tsv,text/csv,text/plain",
+            ),
+            dcc.Textarea(
+                id=ids.CSV_TEXT,
+                placeholder=f"or paste two columns, x and {label}:\nx,y\n0.5,1.2\n1.0,2.1",
+                className="gs-csv-text",
+                spellCheck=False,
+            ),
+            html.Div(
+                [
+                    html.Button("Use this data", className="gs-copy gs-csv-use"),
+                    html.Span(
+                        f"Up to {MAX_SAMPLES:,} rows; links carry up to "
+                        f"{LINK_DATA_CHARS:,} characters of data.",
+                        className="gs-hint",
+                    ),
+                ],
+                className="gs-csv-actions",
+            ),
+            sink,
+        ],
+        className="gs-param gs-csv",
+    )
 
 
 def batch_control(state: AppState, i: int) -> list:

@@ -28,6 +28,7 @@ from .state import (
     CUSTOM,
     DEFAULT_EXPR,
     FIELDS,
+    GENERATED,
     MAX_RUNS,
     MODES,
     PALETTE,
@@ -38,10 +39,12 @@ from .state import (
     box,
     changes,
     default_hp,
+    has_data,
     new_run,
     parts_of,
     read_value,
     surface_state,
+    upload,
 )
 
 __all__ = ["CHOICE_ROWS", "Edit", "apply_event", "apply_events", "is_control"]
@@ -166,6 +169,8 @@ def _apply_event(state: AppState, event: Any, value: Any) -> Edit:
             return _edit_param(state, event.get("key"), value)
         if kind == "ctl":
             return _edit_mode(state, event.get("name"), value)
+        if kind == "formula" and event.get("name") == ids.CSV and isinstance(value, str):
+            return _edit_data(state, value)
         if kind == "formula" and state.surface == CUSTOM and isinstance(value, str):
             return _edit_formula(state, event.get("name"), value)
         i = event.get("run")
@@ -301,6 +306,21 @@ def _edit_formula(state: AppState, event: Any, text: str) -> Edit:
     if (fields["expr"], fields["box"]) == (state.expr, state.box):
         return Edit(state)
     return _new_surface(state, fields)
+
+
+def _edit_data(state: AppState, text: str) -> Edit:
+    """Your CSV on the data surface (a notice naming the row and problem if it is not
+    two numeric columns: the surface stays), or `GENERATED`: the generated data again."""
+    if not has_data(state):
+        return Edit(state)
+    if text == GENERATED:
+        if not state.data:
+            return Edit(state)
+        return _new_surface(state, surface_state(state.surface, state.surface_params))
+    fields, notices = upload(state, text)
+    if fields is None or fields["data"] == state.data:
+        return Edit(state, notices)
+    return _new_surface(state, fields, notices)
 
 
 def _edit_param(state: AppState, key: Any, raw: Any) -> Edit:

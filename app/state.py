@@ -321,8 +321,89 @@ def has_data(state: Any) -> bool:
 
 
 def samples_of(state: Any) -> int:
-    """N, the number of samples of the state's data surface."""
+    """N, the number of samples of the state's data surface (yours, or generated)."""
+    if getattr(state, "data", ""):
+        return state.data.count(_ROW) + 1
     return int(state.surface_params.get("samples", 64))
+
+
+# --------------------------------------------------------------------------- your data
+#: Your samples travel in a link as text (``data=x,y_x,y…``, each number in its
+#: shortest exact spelling, so the link reproduces them bit for bit) up to this many
+#: characters: a few hundred to about 1,500 rows. A larger upload is kept by the
+#: server that received it (`_UPLOADS`, in memory, by content hash) and the link
+#: carries ``data=#hash`` with the generated-data settings: elsewhere (another
+#: worker, a restart) it opens the generated data and says so.
+LINK_DATA_CHARS = 12_000
+#: Separators of the samples' text: rows, and x from y (unreserved in URLs but ",").
+_ROW, _COL = "_", ","
+#: Uploads too large for a link, by the hash their links carry (the newest 32).
+_UPLOADS: dict[str, str] = {}
+#: A value of the upload box that asks for the generated data again.
+GENERATED = "__generated__"
+
+
+def samples_text(x: Any, y: Any) -> str:
+    """Samples as the state holds them: "x,y_x,y…", each number exact and short."""
+    return _ROW.join(f"{fmt_number(float(a))}{_COL}{fmt_number(float(b))}" for a, b in zip(x, y))
+
+
+def read_samples(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """The arrays of `samples_text`'s text; ValueError if it is not that."""
+    try:
+        rows = [tuple(float(v) for v in row.split(_COL)) for row in text.split(_ROW)]
+    except ValueError:
+        raise ValueError("the samples are not numbers") from None
+    if any(len(row) != 2 for row in rows):
+        raise ValueError("each sample needs two numbers, x and y")
+    a = np.array(rows, dtype=np.float64)
+    return np.ascontiguousarray(a[:, 0]), np.ascontiguousarray(a[:, 1])
+
+
+@lru_cache(maxsize=16)
+def uploaded_surface(kind: str, text: str) -> Surface:
+    """Data model `kind` on the samples of `text` (ValueError naming what is wrong)."""
+    x, y = read_samples(text)
+    return surfaces.data.data_surface(kind, x, y)
+
+
+def data_link_key(text: str) -> str:
+    """What a link carries for samples `text`: the text, or ``#hash`` when too long."""
+    if len(text) <= LINK_DATA_CHARS:
+        return text
+    import hashlib
+
+    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+    _UPLOADS[digest] = text
+    while len(_UPLOADS) > 32:
+        del _UPLOADS[next(iter(_UPLOADS))]
+    return "#" + digest
+
+
+def upload(state: Any, csv_text: Any) -> tuple[dict | None, list[str]]:
+    """The fields your CSV gives the state's data model (data, start, view), and notices.
+
+    On a problem the fields are None and the notice names it (the row and what is
+    wrong: `surfaces.data.parse_csv`); the state is then to stay as it was.
+    """
+    try:
+        x, y = surfaces.data.parse_csv(csv_text)
+        text = samples_text(x, y)
+        s = uploaded_surface(state.surface, text)
+    except ValueError as err:  # (a sample counts data rows: header and blank lines not)
+        text = (
+            str(err).replace("sample ", "data row ", 1) if str(err).startswith("sample ") else err
+        )
+        return None, [f"Your data: {text}. The surface is unchanged."]
+    notices = [f"Your data: {x.shape[0]:,} samples."]
+    if len(text) > LINK_DATA_CHARS:
+        data_link_key(text)
+        notices.append(
+            f"They are too many for a link ({len(text):,} characters, more than "
+            f"{LINK_DATA_CHARS:,}): a copied link carries only the generated-data settings, "
+            "and opens generated data anywhere but here."
+        )
+    return {"data": text, "start": s.start, "view": s.view}, notices
 
 
 def batch_param(samples: int) -> Param:
@@ -401,6 +482,15 @@ FIELDS: tuple[Field, ...] = (
     Field("surface", "surface", SURFACE_CHOICES, DEFAULT_SURFACE, _ALL, ("surface",), always=True),
     Field("expr", "expr", str, "", _ALL, ("surface",), written=lambda s: s.surface == CUSTOM),
     Field("box", "box", Floats(4), None, _ALL, ("surface",), written=lambda s: s.surface == CUSTOM),
+    Field(
+        "data",
+        "data",
+        str,
+        "",
+        _ALL,
+        ("surface",),
+        written=lambda s: bool(s.data) and has_data(s),
+    ),
     Field(
         "surface.",
         "surface_params",
@@ -537,6 +627,8 @@ class AppState:
     #: The formula of a custom surface (canonical text), and its box (None: the default).
     expr: str = FIELD["expr"].default
     box: tuple[float, float, float, float] | None = FIELD["box"].default
+    #: Your samples on a data surface (`samples_text`: "x,y_x,y…"), or "": generated data.
+    data: str = FIELD["data"].default
     #: The lesson this state came from (its text is shown beside the plot), or "".
     preset: str = FIELD["preset"].default
     #: Lesson mode: no controls, large type, the update rules shown (for projecting).
@@ -545,6 +637,8 @@ class AppState:
     def build_surface(self) -> Surface:
         if self.surface == CUSTOM:
             return custom_surface(self.expr, self.box)
+        if self.data and has_data(self):
+            return uploaded_surface(self.surface, self.data)
         return surfaces.get(self.surface, **self.surface_params)
 
     @property
@@ -710,6 +804,7 @@ def surface_state(
             "surface_params": {},
             "expr": text,
             "box": box,
+            "data": "",
             "start": s.start,
             "view": s.view,
         }
@@ -721,6 +816,7 @@ def surface_state(
         "surface_params": values,
         "expr": "",
         "box": None,
+        "data": "",
         "start": s.start,
         "view": s.view,
     }
@@ -820,6 +916,8 @@ def _fmt(f: Field, v: Any) -> str:
         if f.attr == "focus":
             return str(v + 1)  # runs count from 1 in links
         return fmt_number(v)
+    if f.attr == "data":
+        return data_link_key(v)
     return str(v)
 
 
@@ -1024,7 +1122,24 @@ def _read_surface(r: _Reader) -> dict[str, Any]:
     entry = surfaces.SURFACES[name]
     prefix = FIELD["surface_params"].key
     params = {p.name: r.param(f"{prefix}{p.name}", p) for p in entry.params}
-    return surface_state(name, params)
+    fields = surface_state(name, params)
+    raw = r.q.get(FIELD["data"].key, "")
+    if raw and name in surfaces.data.DATA_KINDS:
+        text = _UPLOADS.get(raw[1:], "") if raw.startswith("#") else raw
+        if not text:
+            r.notices.append(
+                "data: the samples of this link were too many to travel in it, and this "
+                "server does not have them; showing generated data (the link's samples, "
+                "noise and data seed)."
+            )
+            return fields
+        try:
+            s = uploaded_surface(name, text)
+        except ValueError as err:
+            r.notices.append(f"data: {err}; showing generated data.")
+            return fields
+        fields.update(data=text, start=s.start, view=s.view)
+    return fields
 
 
 def _read_runs(r: _Reader, f: Field, got: dict, surface: Surface) -> tuple[Run, ...]:
@@ -1199,6 +1314,11 @@ def changes(old: AppState, new: AppState) -> dict[str, tuple[str, ...]]:
                     _diff(rf, a[i], b[i], out, f"run{i + 1}", i)
         elif a != b:
             _diff(f, old, new, out)
+    if (has_data(old), has_data(old) and samples_of(old)) != (
+        has_data(new),
+        has_data(new) and samples_of(new),
+    ):  # each run card's batch size (shown on data surfaces only) goes up to N
+        out["batch-range"] = ("runs",)
     return out
 
 

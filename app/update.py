@@ -35,11 +35,12 @@ def patches(old: AppState | None, new: AppState) -> tuple[Any, Any, Any, list[Ru
     draws runs over the map, whose figure holds no run at all.
     """
     results = compute_all(new)
-    if old is None or (old.surface, old.surface_params, old.expr, old.box, old.theme) != (
+    if old is None or (old.surface, old.surface_params, old.expr, old.box, old.data, old.theme) != (
         new.surface,
         new.surface_params,
         new.expr,
         new.box,
+        new.data,
         new.theme,
     ):
         return (

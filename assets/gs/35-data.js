@@ -171,4 +171,53 @@
       svg.dataset.sig = html;
     }
   };
+
+  // ------------------------------------------------------------------ your data (CSV)
+  /** At most this many bytes of a file are read: 10,000 rows fit many times over, and a
+   * larger file still gets the server's "more than 10,000 rows" at the row it names. */
+  const MAX_READ = 2 * 1024 * 1024;
+  const GENERATED = "__generated__"; // app/state.py GENERATED
+
+  /** Send a CSV's text (or GENERATED) to the server: the upload box's value (app/ids.py CSV). */
+  GS.sendData = (text) =>
+    window.dash_clientside.set_props({ type: "formula", name: GS.ids.CSV }, { value: text });
+
+  function readFile(file) {
+    if (!file) return;
+    const reader = new FileReader();
+    reader.onload = () => {
+      const box = GS.el("CSV_TEXT");
+      const text = String(reader.result);
+      if (box && text.length <= 200000) box.value = text;
+      GS.sendData(text);
+    };
+    reader.readAsText(file.size > MAX_READ ? file.slice(0, MAX_READ) : file);
+  }
+
+  function inUpload(el) {
+    return el && el.closest && el.closest(`#${GS.ids.CSV_UPLOAD}`);
+  }
+
+  document.addEventListener("click", (e) => {
+    const b = e.target.closest && e.target.closest("button");
+    if (!b) return;
+    if (b.classList.contains("gs-csv-use")) {
+      const box = GS.el("CSV_TEXT");
+      GS.sendData(box ? box.value : "");
+    } else if (b.classList.contains("gs-csv-generated")) GS.sendData(GENERATED);
+  });
+  document.addEventListener(
+    "change",
+    (e) => {
+      if (e.target.type === "file" && inUpload(e.target)) readFile(e.target.files[0]);
+    },
+    true
+  );
+  document.addEventListener(
+    "drop",
+    (e) => {
+      if (inUpload(e.target) && e.dataTransfer && e.dataTransfer.files.length) readFile(e.dataTransfer.files[0]);
+    },
+    true
+  );
 })(window.gradscape);
