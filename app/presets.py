@@ -18,6 +18,9 @@ The lessons, in order: a learning rate beyond 2/λ_max; SGD's zig-zag against
 momentum in a narrow valley; Rosenbrock's banana; escaping a saddle; noisy
 gradients; AdaGrad's shrinking steps; which minimum adaptive methods pick; the
 Beale race; warmup with cosine decay; Adam's L2 against AdamW's decoupled decay.
+Then, on data surfaces (`DATA_PRESETS`): batch, mini-batch and stochastic gradient
+descent; batch size against learning rate; SGD's noise ball and a decaying
+schedule; separable data and weight decay; the tiny net's saddle; FTRL's l1.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["BY_SLUG", "PRESETS", "Preset", "get"]
+__all__ = ["BY_SLUG", "DATA_PRESETS", "PRESETS", "Preset", "get"]
 
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
@@ -259,6 +262,142 @@ PRESETS: tuple[Preset, ...] = (
         ),
     ),
 )
+
+#: Your data for the FTRL lesson: 24 samples of y ≈ 1.5·x + 0.005 (x centred on 0), so the
+#: least-squares intercept is all but zero and l1 can hold it at exactly zero.
+_SPARSE_DATA = (
+    "-2,-1.8_-1.83,-3.85_-1.65,-2.11_-1.48,-2.36_-1.3,-2.05_-1.13,-1.69_-0.96,-2.35_"
+    "-0.78,-1.2_-0.61,-1.27_-0.43,1.08_-0.26,-0.23_-0.09,-0.28_0.09,0.01_0.26,0.06_"
+    "0.43,0.11_0.61,0.7_0.78,1.38_0.96,1.27_1.13,2.11_1.3,1.78_1.48,2.14_1.65,3.15_"
+    "1.83,2.9_2,2.62"
+)
+
+#: Lessons on data surfaces (`surfaces.data`): the plane is a model's two weights, the
+#: contour the exact full-batch loss, and each run has its batch size (``runN.batch``).
+DATA_PRESETS: tuple[Preset, ...] = (
+    Preset(
+        slug="batch-vs-stochastic",
+        title="Batch, mini-batch and stochastic GD",
+        text=(
+            "Three SGD runs fit a line to 64 noisy samples at the same rate 0.05: batch "
+            "gradient descent uses every sample every step, so its loss falls at every step "
+            "and it reaches the least-squares minimum by step 165, after 165 passes over the "
+            "data. The mini-batch run (B = 8, ringed in the data panel) and stochastic "
+            "gradient descent (B = 1) see a different few samples each step, so their losses "
+            "jitter (faint on the loss chart) and they end in a cloud around the minimum, "
+            "about 0.03 and 0.13 from it on average over the last 100 steps. Yet in those 300 "
+            "steps SGD has read under five epochs of data (ticks on the step axis): each of "
+            "its steps costs 1/64 of a full-batch step."
+        ),
+        query=_q(
+            "surface=linear_regression",
+            "run1=sgd&run1.lr=0.05",
+            "run2=sgd&run2.lr=0.05&run2.batch=8",
+            "run3=sgd&run3.lr=0.05&run3.batch=1",
+            "start=-1,1.5",
+            "steps=300",
+        ),
+    ),
+    Preset(
+        slug="batch-size-and-rate",
+        title="A larger batch tolerates a larger rate",
+        text=(
+            "All four runs use SGD at lr 0.3 on the same line fit, with batches of 1, 8 and "
+            "32 samples and the full batch. One sample's loss can curve far more steeply "
+            "than the average over all of them, so at this rate stochastic gradient descent "
+            "(B = 1) is thrown off the map within 60 steps while every larger batch stays. "
+            "The larger the batch, the closer the run settles: its gradient's noise, and "
+            "with it the cloud around the minimum, shrinks as the batch grows, down to the "
+            "full batch, which arrives exactly."
+        ),
+        query=_q(
+            "surface=linear_regression",
+            "run1=sgd&run1.lr=0.3&run1.batch=1",
+            "run2=sgd&run2.lr=0.3&run2.batch=8",
+            "run3=sgd&run3.lr=0.3&run3.batch=32",
+            "run4=sgd&run4.lr=0.3",
+            "start=-1,1.5",
+            "steps=300",
+        ),
+    ),
+    Preset(
+        slug="sgd-noise-ball",
+        title="SGD's noise ball",
+        text=(
+            "With one sample per step, SGD never settles: near the minimum the mean gradient "
+            "vanishes but a single sample's does not, so the run keeps jumping within a ball "
+            "around it whose size grows with the rate (0.14 on average at lr 0.05 over the "
+            "last 100 steps, 0.06 at lr 0.01). A decaying schedule shrinks the ball as it "
+            "goes: set the schedule to cosine and the run at lr 0.05 ends over ten times "
+            "closer, about 0.01 from the minimum."
+        ),
+        query=_q(
+            "surface=linear_regression",
+            "run1=sgd&run1.lr=0.05&run1.batch=1",
+            "run2=sgd&run2.lr=0.01&run2.batch=1",
+            "start=-1,1.5",
+        ),
+    ),
+    Preset(
+        slug="separable-logistic",
+        title="Separable data: weights without bound",
+        text=(
+            "With no label noise the two classes do not overlap, so logistic regression has "
+            "no minimum: a steeper sigmoid always fits better, and plain gradient descent's "
+            "weight w keeps growing (3.4 at step 100, 6.3 at step 500, the loss still "
+            "falling) while the decision boundary x = −b/w barely moves. Weight decay adds "
+            "½λ‖θ‖², which does have a minimum: at λ = 0.01 the weights stop near w = 3.2, at "
+            "λ = 0.05 near 1.75, with a gentler sigmoid."
+        ),
+        query=_q(
+            "surface=logistic_regression&surface.noise=0",
+            "run1=sgd&run1.lr=0.5",
+            "run2=sgd&run2.lr=0.5&run2.weight_decay=0.01",
+            "run3=sgd&run3.lr=0.5&run3.weight_decay=0.05",
+            "start=-2,3",
+        ),
+    ),
+    Preset(
+        slug="tiny-net-saddle",
+        title="The tiny net's saddle",
+        text=(
+            "ŷ = v·tanh(w·x) fits the data equally well at (w, v) and (−w, −v), so there are "
+            "two mirror-image minima and between them a saddle at the origin, where the "
+            "model is zero. From a start near the curve that flows into the saddle, the "
+            "full-batch run passes within 0.25 of the origin and falls to the lower-left "
+            "minimum, as does B = 16, while the noisier SGD (B = 1) and B = 4 are kicked the "
+            "other way, to the upper-right one (change the batch seed and the split changes)."
+        ),
+        query=_q(
+            "surface=tiny_net",
+            "run1=sgd&run1.lr=0.05",
+            "run2=sgd&run2.lr=0.05&run2.batch=1",
+            "run3=sgd&run3.lr=0.05&run3.batch=4",
+            "run4=sgd&run4.lr=0.05&run4.batch=16",
+            "start=1.35,-2.1",
+        ),
+    ),
+    Preset(
+        slug="ftrl-l1",
+        title="FTRL's l1 zeroes a weight",
+        text=(
+            "On these 24 samples the least-squares line has slope 1.5 and an intercept of "
+            "only 0.005. FTRL without l1 finds exactly that, but with l1 = 10 the intercept b "
+            "is exactly 0 from the first step to the last: FTRL sets a weight to zero while "
+            "the sum of its gradients stays within l1, which is how it keeps sparse models "
+            "sparse. The slope, whose gradients are large, is held at 0 only for the few "
+            "steps it takes to cross zero, then goes on to 1.5."
+        ),
+        query=_q(
+            "surface=linear_regression",
+            f"data={_SPARSE_DATA}",
+            "run1=ftrl&run1.lr=0.2",
+            "run2=ftrl&run2.lr=0.2&run2.l1=10",
+            "start=-1,0.6",
+        ),
+    ),
+)
+PRESETS = PRESETS + DATA_PRESETS
 
 #: Every preset by its slug.
 BY_SLUG: dict[str, Preset] = {p.slug: p for p in PRESETS}
