@@ -345,7 +345,9 @@ GENERATED = "__generated__"
 
 def samples_text(x: Any, y: Any) -> str:
     """Samples as the state holds them: "x,y_x,y…", each number exact and short."""
-    return _ROW.join(f"{fmt_number(float(a))}{_COL}{fmt_number(float(b))}" for a, b in zip(x, y))
+    return _ROW.join(
+        f"{fmt_number(float(a))}{_COL}{fmt_number(float(b))}" for a, b in zip(x, y, strict=True)
+    )
 
 
 def read_samples(text: str) -> tuple[np.ndarray, np.ndarray]:
