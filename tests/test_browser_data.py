@@ -103,7 +103,8 @@ def test_data_panel_shows_the_models_and_batches_and_moves_with_playback(server,
     page.page.click("#step-forward")
     _wait_step(page, 41)
     panel = page.js(PANEL)
-    assert (panel["models"][0]["w"], panel["models"][0]["b"]) == (results[0].x[41], results[0].y[41])
+    first = panel["models"][0]
+    assert (first["w"], first["b"]) == (results[0].x[41], results[0].y[41])
     assert panel["rings"][0]["samples"] == results[0].batches[41].tolist()
     # playing moves the panel on every frame, without the server
     page.page.click("#reset")
