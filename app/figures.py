@@ -124,7 +124,9 @@ def map_index(i: int, part: str) -> int:
 
 
 def run_label(run: Run) -> str:
-    return f"{OPTIMIZERS[run.optimizer].label} · lr {run.hp['lr']:.3g}"
+    """"Adam · lr 0.01", with the batch size of a mini-batch run ("· B 8")."""
+    batch = f" · B {run.batch}" if run.batch is not None else ""
+    return f"{OPTIMIZERS[run.optimizer].label} · lr {run.hp['lr']:.3g}{batch}"
 
 
 def _display(values: np.ndarray) -> np.ndarray:

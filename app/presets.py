@@ -279,15 +279,11 @@ DATA_PRESETS: tuple[Preset, ...] = (
         slug="batch-vs-stochastic",
         title="Batch, mini-batch and stochastic GD",
         text=(
-            "Three SGD runs fit a line to 64 noisy samples at the same rate 0.05: batch "
-            "gradient descent uses every sample every step, so its loss falls at every step "
-            "and it reaches the least-squares minimum by step 165, after 165 passes over the "
-            "data. The mini-batch run (B = 8, ringed in the data panel) and stochastic "
-            "gradient descent (B = 1) see a different few samples each step, so their losses "
-            "jitter (faint on the loss chart) and they end in a cloud around the minimum, "
-            "about 0.03 and 0.13 from it on average over the last 100 steps. Yet in those 300 "
-            "steps SGD has read under five epochs of data (ticks on the step axis): each of "
-            "its steps costs 1/64 of a full-batch step."
+            "Three SGD runs fit a line at lr 0.05. The full batch uses all 64 samples every step: "
+            "its loss falls at every step and it reaches the minimum at step 165. Mini-batches of "
+            "8 (ringed in the data panel) and single samples jitter around it instead, 0.03 and "
+            "0.13 from it on average at the end, having read only 37 and under 5 epochs of data "
+            "(ticks on the loss chart's step axis)."
         ),
         query=_q(
             "surface=linear_regression",
@@ -302,13 +298,10 @@ DATA_PRESETS: tuple[Preset, ...] = (
         slug="batch-size-and-rate",
         title="A larger batch tolerates a larger rate",
         text=(
-            "All four runs use SGD at lr 0.3 on the same line fit, with batches of 1, 8 and "
-            "32 samples and the full batch. One sample's loss can curve far more steeply "
-            "than the average over all of them, so at this rate stochastic gradient descent "
-            "(B = 1) is thrown off the map within 60 steps while every larger batch stays. "
-            "The larger the batch, the closer the run settles: its gradient's noise, and "
-            "with it the cloud around the minimum, shrinks as the batch grows, down to the "
-            "full batch, which arrives exactly."
+            "SGD at lr 0.3 with batches of 1, 8 and 32 samples and the full batch: one sample's "
+            "loss can curve far more steeply than the mean, so single-sample SGD leaves the map "
+            "within 60 steps while every larger batch stays. The larger the batch, the smaller "
+            "its gradient noise and the tighter it settles; the full batch arrives exactly."
         ),
         query=_q(
             "surface=linear_regression",
@@ -324,12 +317,11 @@ DATA_PRESETS: tuple[Preset, ...] = (
         slug="sgd-noise-ball",
         title="SGD's noise ball",
         text=(
-            "With one sample per step, SGD never settles: near the minimum the mean gradient "
-            "vanishes but a single sample's does not, so the run keeps jumping within a ball "
-            "around it whose size grows with the rate (0.14 on average at lr 0.05 over the "
-            "last 100 steps, 0.06 at lr 0.01). A decaying schedule shrinks the ball as it "
-            "goes: set the schedule to cosine and the run at lr 0.05 ends over ten times "
-            "closer, about 0.01 from the minimum."
+            "With one sample a step SGD never settles: at the minimum the mean gradient vanishes "
+            "but a single sample's does not, so it keeps jumping in a ball whose size grows with "
+            "the rate (0.14 on average at lr 0.05, 0.06 at lr 0.01). Set the schedule to cosine: "
+            "the decaying rate shrinks the ball, and the run at lr 0.05 ends about 0.01 from the "
+            "minimum."
         ),
         query=_q(
             "surface=linear_regression",
@@ -342,12 +334,11 @@ DATA_PRESETS: tuple[Preset, ...] = (
         slug="separable-logistic",
         title="Separable data: weights without bound",
         text=(
-            "With no label noise the two classes do not overlap, so logistic regression has "
-            "no minimum: a steeper sigmoid always fits better, and plain gradient descent's "
-            "weight w keeps growing (3.4 at step 100, 6.3 at step 500, the loss still "
-            "falling) while the decision boundary x = −b/w barely moves. Weight decay adds "
-            "½λ‖θ‖², which does have a minimum: at λ = 0.01 the weights stop near w = 3.2, at "
-            "λ = 0.05 near 1.75, with a gentler sigmoid."
+            "With no label noise the classes do not overlap, so logistic regression has no "
+            "minimum: plain gradient descent's weight w keeps growing (3.4 at step 100, 6.3 at "
+            "500) and its sigmoid gets steeper, while the boundary x = −b/w barely moves. Weight "
+            "decay λ adds ½λ‖θ‖², which has a minimum: the weights stop near w = 3.2 at λ = 0.01 "
+            "and near 1.75 at λ = 0.05."
         ),
         query=_q(
             "surface=logistic_regression&surface.noise=0",
@@ -361,12 +352,11 @@ DATA_PRESETS: tuple[Preset, ...] = (
         slug="tiny-net-saddle",
         title="The tiny net's saddle",
         text=(
-            "ŷ = v·tanh(w·x) fits the data equally well at (w, v) and (−w, −v), so there are "
-            "two mirror-image minima and between them a saddle at the origin, where the "
-            "model is zero. From a start near the curve that flows into the saddle, the "
-            "full-batch run passes within 0.25 of the origin and falls to the lower-left "
-            "minimum, as does B = 16, while the noisier SGD (B = 1) and B = 4 are kicked the "
-            "other way, to the upper-right one (change the batch seed and the split changes)."
+            "ŷ = v·tanh(w·x) is the same function at (w, v) and (−w, −v): two mirror-image "
+            "minima, with a saddle at the origin between them. From a start near the curve that "
+            "flows into the saddle, the full batch passes within 0.25 of the origin and falls to "
+            "the lower-left minimum, as does B = 16, while the noisier B = 1 and B = 4 are kicked "
+            "to the upper-right one (another batch seed splits them differently)."
         ),
         query=_q(
             "surface=tiny_net",
@@ -381,12 +371,11 @@ DATA_PRESETS: tuple[Preset, ...] = (
         slug="ftrl-l1",
         title="FTRL's l1 zeroes a weight",
         text=(
-            "On these 24 samples the least-squares line has slope 1.5 and an intercept of "
-            "only 0.005. FTRL without l1 finds exactly that, but with l1 = 10 the intercept b "
-            "is exactly 0 from the first step to the last: FTRL sets a weight to zero while "
-            "the sum of its gradients stays within l1, which is how it keeps sparse models "
-            "sparse. The slope, whose gradients are large, is held at 0 only for the few "
-            "steps it takes to cross zero, then goes on to 1.5."
+            "These 24 samples' least-squares line has slope 1.5 and intercept 0.005. FTRL with l1 "
+            "= 10 keeps the intercept b at exactly 0 from the first step to the last, since the "
+            "sum of its gradients stays within l1 (without l1 it ends at 0.005), while the slope, "
+            "whose gradients are large, is held at 0 only for the few steps it takes to cross "
+            "zero."
         ),
         query=_q(
             "surface=linear_regression",

@@ -273,8 +273,14 @@ def _new_surface(state: AppState, fields: dict, notices=()) -> Edit:
     """
     new = replace(state, **fields, t=None, preset="")
     s = new.build_surface()
+    keep = has_data(new)  # a batch size means something on a data surface only
     runs = tuple(
-        replace(r, hp={**r.hp, "lr": default_hp(r.optimizer, s)["lr"]}) for r in state.runs
+        replace(
+            r,
+            hp={**r.hp, "lr": default_hp(r.optimizer, s)["lr"]},
+            batch=r.batch if keep else None,
+        )
+        for r in state.runs
     )
     return Edit(replace(new, runs=runs), list(notices))
 

@@ -520,6 +520,7 @@ def test_batch_vs_stochastic_bgd_falls_every_step_and_arrives_the_others_jitter(
     # SGD reads one sample a step: 300 samples, under five epochs of 64
     assert sgd.batches.shape == (300, 1) and mini.batches.shape == (300, 8)
     assert 4 < sgd.batches.size / 64 < 5
+    assert 37 < mini.batches.size / 64 < 38
     # the faint mini-batch loss is the loss over each step's samples
     s = state.build_surface()
     k = 123
@@ -607,6 +608,9 @@ def test_tiny_net_saddle_runs_split_between_the_mirror_minima():
     for r in (full, b1, b4, b16):
         m = lower if r.x[-1] < 0 else upper
         assert np.hypot(r.x[-1] - m.x, r.y[-1] - m.y) < 0.1
+    # another batch seed splits the mini-batch runs differently
+    other = compute_all(replace(state, batch_seed=1))
+    assert [r.x[-1] < 0 for r in other[1:]] != [r.x[-1] < 0 for r in (b1, b4, b16)]
 
 
 def test_ftrl_l1_holds_the_intercept_at_exactly_zero():
