@@ -124,7 +124,7 @@ def map_index(i: int, part: str) -> int:
 
 
 def run_label(run: Run) -> str:
-    """"Adam · lr 0.01", with the batch size of a mini-batch run ("· B 8")."""
+    """A run's name: "Adam · lr 0.01", with a mini-batch run's batch size ("· B 8")."""
     batch = f" · B {run.batch}" if run.batch is not None else ""
     return f"{OPTIMIZERS[run.optimizer].label} · lr {run.hp['lr']:.3g}{batch}"
 
