@@ -155,7 +155,9 @@
       if (!idx) return;
       ringed[batch.size] = true;
       let d = "";
-      const r = 5.5;
+      // many samples ringed at once: smaller, thinner rings, so the data still show
+      const r = idx.length <= 64 ? 5.5 : idx.length <= 512 ? 3.5 : 2.5;
+      const width = idx.length <= 64 ? 1.8 : 1;
       idx.forEach((i) => {
         const px = panel.px(samples.x[i]);
         const py = panel.py(samples.y[i]);
@@ -163,7 +165,7 @@
       });
       rings +=
         `<path class="gs-batch" data-run="${j}" data-step="${k}" data-count="${idx.length}" ` +
-        `data-samples="${idx.length <= 2000 ? idx.join(" ") : ""}" d="${d}" fill="none" stroke="${src.color}" stroke-width="1.8"/>`;
+        `data-samples="${idx.length <= 2000 ? idx.join(" ") : ""}" d="${d}" fill="none" stroke="${src.color}" stroke-width="${width}"/>`;
     });
     html += rings + models + "</g>";
     if (svg.dataset.sig !== html) {
