@@ -247,3 +247,31 @@ def test_bad_csvs_get_their_messages_and_a_good_one_becomes_the_data(server, pag
     page.wait_until(lambda: page.js(PANEL)["scatter"] == 64, what="the generated samples")
     assert "data=" not in page.query()
     assert page.errors == []
+
+
+def test_the_panel_and_batch_controls_come_and_go_with_a_data_surface(server, page):
+    page.open(_url(server, "t=500&theme=dark"))
+    shown = "() => getComputedStyle(document.querySelector('.gs-data')).display"
+    batch_boxes = page.page.locator("input[name^='run.'][name$='.batch']")
+    assert page.js(shown) == "none" and batch_boxes.count() == 0
+    assert page.page.locator(".gs-sampling").count() == 0
+    page.page.click("#surface")
+    page.page.get_by_role("option", name="Logistic regression", exact=True).click()
+    page.wait_until(lambda: page.js(shown) == "block", what="the data panel")
+    page.wait_until(lambda: batch_boxes.count() == 3, what="a batch size on each run card")
+    assert page.page.locator(".gs-sampling input[type=radio]").count() == 3
+    panel = page.js(PANEL)
+    assert panel["scatter"] == 64 and len(panel["models"]) == 3
+    # the sigmoid's decision boundary is drawn for each run inside the panel
+    boundaries = "() => document.querySelectorAll('svg.gs-data-overlay .gs-boundary').length"
+    assert page.js(boundaries) == 3
+    # a sampling scheme is one click, and goes into the link
+    page.page.locator(".gs-sampling label", has_text="Cycle").click()
+    page.wait_until(lambda: page.state().sampling == "cycle", what="sampling=cycle")
+    page.shot("logistic-dark")
+    page.page.click("#surface")
+    page.page.get_by_role("option", name="Himmelblau", exact=True).click()
+    page.wait_until(lambda: page.js(shown) == "none", what="the panel to go")
+    page.wait_until(lambda: batch_boxes.count() == 0, what="the batch sizes to go")
+    assert "sampling" not in page.query()
+    assert page.errors == []
