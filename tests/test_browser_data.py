@@ -275,3 +275,24 @@ def test_the_panel_and_batch_controls_come_and_go_with_a_data_surface(server, pa
     page.wait_until(lambda: batch_boxes.count() == 0, what="the batch sizes to go")
     assert "sampling" not in page.query()
     assert page.errors == []
+
+
+def test_a_sent_csv_is_not_carried_by_later_requests(server, page):
+    page.open(_url(server, "surface=linear_regression&t=500"))
+    page.page.click(".gs-csv-summary")
+    page.page.fill("#csv-text", "x,y\n1,2\n2,oops\n")
+    page.page.click(".gs-csv-use")
+    page.wait_until(lambda: "row 3" in page.page.locator(".gs-notices").inner_text())
+    # the hidden box the text went through is empty again once the server answered
+    hidden = "() => document.getElementById(JSON.stringify({name: 'csv', type: 'formula'})).value"
+    page.wait_until(lambda: page.js(hidden) == "", what="the sent text to be dropped")
+    # the next edit's request carries no CSV
+    bodies: list[str] = []
+    page.page.on(
+        "request",
+        lambda r: bodies.append(r.post_data or "") if "_dash-update-component" in r.url else None,
+    )
+    page.fill("input[name='steps']", "200")
+    page.wait_until(lambda: page.state().steps == 200, what="the new steps")
+    assert bodies and not any("oops" in b for b in bodies)
+    assert page.errors == []

@@ -180,9 +180,24 @@
   const MAX_READ = 2 * 1024 * 1024;
   const GENERATED = "__generated__"; // app/state.py GENERATED
 
-  /** Send a CSV's text (or GENERATED) to the server: the upload box's value (app/ids.py CSV). */
-  GS.sendData = (text) =>
-    window.dash_clientside.set_props({ type: "formula", name: GS.ids.CSV }, { value: text });
+  const CSV_ID = () => ({ type: "formula", name: GS.ids.CSV });
+
+  /**
+   * Send a CSV's text (or GENERATED) to the server: the upload box's value (app/ids.py CSV).
+   * Once the server has answered (a notice: the samples taken, or the row that is wrong)
+   * the box is emptied, so later requests do not carry the text again.
+   */
+  GS.sendData = function (text) {
+    const notices = GS.el("NOTICES");
+    if (notices) {
+      const watch = new MutationObserver(() => {
+        watch.disconnect();
+        window.dash_clientside.set_props(CSV_ID(), { value: null });
+      });
+      watch.observe(notices, { childList: true, subtree: true, characterData: true });
+    }
+    window.dash_clientside.set_props(CSV_ID(), { value: text });
+  };
 
   function readFile(file) {
     if (!file) return;
