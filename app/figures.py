@@ -123,10 +123,24 @@ def map_index(i: int, part: str) -> int:
     return FIXED_TRACES + 3 * i + PARTS.index(part)
 
 
+#: At most this many hyperparameters besides the rate name a run (those off their default).
+LABEL_EXTRAS = 2
+
+
 def run_label(run: Run) -> str:
-    """A run's name: "Adam · lr 0.01", with a mini-batch run's batch size ("· B 8")."""
+    """A run's name: "Adam · lr 0.01", then up to `LABEL_EXTRAS` hyperparameters that
+    differ from their defaults, by symbol ("· λ 0.01"), and a mini-batch run's batch size
+    ("· B 8"): runs that differ in those are told apart in legends."""
+    spec = OPTIMIZERS[run.optimizer]
+    extras = [
+        f" · {p.symbol or p.name} {v:.3g}"
+        if isinstance(v, float)
+        else f" · {p.symbol or p.name} {v}"
+        for p in spec.params[1:]
+        if (v := run.hp.get(p.name, p.default)) != p.default
+    ][:LABEL_EXTRAS]
     batch = f" · B {run.batch}" if run.batch is not None else ""
-    return f"{OPTIMIZERS[run.optimizer].label} · lr {run.hp['lr']:.3g}{batch}"
+    return f"{spec.label} · lr {run.hp['lr']:.3g}{''.join(extras)}{batch}"
 
 
 def _display(values: np.ndarray) -> np.ndarray:

@@ -1279,8 +1279,11 @@ def _expand_preset(pairs: list[tuple[str, str]], notices: list[str]) -> list[tup
 
 # --------------------------------------------------------------------------- what changed
 def _labels(state: AppState) -> tuple:
-    """What names each run in the view's run menu (its optimizer, rate as shown, batch)."""
-    return tuple((r.optimizer, f"{r.hp['lr']:.3g}", r.batch) for r in state.runs)
+    """What names each run in the view's run menu (`figures.run_label`: its optimizer, rate
+    as shown, hyperparameters off their defaults, batch size)."""
+    return tuple(
+        (r.optimizer, f"{r.hp['lr']:.3g}", tuple(sorted(r.hp.items())), r.batch) for r in state.runs
+    )
 
 
 def _names_runs(state: AppState) -> bool:
