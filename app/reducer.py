@@ -43,6 +43,7 @@ from .state import (
     new_run,
     parts_of,
     read_value,
+    run_value,
     surface_state,
     upload,
 )
@@ -339,7 +340,7 @@ def _edit_param(state: AppState, key: Any, raw: Any) -> Edit:
     if value == b.value:
         return Edit(state, notices, corrected=corrected)
     if b.run is not None and b.field.attr != "hp":  # a run's own number (its batch size)
-        new = _set_run(state, b.run, **{b.field.attr: value})
+        new = _set_run(state, b.run, **{b.field.attr: run_value(state, b.field, value)})
     elif b.run is not None:
         run = state.runs[b.run]
         new = _set_run(state, b.run, hp={**run.hp, b.name: value})

@@ -432,6 +432,14 @@ def batching(state: Any) -> bool:
     return any(r.batch is not None and r.batch < n for r in state.runs)
 
 
+def run_value(state: Any, f: Field, value: Any) -> Any:
+    """A run's own setting `f` as the state keeps it: a batch size of N or more is the
+    full batch (None), so the link and the label say so."""
+    if f.attr == "batch" and value is not None and value >= samples_of(state):
+        return None
+    return value
+
+
 #: The batch size's widest range (the URL is checked against the surface's N).
 BATCH = batch_param(surfaces.data.MAX_SAMPLES)
 
@@ -1168,6 +1176,7 @@ def _read_runs(r: _Reader, f: Field, got: dict, surface: Surface) -> tuple[Run, 
         batch = None
         if samples is not None and key + batch_f.key in r.q:  # a data surface's runs only
             batch = r.param(key + batch_f.key, batch_param(samples))
+            batch = None if batch >= samples else batch  # N: the full batch
         runs.append(Run(opt, hp, color, not hide, batch))
     return tuple(runs)
 

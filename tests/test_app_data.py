@@ -85,7 +85,7 @@ def test_batch_keys_mean_nothing_off_a_data_surface():
 
 def test_batch_is_clamped_to_the_samples_with_a_notice():
     s, notices = parse("surface=linear_regression&surface.samples=20&run1=sgd&run1.batch=500")
-    assert s.runs[0].batch == 20
+    assert s.runs[0].batch is None  # clamped to N: the full batch
     assert any("run1.batch=500 is out of range" in n for n in notices)
     s, notices = parse("surface=linear_regression&run1=sgd&run1.batch=0&sampling=sideways")
     assert s.runs[0].batch == 1 and s.sampling == "shuffle"
@@ -120,6 +120,14 @@ def test_the_batch_box_runs_from_1_to_n_on_a_log_scale_full_at_the_top():
 )
 def test_steps_per_epoch_text(n, b, sampling, text):
     assert datapanel.epoch_text(n, b, sampling) == text
+
+
+def test_a_batch_of_n_is_the_full_batch():
+    s = state_of(LINEAR)
+    t = apply_event(s, _pv("run.0.batch"), "64").state
+    assert t.runs[0].batch is None and "run1.batch" not in serialize(t)
+    assert parse("surface=linear_regression&run1=sgd&run1.batch=64")[0].runs[0].batch is None
+    assert apply_event(s, _pv("run.0.batch"), "63").state.runs[0].batch == 63
 
 
 def test_one_runs_batch_size_recomputes_that_run_only():
