@@ -34,7 +34,12 @@ net) each run has its batch size (``run1.batch``: 1 is SGD, absent or ≥ N the
 full batch) and every run shares the sampling scheme (``sampling``: shuffle,
 replacement or cycle) and the batch seed (``bseed``), so a link reproduces the
 very batches each step used. On any other surface these keys are neither
-read nor written.
+read nor written. Your own samples (a CSV pasted or dropped: `upload`) travel
+as ``data=x,y_x,y…``, every number in its shortest exact spelling, up to
+`LINK_DATA_CHARS` (12 000) characters, so such a link reproduces them bit for
+bit; a larger upload is kept by the server that received it and its link
+carries ``data=#hash`` beside the generated-data settings (samples, noise,
+data seed): opened anywhere else it shows the generated data, with a notice.
 
 `mode` picks the view: paths over the contour (the default), a learning-rate
 comparison of the focus run (small multiples or an overlay of `k` rates spread
