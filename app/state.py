@@ -37,9 +37,10 @@ very batches each step used. On any other surface these keys are neither
 read nor written. Your own samples (a CSV pasted or dropped: `upload`) travel
 as ``data=x,y_x,y…``, every number in its shortest exact spelling, up to
 `LINK_DATA_CHARS` (12 000) characters, so such a link reproduces them bit for
-bit; a larger upload is kept by the server that received it and its link
-carries ``data=#hash`` beside the generated-data settings (samples, noise,
-data seed): opened anywhere else it shows the generated data, with a notice.
+bit; a larger upload is kept by the machine that received it (in memory and in
+its disk cache, for a week) and its link carries ``data=#hash`` beside the
+generated-data settings (samples, noise, data seed): opened on any other
+machine it shows the generated data, with a notice.
 
 `mode` picks the view: paths over the contour (the default), a learning-rate
 comparison of the focus run (small multiples or an overlay of `k` rates spread
@@ -336,14 +337,46 @@ def samples_of(state: Any) -> int:
 #: Your samples travel in a link as text (``data=x,y_x,y…``, each number in its
 #: shortest exact spelling, so the link reproduces them bit for bit) up to this many
 #: characters: a few hundred to about 1,500 rows. A larger upload is kept by the
-#: server that received it (`_UPLOADS`, in memory, by content hash) and the link
-#: carries ``data=#hash`` with the generated-data settings: elsewhere (another
-#: worker, a restart) it opens the generated data and says so.
+#: machine that received it (`_UPLOADS` and the disk cache, by content hash) and the
+#: link carries ``data=#hash`` with the generated-data settings: on another machine
+#: it opens the generated data and says so.
 LINK_DATA_CHARS = 12_000
 #: Separators of the samples' text: rows, and x from y (unreserved in URLs but ",").
 _ROW, _COL = "_", ","
-#: Uploads too large for a link, by the hash their links carry (the newest 32).
+#: Uploads too large for a link, by the hash their links carry (the newest 32 in this
+#: process; all of them, for a week, in the disk cache every process of this machine
+#: shares, so the start map's background job and other workers find them too).
 _UPLOADS: dict[str, str] = {}
+_UPLOAD_DAYS = 7
+
+
+def _upload_cache_root() -> str:
+    """The disk cache's folder (as `background.cache_dir`), its ``uploads`` part."""
+    import os
+    import tempfile
+
+    default = os.path.join(tempfile.gettempdir(), f"gradscape-cache-{os.getuid()}")
+    return os.path.join(os.environ.get("GRADSCAPE_CACHE_DIR") or default, "uploads")
+
+
+@lru_cache(maxsize=4)
+def _upload_disk(root: str) -> Any:
+    try:
+        import diskcache
+    except ImportError:  # pragma: no cover - diskcache is a dependency
+        return None
+    return diskcache.Cache(root, size_limit=256 * 2**20)
+
+
+def _stored_upload(digest: str) -> str:
+    """The samples a link's ``data=#digest`` stands for, or "" if no process here has them."""
+    text = _UPLOADS.get(digest, "")
+    if not text:
+        disk = _upload_disk(_upload_cache_root())
+        text = (disk.get(digest) if disk is not None else None) or ""
+    return text
+
+
 #: A value of the upload box that asks for the generated data again.
 GENERATED = "__generated__"
 
@@ -381,9 +414,13 @@ def data_link_key(text: str) -> str:
     import hashlib
 
     digest = hashlib.sha256(text.encode()).hexdigest()[:16]
-    _UPLOADS[digest] = text
-    while len(_UPLOADS) > 32:
-        del _UPLOADS[next(iter(_UPLOADS))]
+    if digest not in _UPLOADS:
+        _UPLOADS[digest] = text
+        while len(_UPLOADS) > 32:
+            del _UPLOADS[next(iter(_UPLOADS))]
+        disk = _upload_disk(_upload_cache_root())
+        if disk is not None:
+            disk.set(digest, text, expire=_UPLOAD_DAYS * 86400)
     return "#" + digest
 
 
@@ -408,7 +445,7 @@ def upload(state: Any, csv_text: Any) -> tuple[dict | None, list[str]]:
         notices.append(
             f"They are too many for a link ({len(text):,} characters, more than "
             f"{LINK_DATA_CHARS:,}): a copied link carries only the generated-data settings, "
-            "and opens generated data anywhere but here."
+            "and opens generated data on any other machine."
         )
     return {"data": text, "start": s.start, "view": s.view}, notices
 
@@ -1140,7 +1177,7 @@ def _read_surface(r: _Reader) -> dict[str, Any]:
     fields = surface_state(name, params)
     raw = r.q.get(FIELD["data"].key, "")
     if raw and name in surfaces.data.DATA_KINDS:
-        text = _UPLOADS.get(raw[1:], "") if raw.startswith("#") else raw
+        text = _stored_upload(raw[1:]) if raw.startswith("#") else raw
         if not text:
             r.notices.append(
                 "data: the samples of this link were too many to travel in it, and this "

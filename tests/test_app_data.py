@@ -368,7 +368,8 @@ def test_a_csv_off_a_data_surface_changes_nothing():
     assert apply_event(s, {"type": "formula", "name": "csv"}, "1,2\n3,4\n").state == s
 
 
-def test_a_large_upload_links_by_hash_and_elsewhere_opens_generated_data():
+def test_a_large_upload_links_by_hash_and_elsewhere_opens_generated_data(tmp_path, monkeypatch):
+    monkeypatch.setenv("GRADSCAPE_CACHE_DIR", str(tmp_path / "here"))
     s = state_of("surface=linear_regression&surface.noise=0.8&surface.data_seed=3")
     x = np.linspace(-1, 3, 2000) + 1e-7
     text = "\n".join(f"{float(a)!r},{float(2 * a - 1)!r}" for a in x)
@@ -378,8 +379,11 @@ def test_a_large_upload_links_by_hash_and_elsewhere_opens_generated_data():
     t = replace(s, **fields)
     q = serialize(t)
     assert len(q) < 1000 and "data=%23" in q and "surface.noise=0.8" in q
-    assert parse(q) == (t, [])  # this server has the samples
-    state_module._UPLOADS.clear()  # another server (or a restart) does not
+    assert parse(q) == (t, [])  # this process has the samples
+    state_module._UPLOADS.clear()  # another process of this machine (a worker, the
+    assert parse(q) == (t, [])  # start map's job) finds them in the disk cache
+    monkeypatch.setenv("GRADSCAPE_CACHE_DIR", str(tmp_path / "elsewhere"))
+    state_module._UPLOADS.clear()  # another machine has neither
     back, notices = parse(q)
     assert back.data == "" and samples_of(back) == 64
     assert back.surface_params["noise"] == 0.8 and back.surface_params["data_seed"] == 3
