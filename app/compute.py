@@ -18,7 +18,7 @@ import numpy as np
 import optimizers
 from optimizers import schedules
 
-from .state import AppState, Run
+from .state import AppState, Run, has_data, samples_of
 
 __all__ = ["TOLERANCE", "Carry", "RunResult", "compute", "compute_all", "result_of", "training"]
 
@@ -45,6 +45,11 @@ class RunResult:
     nearest: int | None
     reached_at: int | None
     final_lr: float
+    #: On a mini-batch run of a data surface: the samples of each step, (steps, B)
+    #: (the last batch of an epoch padded with −1 where it is short), and the
+    #: mini-batch loss the optimizer saw at each step (steps,). None otherwise.
+    batches: np.ndarray | None = None
+    batch_loss: np.ndarray | None = None
 
     @property
     def diverged(self) -> bool:
@@ -84,18 +89,31 @@ def _cached(common: tuple, key: tuple, carry: Carry) -> RunResult:
     return _compute(carry.state, carry.state.runs[0])
 
 
-def training(state: AppState) -> dict:
-    """`optimizers.run`'s keyword arguments that every run of `state` shares."""
+def training(state: AppState, run: Run | None = None) -> dict:
+    """`optimizers.run`'s keyword arguments that every run of `state` shares, and, given
+    `run`, its batch size on a data surface (None: the full batch)."""
     schedule = None
     if state.schedule != "constant":
         schedule = schedules.get(state.schedule, **state.schedule_args)
-    return {
+    out = {
         "schedule": schedule,
         "clip_norm": state.clip_at if state.clip == "norm" else None,
         "clip_value": state.clip_at if state.clip == "value" else None,
         "noise": state.noise,
         "seed": state.seed,
     }
+    if has_data(state):
+        out["sampling"] = state.sampling
+        out["batch_seed"] = state.batch_seed
+        out["batch_size"] = batch_size(state, run) if run is not None else None
+    return out
+
+
+def batch_size(state: AppState, run: Run) -> int | None:
+    """The run's samples per step as `optimizers.run` takes it: None for the full batch."""
+    if not has_data(state) or run.batch is None or run.batch >= samples_of(state):
+        return None
+    return int(run.batch)
 
 
 def _compute(state: AppState, run: Run) -> RunResult:
@@ -105,7 +123,7 @@ def _compute(state: AppState, run: Run) -> RunResult:
         run.optimizer,
         np.asarray(state.start, dtype=np.float64),
         state.steps,
-        **training(state),
+        **training(state, run),
         **run.hp,
     )
     return result_of(traj, 0, surface)
@@ -140,4 +158,20 @@ def result_of(traj: optimizers.Trajectory, j: int, surface) -> RunResult:
         nearest=nearest,
         reached_at=reached,
         final_lr=float(traj.lr[-1, j]),
+        **_batch_fields(traj, j),
     )
+
+
+def _batch_fields(traj: optimizers.Trajectory, j: int) -> dict:
+    """`RunResult.batches` and `.batch_loss` of path `j` (on a mini-batch run only)."""
+    batches = traj.batches
+    if not batches or batches[0].shape[0] >= traj.surface.data[0].shape[0]:
+        return {}
+    width = max(b.shape[0] for b in batches)
+    table = np.full((len(batches), width), -1, dtype=np.int32)
+    for k, b in enumerate(batches):
+        table[k, : b.shape[0]] = b
+    return {
+        "batches": table,
+        "batch_loss": np.ascontiguousarray(traj.batch_loss[:, j]),
+    }

@@ -6,7 +6,8 @@ fixed so that updates can address traces by index:
 * map: ``[contour, minima, start]`` then, in an exported figure, each run's
   traces as `look.Drawing` draws them (ghost, trail, head). In the app the map
   holds no run: the browser draws them over it from the paths store.
-* loss: two traces per run, the curve and the head.
+* loss: two traces per run, the curve and the head; on a data surface three,
+  the mini-batch loss first (`loss_traces_per_run`), and the epochs as shapes.
 
 Every run trace carries ``meta = {"role": ..., "run": i, "diverged": k}``; the
 browser's step markers (``assets/gs/60-markers.js``) find the loss chart's and
@@ -16,6 +17,7 @@ the 3D view's traces by it.
 from __future__ import annotations
 
 import base64
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -23,9 +25,10 @@ import numpy as np
 import plotly.graph_objects as go
 
 from optimizers import OPTIMIZERS
+from optimizers.batching import is_data_surface
 from surfaces import Surface
 
-from . import look
+from . import datapanel, look
 from .compute import RunResult
 from .state import PALETTE, PALETTE_DARK, AppState, Run
 
@@ -120,8 +123,24 @@ def map_index(i: int, part: str) -> int:
     return FIXED_TRACES + 3 * i + PARTS.index(part)
 
 
+#: At most this many hyperparameters besides the rate name a run (those off their default).
+LABEL_EXTRAS = 2
+
+
 def run_label(run: Run) -> str:
-    return f"{OPTIMIZERS[run.optimizer].label} · lr {run.hp['lr']:.3g}"
+    """A run's name: "Adam · lr 0.01", then up to `LABEL_EXTRAS` hyperparameters that
+    differ from their defaults, by symbol ("· λ 0.01"), and a mini-batch run's batch size
+    ("· B 8"): runs that differ in those are told apart in legends."""
+    spec = OPTIMIZERS[run.optimizer]
+    extras = [
+        f" · {p.symbol or p.name} {v:.3g}"
+        if isinstance(v, float)
+        else f" · {p.symbol or p.name} {v}"
+        for p in spec.params[1:]
+        if (v := run.hp.get(p.name, p.default)) != p.default
+    ][:LABEL_EXTRAS]
+    batch = f" · B {run.batch}" if run.batch is not None else ""
+    return f"{spec.label} · lr {run.hp['lr']:.3g}{''.join(extras)}{batch}"
 
 
 def _display(values: np.ndarray) -> np.ndarray:
@@ -303,12 +322,16 @@ def _typed(a: np.ndarray) -> dict:
     return {"dtype": a.dtype.str.lstrip("<|="), "bdata": base64.b64encode(a.tobytes()).decode()}
 
 
-def path_data(run: Run, r: RunResult, theme: Theme = THEMES["light"]) -> dict:
+def path_data(
+    run: Run, r: RunResult, theme: Theme = THEMES["light"], state: AppState | None = None
+) -> dict:
     """What the browser draws a run from: its whole path, loss, colour and divergence.
 
     Positions are float64; the loss (shown to 5 digits on hover) is float32.
+    Given the `state`, a run on a data surface brings its batches too
+    (``batch``: see `datapanel.batch_data`).
     """
-    return {
+    out = {
         "x": _typed(r.x),
         "y": _typed(r.y),
         "f": _typed(_display(r.loss)),
@@ -318,15 +341,25 @@ def path_data(run: Run, r: RunResult, theme: Theme = THEMES["light"]) -> dict:
         "label": OPTIMIZERS[run.optimizer].label,
         "name": run_name(run, r),
     }
+    batch = datapanel.batch_data(state, run, r) if state is not None else None
+    if batch is not None:
+        out["batch"] = batch
+    return out
 
 
 def paths_data(state: AppState, results: Sequence[RunResult], theme: Theme | None = None) -> dict:
     """`path_data` for every run of `state` (the app's ``paths`` store)."""
     theme = theme or THEMES[state.theme]
-    return {
-        "runs": [path_data(run, r, theme) for run, r in zip(state.runs, results, strict=True)],
+    out = {
+        "runs": [
+            path_data(run, r, theme, state) for run, r in zip(state.runs, results, strict=True)
+        ],
         "style": look.style_data(theme.halo),
     }
+    data = datapanel.store_data(state, theme)
+    if data is not None:  # a data surface: its samples, for the data panel
+        out["data"] = data
+    return out
 
 
 def map_figure(
@@ -394,7 +427,20 @@ def map_figure(
 
 # --------------------------------------------------------------------------- loss
 def _loss_y(surface: Surface, r: RunResult) -> np.ndarray:
+    if is_data_surface(surface):  # a mean loss, > 0: itself, so the mini-batch loss fits
+        return np.maximum(r.loss, LOSS_FLOOR)
     return np.maximum(r.gap, LOSS_FLOOR) if surface.min_value is not None else r.gap
+
+
+def _gap_axis(surface: Surface) -> bool:
+    """Whether the loss chart draws f − f* (a known minimum; not a data surface, whose
+    mini-batch losses fall below f*), else f."""
+    return surface.min_value is not None and not is_data_surface(surface)
+
+
+def _log_axis(surface: Surface) -> bool:
+    """Whether the loss chart's axis is logarithmic (f − f*, or a data surface's mean loss)."""
+    return surface.min_value is not None or is_data_surface(surface)
 
 
 def loss_run_traces(
@@ -413,7 +459,7 @@ def loss_run_traces(
     k = min(step.k, r.diverged_at - 1) if r.diverged and r.diverged_at > 0 else step.k
     size = look.LOOKS["loss"]
     label = OPTIMIZERS[run.optimizer].label
-    what = "f − f*" if surface.min_value is not None else "f"
+    what = "f − f*" if _gap_axis(surface) else "f"
     meta = {"run": i, "diverged": r.diverged_at}
     common = {
         "type": "scatter",
@@ -443,7 +489,89 @@ def loss_run_traces(
         "hoverinfo": "skip",
         "meta": {"role": "head", **meta},
     }
-    return [curve, head]
+    if not is_data_surface(surface):
+        return [curve, head]
+    # a data surface: the mini-batch loss the run saw, faint (empty for the full batch)
+    batch = {
+        **common,
+        "x0": 0,
+        "dx": 1,
+        "y": _typed(np.zeros(0, dtype=np.float32)),
+        "mode": "lines",
+        "line": {"color": color, "width": 1.0},
+        "opacity": 0.3,
+        "hovertemplate": f"<b>{label}</b><br>step %{{x}}<br>mini-batch {what} %{{y:.4g}}"
+        "<extra></extra>",
+        "meta": {"role": "batch", **meta},
+    }
+    if r.batch_loss is not None:
+        yb = _display(np.maximum(r.batch_loss, LOSS_FLOOR))
+        if r.diverged and r.diverged_at > 0:
+            yb[r.diverged_at :] = np.nan
+        batch["y"] = _typed(yb)
+    return [batch, curve, head]
+
+
+def loss_traces_per_run(surface: Surface) -> int:
+    """Traces per run on the loss chart: curve and head, and on a data surface the
+    mini-batch loss first (under the curve)."""
+    return 3 if is_data_surface(surface) else 2
+
+
+#: At most this many epoch ticks per batch size on the loss chart (more are thinned).
+MAX_EPOCH_TICKS = 25
+
+
+def loss_epoch_shapes(
+    state: AppState, results: Sequence[RunResult], theme: Theme | None = None
+) -> list[dict]:
+    """A data surface's loss-chart shapes: f* dotted across (where the least loss is
+    known and positive), and epoch boundaries on the step axis: short ticks in a run's
+    colour at each step a new pass over the data begins, one row per batch size of the
+    visible mini-batch runs (every m-th epoch when there are more than `MAX_EPOCH_TICKS`)."""
+    theme = theme or THEMES[state.theme]
+    shapes: list[dict] = []
+    fmin = state.build_surface().min_value
+    if fmin is not None and fmin > 0:  # the least full-batch loss, dotted (log axis: log10)
+        shapes.append(
+            {
+                "type": "line",
+                "xref": "paper",
+                "yref": "y",
+                "x0": 0,
+                "x1": 1,
+                "y0": math.log10(fmin),
+                "y1": math.log10(fmin),
+                "line": {"color": theme.muted, "width": 1, "dash": "dot"},
+            }
+        )
+    seen: list[int] = []
+    for run, r in zip(state.runs, results, strict=True):
+        if not run.visible or r.batches is None:
+            continue
+        n = state.build_surface().data[0].shape[0]
+        every = datapanel.steps_per_epoch(n, int(r.batches.shape[1]))
+        if every in seen:
+            continue
+        row = len(seen)
+        seen.append(every)
+        starts = np.arange(every, state.steps + 1, every)
+        if starts.size > MAX_EPOCH_TICKS:
+            starts = starts[:: math.ceil(starts.size / MAX_EPOCH_TICKS)]
+        for k in starts:
+            shapes.append(
+                {
+                    "type": "line",
+                    "xref": "x",
+                    "yref": "paper",
+                    "x0": float(k),
+                    "x1": float(k),
+                    "y0": 0.06 * row,
+                    "y1": 0.06 * row + 0.05,
+                    "line": {"color": theme.palette[run.color], "width": 1.2},
+                }
+            )
+    return shapes
 
 
 def loss_xrange(steps: int) -> list[float]:
@@ -453,16 +581,43 @@ def loss_xrange(steps: int) -> list[float]:
 
 def loss_dtick(surface: Surface, results: Sequence[RunResult]) -> int | str | None:
     """Decades between labels on the log axis, so that about six show whatever the span."""
-    if surface.min_value is None or not results:
+    if not _log_axis(surface) or not results:
         return None
-    ys = np.concatenate([_loss_y(surface, r) for r in results])
-    ys = ys[np.isfinite(ys) & (ys > 0)]
-    if not ys.size:
-        return None
-    span = np.log10(ys.max()) - np.log10(ys.min())
+    if is_data_surface(surface):
+        yr = loss_yrange(surface, results)
+        if yr is None:
+            return None
+        span = yr[1] - yr[0]
+    else:
+        ys = np.concatenate([_loss_y(surface, r) for r in results])
+        ys = ys[np.isfinite(ys) & (ys > 0)]
+        if not ys.size:
+            return None
+        span = np.log10(ys.max()) - np.log10(ys.min())
     if span < 3:  # few decades: label the 2s and 5s between them too
         return "D2"
     return max(1, int(np.ceil(span / 6)))
+
+
+def loss_yrange(surface: Surface, results: Sequence[RunResult]) -> list[float] | None:
+    """A data surface's loss axis (log10 units): every full-batch curve, and the
+    mini-batch losses but for their lowest 5 % (a single sample's loss can be
+    nearly 0, which would squash the curves into a sliver)."""
+    if not is_data_surface(surface) or not results:
+        return None
+    parts = [_loss_y(surface, r) for r in results]
+    for r in results:
+        if r.batch_loss is not None:
+            b = r.batch_loss[np.isfinite(r.batch_loss) & (r.batch_loss > 0)]
+            if b.size:
+                parts.append(np.array([np.percentile(b, 5), b.max()]))
+    ys = np.concatenate(parts)
+    ys = ys[np.isfinite(ys) & (ys > 0)]
+    if not ys.size:
+        return None
+    lo, hi = float(np.log10(ys.min())), float(np.log10(ys.max()))
+    pad = max(0.05 * (hi - lo), 0.05)
+    return [lo - pad, hi + pad]
 
 
 def as_dicts(traces: Sequence[go.Scatter | go.Contour]) -> list[dict]:
@@ -527,8 +682,21 @@ def loss_figure(
     for i, (run, r) in enumerate(zip(state.runs, results, strict=True)):
         data.extend(loss_run_traces(i, run, r, t, surface, theme))
     fig = go.Figure(data=data)
-    log = surface.min_value is not None
+    log = _log_axis(surface)
     dtick = loss_dtick(surface, results)
+    if is_data_surface(surface):  # epochs ticked on the step axis, and the least loss
+        fig.update_layout(shapes=loss_epoch_shapes(state, results, theme))
+        if surface.min_value is not None and surface.min_value > 0:
+            fig.add_annotation(
+                text="f*",
+                xref="paper",
+                x=1.0,
+                xanchor="right",
+                y=math.log10(surface.min_value),
+                yanchor="bottom",
+                showarrow=False,
+                font=dict(size=10, color=theme.muted),
+            )
     axis = chart_axis(theme)
     fig.update_layout(
         xaxis=dict(range=loss_xrange(state.steps), title=dict(text="step", standoff=2), **axis),
@@ -537,7 +705,8 @@ def loss_figure(
             exponentformat="power" if log else "none",
             tickformat=None if log else "~g",
             dtick=dtick,
-            title=dict(text="f − f*" if log else "f", standoff=4),
+            range=loss_yrange(surface, results),
+            title=dict(text="f − f*" if _gap_axis(surface) else "f", standoff=4),
             **axis,
         ),
         margin=dict(l=56, r=10, t=10, b=36),

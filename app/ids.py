@@ -19,6 +19,10 @@ SURFACE_PARAMS = "surface-params"
 EXPR = "expr"  # its formula
 BOX = "box"  # its box: "xmin, xmax, ymin, ymax"
 FORMULA = "formula"
+# a data surface's upload: the CSV the browser sends ({"type": "formula", "name": CSV})
+CSV = "csv"
+CSV_TEXT = "csv-text"  # the text box to paste a CSV into (read by assets/gs/35-data.js)
+CSV_UPLOAD = "csv-upload"  # the file drop (read by assets/gs/35-data.js)
 RUNS = "runs"
 ADD = "add-run"
 START_X = "start-x"
@@ -65,6 +69,7 @@ EXPORT = "export"  # the download menu (links to /export/<format>?<query>)
 INSPECTOR = "inspector"  # the inspected run's update rule; the browser fills in the numbers
 NUMBERS = "inspector-numbers"  # the inspector's table of numbers, filled by the browser
 LESSON_TOGGLE = "lesson-toggle"  # the header's switch out of (or into) lesson mode
+DATA = "data-panel"  # a data surface's samples and models, drawn by assets/gs/35-data.js
 
 
 def for_browser() -> dict[str, str]:

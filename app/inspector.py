@@ -54,7 +54,7 @@ def _record(common: tuple, key: tuple, index: int, carry: Carry) -> dict:
         np.asarray(state.start, dtype=np.float64),
         state.steps,
         record=True,
-        **training(state),
+        **training(state, run),
         **run.hp,
     )
     spec = OPTIMIZERS[run.optimizer]

@@ -17,8 +17,9 @@ from dash import dcc, html
 
 from optimizers import OPTIMIZERS
 from surfaces import Param
+from surfaces.data import MAX_SAMPLES
 
-from . import ids, presets, race, tex
+from . import datapanel, ids, presets, race, tex
 from .compute import TOLERANCE
 from .figures import run_label
 from .state import (
@@ -27,6 +28,7 @@ from .state import (
     FIELD,
     FIELD_RUN,
     LAYOUTS,
+    LINK_DATA_CHARS,
     MAX_RUNS,
     METRICS,
     MODES,
@@ -34,13 +36,16 @@ from .state import (
     PALETTE_DARK,
     PALETTE_NAMES,
     RACE_OBJECTIVES,
+    SAMPLING,
     SURFACE_CHOICES,
     AppState,
     Run,
     box,
     box_key,
     fmt_number,
+    has_data,
     parse,
+    samples_of,
     serialize,
 )
 
@@ -169,7 +174,123 @@ def param_control(p: Param, key: str, value, *, label: str | None = None) -> htm
 def surface_params(state: AppState) -> list:
     if state.surface == CUSTOM:
         return custom_controls(state)
-    return _family(state, "surface_params")
+    if state.data and has_data(state):  # your samples: the generated data's settings rest
+        return data_controls(state)
+    return _family(state, "surface_params") + data_controls(state)
+
+
+def data_controls(state: AppState) -> list:
+    """A data surface's batching: how mini-batches are drawn, and their seed (shared by
+    every run; each run's batch size is on its card)."""
+    if not has_data(state):
+        return []
+    return [
+        html.Div(
+            [
+                html.Label(
+                    "Mini-batches",
+                    className="gs-param-label",
+                    title="Shuffle: a new permutation every epoch, cut in slices (torch's "
+                    "DataLoader). Replacement: B samples drawn at random every step. "
+                    "Cycle: the samples in order, again and again.",
+                ),
+                dcc.RadioItems(
+                    id=ids.ctl(FIELD["sampling"].key),
+                    options=[{"label": v, "value": k} for k, v in SAMPLING.items()],
+                    value=state.sampling,
+                    inline=True,
+                    className="gs-radio",
+                ),
+            ],
+            className="gs-param gs-sampling",
+        ),
+        text_box(state, FIELD["batch_seed"].box),
+        upload_controls(state),
+    ]
+
+
+def upload_controls(state: AppState) -> html.Div:
+    """Your own samples: a CSV file dropped or chosen, or pasted; the browser sends the
+    text (assets/gs/35-data.js) and the server checks it (`state.upload`)."""
+    # written by the browser only; drawn empty (None), so drawing it changes nothing
+    sink = dcc.Input(id=ids.formula(ids.CSV), type="hidden", value=None)
+    if state.data:
+        n = samples_of(state)
+        linked = len(state.data) <= LINK_DATA_CHARS
+        return html.Div(
+            [
+                html.Div(
+                    [
+                        html.Span(f"Your data · {n:,} samples", className="gs-param-label"),
+                        html.Button(
+                            "Use generated data",
+                            className="gs-copy gs-csv-generated",
+                            title="Back to the generated samples (samples, noise, data seed)",
+                        ),
+                    ],
+                    className="gs-param-head",
+                ),
+                html.P(
+                    "A copied link carries these samples."
+                    if linked
+                    else f"Too many for a link (over {LINK_DATA_CHARS:,} characters): a copied "
+                    "link carries only the generated-data settings.",
+                    className="gs-hint gs-csv-link",
+                ),
+                sink,
+            ],
+            className="gs-param gs-csv",
+        )
+    label = "y: labels 0 or 1" if state.surface == "logistic_regression" else "y"
+    return html.Details(
+        [
+            html.Summary("Your data (CSV)…", className="gs-csv-summary"),
+            dcc.Upload(
+                html.Span(["Drop a CSV file here or ", html.A("choose one")]),
+                id=ids.CSV_UPLOAD,
+                className="gs-csv-upload",
+                accept=".csv,.txt,.tsv,text/csv,text/plain",
+            ),
+            dcc.Textarea(
+                id=ids.CSV_TEXT,
+                placeholder=f"or paste two columns, x and {label}:\nx,y\n0.5,1.2\n1.0,2.1",
+                className="gs-csv-text",
+                spellCheck=False,
+            ),
+            html.Div(
+                [
+                    html.Button("Use this data", className="gs-copy gs-csv-use"),
+                    html.Span(
+                        f"Up to {MAX_SAMPLES:,} rows; links carry up to "
+                        f"{LINK_DATA_CHARS:,} characters of data.",
+                        className="gs-hint",
+                    ),
+                ],
+                className="gs-csv-actions",
+            ),
+            sink,
+        ],
+        className="gs-param gs-csv",
+    )
+
+
+def batch_control(state: AppState, i: int) -> list:
+    """Run `i`'s batch size (1 … N on a log slider, N the full batch) and its steps per epoch."""
+    if not has_data(state):
+        return []
+    key = box_key(FIELD_RUN["batch"], run=i)
+    b = box(state, key)
+    note = html.Div(
+        datapanel.epoch_text(b.param.max, state.runs[i].batch, state.sampling),
+        className="gs-hint gs-epoch",
+        **{"data-run": str(i)},
+    )
+    ctl = param_control(b.param, key, b.value)
+    slider = ctl.children[1]
+    top = math.log10(b.param.max)  # the top of the slider is the full batch
+    marks = {d: m for d, m in (slider.marks or {}).items() if top - d > 0.35}
+    slider.marks = {**marks, top: {"label": "full"}}
+    return [ctl, note]
 
 
 def custom_controls(state: AppState) -> list:
@@ -223,12 +344,15 @@ def _palette(state: AppState) -> tuple[str, ...]:
     return PALETTE_DARK if state.theme == "dark" else PALETTE
 
 
-def run_panel(i: int, run: Run, n_runs: int, palette: tuple[str, ...] = PALETTE) -> html.Div:
+def run_panel(
+    i: int, run: Run, n_runs: int, palette: tuple[str, ...] = PALETTE, batch: list = ()
+) -> html.Div:
+    """Run `i`'s card; `batch` is its batch-size control on a data surface."""
     spec = OPTIMIZERS[run.optimizer]
     color = palette[run.color]
     lr, *more = _family(None, "hp", run, i)
     rest = spec.params[1:]
-    controls = [lr]
+    controls = [lr, *batch]
     if rest:
         controls.append(
             html.Details(
@@ -296,7 +420,10 @@ def run_panel(i: int, run: Run, n_runs: int, palette: tuple[str, ...] = PALETTE)
 
 
 def run_panels(state: AppState) -> list:
-    return [run_panel(i, r, len(state.runs), _palette(state)) for i, r in enumerate(state.runs)]
+    return [
+        run_panel(i, r, len(state.runs), _palette(state), batch_control(state, i))
+        for i, r in enumerate(state.runs)
+    ]
 
 
 def schedule_params(state: AppState) -> list:
@@ -823,6 +950,13 @@ def page() -> html.Div:
                                 [
                                     html.Div(id=ids.LESSON, className="gs-lesson-text"),
                                     html.Div(id=ids.RULES, className="gs-rules"),
+                                    html.Div(
+                                        [
+                                            html.H3("Data", className="gs-data-title"),
+                                            html.Div(id=ids.DATA, className="gs-data-plot"),
+                                        ],
+                                        className="gs-data",
+                                    ),
                                     html.H2("Loss"),
                                     dcc.Graph(
                                         id=ids.LOSS,

@@ -20,7 +20,10 @@ gradients; AdaGrad's shrinking steps; which minimum adaptive methods pick; the
 Beale race; warmup with cosine decay; Adam's L2 against AdamW's decoupled decay;
 then 2026's optimizers: Lion's lattice, Newton on a bowl and at a saddle, L-BFGS
 with and without a line search, Prodigy's learned step, Schedule-Free in noise, and
-fair races (every run tuned with the same budget) on three surfaces.
+fair races (every run tuned with the same budget) on three surfaces. Then, on data
+surfaces (`DATA_PRESETS`): batch, mini-batch and stochastic gradient
+descent; batch size against learning rate; SGD's noise ball and a decaying
+schedule; separable data and weight decay; the tiny net's saddle; FTRL's l1.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["BY_SLUG", "PRESETS", "Preset", "get"]
+__all__ = ["BY_SLUG", "DATA_PRESETS", "PRESETS", "Preset", "get"]
 
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
@@ -416,6 +419,132 @@ PRESETS += (
         query=_race("himmelblau", "-0.5,0", (0.0811, 0.000937, 0.0351, 0.0304)),
     ),
 )
+
+
+#: Your data for the FTRL lesson: 24 samples of y ≈ 1.5·x + 0.005 (x centred on 0), so the
+#: least-squares intercept is all but zero and l1 can hold it at exactly zero.
+_SPARSE_DATA = (
+    "-2,-1.8_-1.83,-3.85_-1.65,-2.11_-1.48,-2.36_-1.3,-2.05_-1.13,-1.69_-0.96,-2.35_"
+    "-0.78,-1.2_-0.61,-1.27_-0.43,1.08_-0.26,-0.23_-0.09,-0.28_0.09,0.01_0.26,0.06_"
+    "0.43,0.11_0.61,0.7_0.78,1.38_0.96,1.27_1.13,2.11_1.3,1.78_1.48,2.14_1.65,3.15_"
+    "1.83,2.9_2,2.62"
+)
+
+#: Lessons on data surfaces (`surfaces.data`): the plane is a model's two weights, the
+#: contour the exact full-batch loss, and each run has its batch size (``runN.batch``).
+DATA_PRESETS: tuple[Preset, ...] = (
+    Preset(
+        slug="batch-vs-stochastic",
+        title="Batch, mini-batch and stochastic GD",
+        text=(
+            "Three SGD runs fit a line at lr 0.05. The full batch uses all 64 samples every step: "
+            "its loss falls at every step and it reaches the minimum at step 165. Mini-batches of "
+            "8 (ringed in the data panel) and single samples jitter around it instead, 0.03 and "
+            "0.13 from it on average at the end, having read only 37 and under 5 epochs of data "
+            "(ticks on the loss chart's step axis)."
+        ),
+        query=_q(
+            "surface=linear_regression",
+            "run1=sgd&run1.lr=0.05",
+            "run2=sgd&run2.lr=0.05&run2.batch=8",
+            "run3=sgd&run3.lr=0.05&run3.batch=1",
+            "start=-1,1.5",
+            "steps=300",
+        ),
+    ),
+    Preset(
+        slug="batch-size-and-rate",
+        title="A larger batch tolerates a larger rate",
+        text=(
+            "SGD at lr 0.3 with batches of 1, 8 and 32 samples and the full batch: one sample's "
+            "loss can curve far more steeply than the mean, so single-sample SGD leaves the map "
+            "within 60 steps while every larger batch stays. The larger the batch, the smaller "
+            "its gradient noise and the tighter it settles; the full batch arrives exactly."
+        ),
+        query=_q(
+            "surface=linear_regression",
+            "run1=sgd&run1.lr=0.3&run1.batch=1",
+            "run2=sgd&run2.lr=0.3&run2.batch=8",
+            "run3=sgd&run3.lr=0.3&run3.batch=32",
+            "run4=sgd&run4.lr=0.3",
+            "start=-1,1.5",
+            "steps=300",
+        ),
+    ),
+    Preset(
+        slug="sgd-noise-ball",
+        title="SGD's noise ball",
+        text=(
+            "With one sample a step SGD never settles: at the minimum the mean gradient vanishes "
+            "but a single sample's does not, so it keeps jumping in a ball whose size grows with "
+            "the rate (0.14 on average at lr 0.05, 0.06 at lr 0.01). Set the schedule to cosine: "
+            "the decaying rate shrinks the ball, and the run at lr 0.05 ends about 0.01 from the "
+            "minimum."
+        ),
+        query=_q(
+            "surface=linear_regression",
+            "run1=sgd&run1.lr=0.05&run1.batch=1",
+            "run2=sgd&run2.lr=0.01&run2.batch=1",
+            "start=-1,1.5",
+        ),
+    ),
+    Preset(
+        slug="separable-logistic",
+        title="Separable data: weights without bound",
+        text=(
+            "With no label noise the classes do not overlap, so logistic regression has no "
+            "minimum: plain gradient descent's weight w keeps growing (3.4 at step 100, 6.3 at "
+            "500) and its sigmoid gets steeper, while the boundary x = −b/w barely moves. Weight "
+            "decay λ adds ½λ‖θ‖², which has a minimum: the weights stop near w = 3.2 at λ = 0.01 "
+            "and near 1.75 at λ = 0.05."
+        ),
+        query=_q(
+            "surface=logistic_regression&surface.noise=0",
+            "run1=sgd&run1.lr=0.5",
+            "run2=sgd&run2.lr=0.5&run2.weight_decay=0.01",
+            "run3=sgd&run3.lr=0.5&run3.weight_decay=0.05",
+            "start=-2,3",
+        ),
+    ),
+    Preset(
+        slug="tiny-net-saddle",
+        title="The tiny net's saddle",
+        text=(
+            "ŷ = v·tanh(w·x) is the same function at (w, v) and (−w, −v): two mirror-image "
+            "minima, with a saddle at the origin between them. From a start near the curve that "
+            "flows into the saddle, the full batch passes within 0.25 of the origin and falls to "
+            "the lower-left minimum, as does B = 16, while the noisier B = 1 and B = 4 are kicked "
+            "to the upper-right one (another batch seed splits them differently)."
+        ),
+        query=_q(
+            "surface=tiny_net",
+            "run1=sgd&run1.lr=0.05",
+            "run2=sgd&run2.lr=0.05&run2.batch=1",
+            "run3=sgd&run3.lr=0.05&run3.batch=4",
+            "run4=sgd&run4.lr=0.05&run4.batch=16",
+            "start=1.35,-2.1",
+        ),
+    ),
+    Preset(
+        slug="ftrl-l1",
+        title="FTRL's l1 zeroes a weight",
+        text=(
+            "These 24 samples' least-squares line has slope 1.5 and intercept 0.005. FTRL with l1 "
+            "= 10 keeps the intercept b at exactly 0 from the first step to the last, since the "
+            "sum of its gradients stays within l1 (without l1 it ends at 0.005), while the slope, "
+            "whose gradients are large, is held at 0 only for the few steps it takes to cross "
+            "zero."
+        ),
+        query=_q(
+            "surface=linear_regression",
+            f"data={_SPARSE_DATA}",
+            "run1=ftrl&run1.lr=0.2",
+            "run2=ftrl&run2.lr=0.2&run2.l1=10",
+            "start=-1,0.6",
+        ),
+    ),
+)
+PRESETS = PRESETS + DATA_PRESETS
 
 #: Every preset by its slug.
 BY_SLUG: dict[str, Preset] = {p.slug: p for p in PRESETS}

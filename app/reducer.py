@@ -28,6 +28,7 @@ from .state import (
     CUSTOM,
     DEFAULT_EXPR,
     FIELDS,
+    GENERATED,
     MAX_RUNS,
     MODES,
     PALETTE,
@@ -38,10 +39,13 @@ from .state import (
     box,
     changes,
     default_hp,
+    has_data,
     new_run,
     parts_of,
     read_value,
+    run_value,
     surface_state,
+    upload,
 )
 
 __all__ = ["CHOICE_ROWS", "Edit", "apply_event", "apply_events", "is_control"]
@@ -184,6 +188,8 @@ def _apply_event(state: AppState, event: Any, value: Any) -> Edit:
             if tuned is state:
                 return Edit(state, ["Every run is hidden: there is nothing to tune."])
             return Edit(tuned)
+        if kind == "formula" and event.get("name") == ids.CSV and isinstance(value, str):
+            return _edit_data(state, value)
         if kind == "formula" and state.surface == CUSTOM and isinstance(value, str):
             return _edit_formula(state, event.get("name"), value)
         i = event.get("run")
@@ -286,8 +292,14 @@ def _new_surface(state: AppState, fields: dict, notices=()) -> Edit:
     """
     new = replace(state, **fields, t=None, preset="")
     s = new.build_surface()
+    keep = has_data(new)  # a batch size means something on a data surface only
     runs = tuple(
-        replace(r, hp={**r.hp, "lr": default_hp(r.optimizer, s)["lr"]}) for r in state.runs
+        replace(
+            r,
+            hp={**r.hp, "lr": default_hp(r.optimizer, s)["lr"]},
+            batch=r.batch if keep else None,
+        )
+        for r in state.runs
     )
     return Edit(replace(new, runs=runs), list(notices))
 
@@ -321,6 +333,21 @@ def _edit_formula(state: AppState, event: Any, text: str) -> Edit:
     return _new_surface(state, fields)
 
 
+def _edit_data(state: AppState, text: str) -> Edit:
+    """Your CSV on the data surface (a notice naming the row and problem if it is not
+    two numeric columns: the surface stays), or `GENERATED`: the generated data again."""
+    if not has_data(state):
+        return Edit(state)
+    if text == GENERATED:
+        if not state.data:
+            return Edit(state)
+        return _new_surface(state, surface_state(state.surface, state.surface_params))
+    fields, notices = upload(state, text)
+    if fields is None or fields["data"] == state.data:
+        return Edit(state, notices)
+    return _new_surface(state, fields, notices)
+
+
 def _edit_param(state: AppState, key: Any, raw: Any) -> Edit:
     """A number typed (or slid) into the text box `key`."""
     b = box(state, key)
@@ -330,7 +357,9 @@ def _edit_param(state: AppState, key: Any, raw: Any) -> Edit:
     corrected = {key} if notices else set()
     if value == b.value:
         return Edit(state, notices, corrected=corrected)
-    if b.run is not None:
+    if b.run is not None and b.field.attr != "hp":  # a run's own number (its batch size)
+        new = _set_run(state, b.run, **{b.field.attr: run_value(state, b.field, value)})
+    elif b.run is not None:
         run = state.runs[b.run]
         new = _set_run(state, b.run, hp={**run.hp, b.name: value})
     elif b.field.attr == "rates":

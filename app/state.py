@@ -25,8 +25,22 @@ and learning rate, which are always written)::
     run1=adam  run1.lr=0.1  run1.beta1=0.9  run1.color=2  run1.hide=1   (run1 … run8)
     start=-1.5,2  steps=500  schedule=cosine  schedule.t_max=500
     clip=norm  clip_at=1  noise=0.5  seed=3  view=-2,2,-1,3  theme=dark  t=120
+    run1.batch=8  sampling=cycle  bseed=4        (data surfaces only)
     mode=compare  focus=2  rates=0.001,0.1  k=6  layout=overlay  grid=200  metric=basin
     inspect=1
+
+On a data surface (`surfaces.data`: linear and logistic regression, the tiny
+net) each run has its batch size (``run1.batch``: 1 is SGD, absent or ≥ N the
+full batch) and every run shares the sampling scheme (``sampling``: shuffle,
+replacement or cycle) and the batch seed (``bseed``), so a link reproduces the
+very batches each step used. On any other surface these keys are neither
+read nor written. Your own samples (a CSV pasted or dropped: `upload`) travel
+as ``data=x,y_x,y…``, every number in its shortest exact spelling, up to
+`LINK_DATA_CHARS` (12 000) characters, so such a link reproduces them bit for
+bit; a larger upload is kept by the machine that received it (in memory and in
+its disk cache, for a week) and its link carries ``data=#hash`` beside the
+generated-data settings (samples, noise, data seed): opened on any other
+machine it shows the generated data, with a notice.
 
 `mode` picks the view: paths over the contour (the default), a learning-rate
 comparison of the focus run (small multiples or an overlay of `k` rates spread
@@ -153,6 +167,22 @@ CLIP_AT = Param(
     symbol="c",
     help="Largest gradient norm (or coordinate) let through.",
 )
+BSEED = Param(
+    "bseed",
+    "Batch seed",
+    0,
+    0,
+    2**31 - 1,
+    kind="int",
+    step=1,
+    help="Seeds which samples each mini-batch takes: the same seed, the same batches.",
+)
+#: How each step's mini-batch is drawn (`optimizers.batching`).
+SAMPLING: dict[str, str] = {
+    "shuffle": "Shuffle",
+    "replacement": "Replacement",
+    "cycle": "Cycle",
+}
 #: Colour themes (the figures' colours for each live in app.figures.THEMES).
 THEMES: dict[str, str] = {"light": "Light", "dark": "Dark"}
 #: The views (`mode`): label shown on its tab.
@@ -305,6 +335,170 @@ def _surface_params(state: Any) -> tuple[Param, ...]:
     return entry.params if entry is not None else ()
 
 
+def has_data(state: Any) -> bool:
+    """Whether the state's surface is defined by samples (a data surface)."""
+    return state.surface in surfaces.data.DATA_KINDS
+
+
+def samples_of(state: Any) -> int:
+    """N, the number of samples of the state's data surface (yours, or generated)."""
+    if getattr(state, "data", ""):
+        return state.data.count(_ROW) + 1
+    return int(state.surface_params.get("samples", 64))
+
+
+# --------------------------------------------------------------------------- your data
+#: Your samples travel in a link as text (``data=x,y_x,y…``, each number in its
+#: shortest exact spelling, so the link reproduces them bit for bit) up to this many
+#: characters: a few hundred to about 1,500 rows. A larger upload is kept by the
+#: machine that received it (`_UPLOADS` and the disk cache, by content hash) and the
+#: link carries ``data=#hash`` with the generated-data settings: on another machine
+#: it opens the generated data and says so.
+LINK_DATA_CHARS = 12_000
+#: Separators of the samples' text: rows, and x from y (unreserved in URLs but ",").
+_ROW, _COL = "_", ","
+#: Uploads too large for a link, by the hash their links carry (the newest 32 in this
+#: process; all of them, for a week, in the disk cache every process of this machine
+#: shares, so the start map's background job and other workers find them too).
+_UPLOADS: dict[str, str] = {}
+_UPLOAD_DAYS = 7
+
+
+def _upload_cache_root() -> str:
+    """The disk cache's folder (as `background.cache_dir`), its ``uploads`` part."""
+    import os
+    import tempfile
+
+    default = os.path.join(tempfile.gettempdir(), f"gradscape-cache-{os.getuid()}")
+    return os.path.join(os.environ.get("GRADSCAPE_CACHE_DIR") or default, "uploads")
+
+
+@lru_cache(maxsize=4)
+def _upload_disk(root: str) -> Any:
+    try:
+        import diskcache
+    except ImportError:  # pragma: no cover - diskcache is a dependency
+        return None
+    return diskcache.Cache(root, size_limit=256 * 2**20)
+
+
+def _stored_upload(digest: str) -> str:
+    """The samples a link's ``data=#digest`` stands for, or "" if no process here has them."""
+    text = _UPLOADS.get(digest, "")
+    if not text:
+        disk = _upload_disk(_upload_cache_root())
+        text = (disk.get(digest) if disk is not None else None) or ""
+    return text
+
+
+#: A value of the upload box that asks for the generated data again.
+GENERATED = "__generated__"
+
+
+def samples_text(x: Any, y: Any) -> str:
+    """Samples as the state holds them: "x,y_x,y…", each number exact and short."""
+    return _ROW.join(
+        f"{fmt_number(float(a))}{_COL}{fmt_number(float(b))}" for a, b in zip(x, y, strict=True)
+    )
+
+
+def read_samples(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """The arrays of `samples_text`'s text; ValueError if it is not that."""
+    try:
+        rows = [tuple(float(v) for v in row.split(_COL)) for row in text.split(_ROW)]
+    except ValueError:
+        raise ValueError("the samples are not numbers") from None
+    if any(len(row) != 2 for row in rows):
+        raise ValueError("each sample needs two numbers, x and y")
+    a = np.array(rows, dtype=np.float64)
+    return np.ascontiguousarray(a[:, 0]), np.ascontiguousarray(a[:, 1])
+
+
+@lru_cache(maxsize=16)
+def uploaded_surface(kind: str, text: str) -> Surface:
+    """Data model `kind` on the samples of `text` (ValueError naming what is wrong)."""
+    x, y = read_samples(text)
+    return surfaces.data.data_surface(kind, x, y)
+
+
+def data_link_key(text: str) -> str:
+    """What a link carries for samples `text`: the text, or ``#hash`` when too long."""
+    if len(text) <= LINK_DATA_CHARS:
+        return text
+    import hashlib
+
+    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+    if digest not in _UPLOADS:
+        _UPLOADS[digest] = text
+        while len(_UPLOADS) > 32:
+            del _UPLOADS[next(iter(_UPLOADS))]
+        disk = _upload_disk(_upload_cache_root())
+        if disk is not None:
+            disk.set(digest, text, expire=_UPLOAD_DAYS * 86400)
+    return "#" + digest
+
+
+def upload(state: Any, csv_text: Any) -> tuple[dict | None, list[str]]:
+    """The fields your CSV gives the state's data model (data, start, view), and notices.
+
+    On a problem the fields are None and the notice names it (the row and what is
+    wrong: `surfaces.data.parse_csv`); the state is then to stay as it was.
+    """
+    try:
+        x, y = surfaces.data.parse_csv(csv_text)
+        text = samples_text(x, y)
+        s = uploaded_surface(state.surface, text)
+    except ValueError as err:  # (a sample counts data rows: header and blank lines not)
+        text = (
+            str(err).replace("sample ", "data row ", 1) if str(err).startswith("sample ") else err
+        )
+        return None, [f"Your data: {text}. The surface is unchanged."]
+    notices = [f"Your data: {x.shape[0]:,} samples."]
+    if len(text) > LINK_DATA_CHARS:
+        data_link_key(text)
+        notices.append(
+            f"They are too many for a link ({len(text):,} characters, more than "
+            f"{LINK_DATA_CHARS:,}): a copied link carries only the generated-data settings, "
+            "and opens generated data on any other machine."
+        )
+    return {"data": text, "start": s.start, "view": s.view}, notices
+
+
+def batch_param(samples: int) -> Param:
+    """A run's batch size on a surface of `samples` samples: 1 … N, N being the full batch."""
+    return Param(
+        "batch",
+        "Batch size",
+        samples,
+        1,
+        max(samples, 2),
+        log=True,
+        step=0.01,
+        kind="int",
+        symbol="B",
+        help="Samples per step: 1 is SGD, N (the top) the full batch, in between mini-batch.",
+    )
+
+
+def batching(state: Any) -> bool:
+    """Whether any run of the state takes mini-batches (the sampling then matters)."""
+    if not has_data(state):
+        return False
+    n = samples_of(state)
+    return any(r.batch is not None and r.batch < n for r in state.runs)
+
+
+def run_value(state: Any, f: Field, value: Any) -> Any:
+    """A run's own setting `f` as the state keeps it: a batch size of N or more is the
+    full batch (None), so the link and the label say so."""
+    if f.attr == "batch" and value is not None and value >= samples_of(state):
+        return None
+    return value
+
+
+#: The batch size's widest range (the URL is checked against the surface's N).
+BATCH = batch_param(surfaces.data.MAX_SAMPLES)
+
 _COLOR = Param("color", "Colour", 0, 0, len(PALETTE) - 1, kind="int", step=1)
 _HIDE = Param("hide", "Hidden", False, 0, 1, kind="bool")
 _FLAG = Param("flag", "On", False, 0, 1, kind="bool")
@@ -334,6 +528,16 @@ RUN_FIELDS: tuple[Field, ...] = (
         parts=("runs",),
         box="run.{i}.{name}",
     ),
+    Field(
+        ".batch",
+        "batch",
+        BATCH,
+        None,
+        frozenset({RUN}),
+        ("runs",),
+        box="run.{i}.batch",
+        written=lambda run: run.batch is not None,
+    ),
     Field(".color", "color", _COLOR, 0, parts=("runs",), always=True),
     Field(".hide", "visible", _HIDE, True, parts=("runs", "rules")),
 )
@@ -344,6 +548,15 @@ FIELDS: tuple[Field, ...] = (
     Field("surface", "surface", SURFACE_CHOICES, DEFAULT_SURFACE, _ALL, ("surface",), always=True),
     Field("expr", "expr", str, "", _ALL, ("surface",), written=lambda s: s.surface == CUSTOM),
     Field("box", "box", Floats(4), None, _ALL, ("surface",), written=lambda s: s.surface == CUSTOM),
+    Field(
+        "data",
+        "data",
+        str,
+        "",
+        _ALL,
+        ("surface",),
+        written=lambda s: bool(s.data) and has_data(s),
+    ),
     Field(
         "surface.",
         "surface_params",
@@ -388,6 +601,26 @@ FIELDS: tuple[Field, ...] = (
     Field("noise", "noise", NOISE, NOISE.default, _TRAINING, box="noise"),
     Field("seed", "seed", SEED, SEED.default, _TRAINING, box="seed", idle=lambda s: not s.noise),
     Field(
+        "sampling",
+        "sampling",
+        SAMPLING,
+        "shuffle",
+        _TRAINING,
+        written=has_data,
+        idle=lambda s: not batching(s),
+    ),
+    Field(
+        "bseed",
+        "batch_seed",
+        BSEED,
+        BSEED.default,
+        _TRAINING,
+        ("surface",),
+        box="bseed",
+        written=has_data,
+        idle=lambda s: not batching(s),
+    ),
+    Field(
         "view", "view", Floats(4), lambda s: s.build_surface().view, frozenset({PANELS, STARTMAP})
     ),
     Field("theme", "theme", THEMES, "light", frozenset({PANELS, STARTMAP}), ("page", "runs")),
@@ -419,6 +652,8 @@ class Run:
     hp: Mapping[str, float | int | bool]
     color: int = FIELD_RUN["color"].default
     visible: bool = FIELD_RUN["visible"].default
+    #: Samples per step on a data surface (None or ≥ N: the full batch).
+    batch: int | None = FIELD_RUN["batch"].default
 
     def key(self) -> tuple:
         """What its trajectory depends on (the `RUN` group: colour and visibility are not)."""
@@ -443,6 +678,8 @@ class AppState:
     clip_at: float = FIELD["clip_at"].default
     noise: float = FIELD["noise"].default
     seed: int = FIELD["seed"].default
+    sampling: str = FIELD["sampling"].default
+    batch_seed: int = FIELD["batch_seed"].default
     view: tuple[float, float, float, float] = (0.0, 1.0, 0.0, 1.0)
     #: The step shown; None means "not chosen": the page plays from 0 to the end.
     t: int | None = FIELD["t"].default
@@ -464,6 +701,8 @@ class AppState:
     #: The formula of a custom surface (canonical text), and its box (None: the default).
     expr: str = FIELD["expr"].default
     box: tuple[float, float, float, float] | None = FIELD["box"].default
+    #: Your samples on a data surface (`samples_text`: "x,y_x,y…"), or "": generated data.
+    data: str = FIELD["data"].default
     #: The lesson this state came from (its text is shown beside the plot), or "".
     preset: str = FIELD["preset"].default
     #: Lesson mode: no controls, large type, the update rules shown (for projecting).
@@ -472,6 +711,8 @@ class AppState:
     def build_surface(self) -> Surface:
         if self.surface == CUSTOM:
             return custom_surface(self.expr, self.box)
+        if self.data and has_data(self):
+            return uploaded_surface(self.surface, self.data)
         return surfaces.get(self.surface, **self.surface_params)
 
     @property
@@ -637,6 +878,7 @@ def surface_state(
             "surface_params": {},
             "expr": text,
             "box": box,
+            "data": "",
             "start": s.start,
             "view": s.view,
         }
@@ -648,6 +890,7 @@ def surface_state(
         "surface_params": values,
         "expr": "",
         "box": None,
+        "data": "",
         "start": s.start,
         "view": s.view,
     }
@@ -699,6 +942,10 @@ def box(state: AppState, key: Any) -> Box | None:
         if not i_text.isdigit() or int(i_text) >= len(state.runs):
             return None
         run = state.runs[int(i_text)]
+        if name == "batch" and has_data(state):  # 1 … N, N at the top: the full batch
+            n = samples_of(state)
+            value = n if run.batch is None else min(run.batch, n)
+            return Box(key, batch_param(n), value, FIELD_RUN["batch"], "", int(i_text))
         f = FIELD_RUN["hp"]
         p = {q.name: q for q in f.kind.params(run)}.get(name)
         return Box(key, p, run.hp[name], f, name, int(i_text)) if p else None
@@ -743,6 +990,8 @@ def _fmt(f: Field, v: Any) -> str:
         if f.attr == "focus":
             return str(v + 1)  # runs count from 1 in links
         return fmt_number(v)
+    if f.attr == "data":
+        return data_link_key(v)
     return str(v)
 
 
@@ -757,8 +1006,10 @@ def _pairs(fields: tuple[Field, ...], owner: Any, prefix: str = "") -> list[tupl
                 if p.name in f.kind.always or v[p.name] != p.default:
                     q.append((f"{prefix}{f.key}{p.name}", fmt_number(v[p.name])))
         elif f.attr == "runs":
+            # a run's batch size means something on a data surface only
+            rows = f.kind if has_data(owner) else tuple(x for x in f.kind if x.attr != "batch")
             for i, run in enumerate(v, 1):
-                q += _pairs(f.kind, run, f"run{i}")
+                q += _pairs(rows, run, f"run{i}")
         elif v is not None and (f.always or v != f.default_for(owner)):
             q.append((prefix + f.key, _fmt(f, v)))
     return q
@@ -945,7 +1196,24 @@ def _read_surface(r: _Reader) -> dict[str, Any]:
     entry = surfaces.SURFACES[name]
     prefix = FIELD["surface_params"].key
     params = {p.name: r.param(f"{prefix}{p.name}", p) for p in entry.params}
-    return surface_state(name, params)
+    fields = surface_state(name, params)
+    raw = r.q.get(FIELD["data"].key, "")
+    if raw and name in surfaces.data.DATA_KINDS:
+        text = _stored_upload(raw[1:]) if raw.startswith("#") else raw
+        if not text:
+            r.notices.append(
+                "data: the samples of this link were too many to travel in it, and this "
+                "server does not have them; showing generated data (the link's samples, "
+                "noise and data seed)."
+            )
+            return fields
+        try:
+            s = uploaded_surface(name, text)
+        except ValueError as err:
+            r.notices.append(f"data: {err}; showing generated data.")
+            return fields
+        fields.update(data=text, start=s.start, view=s.view)
+    return fields
 
 
 def _read_runs(r: _Reader, f: Field, got: dict, surface: Surface) -> tuple[Run, ...]:
@@ -956,7 +1224,8 @@ def _read_runs(r: _Reader, f: Field, got: dict, surface: Surface) -> tuple[Run, 
         r.notices.append(f"{len(numbers)} runs given; showing the first {MAX_RUNS}.")
         numbers = numbers[:MAX_RUNS]
     runs: list[Run] = []
-    opt_f, hp_f, color_f, hide_f = RUN_FIELDS
+    opt_f, hp_f, batch_f, color_f, hide_f = RUN_FIELDS
+    samples = surface.samples if optimizers.batching.is_data_surface(surface) else None
     for i in numbers:
         key = f"run{i}"
         opt = r.read(opt_f, key)
@@ -968,7 +1237,11 @@ def _read_runs(r: _Reader, f: Field, got: dict, surface: Surface) -> tuple[Run, 
         fallback = new_run(opt, surface, tuple(x.color for x in runs)).color
         color = r.param(key + color_f.key, color_f.kind, fallback)
         hide = r.param(key + hide_f.key, hide_f.kind)
-        runs.append(Run(opt, hp, color, not hide))
+        batch = None
+        if samples is not None and key + batch_f.key in r.q:  # a data surface's runs only
+            batch = r.param(key + batch_f.key, batch_param(samples))
+            batch = None if batch >= samples else batch  # N: the full batch
+        runs.append(Run(opt, hp, color, not hide, batch))
     return tuple(runs)
 
 
@@ -1034,6 +1307,13 @@ def _read_t(r: _Reader, f: Field, got: dict, surface: Surface) -> int | None:
     return r.param(f.key, replace(f.kind, name="t", min=0, max=steps, default=steps, log=False))
 
 
+def _read_batching(r: _Reader, f: Field, got: dict, surface: Surface) -> Any:
+    """Sampling and batch seed: read on a data surface only (elsewhere they mean nothing)."""
+    if not optimizers.batching.is_data_surface(surface):
+        return f.default
+    return r.read(f)
+
+
 #: Rows whose reading needs more than their type: the surface, other rows, a check.
 _READ: dict[str, Callable[[_Reader, Field, dict, Surface], Any]] = {
     "runs": _read_runs,
@@ -1044,6 +1324,8 @@ _READ: dict[str, Callable[[_Reader, Field, dict, Surface], Any]] = {
     "rates": _read_rates,
     "preset": _read_preset,
     "t": _read_t,
+    "sampling": _read_batching,
+    "batch_seed": _read_batching,
 }
 
 
@@ -1070,8 +1352,11 @@ def _expand_preset(pairs: list[tuple[str, str]], notices: list[str]) -> list[tup
 
 # --------------------------------------------------------------------------- what changed
 def _labels(state: AppState) -> tuple:
-    """What names each run in the view's run menu (its optimizer and rate, as shown)."""
-    return tuple((r.optimizer, f"{r.hp['lr']:.3g}") for r in state.runs)
+    """What names each run in the view's run menu (`figures.run_label`: its optimizer, rate
+    as shown, hyperparameters off their defaults, batch size)."""
+    return tuple(
+        (r.optimizer, f"{r.hp['lr']:.3g}", tuple(sorted(r.hp.items())), r.batch) for r in state.runs
+    )
 
 
 def _names_runs(state: AppState) -> bool:
@@ -1107,6 +1392,11 @@ def changes(old: AppState, new: AppState) -> dict[str, tuple[str, ...]]:
                     _diff(rf, a[i], b[i], out, f"run{i + 1}", i)
         elif a != b:
             _diff(f, old, new, out)
+    if (has_data(old), has_data(old) and samples_of(old)) != (
+        has_data(new),
+        has_data(new) and samples_of(new),
+    ):  # each run card's batch size (shown on data surfaces only) goes up to N
+        out["batch-range"] = ("runs",)
     return out
 
 
@@ -1119,7 +1409,7 @@ def _diff(f: Field, old: Any, new: Any, out: dict, prefix: str = "", run: int | 
             if a.get(name) != b.get(name):
                 out[box_key(f, name, run)] = f.parts
     else:
-        out[f.box or prefix + f.key] = f.parts
+        out[box_key(f, run=run) if f.box else prefix + f.key] = f.parts
 
 
 def parts_of(address: str) -> tuple[str, ...]:

@@ -35,11 +35,12 @@ def patches(old: AppState | None, new: AppState) -> tuple[Any, Any, Any, list[Ru
     draws runs over the map, whose figure holds no run at all.
     """
     results = compute_all(new)
-    if old is None or (old.surface, old.surface_params, old.expr, old.box, old.theme) != (
+    if old is None or (old.surface, old.surface_params, old.expr, old.box, old.data, old.theme) != (
         new.surface,
         new.surface_params,
         new.expr,
         new.box,
+        new.data,
         new.theme,
     ):
         return (
@@ -67,21 +68,25 @@ def patches(old: AppState | None, new: AppState) -> tuple[Any, Any, Any, list[Ru
     n_old, n_new = len(old.runs), len(new.runs)
     if everything or old.runs != new.runs:  # the loss axis' labels follow the curves
         loss["layout"]["yaxis"]["dtick"] = figures.loss_dtick(surface, results)
+        if figures.is_data_surface(surface):
+            loss["layout"]["shapes"] = figures.loss_epoch_shapes(new, results, theme)
+            loss["layout"]["yaxis"]["range"] = figures.loss_yrange(surface, results)
+    per = figures.loss_traces_per_run(surface)
     for i, (run, r) in enumerate(zip(new.runs, results, strict=True)):
         if i < n_old and not everything and old.runs[i] == run:
             continue
         curves = figures.loss_run_traces(i, run, r, t, surface, theme)
-        path = figures.path_data(run, r, theme)
+        path = figures.path_data(run, r, theme, new)
         if i < n_old:
             for j, tr in enumerate(curves):
-                loss["data"][2 * i + j] = tr
+                loss["data"][per * i + j] = tr
             paths["runs"][i] = path
         else:
             for tr in curves:
                 loss["data"].append(tr)
             paths["runs"].append(path)
-    for _ in range(2 * (n_old - n_new)):
-        del loss["data"][2 * n_new]
+    for _ in range(per * (n_old - n_new)):
+        del loss["data"][per * n_new]
     for _ in range(n_old - n_new):
         del paths["runs"][n_new]
     return m, loss, paths, results

@@ -124,7 +124,7 @@ def _sweep(common: tuple, key: tuple, lo: float, hi: float, k: int, carry: Carry
         run.optimizer,
         np.tile(np.asarray(state.start, dtype=np.float64), (k, 1)),
         state.steps,
-        **training(state),
+        **training(state, run),
         **{**run.hp, "lr": rates},
     )
     return Sweep(rates, [result_of(traj, j, surface) for j in range(k)])
@@ -345,7 +345,7 @@ def _curve(common: tuple, key: tuple, lo: float, hi: float, carry: Carry) -> Cur
         np.tile(np.asarray(state.start, dtype=np.float64), (rates.size, 1)),
         state.steps,
         tol=TOLERANCE,
-        **training(state),
+        **training(state, run),
         **{**run.hp, "lr": rates},
     )
     diverged = fin.diverged_at >= 0
@@ -532,7 +532,7 @@ def start_map(state: AppState, progress: Callable[[int, int], None] | None = Non
         state.steps,
         tol=TOLERANCE,
         progress=progress,
-        **training(state),
+        **training(state, run),
         **run.hp,
     )
     seconds = time.perf_counter() - t0

@@ -592,3 +592,144 @@ def test_fair_race_rates_are_the_races_and_the_winners_are_as_told(slug):
     else:
         assert sorted(arrived, key=arrived.get) == ["rmsprop", "momentum", "adam"]
         assert "lion" not in arrived
+# --------------------------------------------------------------------------- data surfaces
+def _tail_distance(r: RunResult, point: tuple[float, float], last: int = 100) -> float:
+    """Mean distance from `point` over the last `last` positions."""
+    return float(dist(r, point)[-last:].mean())
+
+
+def _minimum(state: AppState) -> tuple[float, float]:
+    (m,) = state.build_surface().minima
+    return m.x, m.y
+
+
+def test_batch_vs_stochastic_bgd_falls_every_step_and_arrives_the_others_jitter():
+    state = state_of("batch-vs-stochastic")
+    assert [r.batch for r in state.runs] == [None, 8, 1]
+    assert state.surface_params["samples"] == 64 and state.steps == 300
+    assert len({r.hp["lr"] for r in state.runs}) == 1 and state.runs[0].hp["lr"] == 0.05
+    bgd, mini, sgd = compute_all(state)
+    m = _minimum(state)
+    # batch GD: the loss falls at every step, and it reaches the minimum at step 165
+    assert np.all(np.diff(bgd.loss) <= 0)
+    assert bgd.reached_at == 165
+    assert bgd.batches is None
+    # mini-batch and SGD: their loss goes up at some steps; they jitter around the minimum
+    for r in (mini, sgd):
+        assert np.any(np.diff(r.loss) > 0)
+        assert r.reached_at is None
+    assert _tail_distance(mini, m) == pytest.approx(0.03, abs=0.01)
+    assert _tail_distance(sgd, m) == pytest.approx(0.13, abs=0.02)
+    assert _tail_distance(bgd, m) < 1e-3 < _tail_distance(mini, m) < _tail_distance(sgd, m)
+    # SGD reads one sample a step: 300 samples, under five epochs of 64
+    assert sgd.batches.shape == (300, 1) and mini.batches.shape == (300, 8)
+    assert 4 < sgd.batches.size / 64 < 5
+    assert 37 < mini.batches.size / 64 < 38
+    # the faint mini-batch loss is the loss over each step's samples
+    s = state.build_surface()
+    k = 123
+    assert sgd.batch_loss[k] == pytest.approx(
+        s.batch_value(sgd.x[k], sgd.y[k], sgd.batches[k]), rel=1e-12
+    )
+
+
+def test_larger_batch_tolerates_larger_rate():
+    state = state_of("batch-size-and-rate")
+    assert [r.batch for r in state.runs] == [1, 8, 32, None]
+    assert {r.hp["lr"] for r in state.runs} == {0.3}
+    results = compute_all(state)
+    sgd, b8, b32, full = results
+    assert 0 < sgd.diverged_at < 60
+    assert [r.diverged for r in (b8, b32, full)] == [False, False, False]
+    # the cloud around the minimum shrinks as the batch grows; the full batch arrives
+    m = _minimum(state)
+    assert _tail_distance(b8, m) > _tail_distance(b32, m) > _tail_distance(full, m)
+    assert full.reached_at is not None and b8.reached_at is None and b32.reached_at is None
+    # it is the rate: at a third of it SGD stays on the map
+    slow = compute(state, replace(state.runs[0], hp={**state.runs[0].hp, "lr": 0.1}))
+    assert not slow.diverged
+
+
+def test_sgd_noise_ball_grows_with_the_rate_and_a_cosine_schedule_shrinks_it():
+    state = state_of("sgd-noise-ball")
+    assert [(r.batch, r.hp["lr"]) for r in state.runs] == [(1, 0.05), (1, 0.01)]
+    assert state.schedule == "constant"
+    fast, slow = compute_all(state)
+    m = _minimum(state)
+    d_fast, d_slow = _tail_distance(fast, m), _tail_distance(slow, m)
+    assert d_fast == pytest.approx(0.14, abs=0.01) and d_slow == pytest.approx(0.06, abs=0.01)
+    # the minimum's gradient is zero, a sample's is not: the run never stays put
+    assert np.all(step_lengths(fast)[-100:] > 0)
+    fast_cos, _ = with_schedule(state, "cosine", t_max=state.steps, min_factor=0.0)
+    d_cos = _tail_distance(fast_cos, m)
+    assert d_cos < d_fast / 10
+    assert float(dist(fast_cos, m)[-1]) == pytest.approx(0.01, abs=0.005)
+
+
+def test_separable_logistic_weights_grow_without_decay_and_stop_with_it():
+    state = state_of("separable-logistic")
+    s = state.build_surface()
+    x, y = s.data
+    assert state.surface_params["noise"] == 0
+    assert x[y == 1].min() > x[y == 0].max()  # separable
+    assert s.minima == ()
+    plain, small, large = compute_all(state)
+    assert [r.hp.get("weight_decay", 0) for r in state.runs] == [0, 0.01, 0.05]
+    # no decay: w keeps growing and the loss keeps falling
+    assert plain.x[100] == pytest.approx(3.4, abs=0.05)
+    assert plain.x[-1] == pytest.approx(6.3, abs=0.05)
+    assert np.all(np.diff(plain.x[100:]) > 0) and plain.x[-1] - plain.x[-51] > 0.1
+    assert np.all(np.diff(plain.loss) < 0)
+    # ... while the boundary −b/w barely moves
+    boundary = -plain.y / plain.x
+    assert abs(boundary[-1] - boundary[100]) < 0.05
+    # weight decay: the weights stop, smaller for the larger λ
+    assert small.x[-1] == pytest.approx(3.2, abs=0.05)
+    assert large.x[-1] == pytest.approx(1.75, abs=0.01)
+    for r in (small, large):
+        assert abs(r.x[-1] - r.x[-51]) < 0.01
+    assert large.x[-1] < small.x[-1] < plain.x[-1]
+
+
+def test_tiny_net_saddle_runs_split_between_the_mirror_minima():
+    state = state_of("tiny-net-saddle")
+    s = state.build_surface()
+    assert [r.batch for r in state.runs] == [None, 1, 4, 16]
+    lower, upper = sorted(s.minima, key=lambda m: m.x)
+    assert (lower.x, lower.y) == pytest.approx((-upper.x, -upper.y))
+    assert lower.value == pytest.approx(upper.value)
+    # the origin is a saddle: zero gradient, Hessian of both signs
+    assert np.hypot(*s.grad(0.0, 0.0)) < 1e-12
+    hxx, hxy, hyy = s.hess(0.0, 0.0)
+    assert hxx * hyy - hxy**2 < 0
+    full, b1, b4, b16 = compute_all(state)
+    assert np.hypot(full.x, full.y).min() < 0.25
+    side = {
+        name: ("lower" if r.x[-1] < 0 else "upper")
+        for name, r in zip(("full", "b1", "b4", "b16"), (full, b1, b4, b16), strict=True)
+    }
+    assert side == {"full": "lower", "b16": "lower", "b1": "upper", "b4": "upper"}
+    for r in (full, b1, b4, b16):
+        m = lower if r.x[-1] < 0 else upper
+        assert np.hypot(r.x[-1] - m.x, r.y[-1] - m.y) < 0.1
+    # another batch seed splits the mini-batch runs differently
+    other = compute_all(replace(state, batch_seed=1))
+    assert [r.x[-1] < 0 for r in other[1:]] != [r.x[-1] < 0 for r in (b1, b4, b16)]
+
+
+def test_ftrl_l1_holds_the_intercept_at_exactly_zero():
+    state = state_of("ftrl-l1")
+    s = state.build_surface()
+    assert s.samples == 24 and state.data
+    (m,) = s.minima
+    assert m.x == pytest.approx(1.5, abs=1e-3) and m.y == pytest.approx(0.005, abs=1e-4)
+    plain, sparse = compute_all(state)
+    assert [r.hp["l1"] for r in state.runs] == [0, 10]
+    # without l1: the least-squares line, intercept 0.005 and never exactly 0
+    assert plain.y[-1] == pytest.approx(0.005, abs=1e-6) and np.all(plain.y != 0)
+    # with l1 = 10: b is exactly 0 from step 1 to the last
+    assert sparse.y[0] == 0.6 and np.all(sparse.y[1:] == 0.0)
+    # the slope is 0 only for a few steps, crossing zero, then goes on to 1.5
+    zero_w = np.flatnonzero(sparse.x == 0.0)
+    assert 1 <= zero_w.size <= 6 and np.all(np.diff(zero_w) == 1)
+    assert sparse.x[-1] == pytest.approx(1.5, abs=1e-3)

@@ -8,6 +8,7 @@
  *   10-plotly    the one adapter to Plotly's internals (no other file reads them)
  *   20-paths     the paths store, decoded once per change: runs, styles, inspector data
  *   30-overlay   the runs drawn in an SVG over the map, split at step t
+ *   35-data      a data surface's samples, each run's model at step t, the mini-batch
  *   40-inspector the step inspector's arrows and numbers
  *   50-legend    the legend above the map and the hover label on the paths
  *   60-markers   the step markers of the loss plot and the 3D view (through Plotly)

@@ -25,6 +25,7 @@
     if (!GS.plotly.ready(m)) return;
     const longest = GS.drawMap(m, GS.t);
     GS.drawLegend();
+    GS.drawData(GS.t);
     if (longest > 0 && longest !== GS.steps) {
       GS.steps = longest;
       GS.t = Math.min(GS.t, longest);
