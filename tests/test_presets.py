@@ -557,7 +557,7 @@ def test_prodigy_stands_still_then_its_step_grows_and_it_arrives():
     assert adam.reached_at is None and adam.distance > 1.0
 
 
-def _tail_distance(r: RunResult, n: int = 100) -> float:
+def _mean_tail_from_origin(r: RunResult, n: int = 100) -> float:
     return float(np.mean(np.hypot(r.x[-n:], r.y[-n:])))  # the bowl's minimum is the origin
 
 
@@ -565,10 +565,10 @@ def test_schedule_free_settles_inside_momentums_noise_ball_even_with_cosine():
     state = state_of("schedule-free")
     assert state.build_surface().minima[0].x == 0 and state.build_surface().minima[0].y == 0
     sf, mom = compute_all(state)
-    assert _tail_distance(sf) < 0.5 * _tail_distance(mom)
+    assert _mean_tail_from_origin(sf) < 0.5 * _mean_tail_from_origin(mom)
     _, mom_cos = with_schedule(state, "cosine", t_max=state.steps)
-    assert _tail_distance(mom_cos) < _tail_distance(mom)  # the ball shrinks
-    assert _tail_distance(sf) < _tail_distance(mom_cos)  # yet stays wider
+    assert _mean_tail_from_origin(mom_cos) < _mean_tail_from_origin(mom)  # the ball shrinks
+    assert _mean_tail_from_origin(sf) < _mean_tail_from_origin(mom_cos)  # yet stays wider
 
 
 @pytest.mark.parametrize(
