@@ -39,6 +39,9 @@ __all__ = [
     "chart_axis",
     "contour_trace",
     "loss_dtick",
+    "loss_floor",
+    "loss_yaxis",
+    "log_ticks",
     "loss_figure",
     "loss_run_traces",
     "map_axis",
@@ -47,8 +50,10 @@ __all__ = [
     "map_figure",
     "map_index",
     "map_run_traces",
+    "num",
     "path_data",
     "paths_data",
+    "run_fate",
     "run_label",
     "run_name",
 ]
@@ -120,8 +125,19 @@ def map_index(i: int, part: str) -> int:
     return FIXED_TRACES + 3 * i + PARTS.index(part)
 
 
+def num(v: float) -> str:
+    """A hyperparameter as every label prints it: 3 significant digits, and below 0.001
+    or from 10⁴ on as 2.51e-4 (never Python's 5e-05, nor 0.000251 beside 0.01)."""
+    v = float(v)
+    if v == 0 or not np.isfinite(v) or 1e-3 <= abs(v) < 1e4:
+        return f"{v:.3g}"
+    m, e = f"{v:.2e}".split("e")
+    return f"{float(m):.3g}e{int(e)}"
+
+
 def run_label(run: Run) -> str:
-    return f"{OPTIMIZERS[run.optimizer].label} · lr {run.hp['lr']:.3g}"
+    """A run's name: its optimizer and learning rate γ (`num`)."""
+    return f"{OPTIMIZERS[run.optimizer].label} · γ {num(run.hp['lr'])}"
 
 
 def _display(values: np.ndarray) -> np.ndarray:
@@ -223,13 +239,29 @@ def _start_trace(state: AppState, theme: Theme) -> go.Scatter:
     )
 
 
-def _head_symbol(r: RunResult, t: int) -> str:
-    return look.at_step(len(r.x), t, r.diverged_at).mark
+def run_fate(state: AppState, r: RunResult, surface: Surface | None = None) -> look.Fate | None:
+    """How run `r` left `state`'s map (`look.fate`): diverged, escaped downhill, or None.
+
+    Every place that tells a run's fate (legend, summary table, loss chart,
+    compare titles, exports) asks this, so they agree.
+    """
+    surface = surface or state.build_surface()
+    return look.fate(r.x, r.y, r.loss, r.diverged_at, state.view, surface.min_value is None)
 
 
-def run_name(run: Run, r: RunResult) -> str:
-    """A run's name in legends: its optimizer and rate, and whether it diverged."""
-    return run_label(run) + (" · diverged" if r.diverged else "")
+def _left_at(f: look.Fate | None) -> int:
+    return -1 if f is None else f.at
+
+
+def _mark(f: look.Fate | None) -> str:
+    return look.CROSS if f is None else f.mark
+
+
+def run_name(run: Run, r: RunResult, f: look.Fate | None = None) -> str:
+    """A run's name in legends: its optimizer and rate, and how it left the map (`run_fate`)."""
+    if f is None and r.diverged:
+        f = look.Fate("diverged", r.diverged_at, (0.0, 0.0))
+    return run_label(run) + ("" if f is None else f" · {f.short}")
 
 
 def map_drawing(
@@ -243,19 +275,24 @@ def map_drawing(
     name: str | None = None,
     hover: bool = True,
     axes: tuple[str, str] | None = None,
+    fate: look.Fate | None = None,
 ) -> look.Drawing:
-    """Run `i` as `look` draws it on a map (`context` "map" or "panel"), at any step."""
+    """Run `i` as `look` draws it on a map (`context` "map" or "panel"), at any step.
+
+    A run that left the map (`fate`, from `run_fate`) is drawn up to the border,
+    with its mark (× or the escape triangle) where it crossed."""
     label = OPTIMIZERS[run.optimizer].label
+    x, y = look.shown_path(r.x, r.y, fate)
     return look.Drawing(
-        r.x,
-        r.y,
+        x,
+        y,
         _display(r.loss),
-        r.diverged_at,
+        _left_at(fate),
         theme.palette[run.color],
         context,
         theme.halo,
         run=i,
-        name=run_name(run, r) if name is None else name,
+        name=run_name(run, r, fate) if name is None else name,
         visible=run.visible,
         hover=(
             f"<b>{label}</b><br>step %{{pointNumber}}<br>x %{{x:.6g}}<br>y %{{y:.6g}}"
@@ -266,21 +303,32 @@ def map_drawing(
         axes=axes,
         scale=scale,
         legend=axes is None,
+        mark=_mark(fate),
     )
 
 
 def map_drawings(
     state: AppState, results: Sequence[RunResult], theme: Theme, scale: float = 1.0
 ) -> list[look.Drawing]:
-    """Every run of `state` as the map draws it (`map_drawing`)."""
-    return [
-        map_drawing(i, run, r, theme=theme, scale=scale)
+    """Every run of `state` as the map draws it (`map_drawing`), runs that left the map
+    first (under the others: a diverging run's swings must not cover the rest)."""
+    surface = state.build_surface()
+    out = [
+        map_drawing(i, run, r, theme=theme, scale=scale, fate=run_fate(state, r, surface))
         for i, (run, r) in enumerate(zip(state.runs, results, strict=True))
     ]
+    return sorted(out, key=lambda d: d.diverged_at < 0)
 
 
 def map_run_traces(
-    i: int, run: Run, r: RunResult, t: int, *, theme: Theme = THEMES["light"], scale: float = 1.0
+    i: int,
+    run: Run,
+    r: RunResult,
+    t: int,
+    *,
+    theme: Theme = THEMES["light"],
+    scale: float = 1.0,
+    fate: look.Fate | None = None,
 ) -> list[dict]:
     """Run `i`'s ghost, trail and head on the map, split at step `t` (for export).
 
@@ -289,7 +337,7 @@ def map_run_traces(
     (Plotly.animate would wipe it, plotly.js #4491, and any change of the
     figure makes Plotly recompute it: ~100 ms here).
     """
-    return map_drawing(i, run, r, theme=theme, scale=scale).at(t)
+    return map_drawing(i, run, r, theme=theme, scale=scale, fate=fate).at(t)
 
 
 def _typed(a: np.ndarray) -> dict:
@@ -298,28 +346,39 @@ def _typed(a: np.ndarray) -> dict:
     return {"dtype": a.dtype.str.lstrip("<|="), "bdata": base64.b64encode(a.tobytes()).decode()}
 
 
-def path_data(run: Run, r: RunResult, theme: Theme = THEMES["light"]) -> dict:
-    """What the browser draws a run from: its whole path, loss, colour and divergence.
+def path_data(
+    run: Run, r: RunResult, theme: Theme = THEMES["light"], fate: look.Fate | None = None
+) -> dict:
+    """What the browser draws a run from: its path as the map shows it, loss, colour,
+    and where and how it left the map (`fate`: ``diverged`` is that step, −1 never,
+    ``mark`` the symbol shown there, ``fate`` the words).
 
     Positions are float64; the loss (shown to 5 digits on hover) is float32.
     """
+    x, y = look.shown_path(r.x, r.y, fate)
     return {
-        "x": _typed(r.x),
-        "y": _typed(r.y),
+        "x": _typed(x),
+        "y": _typed(y),
         "f": _typed(_display(r.loss)),
-        "diverged": r.diverged_at,
+        "diverged": _left_at(fate),
+        "mark": _mark(fate),
+        "fate": look.fate_words(fate),
         "color": theme.palette[run.color],
         "visible": run.visible,
         "label": OPTIMIZERS[run.optimizer].label,
-        "name": run_name(run, r),
+        "name": run_name(run, r, fate),
     }
 
 
 def paths_data(state: AppState, results: Sequence[RunResult], theme: Theme | None = None) -> dict:
     """`path_data` for every run of `state` (the app's ``paths`` store)."""
     theme = theme or THEMES[state.theme]
+    surface = state.build_surface()
     return {
-        "runs": [path_data(run, r, theme) for run, r in zip(state.runs, results, strict=True)],
+        "runs": [
+            path_data(run, r, theme, run_fate(state, r, surface))
+            for run, r in zip(state.runs, results, strict=True)
+        ],
         "style": look.style_data(theme.halo),
     }
 
@@ -388,28 +447,67 @@ def map_figure(
 
 
 # --------------------------------------------------------------------------- loss
-def _loss_y(surface: Surface, r: RunResult) -> np.ndarray:
-    return np.maximum(r.gap, LOSS_FLOOR) if surface.min_value is not None else r.gap
+#: How far below the start's gap the log axis goes: below this a gap is rounding
+#: noise of the float64 arithmetic, not progress (a path at 1e-30 on one step and
+#: 1e-11 the next is not "bouncing back", it is already at the minimum).
+LOSS_DECADES = 12
+
+
+def loss_floor(surface: Surface, r: RunResult) -> float:
+    """The smallest gap the log axis shows for run `r`: `LOSS_DECADES` decades below its
+    start's gap, and never below the rounding error of f near f* (64 ulps of |f*|)."""
+    fmin = surface.min_value or 0.0
+    start = abs(float(r.gap[0])) if np.isfinite(r.gap[0]) else 0.0
+    return max(LOSS_FLOOR, start * 10.0**-LOSS_DECADES, 64 * np.finfo(float).eps * abs(fmin))
+
+
+def _loss_y(surface: Surface, r: RunResult, fate: look.Fate | None = None) -> np.ndarray:
+    """The curve's values: the gap (floored, `loss_floor`) or f; NaN from the step the
+    run left the map on (its later values would flatten every other curve)."""
+    y = np.maximum(r.gap, loss_floor(surface, r)) if surface.min_value is not None else r.gap
+    end = _loss_end(r, fate)
+    if end is not None:
+        y = y.copy()
+        y[end:] = np.nan
+    return y
+
+
+def _loss_end(r: RunResult, fate: look.Fate | None) -> int | None:
+    """Where a run's loss curve stops: the step it left the map (or blew up) on."""
+    if fate is not None and fate.at > 0:
+        return fate.at
+    if r.diverged and r.diverged_at > 0:
+        return r.diverged_at
+    return None
 
 
 def loss_run_traces(
-    i: int, run: Run, r: RunResult, t: int, surface: Surface, theme: Theme = THEMES["light"]
+    i: int,
+    run: Run,
+    r: RunResult,
+    t: int,
+    surface: Surface,
+    theme: Theme = THEMES["light"],
+    fate: look.Fate | None = None,
 ) -> list[dict]:
     """Run `i`'s loss curve (x is the step: x0 = 0, dx = 1) and its marker at step `t`.
 
     Plain trace dicts (arrays as typed arrays), so the app patches them in as
-    they are; the head follows `look.at_step` and the ``loss`` look.
+    they are; the head follows `look.at_step` and the ``loss`` look. A run that
+    left the map (`fate`, see `run_fate`) ends there, with its mark (× for a
+    blow-up, ▼ for an escape to f → −∞) from that step on.
     """
     color = theme.palette[run.color]
-    y = _display(_loss_y(surface, r))
-    if r.diverged and r.diverged_at > 0:
-        y[r.diverged_at :] = np.nan  # the curve ends where the run left the map
-    step = look.at_step(len(y), t, r.diverged_at)
-    k = min(step.k, r.diverged_at - 1) if r.diverged and r.diverged_at > 0 else step.k
+    y = _display(_loss_y(surface, r, fate))
+    end = _loss_end(r, fate)
+    gone = -1 if end is None else end
+    mark = _mark(fate)
+    step = look.at_step(len(y), t, gone, mark)
+    k = min(step.k, gone - 1) if end is not None else step.k
     size = look.LOOKS["loss"]
     label = OPTIMIZERS[run.optimizer].label
     what = "f − f*" if surface.min_value is not None else "f"
-    meta = {"run": i, "diverged": r.diverged_at}
+    meta = {"run": i, "diverged": gone, "mark": mark}
     common = {
         "type": "scatter",
         "visible": run.visible,
@@ -446,18 +544,86 @@ def loss_xrange(steps: int) -> list[float]:
     return [-0.015 * steps, 1.025 * steps]
 
 
-def loss_dtick(surface: Surface, results: Sequence[RunResult]) -> int | str | None:
-    """Decades between labels on the log axis, so that about six show whatever the span."""
+def _tick_text(v: float) -> str:
+    """A log axis' label: plain for 0.001 … 9999, else m·10ᵉ (10ᵉ alone for m = 1)."""
+    if 1e-3 <= v < 1e4:
+        return f"{v:.3g}"
+    e = int(np.floor(np.log10(v) + 1e-9))
+    m = v / 10.0**e
+    power = f"10<sup>{e}</sup>".replace("-", "−")
+    return power if abs(m - 1) < 1e-6 else f"{m:.2g}·{power}"
+
+
+def log_ticks(lo: float, hi: float, least: int = 3) -> list[float]:
+    """At least `least` tick values in [lo, hi] (0 < lo ≤ hi) for a log axis, about six:
+    every n-th decade over a wide span, 1-2-5 or 1…9 mantissas over a narrow one, and
+    evenly spaced round values where even those are too few (an axis within a decade)."""
+    if not (lo > 0 and hi >= lo):
+        return []
+    a, b = np.floor(np.log10(lo)), np.ceil(np.log10(hi))
+    span = np.log10(hi) - np.log10(lo)
+    if span >= 3:
+        every = max(1, int(np.ceil(span / 6)))
+        start = np.ceil(np.log10(lo) - 1e-9)
+        ticks = [float(10.0**e) for e in np.arange(start, b + 1, every) if lo <= 10.0**e <= hi * (1 + 1e-9)]
+        if len(ticks) >= least:
+            return ticks
+    for mantissas in ((1, 2, 5), tuple(range(1, 10))):
+        ticks = [
+            float(m * 10.0**e)
+            for e in np.arange(a, b + 1)
+            for m in mantissas
+            if lo * (1 - 1e-9) <= m * 10.0**e <= hi * (1 + 1e-9)
+        ]
+        if least <= len(ticks) <= 9:
+            return ticks
+        if len(ticks) > 9:
+            break
+    if len(ticks) >= least:
+        return ticks[:: int(np.ceil(len(ticks) / 7))]
+    step = _nice_step((hi - lo) / 4)
+    first = np.ceil(lo / step) * step
+    ticks = [float(v) for v in np.arange(first, hi + step * 1e-9, step) if v > 0]
+    while len(ticks) < least:  # round values too coarse for the span: split further
+        step /= 2
+        first = np.ceil(lo / step) * step
+        ticks = [float(v) for v in np.arange(first, hi + step * 1e-9, step) if v > 0]
+    return ticks
+
+
+def loss_yaxis(
+    surface: Surface, results: Sequence[RunResult], fates: Sequence[look.Fate | None] = ()
+) -> dict:
+    """The loss chart's y-axis settings that follow the curves: on the log axis the
+    range (from the curves as drawn: floored, cut where a run left the map) and at
+    least three labelled ticks; on a linear axis Plotly's own ticks (at least three)."""
     if surface.min_value is None or not results:
-        return None
-    ys = np.concatenate([_loss_y(surface, r) for r in results])
+        return {"range": None, "autorange": True, "tickvals": None, "ticktext": None,
+                "dtick": None, "nticks": 6}
+    fates = list(fates) or [None] * len(results)
+    ys = np.concatenate([_loss_y(surface, r, f) for r, f in zip(results, fates, strict=True)])
     ys = ys[np.isfinite(ys) & (ys > 0)]
     if not ys.size:
-        return None
-    span = np.log10(ys.max()) - np.log10(ys.min())
-    if span < 3:  # few decades: label the 2s and 5s between them too
-        return "D2"
-    return max(1, int(np.ceil(span / 6)))
+        return {"range": None, "autorange": True, "tickvals": None, "ticktext": None,
+                "dtick": None, "nticks": 6}
+    lo, hi = float(ys.min()), float(ys.max())
+    if hi / lo < 1.5:  # a flat curve: half a decade around it
+        lo, hi = lo / 1.8, hi * 1.8
+    ticks = log_ticks(lo, hi)
+    pad = 0.04 * (np.log10(hi) - np.log10(lo))
+    return {
+        "range": [float(np.log10(lo) - pad), float(np.log10(hi) + pad)],
+        "autorange": False,
+        "tickvals": ticks,
+        "ticktext": [_tick_text(v) for v in ticks],
+        "dtick": None,
+        "nticks": None,
+    }
+
+
+def loss_dtick(surface: Surface, results: Sequence[RunResult]) -> int | str | None:
+    """Kept for callers of the old API: the y axis is set by `loss_yaxis` (None here)."""
+    return None
 
 
 def as_dicts(traces: Sequence[go.Scatter | go.Contour]) -> list[dict]:
@@ -519,11 +685,12 @@ def loss_figure(
     theme = theme or THEMES[state.theme]
     t = state.shown_step
     data: list = []
+    fates = [run_fate(state, r, surface) for r in results]
     for i, (run, r) in enumerate(zip(state.runs, results, strict=True)):
-        data.extend(loss_run_traces(i, run, r, t, surface, theme))
+        data.extend(loss_run_traces(i, run, r, t, surface, theme, fates[i]))
     fig = go.Figure(data=data)
     log = surface.min_value is not None
-    dtick = loss_dtick(surface, results)
+    yaxis = loss_yaxis(surface, results, fates)
     axis = chart_axis(theme)
     fig.update_layout(
         xaxis=dict(range=loss_xrange(state.steps), title=dict(text="step", standoff=2), **axis),
@@ -531,7 +698,7 @@ def loss_figure(
             type="log" if log else "linear",
             exponentformat="power" if log else "none",
             tickformat=None if log else "~g",
-            dtick=dtick,
+            **yaxis,
             title=dict(text="f − f*" if log else "f", standoff=4),
             **axis,
         ),

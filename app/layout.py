@@ -20,7 +20,7 @@ from surfaces import Param
 
 from . import ids, presets, tex
 from .compute import TOLERANCE
-from .figures import run_label
+from .figures import run_fate, run_label
 from .state import (
     CLIP_MODES,
     CUSTOM,
@@ -852,10 +852,9 @@ def summary_table(state: AppState, results, palette: tuple[str, ...] | None = No
             ],
             className="gs-run-name",
         )
-        if r.diverged:
-            status = [
-                html.Td(f"diverged at step {r.diverged_at}", colSpan=3, className="gs-diverged")
-            ]
+        fate = run_fate(state, r, surface)  # the words the legend and exports use
+        if fate is not None:
+            status = [html.Td(fate.long, colSpan=3, className=f"gs-{fate.kind}")]
         else:
             dist = "—" if r.distance is None else f"{r.distance:.3g}"
             if r.nearest is not None and len(surface.minima) > 1:

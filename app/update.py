@@ -65,13 +65,24 @@ def patches(old: AppState | None, new: AppState) -> tuple[Any, Any, Any, list[Ru
         loss["layout"]["uirevision"] = f"{new.surface}:{new.steps}"
     everything = old.common_key() != new.common_key()
     n_old, n_new = len(old.runs), len(new.runs)
-    if everything or old.runs != new.runs:  # the loss axis' labels follow the curves
-        loss["layout"]["yaxis"]["dtick"] = figures.loss_dtick(surface, results)
+    fates = [figures.run_fate(new, r, surface) for r in results]
+    # a new view may change where a run leaves the map (figures.run_fate): resend those
+    refated = set()
+    if old.view != new.view:
+        refated = {
+            i
+            for i, (r, f) in enumerate(zip(results, fates, strict=True))
+            if i < n_old and figures.run_fate(old, r, surface) != f
+        }
+    if everything or old.runs != new.runs or refated:  # the loss axis follows the curves
+        for key, value in figures.loss_yaxis(surface, results, fates).items():
+            loss["layout"]["yaxis"][key] = value
     for i, (run, r) in enumerate(zip(new.runs, results, strict=True)):
-        if i < n_old and not everything and old.runs[i] == run:
+        if i < n_old and not everything and old.runs[i] == run and i not in refated:
             continue
-        curves = figures.loss_run_traces(i, run, r, t, surface, theme)
-        path = figures.path_data(run, r, theme)
+        fate = fates[i]
+        curves = figures.loss_run_traces(i, run, r, t, surface, theme, fate)
+        path = figures.path_data(run, r, theme, fate)
         if i < n_old:
             for j, tr in enumerate(curves):
                 loss["data"][2 * i + j] = tr

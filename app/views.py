@@ -48,7 +48,9 @@ from .figures import (
     map_drawing,
     map_drawings,
     map_figure,
+    num,
     paths_data,
+    run_fate,
 )
 from .state import AppState, Run
 
@@ -84,7 +86,8 @@ _COLUMNS = {2: 2, 3: 3, 4: 2, 5: 3, 6: 3, 7: 4, 8: 4, 9: 3, 10: 4, 11: 4, 12: 4}
 
 
 def rate_label(lr: float) -> str:
-    return f"lr {lr:.3g}"
+    """A rate as every view prints it: γ and `num` (3 significant digits, 2.51e-4 below 0.001)."""
+    return f"γ {num(lr)}"
 
 
 def _layout(theme: Theme, **extra) -> dict:
@@ -159,8 +162,8 @@ def _grid_shape(k: int) -> tuple[int, int]:
 def compare_paths(cstate: AppState, sw: Sweep, theme: Theme) -> dict:
     """The paths store for the comparison; in the grid each rate is drawn on its own panel."""
     data = paths_data(cstate, sw.results, theme)
-    for run, lr, r in zip(data["runs"], sw.rates, sw.results, strict=True):
-        run["name"] = rate_label(lr) + (" · diverged" if r.diverged else "")
+    for run, title in zip(data["runs"], panel_titles(sw, cstate), strict=True):
+        run["name"] = title
     if cstate.layout == "grid":
         for j, run in enumerate(data["runs"]):
             run["axes"] = ["x" if j == 0 else f"x{j + 1}", "y" if j == 0 else f"y{j + 1}"]
@@ -169,20 +172,27 @@ def compare_paths(cstate: AppState, sw: Sweep, theme: Theme) -> dict:
     return data
 
 
-def panel_titles(sw: Sweep) -> list[str]:
-    """Each small multiple's title: its rate, and whether it diverged."""
-    return [
-        rate_label(lr) + (" · diverged" if r.diverged else "")
-        for lr, r in zip(sw.rates, sw.results, strict=True)
-    ]
+def panel_titles(sw: Sweep, cstate: AppState | None = None) -> list[str]:
+    """Each small multiple's title: its rate, and how it left the map (`run_fate`)."""
+    surface = cstate.build_surface() if cstate is not None else None
+    out = []
+    for lr, r in zip(sw.rates, sw.results, strict=True):
+        f = run_fate(cstate, r, surface) if cstate is not None else None
+        if f is None and r.diverged:
+            f = look.Fate("diverged", r.diverged_at, (0.0, 0.0))
+        out.append(rate_label(lr) + ("" if f is None else f" · {f.short}"))
+    return out
 
 
 def panel_drawing(cstate: AppState, sw: Sweep, theme: Theme, j: int) -> look.Drawing:
     """Rate `j`'s run as `look` draws it in its small multiple (its panel's axes)."""
     axes = ("x", "y") if j == 0 else (f"x{j + 1}", f"y{j + 1}")
     run, r = cstate.runs[j], sw.results[j]
-    name = panel_titles(sw)[j]
-    return map_drawing(j, run, r, theme=theme, context="panel", name=name, hover=False, axes=axes)
+    name = panel_titles(sw, cstate)[j]
+    fate = run_fate(cstate, r)
+    return map_drawing(
+        j, run, r, theme=theme, context="panel", name=name, hover=False, axes=axes, fate=fate
+    )
 
 
 def compare_drawings(cstate: AppState, sw: Sweep, theme: Theme) -> list[look.Drawing]:
@@ -199,7 +209,7 @@ def compare_figure(cstate: AppState, sw: Sweep, theme: Theme, *, live: bool = Tr
     surface = cstate.build_surface()
     k = len(sw.rates)
     rows, cols = _grid_shape(k)
-    titles = panel_titles(sw) if cstate.layout == "grid" else []
+    titles = panel_titles(sw, cstate) if cstate.layout == "grid" else []
     fig = make_subplots(
         rows=rows,
         cols=cols,
@@ -729,14 +739,22 @@ def scene_drawings(
     x0, x1, y0, y1 = state.view
     out = []
     for i, (run, r) in enumerate(zip(state.runs, results, strict=True)):
-        inside = (r.x >= x0) & (r.x <= x1) & (r.y >= y0) & (r.y <= y1)
-        z = np.where(inside, _height(surface, r.loss, top) + lift, np.nan)
+        fate = run_fate(state, r, surface)
+        x, y = look.shown_path(r.x, r.y, fate)
+        loss = r.loss
+        if fate is not None:  # the path ends on the border, its mark there
+            loss = loss.copy()
+            with np.errstate(all="ignore"):
+                loss[fate.at :] = float(surface.value(np.float64(fate.edge[0]), np.float64(fate.edge[1])))
+        inside = (x >= x0 - 1e-9) & (x <= x1 + 1e-9) & (y >= y0 - 1e-9) & (y <= y1 + 1e-9)
+        with np.errstate(all="ignore"):
+            z = np.where(inside, _height(surface, loss, top) + lift, np.nan)
         out.append(
             look.Drawing(
-                r.x,
-                r.y,
+                x,
+                y,
                 None,
-                r.diverged_at,
+                -1 if fate is None else fate.at,
                 theme.palette[run.color],
                 "3d",
                 theme.halo,
@@ -744,6 +762,7 @@ def scene_drawings(
                 name=OPTIMIZERS[run.optimizer].label,
                 visible=run.visible,
                 z=z,
+                mark=look.CROSS if fate is None else fate.mark,
             )
         )
     return out
