@@ -20,7 +20,7 @@ from surfaces import Param
 
 from . import ids, presets, tex
 from .compute import TOLERANCE
-from .figures import run_fate, run_label
+from .figures import num, run_fate, run_label
 from .state import (
     CLIP_MODES,
     CUSTOM,
@@ -52,10 +52,13 @@ def _decade(d: int) -> str:
 
 
 def fmt_value(p: Param, v) -> str:
-    """The exact value as the text box shows it (the shortest text that reads back the same)."""
+    """The exact value as the text box shows it (the shortest text that reads back the
+    same), its exponent unpadded as every label writes it: 5e-5, not Python's 5e-05."""
     if p.kind == "choice":
         return str(v)
-    return str(int(v)) if p.kind == "int" else fmt_number(v)
+    if p.kind == "int":
+        return str(int(v))
+    return re.sub(r"e([+-]?)0*(\d)", lambda m: f"e{m.group(1).lstrip('+')}{m.group(2)}", fmt_number(v))
 
 
 def control(state: AppState, key: str) -> html.Div:
@@ -848,7 +851,7 @@ def summary_table(state: AppState, results, palette: tuple[str, ...] | None = No
             [
                 html.Span(className="gs-dot", style={"background": palette[run.color]}),
                 OPTIMIZERS[run.optimizer].label,
-                html.Span(f"lr {run.hp['lr']:.3g}", className="gs-lr"),
+                html.Span(f"γ {num(run.hp['lr'])}", className="gs-lr"),
             ],
             className="gs-run-name",
         )

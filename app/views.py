@@ -51,6 +51,7 @@ from .figures import (
     num,
     paths_data,
     run_fate,
+    run_label,
 )
 from .state import AppState, Run
 
@@ -313,9 +314,10 @@ def sensitivity_range(state: AppState) -> tuple[float, float]:
 
 
 def stability_limit(surface: Surface, run: Run) -> float | None:
-    """The largest stable learning rate on the quadratic bowl (λ_max = κ), where known.
+    """The largest stable learning rate on the quadratic bowl (its largest curvature L = κ),
+    where known.
 
-    Gradient descent is stable for lr < 2/λ_max. torch's heavy ball
+    Gradient descent is stable for γ < 2/L. torch's heavy ball
     (b ← μb + (1−τ)g, θ ← θ − γb) is stable for γ(1−τ)λ < 2(1+μ), and its
     Nesterov form for γλ < 2(1+μ)/(1+2μ). Weight decay λ_wd adds to every
     eigenvalue.
@@ -372,18 +374,30 @@ def sensitivity_figure(state: AppState, curves: Sequence[Curve]) -> go.Figure:
 
     Each point carries ``customdata = [run index, rate]``: clicking it sets
     that run's learning rate. A dotted line marks where each run starts to
-    diverge, a dashed one the theory's limit on the quadratic bowl.
+    diverge (its × at the top, labelled beside it on the plot's background so no
+    line strikes through the words), a dashed one the theory's limit on the
+    quadratic bowl. Runs that share an onset or a limit (the same optimizer at
+    several rates has one curve) share one mark and one label. Where no rate
+    arrives, the steps panel is left out and a note says so.
     """
     surface = state.build_surface()
     theme = THEMES[state.theme]
     log = surface.min_value is not None
+    shown = [(i, run, c) for i, (run, c) in enumerate(zip(state.runs, curves, strict=True))]
+    arrives = any(np.isfinite(c.reached).any() for _, run, c in shown if run.visible)
+    rows = 2 if arrives else 1
     fig = make_subplots(
-        rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08, row_heights=[0.62, 0.38]
+        rows=rows,
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.1,
+        row_heights=[0.62, 0.38] if rows == 2 else None,
     )
     what = "f − f*" if log else "f"
-    n_onsets = n_limits = 0
     lo_x, hi_x = sensitivity_range(state)
-    for i, (run, c) in enumerate(zip(state.runs, curves, strict=True)):
+    onsets: dict[str, list[tuple[int, float]]] = {}  # label → [(run, onset)]
+    limits: dict[str, list[tuple[int, float]]] = {}
+    for i, run, c in shown:
         if not run.visible:
             continue
         color = theme.palette[run.color]
@@ -391,11 +405,11 @@ def sensitivity_figure(state: AppState, curves: Sequence[Curve]) -> go.Figure:
         # a plain list: dcc.Graph reads a clicked point's customdata by index, which a
         # base64 typed array (how plotly sends numpy arrays) does not support
         custom = [[i, float(lr)] for lr in c.rates]
-        y = np.maximum(c.gap, 1e-30) if log else c.gap
-        for row, values, hover in (
-            (1, y, f"final {what} %{{y:.4g}}"),
-            (2, c.reached, "arrives at step %{y}"),
-        ):
+        y = np.maximum(c.gap, _sens_floor(c)) if log else c.gap
+        panels = [(1, y, f"final {what} %{{y:.4g}}")]
+        if arrives:
+            panels.append((2, c.reached, "arrives at step %{y}"))
+        for row, values, hover in panels:
             fig.add_trace(
                 go.Scatter(
                     x=c.rates,
@@ -404,68 +418,28 @@ def sensitivity_figure(state: AppState, curves: Sequence[Curve]) -> go.Figure:
                     mode="lines+markers",
                     marker=dict(size=4, color=color),
                     line=dict(color=color, width=2),
-                    name=label,
+                    name=run_label(run),
                     legendgroup=f"run{i}",
                     showlegend=row == 1,
-                    hovertemplate=f"<b>{label}</b><br>lr %{{x:.4g}}<br>{hover}{_CLICK}",
+                    hovertemplate=f"<b>{label}</b><br>γ %{{x:.3g}}<br>{hover}{_CLICK}",
                 ),
                 row=row,
                 col=1,
             )
-        # the run's own rate, and where it starts to diverge
+        # the run's own rate
         fig.add_vline(x=float(run.hp["lr"]), line=dict(color=color, width=1.5), opacity=0.9)
         if c.onset is not None:
-            n_onsets += 1
-            fig.add_vline(x=c.onset, line=dict(color=color, width=1.5, dash="dot"))
-            fig.add_trace(
-                go.Scatter(
-                    x=np.array([c.onset]),
-                    y=np.array([1.0 - 0.07 * n_onsets]),
-                    yaxis="y3",
-                    mode="markers+text",
-                    marker=dict(symbol="x", size=11, color=color, line=dict(width=1)),
-                    text=[f"diverges from {c.onset:.2g}"],
-                    textposition=(
-                        "middle right" if c.onset < math.sqrt(lo_x * hi_x) else "middle left"
-                    ),
-                    textfont=dict(size=10, color=color),
-                    hovertemplate=f"<b>{label}</b> diverges from lr %{{x:.4g}}<extra></extra>",
-                    showlegend=False,
-                    cliponaxis=False,
-                )
-            )
+            onsets.setdefault(f"{label}:{num(c.onset)}", []).append((i, c.onset))
         if c.limit is not None:
-            n_limits += 1
-            fig.add_vline(x=c.limit, line=dict(color=color, width=1.5, dash="dash"))
-            fig.add_annotation(  # in the gap between the panels, where no curve is
-                x=math.log10(c.limit),
-                y=0,
-                xref="x",
-                yref="y domain",
-                yshift=-4 - 15 * ((n_limits - 1) % 2),  # neighbours on two rows
-                text=f"{_limit_text(run)} (theory)",
-                showarrow=False,
-                xanchor="center",
-                yanchor="top",
-                font=dict(size=11, color=color),
-                bgcolor=theme.plot,
-            )
+            limits.setdefault(f"{_limit_text(run)}:{num(c.limit)}", []).append((i, c.limit))
+    _onset_marks(fig, state, theme, onsets, lo_x, hi_x)
+    _limit_marks(fig, state, theme, limits)
     axis = chart_axis(theme)
-    if all(not np.isfinite(c.reached).any() for c in curves):
-        fig.add_annotation(
-            text=f"no rate arrives within {TOLERANCE:g} of a minimum in {state.steps} steps",
-            xref="x2 domain",
-            yref="y2 domain",
-            x=0.5,
-            y=0.5,
-            showarrow=False,
-            font=dict(size=12, color=theme.muted),
-        )
-    lo, hi = sensitivity_range(state)
+    lo, hi = lo_x, hi_x
     fig.update_xaxes(
         type="log", exponentformat="power", range=[math.log10(lo), math.log10(hi)], **axis
     )
-    fig.update_xaxes(title=dict(text="learning rate γ", standoff=4), row=2, col=1)
+    fig.update_xaxes(title=dict(text="learning rate γ", standoff=4), row=rows, col=1)
     fig.update_yaxes(**axis)
     fig.update_yaxes(
         type="log" if log else "linear",
@@ -474,32 +448,120 @@ def sensitivity_figure(state: AppState, curves: Sequence[Curve]) -> go.Figure:
         row=1,
         col=1,
     )
-    fig.update_yaxes(
-        title=dict(text=f"steps to arrive (≤ {TOLERANCE:g})", standoff=4),
-        rangemode="tozero",
-        row=2,
-        col=1,
-    )
+    if arrives:
+        fig.update_yaxes(
+            title=dict(text=f"steps to arrive (≤ {TOLERANCE:g})", standoff=4),
+            rangemode="tozero",
+            row=2,
+            col=1,
+        )
+    else:
+        fig.add_annotation(
+            text=f"no rate arrives within {TOLERANCE:g} of a minimum in {state.steps} steps",
+            xref="paper",
+            yref="paper",
+            x=1,
+            y=1.0,
+            xanchor="right",
+            yanchor="bottom",
+            yshift=24,
+            showarrow=False,
+            font=dict(size=11, color=theme.muted),
+        )
     fig.update_layout(
         **_layout(theme),
         yaxis3=dict(overlaying="y", range=[0, 1.08], visible=False, fixedrange=True),
-        margin=dict(l=64, r=16, t=36, b=44),
+        margin=dict(l=64, r=16, t=56 if not arrives else 36, b=44 + 16 * len(limits)),
         legend=dict(orientation="h", x=0, y=1.01, yanchor="bottom", font=dict(size=12)),
         hovermode="closest",
-        uirevision=f"sens:{state.surface}",
+        uirevision=f"sens:{state.surface}:{rows}",
     )
     return fig
+
+
+def _sens_floor(c: Curve) -> float:
+    """The final-loss panel's floor: 12 decades below its largest finite value (beneath
+    that, f − f* is rounding noise; the bowl's curve reached 1e-22)."""
+    finite = c.gap[np.isfinite(c.gap) & (c.gap > 0)]
+    top = float(finite.max()) if finite.size else 1.0
+    return max(1e-30, top * 1e-12)
+
+
+def _shared_color(theme: Theme, state: AppState, runs: list[tuple[int, float]]) -> str:
+    """A mark's colour: its run's, or the muted ink when several runs share it."""
+    return theme.palette[state.runs[runs[0][0]].color] if len(runs) == 1 else theme.muted
+
+
+def _onset_marks(fig, state, theme, onsets, lo_x, hi_x) -> None:
+    """Each distinct divergence onset: a dotted line, a × at the top on its own row, and
+    its label beside the × (away from the × by its width, on the plot's background)."""
+    mid = math.sqrt(lo_x * hi_x)
+    for n, (key, runs) in enumerate(sorted(onsets.items(), key=lambda kv: kv[1][0][1])):
+        x = runs[0][1]
+        color = _shared_color(theme, state, runs)
+        label = key.split(":")[0] if len(runs) == 1 else f"{len(runs)} runs"
+        level = 1.0 - 0.085 * (n + 1)
+        fig.add_vline(x=x, line=dict(color=color, width=1.5, dash="dot"))
+        fig.add_trace(
+            go.Scatter(
+                x=np.array([x]),
+                y=np.array([level]),
+                yaxis="y3",
+                mode="markers",
+                marker=dict(symbol="x", size=11, color=color, line=dict(width=1, color=theme.plot)),
+                hovertemplate=f"<b>{label}</b> diverges from γ %{{x:.3g}}<extra></extra>",
+                showlegend=False,
+                cliponaxis=False,
+            )
+        )
+        right = x < mid
+        fig.add_annotation(
+            x=math.log10(x),
+            y=level,
+            xref="x",
+            yref="y3",
+            text=f"diverges from γ {num(x)}",
+            showarrow=False,
+            xanchor="left" if right else "right",
+            xshift=10 if right else -10,
+            font=dict(size=10, color=color),
+            bgcolor=theme.plot,
+            borderpad=1,
+        )
+
+
+def _limit_marks(fig, state, theme, limits) -> None:
+    """Each distinct theoretical limit: a dashed line and, under the plot, its formula,
+    one row per limit (so labels never overprint, however many runs)."""
+    for n, (key, runs) in enumerate(sorted(limits.items(), key=lambda kv: kv[1][0][1])):
+        x = runs[0][1]
+        color = _shared_color(theme, state, runs)
+        fig.add_vline(x=x, line=dict(color=color, width=1.5, dash="dash"))
+        fig.add_annotation(
+            x=math.log10(x),
+            y=0,
+            xref="x",
+            yref="paper",
+            yshift=-40 - 16 * n,
+            text=f"{key.split(':')[0]} = {num(x)} (theory)",
+            showarrow=False,
+            xanchor="center",
+            yanchor="top",
+            font=dict(size=11, color=color),
+            bgcolor=theme.plot,
+        )
 
 
 _CLICK = "<br><i>click to use this rate</i><extra></extra>"
 
 
 def _limit_text(run: Run) -> str:
+    """The theory's limit, with the app's symbols: L the largest curvature, μ momentum."""
     if run.optimizer == "sgd":
-        return "2/λ<sub>max</sub>"
+        return "2/L"
     if run.optimizer == "momentum":
-        return "2(1+β)/λ<sub>max</sub>"
-    return "2(1+β)/((1+2β)λ<sub>max</sub>)"
+        return "2(1+μ)/L"
+    return "2(1+μ)/((1+2μ)L)"
 
 
 # --------------------------------------------------------------------------- start map
