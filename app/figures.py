@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import plotly.graph_objects as go
@@ -45,6 +45,7 @@ __all__ = [
     "loss_figure",
     "loss_run_traces",
     "map_axis",
+    "drawn_runs",
     "map_drawing",
     "map_drawings",
     "map_figure",
@@ -307,17 +308,43 @@ def map_drawing(
     )
 
 
+def drawn_runs(
+    state: AppState, results: Sequence[RunResult], surface: Surface | None = None
+) -> tuple[list[look.Fate | None], list[int], list[float]]:
+    """How the map draws the runs of `state`: each run's fate (`run_fate`), the order they
+    are drawn in (runs that left the map first, under the others, so a diverging run's
+    growing swings do not cover the rest), and each run's extra trail width
+    (`look.stacking`, in that order, so no run that stays on the map hides under a later
+    one). The browser draws in the same order (assets/gs/30-overlay.js)."""
+    surface = surface or state.build_surface()
+    fates = [run_fate(state, r, surface) for r in results]
+    order = sorted(range(len(results)), key=lambda i: (fates[i] is None, i))
+    paths = [
+        look.shown_path(results[i].x, results[i].y, fates[i])
+        if state.runs[i].visible and fates[i] is None
+        else None
+        for i in order
+    ]
+    extra = look.stacking(paths, state.view)
+    widen = [0.0] * len(results)
+    for slot, i in enumerate(order):
+        widen[i] = extra[slot]
+    return fates, order, widen
+
+
 def map_drawings(
     state: AppState, results: Sequence[RunResult], theme: Theme, scale: float = 1.0
 ) -> list[look.Drawing]:
-    """Every run of `state` as the map draws it (`map_drawing`), runs that left the map
-    first (under the others: a diverging run's swings must not cover the rest)."""
-    surface = state.build_surface()
-    out = [
-        map_drawing(i, run, r, theme=theme, scale=scale, fate=run_fate(state, r, surface))
-        for i, (run, r) in enumerate(zip(state.runs, results, strict=True))
+    """Every run of `state` as the map draws it (`map_drawing`), in the order and with the
+    widths `drawn_runs` gives."""
+    fates, order, widen = drawn_runs(state, results)
+    return [
+        replace(
+            map_drawing(i, state.runs[i], results[i], theme=theme, scale=scale, fate=fates[i]),
+            widen=widen[i],
+        )
+        for i in order
     ]
-    return sorted(out, key=lambda d: d.diverged_at < 0)
 
 
 def map_run_traces(
@@ -347,7 +374,11 @@ def _typed(a: np.ndarray) -> dict:
 
 
 def path_data(
-    run: Run, r: RunResult, theme: Theme = THEMES["light"], fate: look.Fate | None = None
+    run: Run,
+    r: RunResult,
+    theme: Theme = THEMES["light"],
+    fate: look.Fate | None = None,
+    widen: float = 0.0,
 ) -> dict:
     """What the browser draws a run from: its path as the map shows it, loss, colour,
     and where and how it left the map (`fate`: ``diverged`` is that step, −1 never,
@@ -363,6 +394,7 @@ def path_data(
         "diverged": _left_at(fate),
         "mark": _mark(fate),
         "fate": look.fate_words(fate),
+        "widen": widen,
         "color": theme.palette[run.color],
         "visible": run.visible,
         "label": OPTIMIZERS[run.optimizer].label,
@@ -373,11 +405,11 @@ def path_data(
 def paths_data(state: AppState, results: Sequence[RunResult], theme: Theme | None = None) -> dict:
     """`path_data` for every run of `state` (the app's ``paths`` store)."""
     theme = theme or THEMES[state.theme]
-    surface = state.build_surface()
+    fates, _, widen = drawn_runs(state, results)
     return {
         "runs": [
-            path_data(run, r, theme, run_fate(state, r, surface))
-            for run, r in zip(state.runs, results, strict=True)
+            path_data(run, r, theme, fates[i], widen[i])
+            for i, (run, r) in enumerate(zip(state.runs, results, strict=True))
         ],
         "style": look.style_data(theme.halo),
     }

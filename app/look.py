@@ -46,6 +46,7 @@ __all__ = [
     "head_marker",
     "run_traces",
     "shown_path",
+    "stacking",
     "style_data",
 ]
 
@@ -145,6 +146,70 @@ def fate(
         f0, f1 = float(loss[0]), float(loss[max(min(end, n) - 1, 0)])
     downhill = bottomless and np.isfinite(f1) and f1 < f0
     return Fate("escaped" if downhill else "diverged", at, edge)
+
+
+#: Cells across the view in which `stacking` compares paths, and the extra width (px) by
+#: which a run's trail shows around each run drawn over it.
+STACK_GRID = 160
+STACK_WIDEN = 2.4
+
+
+def _cells(x: np.ndarray, y: np.ndarray, view: Sequence[float]) -> np.ndarray:
+    """The (STACK_GRID²,) boolean mask of view cells a path passes through."""
+    x0, x1, y0, y1 = view
+    g = STACK_GRID
+    u = (np.asarray(x, float) - x0) / (x1 - x0) * g
+    v = (np.asarray(y, float) - y0) / (y1 - y0) * g
+    ok = np.isfinite(u) & np.isfinite(v)
+    u, v = u[ok], v[ok]
+    if u.size > 1:  # densify: at most half a cell between samples
+        d = np.hypot(np.diff(u), np.diff(v))
+        along = np.r_[0.0, np.cumsum(d)]
+        t = np.linspace(0.0, along[-1], int(min(along[-1] * 2, 20 * g)) + 2)
+        u, v = np.interp(t, along, u), np.interp(t, along, v)
+    inside = (u >= 0) & (u < g) & (v >= 0) & (v < g)
+    mask = np.zeros((g, g), dtype=bool)
+    mask[v[inside].astype(int), u[inside].astype(int)] = True
+    return mask
+
+
+def _dilate(mask: np.ndarray) -> np.ndarray:
+    out = mask.copy()
+    out[1:] |= mask[:-1]
+    out[:-1] |= mask[1:]
+    grown = out.copy()
+    grown[:, 1:] |= out[:, :-1]
+    grown[:, :-1] |= out[:, 1:]
+    return grown
+
+
+def stacking(
+    paths: Sequence[tuple[np.ndarray, np.ndarray] | None],
+    view: Sequence[float],
+    share: float = 0.3,
+) -> list[float]:
+    """Extra trail width (px) for each run so that no run hides under a later one.
+
+    Runs are drawn in order, each over the ones before. Where a later run covers
+    at least `share` of an earlier run's path (they pass through the same cells
+    of a `STACK_GRID`² grid over the view, give or take a cell: Adam along
+    Rosenbrock's valley over Momentum, RMSProp over Adam), the earlier one is
+    drawn `STACK_WIDEN` px wider than the widest run over it, so it shows as a
+    band on either side. A None path (hidden run) covers nothing.
+    """
+    masks = [None if p is None else _cells(p[0], p[1], view) for p in paths]
+    grown = [None if m is None else _dilate(m) for m in masks]
+    extra = [0.0] * len(paths)
+    for i in range(len(paths) - 1, -1, -1):
+        m = masks[i]
+        if m is None or not m.any():
+            continue
+        total = m.sum()
+        for j in range(i + 1, len(paths)):
+            g = grown[j]
+            if g is not None and (m & g).sum() >= share * total:
+                extra[i] = min(max(extra[i], extra[j] + STACK_WIDEN), STACK_WIDEN * 2)
+    return extra
 
 
 def fate_words(f: Fate | None) -> str:
@@ -288,6 +353,7 @@ class Drawing:
     scale: float = 1.0
     legend: bool = True
     mark: str = CROSS
+    widen: float = 0.0  # extra trail width (px) where later runs cover this one (`stacking`)
 
     @property
     def look(self) -> Look:
@@ -359,7 +425,7 @@ class Drawing:
                 "trail",
                 where["trail"],
                 mode="lines+markers" if few else "lines",
-                line={"color": self.color, "width": lk.trail_width * s},
+                line={"color": self.color, "width": (lk.trail_width + self.widen) * s},
                 marker={"size": lk.dot_size * s, "color": self.color},
                 showlegend=self.legend,
                 **trail_hover,

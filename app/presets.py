@@ -219,6 +219,7 @@ PRESETS: tuple[Preset, ...] = (
             "run5=adadelta&run5.lr=1",
             "run6=rmsprop&run6.lr=0.02",
             "start=1,1.5",
+            "view=-0.5,4,-2.25,2",  # where the six race: a sixth of Beale's default view
         ),
     ),
     Preset(

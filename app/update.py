@@ -65,7 +65,8 @@ def patches(old: AppState | None, new: AppState) -> tuple[Any, Any, Any, list[Ru
         loss["layout"]["uirevision"] = f"{new.surface}:{new.steps}"
     everything = old.common_key() != new.common_key()
     n_old, n_new = len(old.runs), len(new.runs)
-    fates = [figures.run_fate(new, r, surface) for r in results]
+    fates, _, widen = figures.drawn_runs(new, results, surface)
+    _, _, widen_old = figures.drawn_runs(old, compute_all(old), surface)
     # a new view may change where a run leaves the map (figures.run_fate): resend those
     refated = set()
     if old.view != new.view:
@@ -79,10 +80,12 @@ def patches(old: AppState | None, new: AppState) -> tuple[Any, Any, Any, list[Ru
             loss["layout"]["yaxis"][key] = value
     for i, (run, r) in enumerate(zip(new.runs, results, strict=True)):
         if i < n_old and not everything and old.runs[i] == run and i not in refated:
+            if widen[i] != widen_old[i]:  # another run now covers it, or no longer does
+                paths["runs"][i]["widen"] = widen[i]
             continue
         fate = fates[i]
         curves = figures.loss_run_traces(i, run, r, t, surface, theme, fate)
-        path = figures.path_data(run, r, theme, fate)
+        path = figures.path_data(run, r, theme, fate, widen[i])
         if i < n_old:
             for j, tr in enumerate(curves):
                 loss["data"][2 * i + j] = tr

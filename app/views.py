@@ -168,6 +168,7 @@ def compare_paths(cstate: AppState, sw: Sweep, theme: Theme) -> dict:
     if cstate.layout == "grid":
         for j, run in enumerate(data["runs"]):
             run["axes"] = ["x" if j == 0 else f"x{j + 1}", "y" if j == 0 else f"y{j + 1}"]
+            run["widen"] = 0.0  # alone on its panel: nothing covers it
             run["look"] = "panel"  # drawn with `look.LOOKS["panel"]`
         data["legend"] = False
     return data

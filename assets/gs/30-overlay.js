@@ -197,7 +197,8 @@
       setPoints(trail, at);
       GS.attr(trail, "stroke", color);
       GS.attr(trail, "clip-path", clip);
-      GS.attr(trail, "stroke-width", look.trail_width);
+      // wider where a later run covers this one (app/look.py `stacking`), so it shows around it
+      GS.attr(trail, "stroke-width", look.trail_width + (src.widen || 0));
       // the trail is the path's first `along[k]` pixels: one dash, then a gap past its end
       GS.attr(trail, "stroke-dasharray", `${at.along[k].toFixed(2)} ${(at.along[n - 1] + 10).toFixed(2)}`);
 
