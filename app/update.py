@@ -177,7 +177,8 @@ def _compare_map(old: AppState | None, new: AppState, cstate, sw, theme) -> Any:
     if old is None or cache_key(old, PANELS) != cache_key(new, PANELS):
         return fig
     old_sw = views.sweep(old)
-    if views.panel_titles(old_sw) == views.panel_titles(sw):
+    old_cstate, _ = views.compare_state(old, old_sw)
+    if views.panel_titles(old_sw, old_cstate) == views.panel_titles(sw, cstate):
         return no_update
     if new.lesson:
         fig = figures.enlarge(fig)

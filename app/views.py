@@ -82,8 +82,6 @@ SENSITIVITY_RATES = 200
 PANEL_GRID = 80
 #: Grid of the 3D surface.
 SURFACE_GRID = 90
-#: Columns of the small multiples for each K.
-_COLUMNS = {2: 2, 3: 3, 4: 2, 5: 3, 6: 3, 7: 4, 8: 4, 9: 3, 10: 4, 11: 4, 12: 4}
 
 
 def rate_label(lr: float) -> str:
@@ -155,8 +153,38 @@ def compare_state(state: AppState, sw: Sweep) -> tuple[AppState, Theme]:
     return replace(state, runs=runs), theme
 
 
-def _grid_shape(k: int) -> tuple[int, int]:
-    cols = _COLUMNS.get(k, 4)
+def _toward(i: int, n: int, axis: str) -> str:
+    """Where panel `i` of `n` along `axis` shrinks to when made square: towards the grid's
+    centre (the first towards its neighbours, the last back towards them)."""
+    if n == 1 or (n % 2 and i == n // 2):
+        return "center" if axis == "x" else "middle"
+    before = i < n / 2
+    if axis == "x":
+        return "right" if before else "left"
+    return "bottom" if before else "top"  # rows count from the top
+
+
+#: The plot area the small multiples are laid out for (width / height): the map's area,
+#: less its colour bar, at 1280×800 and most desktop sizes is taller than wide.
+GRID_ASPECT = 0.75
+#: Height of a panel's title and of the gap under it, as a share of a row's height.
+_TITLE_SHARE = 0.1
+
+
+def _grid_shape(k: int, view: Sequence[float] = (0.0, 1.0, 0.0, 1.0)) -> tuple[int, int]:
+    """Rows and columns of `k` panels of the `view`'s shape: the largest panels in a plot
+    area `GRID_ASPECT` wide for its height (150 px panels with 175 px gaps came from
+    three columns in a tall area), then the fewest empty cells."""
+    aspect = (view[1] - view[0]) / (view[3] - view[2])
+
+    def panel_width(cols: int) -> float:
+        rows = math.ceil(k / cols)
+        return min(GRID_ASPECT / cols, (1 - _TITLE_SHARE) / rows * aspect)
+
+    def score(c: int) -> tuple:  # ties: fewer empty cells, then more columns (wide screens)
+        return (round(panel_width(c), 3), -(c * math.ceil(k / c) - k), c)
+
+    cols = max(range(1, min(k, 4) + 1), key=score)
     return math.ceil(k / cols), cols
 
 
@@ -210,13 +238,13 @@ def compare_figure(cstate: AppState, sw: Sweep, theme: Theme, *, live: bool = Tr
         return map_figure(cstate, sw.results, live=live, theme=theme)
     surface = cstate.build_surface()
     k = len(sw.rates)
-    rows, cols = _grid_shape(k)
+    rows, cols = _grid_shape(k, cstate.view)
     titles = panel_titles(sw, cstate) if cstate.layout == "grid" else []
     fig = make_subplots(
         rows=rows,
         cols=cols,
-        horizontal_spacing=0.035,
-        vertical_spacing=0.08 if rows > 1 else 0.0,
+        horizontal_spacing=0.03,
+        vertical_spacing=0.09 if rows > 1 else 0.0,
     )
     contour = contour_trace(surface, cstate.view, theme, n=PANEL_GRID)
     mins = surface.minima
@@ -253,30 +281,34 @@ def compare_figure(cstate: AppState, sw: Sweep, theme: Theme, *, live: bool = Tr
             col=col + 1,
         )
         suffix = "" if j == 0 else str(j + 1)
-        fig.layout[f"xaxis{suffix}"].update(range=[x0, x1], constrain="domain", **axis)
+        # square panels shrink towards the grid's centre, so the gaps between them stay
+        # the subplot spacing and what is left over goes to the grid's outer edges
+        fig.layout[f"xaxis{suffix}"].update(
+            range=[x0, x1], constrain="domain", constraintoward=_toward(col, cols, "x"), **axis
+        )
         fig.layout[f"yaxis{suffix}"].update(
             range=[y0, y1],
             scaleanchor=f"x{suffix}",
             scaleratio=1,
             constrain="domain",
+            constraintoward=_toward(row, rows, "y"),
             showticklabels=col == 0,
             **axis,
         )
         fig.layout[f"xaxis{suffix}"].showticklabels = row == rows - 1
-    for j, title in enumerate(titles):  # inside each panel: its domain shrinks to stay square
+    for j, title in enumerate(titles):  # above each panel, where no path runs through it
         suffix = "" if j == 0 else str(j + 1)
-        fig.add_annotation(
-            text=f"<b>{title}</b>",
+        fig.add_annotation(  # in the ink (≥ 4.5:1), keyed to the run by a swatch of its colour
+            text=f"<span style='color:{theme.palette[j]}'>■</span> <b>{title}</b>",
             xref=f"x{suffix} domain",
             yref=f"y{suffix} domain",
-            x=0.03,
-            y=0.97,
+            x=0,
+            y=1,
+            yshift=2,
             xanchor="left",
-            yanchor="top",
+            yanchor="bottom",
             showarrow=False,
-            font=dict(size=12, color=theme.palette[j]),
-            bgcolor="rgba(255,255,255,0.8)" if cstate.theme == "light" else "rgba(15,23,32,0.8)",
-            borderpad=2,
+            font=dict(size=12, color=theme.ink),
         )
     fig.update_traces(selector=dict(type="contour"), colorbar=dict(len=0.6, thickness=8))
     fig.update_layout(
