@@ -151,7 +151,7 @@ def fate(
 #: Cells across the view in which `stacking` compares paths, and the extra width (px) by
 #: which a run's trail shows around each run drawn over it.
 STACK_GRID = 160
-STACK_WIDEN = 2.4
+STACK_WIDEN = 2.0
 
 
 def _cells(x: np.ndarray, y: np.ndarray, view: Sequence[float]) -> np.ndarray:
