@@ -924,13 +924,26 @@ def surface3d(
     axis = dict(
         backgroundcolor=theme.plot, gridcolor=theme.grid, color=theme.muted, showspikes=False
     )
-    ztitle = "log₁₀(f − f* + δ)" if surface.levels == "log" else "f"
+    # the z axis: a short title and at most five labels, so neither is clipped at the
+    # scene's edge nor runs into the y axis' labels beside it; log heights labelled as
+    # the powers of ten they are
+    zaxis: dict = dict(title=dict(text="f", font=dict(size=12)), nticks=5)
+    if surface.levels == "log":
+        decades = np.arange(np.ceil(zlo), np.floor(zhi) + 1)
+        every = max(1, int(np.ceil(decades.size / 4)))
+        ticks = decades[::every]
+        zaxis = dict(
+            title=dict(text="f − f*", font=dict(size=12)),
+            tickvals=ticks.tolist(),
+            ticktext=[f"10<sup>{int(d)}</sup>".replace("-", "−") if d else "1" for d in ticks],
+        )
     fig.update_layout(
         **_layout(theme),
         scene=dict(
             xaxis=dict(title="x", range=[x0, x1], **axis),
             yaxis=dict(title="y", range=[y0, y1], **axis),
-            zaxis=dict(title=ztitle, **axis),
+            zaxis=dict(**zaxis, **axis),
+            domain=dict(x=[0.04, 1], y=[0, 1]),
             aspectmode="manual",
             aspectratio=dict(x=1, y=(y1 - y0) / (x1 - x0), z=0.6),
             camera=dict(eye=dict(x=-0.55, y=-1.25, z=1.75)),

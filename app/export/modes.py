@@ -128,9 +128,9 @@ def _compare(state: AppState, t: int, slide: Slide) -> Drawn:
     cstate, theme = app_views.compare_state(st, sw)
     focus = OPTIMIZERS[st.focus_run.optimizer].label
     lo, hi = st.rate_range()
-    others = "".join(f", {h}" for h in hyperparameters(st.focus_run) if not h.startswith("lr "))
+    others = "".join(f", {h}" for h in hyperparameters(st.focus_run) if not h.startswith("γ "))
     about = f": {focus} at {st.k} learning rates"
-    line = f"{focus}, lr {num(lo)} … {num(hi)} (log-spaced){others}"
+    line = f"{focus}, γ {num(lo)} … {num(hi)} (log-spaced){others}"
     if st.layout == "overlay":
         return _map(cstate, sw.results, t, slide, theme, about, ([line], caption(st)[1]))
     fig = app_views.compare_figure(cstate, sw, theme, live=False)

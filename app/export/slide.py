@@ -334,11 +334,14 @@ def dress_view(fig: go.Figure, state: AppState, slide: Slide, head: str, lines: 
     margin = fig.layout.margin
     b = bottom + 36 * k
     ph = slide.height - top - b  # the plot area's height: paper y is relative to it
+    left, right = max(margin.l or 0, 60 * k), max(margin.r or 0, 30 * k)
+    # paper x is relative to the plot area: the image's centre, wherever the margins are
+    centre = (slide.width / 2 - left) / (slide.width - left - right)
     annotations = [*fig.layout.annotations]
     if slide.title:
         annotations.append(
             go.layout.Annotation(
-                name="title", text=head, x=0.5, y=(slide.height - b - 14) / ph, xref="paper",
+                name="title", text=head, x=centre, y=(slide.height - b - 14) / ph, xref="paper",
                 yref="paper", xanchor="center", yanchor="top", showarrow=False,
                 font=dict(size=f["title"], color=theme.ink),
             )
@@ -346,7 +349,7 @@ def dress_view(fig: go.Figure, state: AppState, slide: Slide, head: str, lines: 
     if slide.caption and wrapped:
         annotations.append(
             go.layout.Annotation(
-                name="caption", text="<br>".join(wrapped), x=0.5, y=-(36 * k) / ph,
+                name="caption", text="<br>".join(wrapped), x=centre, y=-(36 * k) / ph,
                 xref="paper", yref="paper", xanchor="center", yanchor="top",
                 showarrow=False, align="center", font=dict(size=f["caption"], color=theme.muted),
             )
@@ -356,9 +359,16 @@ def dress_view(fig: go.Figure, state: AppState, slide: Slide, head: str, lines: 
         height=slide.height,
         paper_bgcolor=theme.plot,
         annotations=annotations,
-        margin=dict(l=max(margin.l or 0, 60 * k), r=max(margin.r or 0, 30 * k), t=top, b=b),
+        margin=dict(l=left, r=right, t=top, b=b),
         uirevision=None,
     )
+    # ticks and axis titles at the export's size (a 10 px tick is unreadable on a slide)
+    fig.update_xaxes(tickfont=dict(size=f["tick"]), title_font=dict(size=f["axis"]))
+    fig.update_yaxes(tickfont=dict(size=f["tick"]), title_font=dict(size=f["axis"]))
+    for tr in fig.data:
+        bar = getattr(tr, "colorbar", None)
+        if bar is not None and tr.type in ("contour", "heatmap"):
+            tr.colorbar.tickfont = dict(size=f["bar"], color=theme.muted)
 
 
 _STEP = re.compile("step (\\d+) / (\\d+)(\u2007*)")
