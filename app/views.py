@@ -262,6 +262,7 @@ def compare_figure(cstate: AppState, sw: Sweep, theme: Theme, *, live: bool = Tr
                 marker=dict(
                     symbol="star", size=10, color="#ffffff", line=dict(width=1, color="#1f2933")
                 ),
+                name="minimum",
                 hoverinfo="skip",
                 showlegend=False,
             ),
@@ -274,6 +275,7 @@ def compare_figure(cstate: AppState, sw: Sweep, theme: Theme, *, live: bool = Tr
                 y=np.array([cstate.start[1]]),
                 mode="markers",
                 marker=dict(symbol="circle-open", size=10, color=theme.ink, line=dict(width=2)),
+                name="start",
                 hoverinfo="skip",
                 showlegend=False,
             ),
@@ -542,6 +544,7 @@ def _onset_marks(fig, state, theme, onsets, lo_x, hi_x) -> None:
                 yaxis="y3",
                 mode="markers",
                 marker=dict(symbol="x", size=11, color=color, line=dict(width=1, color=theme.plot)),
+                name=f"{label}: diverges",
                 hovertemplate=f"<b>{label}</b> diverges from γ %{{x:.3g}}<extra></extra>",
                 showlegend=False,
                 cliponaxis=False,
@@ -774,6 +777,7 @@ def start_map_figure(state: AppState, sm: StartMap) -> go.Figure:
                 text=[str(j + 1) for j in range(len(surface.minima))],
                 textposition="top right",
                 textfont=dict(size=13, color="#ffffff"),
+                name="minimum",
                 hoverinfo="skip",
                 showlegend=False,
             )
