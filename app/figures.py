@@ -38,14 +38,14 @@ __all__ = [
     "as_dicts",
     "chart_axis",
     "contour_trace",
-    "loss_dtick",
-    "loss_floor",
-    "loss_yaxis",
-    "log_ticks",
-    "loss_figure",
-    "loss_run_traces",
-    "map_axis",
     "drawn_runs",
+    "log_ticks",
+    "loss_dtick",
+    "loss_figure",
+    "loss_floor",
+    "loss_run_traces",
+    "loss_yaxis",
+    "map_axis",
     "map_drawing",
     "map_drawings",
     "map_figure",
@@ -597,7 +597,11 @@ def log_ticks(lo: float, hi: float, least: int = 3) -> list[float]:
     if span >= 3:
         every = max(1, int(np.ceil(span / 6)))
         start = np.ceil(np.log10(lo) - 1e-9)
-        ticks = [float(10.0**e) for e in np.arange(start, b + 1, every) if lo <= 10.0**e <= hi * (1 + 1e-9)]
+        ticks = [
+            float(10.0**e)
+            for e in np.arange(start, b + 1, every)
+            if lo <= 10.0**e <= hi * (1 + 1e-9)
+        ]
         if len(ticks) >= least:
             return ticks
     for mantissas in ((1, 2, 5), tuple(range(1, 10))):
@@ -630,14 +634,26 @@ def loss_yaxis(
     range (from the curves as drawn: floored, cut where a run left the map) and at
     least three labelled ticks; on a linear axis Plotly's own ticks (at least three)."""
     if surface.min_value is None or not results:
-        return {"range": None, "autorange": True, "tickvals": None, "ticktext": None,
-                "dtick": None, "nticks": 6}
+        return {
+            "range": None,
+            "autorange": True,
+            "tickvals": None,
+            "ticktext": None,
+            "dtick": None,
+            "nticks": 6,
+        }
     fates = list(fates) or [None] * len(results)
     ys = np.concatenate([_loss_y(surface, r, f) for r, f in zip(results, fates, strict=True)])
     ys = ys[np.isfinite(ys) & (ys > 0)]
     if not ys.size:
-        return {"range": None, "autorange": True, "tickvals": None, "ticktext": None,
-                "dtick": None, "nticks": 6}
+        return {
+            "range": None,
+            "autorange": True,
+            "tickvals": None,
+            "ticktext": None,
+            "dtick": None,
+            "nticks": 6,
+        }
     lo, hi = float(ys.min()), float(ys.max())
     if hi / lo < 1.5:  # a flat curve: half a decade around it
         lo, hi = lo / 1.8, hi * 1.8

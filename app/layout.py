@@ -58,7 +58,8 @@ def fmt_value(p: Param, v) -> str:
         return str(v)
     if p.kind == "int":
         return str(int(v))
-    return re.sub(r"e([+-]?)0*(\d)", lambda m: f"e{m.group(1).lstrip('+')}{m.group(2)}", fmt_number(v))
+    exact = fmt_number(v)
+    return re.sub(r"e([+-]?)0*(\d)", lambda m: f"e{m.group(1).lstrip('+')}{m.group(2)}", exact)
 
 
 def control(state: AppState, key: str) -> html.Div:

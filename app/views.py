@@ -844,7 +844,9 @@ def scene_drawings(
         if fate is not None:  # the path ends on the border, its mark there
             loss = loss.copy()
             with np.errstate(all="ignore"):
-                loss[fate.at :] = float(surface.value(np.float64(fate.edge[0]), np.float64(fate.edge[1])))
+                loss[fate.at :] = float(
+                    surface.value(np.float64(fate.edge[0]), np.float64(fate.edge[1]))
+                )
         inside = (x >= x0 - 1e-9) & (x <= x1 + 1e-9) & (y >= y0 - 1e-9) & (y <= y1 + 1e-9)
         with np.errstate(all="ignore"):
             z = np.where(inside, _height(surface, loss, top) + lift, np.nan)

@@ -126,7 +126,8 @@ class Page:
                  const ghost = one('gs-ghost'), trail = one('gs-trail');
                  const head = one('gs-head');
                  const cs = el => getComputedStyle(el), px = v => parseFloat(v);
-                 const circle = head.querySelector('circle'), cross = head.querySelector('path:last-child');
+                 const circle = head.querySelector('circle');
+                 const cross = head.querySelector('path:last-child');
                  return {
                    trail_width: px(cs(trail).strokeWidth),
                    ghost_width: px(cs(ghost).strokeWidth),

@@ -56,7 +56,9 @@ def test_escaping_a_surface_without_bottom_is_not_called_diverging_anywhere():
     state = lesson("saddle")
     results = compute_all(state)
     fates = [figures.run_fate(state, r) for r in results]
-    kinds = {run.optimizer: (f.kind if f else None) for run, f in zip(state.runs, fates)}
+    kinds = {
+        run.optimizer: (f.kind if f else None) for run, f in zip(state.runs, fates, strict=True)
+    }
     assert kinds == {"sgd": None, "momentum": "escaped", "adam": "escaped"}
     # the legend (the browser's and an export's), the summary table, the loss chart's mark
     names = [p["name"] for p in figures.paths_data(state, results)["runs"]]
@@ -176,7 +178,7 @@ def test_sensitivity_labels_are_apart_rounded_alike_and_use_the_apps_symbols():
     notes = list(fig.layout.annotations)
     onset_notes = [a for a in notes if a.text.startswith("diverges from")]
     # one label per distinct onset (two SGD runs share theirs), each on its own row
-    onsets = {num(c.onset) for c, r in zip(curves, state.runs) if c.onset is not None}
+    onsets = {num(c.onset) for c in curves if c.onset is not None}
     assert len(onset_notes) <= len(onsets) + 1
     assert len({a.y for a in onset_notes}) == len(onset_notes)
     for a in onset_notes:  # on the plot's background: no dotted line strikes through it
@@ -201,7 +203,8 @@ def test_the_steps_panel_is_left_out_when_no_rate_arrives():
     fig = views.sensitivity_figure(state, curves)
     assert "xaxis2" not in fig.layout.to_plotly_json()
     assert any("no rate arrives" in a.text for a in fig.layout.annotations)
-    arrives = views.sensitivity_figure(state_of("surface=quadratic"), views.sensitivity(state_of("surface=quadratic")))
+    bowl = state_of("surface=quadratic")
+    arrives = views.sensitivity_figure(bowl, views.sensitivity(bowl))
     assert "yaxis2" in arrives.layout.to_plotly_json()
 
 
@@ -269,14 +272,16 @@ def test_a_run_covered_by_a_later_one_is_drawn_wider_around_it(query, under, ove
     data = figures.paths_data(state, results)["runs"]
     i, j = names.index(under), names.index(over)
     assert data[i]["widen"] >= data[j]["widen"] + look.STACK_WIDEN - 1e-9
-    exported = {t.meta["run"]: t.line.width for t in figures.map_figure(state, results).data
-                if t.meta and t.meta.get("role") == "trail"}
+    exported = {
+        t.meta["run"]: t.line.width
+        for t in figures.map_figure(state, results).data
+        if t.meta and t.meta.get("role") == "trail"
+    }
     assert exported[i] > exported[j]
 
 
 def test_runs_apart_are_not_widened():
-    state = state_of("surface=himmelblau&run1=sgd&run1.lr=0.01&start=-0.3,-0.9&run2=sgd&run2.lr=0.01")
-    state = replace(state, runs=state.runs[:1])
+    state = state_of("surface=himmelblau&run1=sgd&run1.lr=0.01&start=-0.3,-0.9")
     assert figures.paths_data(state, compute_all(state))["runs"][0]["widen"] == 0
 
 
@@ -306,7 +311,12 @@ def test_lessons_and_the_menu_use_the_apps_notation():
 
 def test_rates_are_written_one_way():
     assert [num(v) for v in (5e-5, 0.000251, 0.01, 0.385, 1, 1e-6)] == [
-        "5e-5", "2.51e-4", "0.01", "0.385", "1", "1e-6"
+        "5e-5",
+        "2.51e-4",
+        "0.01",
+        "0.385",
+        "1",
+        "1e-6",
     ]
     lr = OPTIMIZERS["sgd"].param_map["lr"]
     assert fmt_value(lr, 5e-5) == "5e-5" and float(fmt_value(lr, 2.5e-5)) == 2.5e-5

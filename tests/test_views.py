@@ -60,9 +60,7 @@ def test_small_multiples_have_one_square_panel_per_rate(k):
     contours = [t for t in fig.data if t.type == "contour"]
     assert len(contours) == k
     titles = [a.text for a in fig.layout.annotations]
-    assert all(
-        f"<b>{views.rate_label(lr)}" in t for t, lr in zip(titles, sw.rates, strict=True)
-    )
+    assert all(f"<b>{views.rate_label(lr)}" in t for t, lr in zip(titles, sw.rates, strict=True))
     for j in range(k):
         suffix = "" if j == 0 else str(j + 1)
         assert fig.layout[f"yaxis{suffix}"].scaleanchor == f"x{suffix}"
