@@ -87,7 +87,7 @@ class Fate:
         """A table's or caption's sentence, with the step."""
         if self.kind == "escaped":
             return f"left the map at step {self.at}, f → −∞"
-        return f"diverged: left the map at step {self.at}"
+        return f"diverged at step {self.at}: left the map"
 
 
 def _inside(x: np.ndarray, y: np.ndarray, view: Sequence[float]) -> np.ndarray:

@@ -468,7 +468,7 @@ def sensitivity_figure(state: AppState, curves: Sequence[Curve]) -> go.Figure:
         if c.limit is not None:
             limits.setdefault(f"{_limit_text(run)}:{num(c.limit)}", []).append((i, c.limit))
     _onset_marks(fig, state, theme, onsets, lo_x, hi_x)
-    _limit_marks(fig, state, theme, limits)
+    _limit_marks(fig, state, theme, limits, lo_x, hi_x)
     axis = chart_axis(theme)
     lo, hi = lo_x, hi_x
     fig.update_xaxes(
@@ -566,11 +566,14 @@ def _onset_marks(fig, state, theme, onsets, lo_x, hi_x) -> None:
         )
 
 
-def _limit_marks(fig, state, theme, limits) -> None:
+def _limit_marks(fig, state, theme, limits, lo_x, hi_x) -> None:
     """Each distinct theoretical limit: a dashed line and, under the plot, its formula,
-    one row per limit (so labels never overprint, however many runs)."""
+    one row per limit (so labels never overprint, however many runs), anchored so that
+    it stays inside the figure near either end of the axis (it was clipped at 1920 px)."""
     for n, (key, runs) in enumerate(sorted(limits.items(), key=lambda kv: kv[1][0][1])):
         x = runs[0][1]
+        where = (math.log10(x) - math.log10(lo_x)) / (math.log10(hi_x) - math.log10(lo_x))
+        anchor = "left" if where < 0.2 else "right" if where > 0.8 else "center"
         color = _shared_color(theme, state, runs)
         fig.add_vline(x=x, line=dict(color=color, width=1.5, dash="dash"))
         fig.add_annotation(
@@ -581,7 +584,7 @@ def _limit_marks(fig, state, theme, limits) -> None:
             yshift=-40 - 16 * n,
             text=f"{key.split(':')[0]} = {num(x)} (theory)",
             showarrow=False,
-            xanchor="center",
+            xanchor=anchor,
             yanchor="top",
             font=dict(size=11, color=color),
             bgcolor=theme.plot,
