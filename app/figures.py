@@ -19,7 +19,7 @@ from __future__ import annotations
 import base64
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import plotly.graph_objects as go
@@ -41,17 +41,23 @@ __all__ = [
     "as_dicts",
     "chart_axis",
     "contour_trace",
+    "drawn_runs",
+    "log_ticks",
     "loss_dtick",
     "loss_figure",
+    "loss_floor",
     "loss_run_traces",
+    "loss_yaxis",
     "map_axis",
     "map_drawing",
     "map_drawings",
     "map_figure",
     "map_index",
     "map_run_traces",
+    "num",
     "path_data",
     "paths_data",
+    "run_fate",
     "run_label",
     "run_name",
 ]
@@ -123,24 +129,32 @@ def map_index(i: int, part: str) -> int:
     return FIXED_TRACES + 3 * i + PARTS.index(part)
 
 
+def num(v: float) -> str:
+    """A hyperparameter as every label prints it: 3 significant digits, and below 0.001
+    or from 10⁴ on as 2.51e-4 (never Python's 5e-05, nor 0.000251 beside 0.01)."""
+    v = float(v)
+    if v == 0 or not np.isfinite(v) or 1e-3 <= abs(v) < 1e4:
+        return f"{v:.3g}"
+    m, e = f"{v:.2e}".split("e")
+    return f"{float(m):.3g}e{int(e)}"
+
+
 #: At most this many hyperparameters besides the rate name a run (those off their default).
 LABEL_EXTRAS = 2
 
 
 def run_label(run: Run) -> str:
-    """A run's name: "Adam · lr 0.01", then up to `LABEL_EXTRAS` hyperparameters that
-    differ from their defaults, by symbol ("· λ 0.01"), and a mini-batch run's batch size
-    ("· B 8"): runs that differ in those are told apart in legends."""
+    """A run's name: "Adam · γ 0.01" (`num`), then up to `LABEL_EXTRAS` hyperparameters
+    that differ from their defaults, by symbol ("· λ 0.01"), and a mini-batch run's batch
+    size ("· B 8"): runs that differ in those are told apart in legends."""
     spec = OPTIMIZERS[run.optimizer]
     extras = [
-        f" · {p.symbol or p.name} {v:.3g}"
-        if isinstance(v, float)
-        else f" · {p.symbol or p.name} {v}"
+        f" · {p.symbol or p.name} {num(v) if isinstance(v, float) else v}"
         for p in spec.params[1:]
         if (v := run.hp.get(p.name, p.default)) != p.default
     ][:LABEL_EXTRAS]
     batch = f" · B {run.batch}" if run.batch is not None else ""
-    return f"{spec.label} · lr {run.hp['lr']:.3g}{''.join(extras)}{batch}"
+    return f"{spec.label} · γ {num(run.hp['lr'])}{''.join(extras)}{batch}"
 
 
 def _display(values: np.ndarray) -> np.ndarray:
@@ -247,13 +261,29 @@ def _start_trace(state: AppState, theme: Theme) -> go.Scatter:
     )
 
 
-def _head_symbol(r: RunResult, t: int) -> str:
-    return look.at_step(len(r.x), t, r.diverged_at).mark
+def run_fate(state: AppState, r: RunResult, surface: Surface | None = None) -> look.Fate | None:
+    """How run `r` left `state`'s map (`look.fate`): diverged, escaped downhill, or None.
+
+    Every place that tells a run's fate (legend, summary table, loss chart,
+    compare titles, exports) asks this, so they agree.
+    """
+    surface = surface or state.build_surface()
+    return look.fate(r.x, r.y, r.loss, r.diverged_at, state.view, surface.min_value is None)
 
 
-def run_name(run: Run, r: RunResult) -> str:
-    """A run's name in legends: its optimizer and rate, and whether it diverged."""
-    return run_label(run) + (" · diverged" if r.diverged else "")
+def _left_at(f: look.Fate | None) -> int:
+    return -1 if f is None else f.at
+
+
+def _mark(f: look.Fate | None) -> str:
+    return look.CROSS if f is None else f.mark
+
+
+def run_name(run: Run, r: RunResult, f: look.Fate | None = None) -> str:
+    """A run's name in legends: its optimizer and rate, and how it left the map (`run_fate`)."""
+    if f is None and r.diverged:
+        f = look.Fate("diverged", r.diverged_at, (0.0, 0.0))
+    return run_label(run) + ("" if f is None else f" · {f.short}")
 
 
 def map_drawing(
@@ -267,19 +297,24 @@ def map_drawing(
     name: str | None = None,
     hover: bool = True,
     axes: tuple[str, str] | None = None,
+    fate: look.Fate | None = None,
 ) -> look.Drawing:
-    """Run `i` as `look` draws it on a map (`context` "map" or "panel"), at any step."""
+    """Run `i` as `look` draws it on a map (`context` "map" or "panel"), at any step.
+
+    A run that left the map (`fate`, from `run_fate`) is drawn up to the border,
+    with its mark (× or the escape triangle) where it crossed."""
     label = OPTIMIZERS[run.optimizer].label
+    x, y = look.shown_path(r.x, r.y, fate)
     return look.Drawing(
-        r.x,
-        r.y,
+        x,
+        y,
         _display(r.loss),
-        r.diverged_at,
+        _left_at(fate),
         theme.palette[run.color],
         context,
         theme.halo,
         run=i,
-        name=run_name(run, r) if name is None else name,
+        name=run_name(run, r, fate) if name is None else name,
         visible=run.visible,
         hover=(
             f"<b>{label}</b><br>step %{{pointNumber}}<br>x %{{x:.6g}}<br>y %{{y:.6g}}"
@@ -290,21 +325,58 @@ def map_drawing(
         axes=axes,
         scale=scale,
         legend=axes is None,
+        mark=_mark(fate),
     )
+
+
+def drawn_runs(
+    state: AppState, results: Sequence[RunResult], surface: Surface | None = None
+) -> tuple[list[look.Fate | None], list[int], list[float]]:
+    """How the map draws the runs of `state`: each run's fate (`run_fate`), the order they
+    are drawn in (runs that left the map first, under the others, so a diverging run's
+    growing swings do not cover the rest), and each run's extra trail width
+    (`look.stacking`, in that order, so no run that stays on the map hides under a later
+    one). The browser draws in the same order (assets/gs/30-overlay.js)."""
+    surface = surface or state.build_surface()
+    fates = [run_fate(state, r, surface) for r in results]
+    order = sorted(range(len(results)), key=lambda i: (fates[i] is None, i))
+    paths = [
+        look.shown_path(results[i].x, results[i].y, fates[i])
+        if state.runs[i].visible and fates[i] is None
+        else None
+        for i in order
+    ]
+    extra = look.stacking(paths, state.view)
+    widen = [0.0] * len(results)
+    for slot, i in enumerate(order):
+        widen[i] = extra[slot]
+    return fates, order, widen
 
 
 def map_drawings(
     state: AppState, results: Sequence[RunResult], theme: Theme, scale: float = 1.0
 ) -> list[look.Drawing]:
-    """Every run of `state` as the map draws it (`map_drawing`)."""
+    """Every run of `state` as the map draws it (`map_drawing`), in the order and with the
+    widths `drawn_runs` gives."""
+    fates, order, widen = drawn_runs(state, results)
     return [
-        map_drawing(i, run, r, theme=theme, scale=scale)
-        for i, (run, r) in enumerate(zip(state.runs, results, strict=True))
+        replace(
+            map_drawing(i, state.runs[i], results[i], theme=theme, scale=scale, fate=fates[i]),
+            widen=widen[i],
+        )
+        for i in order
     ]
 
 
 def map_run_traces(
-    i: int, run: Run, r: RunResult, t: int, *, theme: Theme = THEMES["light"], scale: float = 1.0
+    i: int,
+    run: Run,
+    r: RunResult,
+    t: int,
+    *,
+    theme: Theme = THEMES["light"],
+    scale: float = 1.0,
+    fate: look.Fate | None = None,
 ) -> list[dict]:
     """Run `i`'s ghost, trail and head on the map, split at step `t` (for export).
 
@@ -313,7 +385,7 @@ def map_run_traces(
     (Plotly.animate would wipe it, plotly.js #4491, and any change of the
     figure makes Plotly recompute it: ~100 ms here).
     """
-    return map_drawing(i, run, r, theme=theme, scale=scale).at(t)
+    return map_drawing(i, run, r, theme=theme, scale=scale, fate=fate).at(t)
 
 
 def _typed(a: np.ndarray) -> dict:
@@ -323,23 +395,34 @@ def _typed(a: np.ndarray) -> dict:
 
 
 def path_data(
-    run: Run, r: RunResult, theme: Theme = THEMES["light"], state: AppState | None = None
+    run: Run,
+    r: RunResult,
+    theme: Theme = THEMES["light"],
+    fate: look.Fate | None = None,
+    widen: float = 0.0,
+    state: AppState | None = None,
 ) -> dict:
-    """What the browser draws a run from: its whole path, loss, colour and divergence.
+    """What the browser draws a run from: its path as the map shows it, loss, colour,
+    and where and how it left the map (`fate`: ``diverged`` is that step, −1 never,
+    ``mark`` the symbol shown there, ``fate`` the words).
 
     Positions are float64; the loss (shown to 5 digits on hover) is float32.
     Given the `state`, a run on a data surface brings its batches too
     (``batch``: see `datapanel.batch_data`).
     """
+    x, y = look.shown_path(r.x, r.y, fate)
     out = {
-        "x": _typed(r.x),
-        "y": _typed(r.y),
+        "x": _typed(x),
+        "y": _typed(y),
         "f": _typed(_display(r.loss)),
-        "diverged": r.diverged_at,
+        "diverged": _left_at(fate),
+        "mark": _mark(fate),
+        "fate": look.fate_words(fate),
+        "widen": widen,
         "color": theme.palette[run.color],
         "visible": run.visible,
         "label": OPTIMIZERS[run.optimizer].label,
-        "name": run_name(run, r),
+        "name": run_name(run, r, fate),
     }
     batch = datapanel.batch_data(state, run, r) if state is not None else None
     if batch is not None:
@@ -350,9 +433,11 @@ def path_data(
 def paths_data(state: AppState, results: Sequence[RunResult], theme: Theme | None = None) -> dict:
     """`path_data` for every run of `state` (the app's ``paths`` store)."""
     theme = theme or THEMES[state.theme]
+    fates, _, widen = drawn_runs(state, results)
     out = {
         "runs": [
-            path_data(run, r, theme, state) for run, r in zip(state.runs, results, strict=True)
+            path_data(run, r, theme, fates[i], widen[i], state)
+            for i, (run, r) in enumerate(zip(state.runs, results, strict=True))
         ],
         "style": look.style_data(theme.halo),
     }
@@ -426,10 +511,54 @@ def map_figure(
 
 
 # --------------------------------------------------------------------------- loss
-def _loss_y(surface: Surface, r: RunResult) -> np.ndarray:
+#: How far below the start's gap the log axis goes: below this a gap is rounding
+#: noise of the float64 arithmetic, not progress (a path at 1e-30 on one step and
+#: 1e-11 the next is not "bouncing back", it is already at the minimum).
+LOSS_DECADES = 12
+
+
+def loss_floor(surface: Surface, r: RunResult) -> float:
+    """The smallest gap the log axis shows for run `r`: `LOSS_DECADES` decades below its
+    start's gap, and never below the rounding error of f near f* (64 ulps of |f*|)."""
+    fmin = surface.min_value or 0.0
+    start = abs(float(r.gap[0])) if np.isfinite(r.gap[0]) else 0.0
+    return max(LOSS_FLOOR, start * 10.0**-LOSS_DECADES, 64 * np.finfo(float).eps * abs(fmin))
+
+
+def _loss_y(surface: Surface, r: RunResult, fate: look.Fate | None = None) -> np.ndarray:
+    """The curve's values: the gap (floored, `loss_floor`) or f; NaN from the step the
+    run left the map on (its later values would flatten every other curve)."""
     if is_data_surface(surface):  # a mean loss, > 0: itself, so the mini-batch loss fits
-        return np.maximum(r.loss, LOSS_FLOOR)
-    return np.maximum(r.gap, LOSS_FLOOR) if surface.min_value is not None else r.gap
+        y = np.maximum(r.loss, LOSS_FLOOR)
+    elif surface.min_value is not None:
+        y = np.maximum(r.gap, loss_floor(surface, r))
+    else:
+        y = r.gap
+    end = _loss_end(r, fate)
+    if end is not None:
+        y = y.copy()
+        y[end:] = np.nan
+    return y
+
+
+def _loss_end(r: RunResult, fate: look.Fate | None) -> int | None:
+    """Where a run's loss curve stops: the step it left the map (or blew up) on."""
+    if fate is not None and fate.at > 0:
+        return fate.at
+    if r.diverged and r.diverged_at > 0:
+        return r.diverged_at
+    return None
+
+
+def _gap_axis(surface: Surface) -> bool:
+    """Whether the loss chart draws f − f* (a known minimum; not a data surface, whose
+    mini-batch losses fall below f*), else f."""
+    return surface.min_value is not None and not is_data_surface(surface)
+
+
+def _log_axis(surface: Surface) -> bool:
+    """Whether the loss chart's axis is logarithmic (f − f*, or a data surface's mean loss)."""
+    return surface.min_value is not None or is_data_surface(surface)
 
 
 def _gap_axis(surface: Surface) -> bool:
@@ -444,23 +573,32 @@ def _log_axis(surface: Surface) -> bool:
 
 
 def loss_run_traces(
-    i: int, run: Run, r: RunResult, t: int, surface: Surface, theme: Theme = THEMES["light"]
+    i: int,
+    run: Run,
+    r: RunResult,
+    t: int,
+    surface: Surface,
+    theme: Theme = THEMES["light"],
+    fate: look.Fate | None = None,
 ) -> list[dict]:
     """Run `i`'s loss curve (x is the step: x0 = 0, dx = 1) and its marker at step `t`.
 
     Plain trace dicts (arrays as typed arrays), so the app patches them in as
-    they are; the head follows `look.at_step` and the ``loss`` look.
+    they are; the head follows `look.at_step` and the ``loss`` look. A run that
+    left the map (`fate`, see `run_fate`) ends there, with its mark (× for a
+    blow-up, ▼ for an escape to f → −∞) from that step on.
     """
     color = theme.palette[run.color]
-    y = _display(_loss_y(surface, r))
-    if r.diverged and r.diverged_at > 0:
-        y[r.diverged_at :] = np.nan  # the curve ends where the run left the map
-    step = look.at_step(len(y), t, r.diverged_at)
-    k = min(step.k, r.diverged_at - 1) if r.diverged and r.diverged_at > 0 else step.k
+    y = _display(_loss_y(surface, r, fate))
+    end = _loss_end(r, fate)
+    gone = -1 if end is None else end
+    mark = _mark(fate)
+    step = look.at_step(len(y), t, gone, mark)
+    k = min(step.k, gone - 1) if end is not None else step.k
     size = look.LOOKS["loss"]
     label = OPTIMIZERS[run.optimizer].label
     what = "f − f*" if _gap_axis(surface) else "f"
-    meta = {"run": i, "diverged": r.diverged_at}
+    meta = {"run": i, "diverged": gone, "mark": mark}
     common = {
         "type": "scatter",
         "visible": run.visible,
@@ -579,24 +717,114 @@ def loss_xrange(steps: int) -> list[float]:
     return [-0.015 * steps, 1.025 * steps]
 
 
-def loss_dtick(surface: Surface, results: Sequence[RunResult]) -> int | str | None:
-    """Decades between labels on the log axis, so that about six show whatever the span."""
+def _tick_text(v: float) -> str:
+    """A log axis' label: plain for 0.001 … 9999, else m·10ᵉ (10ᵉ alone for m = 1)."""
+    if 1e-3 <= v < 1e4:
+        return f"{v:.3g}"
+    e = int(np.floor(np.log10(v) + 1e-9))
+    m = v / 10.0**e
+    power = f"10<sup>{e}</sup>".replace("-", "−")
+    return power if abs(m - 1) < 1e-6 else f"{m:.2g}·{power}"
+
+
+def log_ticks(lo: float, hi: float, least: int = 3) -> list[float]:
+    """At least `least` tick values in [lo, hi] (0 < lo ≤ hi) for a log axis, about six:
+    every n-th decade over a wide span, 1-2-5 or 1…9 mantissas over a narrow one, and
+    evenly spaced round values where even those are too few (an axis within a decade)."""
+    if not (lo > 0 and hi >= lo):
+        return []
+    a, b = np.floor(np.log10(lo)), np.ceil(np.log10(hi))
+    span = np.log10(hi) - np.log10(lo)
+    if span >= 3:
+        every = max(1, int(np.ceil(span / 6)))
+        start = np.ceil(np.log10(lo) - 1e-9)
+        ticks = [
+            float(10.0**e)
+            for e in np.arange(start, b + 1, every)
+            if lo <= 10.0**e <= hi * (1 + 1e-9)
+        ]
+        if len(ticks) >= least:
+            return ticks
+    for mantissas in ((1, 2, 5), tuple(range(1, 10))):
+        ticks = [
+            float(m * 10.0**e)
+            for e in np.arange(a, b + 1)
+            for m in mantissas
+            if lo * (1 - 1e-9) <= m * 10.0**e <= hi * (1 + 1e-9)
+        ]
+        if least <= len(ticks) <= 9:
+            return ticks
+        if len(ticks) > 9:
+            break
+    if len(ticks) >= least:
+        return ticks[:: int(np.ceil(len(ticks) / 7))]
+    step = _nice_step((hi - lo) / 4)
+    first = np.ceil(lo / step) * step
+    ticks = [float(v) for v in np.arange(first, hi + step * 1e-9, step) if v > 0]
+    while len(ticks) < least:  # round values too coarse for the span: split further
+        step /= 2
+        first = np.ceil(lo / step) * step
+        ticks = [float(v) for v in np.arange(first, hi + step * 1e-9, step) if v > 0]
+    return ticks
+
+
+def loss_yaxis(
+    surface: Surface, results: Sequence[RunResult], fates: Sequence[look.Fate | None] = ()
+) -> dict:
+    """The loss chart's y-axis settings that follow the curves: on the log axis the
+    range (from the curves as drawn: floored, cut where a run left the map) and at
+    least three labelled ticks; on a linear axis Plotly's own ticks (at least three)."""
     if not _log_axis(surface) or not results:
-        return None
-    if is_data_surface(surface):
+        return {
+            "range": None,
+            "autorange": True,
+            "tickvals": None,
+            "ticktext": None,
+            "dtick": None,
+            "nticks": 6,
+        }
+    if is_data_surface(surface):  # the full-batch curves and most mini-batch losses
         yr = loss_yrange(surface, results)
-        if yr is None:
-            return None
-        span = yr[1] - yr[0]
-    else:
-        ys = np.concatenate([_loss_y(surface, r) for r in results])
-        ys = ys[np.isfinite(ys) & (ys > 0)]
-        if not ys.size:
-            return None
-        span = np.log10(ys.max()) - np.log10(ys.min())
-    if span < 3:  # few decades: label the 2s and 5s between them too
-        return "D2"
-    return max(1, int(np.ceil(span / 6)))
+        if yr is not None:
+            ticks = log_ticks(10.0 ** yr[0], 10.0 ** yr[1])
+            return {
+                "range": yr,
+                "autorange": False,
+                "tickvals": ticks,
+                "ticktext": [_tick_text(v) for v in ticks],
+                "dtick": None,
+                "nticks": None,
+            }
+    fates = list(fates) or [None] * len(results)
+    ys = np.concatenate([_loss_y(surface, r, f) for r, f in zip(results, fates, strict=True)])
+    ys = ys[np.isfinite(ys) & (ys > 0)]
+    if not ys.size:
+        return {
+            "range": None,
+            "autorange": True,
+            "tickvals": None,
+            "ticktext": None,
+            "dtick": None,
+            "nticks": 6,
+        }
+    lo, hi = float(ys.min()), float(ys.max())
+    if hi / lo < 1.5:  # a flat curve: half a decade around it
+        lo, hi = lo / 1.8, hi * 1.8
+    ticks = log_ticks(lo, hi)
+    pad = 0.04 * (np.log10(hi) - np.log10(lo))
+    return {
+        "range": [float(np.log10(lo) - pad), float(np.log10(hi) + pad)],
+        "autorange": False,
+        "tickvals": ticks,
+        "ticktext": [_tick_text(v) for v in ticks],
+        "dtick": None,
+        "nticks": None,
+    }
+
+
+def loss_dtick(surface: Surface, results: Sequence[RunResult]) -> int | str | None:
+    """Kept for callers of the old API: the y axis is set by `loss_yaxis` (None here)."""
+    return None
 
 
 def loss_yrange(surface: Surface, results: Sequence[RunResult]) -> list[float] | None:
@@ -679,11 +907,12 @@ def loss_figure(
     theme = theme or THEMES[state.theme]
     t = state.shown_step
     data: list = []
+    fates = [run_fate(state, r, surface) for r in results]
     for i, (run, r) in enumerate(zip(state.runs, results, strict=True)):
-        data.extend(loss_run_traces(i, run, r, t, surface, theme))
+        data.extend(loss_run_traces(i, run, r, t, surface, theme, fates[i]))
     fig = go.Figure(data=data)
     log = _log_axis(surface)
-    dtick = loss_dtick(surface, results)
+    yaxis = loss_yaxis(surface, results, fates)
     if is_data_surface(surface):  # epochs ticked on the step axis, and the least loss
         fig.update_layout(shapes=loss_epoch_shapes(state, results, theme))
         if surface.min_value is not None and surface.min_value > 0:
@@ -704,8 +933,7 @@ def loss_figure(
             type="log" if log else "linear",
             exponentformat="power" if log else "none",
             tickformat=None if log else "~g",
-            dtick=dtick,
-            range=loss_yrange(surface, results),
+            **yaxis,
             title=dict(text="f − f*" if _gap_axis(surface) else "f", standoff=4),
             **axis,
         ),

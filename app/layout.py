@@ -21,7 +21,7 @@ from surfaces.data import MAX_SAMPLES
 
 from . import datapanel, ids, presets, race, tex
 from .compute import TOLERANCE
-from .figures import run_label
+from .figures import num, run_fate, run_label
 from .state import (
     CLIP_MODES,
     CUSTOM,
@@ -58,10 +58,14 @@ def _decade(d: int) -> str:
 
 
 def fmt_value(p: Param, v) -> str:
-    """The exact value as the text box shows it (the shortest text that reads back the same)."""
+    """The exact value as the text box shows it (the shortest text that reads back the
+    same), its exponent unpadded as every label writes it: 5e-5, not Python's 5e-05."""
     if p.kind == "choice":
         return str(v)
-    return str(int(v)) if p.kind == "int" else fmt_number(v)
+    if p.kind == "int":
+        return str(int(v))
+    exact = fmt_number(v)
+    return re.sub(r"e([+-]?)0*(\d)", lambda m: f"e{m.group(1).lstrip('+')}{m.group(2)}", exact)
 
 
 def control(state: AppState, key: str) -> html.Div:
@@ -1005,14 +1009,13 @@ def summary_table(state: AppState, results, palette: tuple[str, ...] | None = No
             [
                 html.Span(className="gs-dot", style={"background": palette[run.color]}),
                 OPTIMIZERS[run.optimizer].label,
-                html.Span(f"lr {run.hp['lr']:.3g}", className="gs-lr"),
+                html.Span(f"γ {num(run.hp['lr'])}", className="gs-lr"),
             ],
             className="gs-run-name",
         )
-        if r.diverged:
-            status = [
-                html.Td(f"diverged at step {r.diverged_at}", colSpan=3, className="gs-diverged")
-            ]
+        fate = run_fate(state, r, surface)  # the words the legend and exports use
+        if fate is not None:
+            status = [html.Td(fate.long, colSpan=3, className=f"gs-{fate.kind}")]
         else:
             dist = "—" if r.distance is None else f"{r.distance:.3g}"
             if r.nearest is not None and len(surface.minima) > 1:

@@ -34,19 +34,197 @@ import numpy as np
 __all__ = [
     "CROSS",
     "DOT",
+    "ESCAPE",
     "LOOKS",
     "Drawing",
+    "Fate",
     "Look",
     "Step",
     "at_step",
+    "fate",
+    "fate_words",
     "head_marker",
     "run_traces",
+    "shown_path",
+    "stacking",
     "style_data",
 ]
 
-#: The head's symbol while a run is on the map, and once it has left it (diverged).
+#: The head's symbol while a run is on the map, once it has blown up (diverged), and
+#: once it has escaped downhill off the map of a surface unbounded below.
 DOT = "circle"
 CROSS = "x"
+ESCAPE = "triangle-down"
+
+
+@dataclass(frozen=True)
+class Fate:
+    """How a run left the map, if it did.
+
+    `kind` is ``"diverged"`` (it blew up: the loss grew without bound, or became
+    non-finite) or ``"escaped"`` (the surface has no bottom and the run went
+    downhill off the map: f → −∞, which is success, not a blow-up). `at` is the
+    first step of the run's last stretch outside the view (the step whose point
+    the map shows at the edge), `edge` the point where the path crosses the
+    view's border on its way out.
+    """
+
+    kind: str
+    at: int
+    edge: tuple[float, float]
+
+    @property
+    def mark(self) -> str:
+        return ESCAPE if self.kind == "escaped" else CROSS
+
+    @property
+    def short(self) -> str:
+        """A legend's suffix: what happened, in a learner's words."""
+        return "left the map, f → −∞" if self.kind == "escaped" else "diverged"
+
+    @property
+    def long(self) -> str:
+        """A table's or caption's sentence, with the step."""
+        if self.kind == "escaped":
+            return f"left the map at step {self.at}, f → −∞"
+        return f"diverged at step {self.at}: left the map"
+
+
+def _inside(x: np.ndarray, y: np.ndarray, view: Sequence[float]) -> np.ndarray:
+    x0, x1, y0, y1 = view
+    with np.errstate(invalid="ignore"):
+        return (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)
+
+
+def _edge(a: tuple[float, float], b: tuple[float, float], view: Sequence[float]):
+    """Where the segment from `a` (inside the view) to `b` (outside) crosses its border."""
+    x0, x1, y0, y1 = view
+    dx, dy = b[0] - a[0], b[1] - a[1]
+    s = 1.0
+    for d, p, lo, hi in ((dx, a[0], x0, x1), (dy, a[1], y0, y1)):
+        if d > 0:
+            s = min(s, (hi - p) / d)
+        elif d < 0:
+            s = min(s, (lo - p) / d)
+    s = max(0.0, s)
+    return (float(a[0] + s * dx), float(a[1] + s * dy))
+
+
+def fate(
+    x: np.ndarray,
+    y: np.ndarray,
+    loss: np.ndarray,
+    diverged_at: int,
+    view: Sequence[float],
+    bottomless: bool,
+) -> Fate | None:
+    """How the run with positions `x`, `y` left the map `view`, or None if it did not.
+
+    A run that diverged (`diverged_at` ≥ 0: it left the core's divergence box or
+    its loss became non-finite) left the map at the start of its last stretch
+    outside the view before that; on a `bottomless` surface (unbounded below)
+    one whose loss went down on its way out escaped instead. On a bottomless
+    surface a run that ends outside the view escaped too (SGD sliding off the
+    saddle), though the core did not call it diverged.
+    """
+    n = len(x)
+    end = diverged_at if diverged_at >= 0 else n
+    if end <= 0:
+        return None
+    inside = _inside(x[:end], y[:end], view)
+    if diverged_at < 0 and (not bottomless or inside[-1]):
+        return None
+    back = np.flatnonzero(inside)
+    at = int(back[-1] + 1) if back.size else 0  # first step of the last stretch outside
+    last = at - 1 if at > 0 else 0
+    a = (float(x[last]), float(y[last]))
+    if at < end and at > 0 and inside[last]:
+        edge = _edge(a, (float(x[at]), float(y[at])), view)
+    else:
+        edge = a
+    with np.errstate(invalid="ignore"):
+        f0, f1 = float(loss[0]), float(loss[max(min(end, n) - 1, 0)])
+    downhill = bottomless and np.isfinite(f1) and f1 < f0
+    return Fate("escaped" if downhill else "diverged", at, edge)
+
+
+#: Cells across the view in which `stacking` compares paths, and the extra width (px) by
+#: which a run's trail shows around each run drawn over it.
+STACK_GRID = 160
+STACK_WIDEN = 2.0
+
+
+def _cells(x: np.ndarray, y: np.ndarray, view: Sequence[float]) -> np.ndarray:
+    """The (STACK_GRID²,) boolean mask of view cells a path passes through."""
+    x0, x1, y0, y1 = view
+    g = STACK_GRID
+    u = (np.asarray(x, float) - x0) / (x1 - x0) * g
+    v = (np.asarray(y, float) - y0) / (y1 - y0) * g
+    ok = np.isfinite(u) & np.isfinite(v)
+    u, v = u[ok], v[ok]
+    if u.size > 1:  # densify: at most half a cell between samples
+        d = np.hypot(np.diff(u), np.diff(v))
+        along = np.r_[0.0, np.cumsum(d)]
+        t = np.linspace(0.0, along[-1], int(min(along[-1] * 2, 20 * g)) + 2)
+        u, v = np.interp(t, along, u), np.interp(t, along, v)
+    inside = (u >= 0) & (u < g) & (v >= 0) & (v < g)
+    mask = np.zeros((g, g), dtype=bool)
+    mask[v[inside].astype(int), u[inside].astype(int)] = True
+    return mask
+
+
+def _dilate(mask: np.ndarray) -> np.ndarray:
+    out = mask.copy()
+    out[1:] |= mask[:-1]
+    out[:-1] |= mask[1:]
+    grown = out.copy()
+    grown[:, 1:] |= out[:, :-1]
+    grown[:, :-1] |= out[:, 1:]
+    return grown
+
+
+def stacking(
+    paths: Sequence[tuple[np.ndarray, np.ndarray] | None],
+    view: Sequence[float],
+    share: float = 0.3,
+) -> list[float]:
+    """Extra trail width (px) for each run so that no run hides under a later one.
+
+    Runs are drawn in order, each over the ones before. Where a later run covers
+    at least `share` of an earlier run's path (they pass through the same cells
+    of a `STACK_GRID`² grid over the view, give or take a cell: Adam along
+    Rosenbrock's valley over Momentum, RMSProp over Adam), the earlier one is
+    drawn `STACK_WIDEN` px wider than the widest run over it, so it shows as a
+    band on either side. A None path (hidden run) covers nothing.
+    """
+    masks = [None if p is None else _cells(p[0], p[1], view) for p in paths]
+    grown = [None if m is None else _dilate(m) for m in masks]
+    extra = [0.0] * len(paths)
+    for i in range(len(paths) - 1, -1, -1):
+        m = masks[i]
+        if m is None or not m.any():
+            continue
+        total = m.sum()
+        for j in range(i + 1, len(paths)):
+            g = grown[j]
+            if g is not None and (m & g).sum() >= share * total:
+                extra[i] = min(max(extra[i], extra[j] + STACK_WIDEN), STACK_WIDEN * 2)
+    return extra
+
+
+def fate_words(f: Fate | None) -> str:
+    """`Fate.long`, or "" for a run that stayed on the map."""
+    return "" if f is None else f.long
+
+
+def shown_path(x: np.ndarray, y: np.ndarray, f: Fate | None) -> tuple[np.ndarray, np.ndarray]:
+    """The positions a map draws: from the step a run left the map on, the border point
+    where it crossed (so its mark shows there, on the map, and the path stops at the edge)."""
+    if f is None:
+        return x, y
+    x, y = x.copy(), y.copy()
+    x[f.at :], y[f.at :] = f.edge
+    return x, y
 
 
 @dataclass(frozen=True)
@@ -108,15 +286,16 @@ class Step:
         return slice(self.k, None)
 
 
-def at_step(n: int, t: int, diverged_at: int) -> Step:
+def at_step(n: int, t: int, diverged_at: int, mark: str = CROSS) -> Step:
     """Run of `n` points (positions 0 … n−1) shown at step `t`.
 
-    t beyond the path shows its end. A run that diverged at index d (−1: never)
-    shows a cross from step d on; its positions from d on repeat the last good
-    one (see `optimizers.run`), so the cross sits where it left the map.
+    t beyond the path shows its end. A run that left the map at index d (−1:
+    never) shows its `mark` (the cross, or `ESCAPE`) from step d on; its drawn
+    positions from d on repeat the point where it crossed the border
+    (`shown_path`), so the mark sits where it left the map.
     """
     k = max(0, min(int(t), n - 1))
-    return Step(k, CROSS if 0 <= diverged_at <= t else DOT)
+    return Step(k, mark if 0 <= diverged_at <= t else DOT)
 
 
 def style_data(halo: str) -> dict:
@@ -130,13 +309,13 @@ def style_data(halo: str) -> dict:
     for name, look in LOOKS.items():
         d = asdict(look)
         d["ghost_dash"] = list(look.ghost_dash)
-        out[name] = {**d, "head_symbol": DOT, "mark_symbol": CROSS}
+        out[name] = {**d, "head_symbol": DOT, "mark_symbol": CROSS, "escape_symbol": ESCAPE}
     return out
 
 
 def head_marker(mark: str, color: str, halo: str, look: Look, scale: float = 1.0) -> dict:
     """A Plotly marker for a head with symbol `mark` (`DOT` or `CROSS`), outlined in `halo`."""
-    size = look.mark_size if mark == CROSS else look.head_size
+    size = look.mark_size if mark != DOT else look.head_size
     return {
         "symbol": mark,
         "size": size * scale,
@@ -173,6 +352,8 @@ class Drawing:
     z: np.ndarray | None = None
     scale: float = 1.0
     legend: bool = True
+    mark: str = CROSS
+    widen: float = 0.0  # extra trail width (px) where later runs cover this one (`stacking`)
 
     @property
     def look(self) -> Look:
@@ -180,12 +361,13 @@ class Drawing:
 
     @property
     def n(self) -> int:
-        """Points drawn: in 3D up to where the run left the map."""
+        """Points drawn: in 3D up to where the run left the map (point `diverged_at`, the
+        border crossing `shown_path` puts there)."""
         d = self.diverged_at
-        return d if self.z is not None and d > 0 else len(self.x)
+        return min(d + 1, len(self.x)) if self.z is not None and d >= 0 else len(self.x)
 
     def step(self, t: int) -> Step:
-        return at_step(self.n, t, self.diverged_at)
+        return at_step(self.n, t, self.diverged_at, self.mark)
 
     def parts(self, t: int) -> dict[str, slice]:
         """Which of the run's points each of its traces shows at step `t`, by role."""
@@ -198,7 +380,7 @@ class Drawing:
     def markers(self) -> dict[str, dict]:
         """The head's marker for each of its symbols (`DOT`, `CROSS`)."""
         lk, s = self.look, self.scale
-        return {m: head_marker(m, self.color, self.halo, lk, s) for m in (DOT, CROSS)}
+        return {m: head_marker(m, self.color, self.halo, lk, s) for m in (DOT, self.mark)}
 
     def at(self, t: int) -> list[dict]:
         """The run's traces at step `t`: ghost, trail, head (a map) or path, head (3D)."""
@@ -215,7 +397,7 @@ class Drawing:
                 tr["customdata"] = self.f[where]
         if self.axes is not None:
             tr["xaxis"], tr["yaxis"] = self.axes
-        meta = {"role": role, "run": self.run, "diverged": self.diverged_at}
+        meta = {"role": role, "run": self.run, "diverged": self.diverged_at, "mark": self.mark}
         return {**tr, "name": self.name, "visible": self.visible, "meta": meta, **extra}
 
     def _map(self, t: int) -> list[dict]:
@@ -243,7 +425,7 @@ class Drawing:
                 "trail",
                 where["trail"],
                 mode="lines+markers" if few else "lines",
-                line={"color": self.color, "width": lk.trail_width * s},
+                line={"color": self.color, "width": (lk.trail_width + self.widen) * s},
                 marker={"size": lk.dot_size * s, "color": self.color},
                 showlegend=self.legend,
                 **trail_hover,

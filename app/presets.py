@@ -14,7 +14,7 @@ and checks each claim its text makes (what diverges, what reaches the minimum,
 which minimum, how step lengths change). Change a number here and that test
 says whether the story still holds.
 
-The lessons, in order: a learning rate beyond 2/λ_max; SGD's zig-zag against
+The lessons, in order: a learning rate beyond 2/L (L the largest curvature); SGD's zig-zag against
 momentum in a narrow valley; Rosenbrock's banana; escaping a saddle; noisy
 gradients; AdaGrad's shrinking steps; which minimum adaptive methods pick; the
 Beale race; warmup with cosine decay; Adam's L2 against AdamW's decoupled decay;
@@ -69,8 +69,9 @@ PRESETS: tuple[Preset, ...] = (
         title="A learning rate too high",
         text=(
             "On a quadratic, each gradient step multiplies the error along an axis of "
-            "curvature λ by (1 − γλ), so it shrinks only while γ < 2/λ_max; this bowl has "
-            "λ_max = κ = 10, so the limit is 0.2. At 0.05 SGD glides in, at 0.1 = 1/λ_max it "
+            "curvature h by (1 − γh), so it shrinks only while γ < 2/L, L the largest "
+            "curvature; this bowl has L = κ = 10, so the limit is 0.2. At γ = 0.05 SGD glides "
+            "in, at 0.1 = 1/L it "
             "removes the steep component in a single step, and at 0.19 it zig-zags across the "
             "steep axis yet arrives first, since larger rates are faster until the limit. "
             "At 0.21 every swing is 10% wider than the last, until the path leaves the map (×)."
@@ -89,13 +90,15 @@ PRESETS: tuple[Preset, ...] = (
         slug="zigzag",
         title="Zig-zag in a narrow valley",
         text=(
-            "With condition number κ = 100 plain gradient descent is stable only below "
-            "lr = 2/λ_max = 0.02; at 0.0195 SGD overshoots the steep axis on every step, a "
-            "zig-zag that shrinks by only 0.95 per step, while it moves just 2% of the "
-            "remaining way along the valley floor. Momentum (μ = 0.7) at the same lr averages "
-            "the alternating gradients away, so its swing dies out faster (by √μ ≈ 0.84 per "
-            "step), while the gradients along the floor agree and add up. It glides down the "
-            "valley without overshooting and reaches the minimum while SGD is still crawling."
+            "With condition number κ = 100 the steep axis has curvature L = 100, so plain "
+            "gradient descent is stable only below γ = 2/L = 0.02; at 0.0195 SGD overshoots "
+            "the steep axis on every step, a zig-zag that shrinks by only 0.95 per step, while "
+            "it moves just 2% of the remaining way along the valley floor. Momentum (μ = 0.7) "
+            "at the same γ overshoots too, its first swing as wide as SGD's, but it averages "
+            "the alternating gradients away, so its swing dies out faster (by about √μ ≈ 0.84 "
+            "per step, a tenth of SGD's by step 20), while the gradients along the floor agree "
+            "and add up. It never overshoots along the floor and reaches the minimum while SGD "
+            "is still crawling."
         ),
         query=_q(
             "surface=quadratic&surface.condition=100&surface.angle=45",
@@ -111,7 +114,7 @@ PRESETS: tuple[Preset, ...] = (
         text=(
             "Rosenbrock's valley has steep walls (curvature about 1000 across it near the "
             "minimum) and an almost flat, curved floor, so SGD's rate must stay below about "
-            "2/1000: at lr 0.001 it is still on the far side of the valley after 500 steps, "
+            "2/1000: at γ = 0.001 it is still on the far side of the valley after 500 steps, "
             "and at 0.0025 it would diverge within a few steps. Momentum at the same rate builds "
             "up speed along the floor, and Adam divides each step by the root mean square of "
             "recent gradients, so the floor's small gradients still give sizeable steps: both "
@@ -132,10 +135,10 @@ PRESETS: tuple[Preset, ...] = (
             "Started 10⁻⁶ off the stable manifold y = 0 of x² − y², plain gradient descent "
             "slides into the saddle and stays there: the pull along y is only 2y, so y grows by "
             "a factor 1 + 2γ = 1.02 per step and is still about 0.02 after 500 steps. "
-            "Momentum at the same lr compounds that growth to about ×1.1 per step and escapes "
+            "Momentum at the same γ compounds that growth to about ×1.1 per step and escapes "
             "after some 150 steps (off the map, as the surface has no bottom). Adam divides the "
             "tiny gradient by its own root mean square, so from its first step it moves about "
-            "lr along y per step and never comes near the saddle."
+            "γ along y per step and never comes near the saddle."
         ),
         query=_q(
             "surface=saddle",
@@ -150,9 +153,9 @@ PRESETS: tuple[Preset, ...] = (
         title="Noisy gradients: step size vs jitter",
         text=(
             "Gaussian noise (σ = 2, the same draws for both runs) is added to every gradient, "
-            "which is how stochastic gradient descent looks on a known surface. At lr 0.1 SGD "
+            "which is how stochastic gradient descent looks on a known surface. At γ = 0.1 SGD "
             "reaches the bottom within a few dozen steps but then jitters in a wide cloud, "
-            "since every step adds noise of size γσ; at lr 0.01 it takes hundreds of steps to "
+            "since every step adds noise of size γσ; at γ = 0.01 it takes hundreds of steps to "
             "arrive but settles much closer, which is why SGD's rate is decayed in training."
         ),
         query=_q(
@@ -169,7 +172,7 @@ PRESETS: tuple[Preset, ...] = (
         text=(
             "AdaGrad divides each step by the root of the *sum* of all squared gradients so "
             "far: that denominator only grows, so every step is shorter than the last and "
-            "after 500 steps it has stalled far short of the minimum. RMSProp, at the same lr, "
+            "after 500 steps it has stalled far short of the minimum. RMSProp, at the same γ, "
             "divides by a running *average* instead (α = 0.99, a memory of about 100 steps) "
             "that forgets the steep start, so it keeps striding and reaches the centre. "
             "Its first step is ten times longer, 1/√(1 − α), because that average starts at zero."
@@ -208,7 +211,7 @@ PRESETS: tuple[Preset, ...] = (
             "From Beale's steep start, Momentum and Nesterov are flung far down the slope (to "
             "y ≈ −1.9 and −1.4) before their velocity carries them along the flat valley, and "
             "both reach the minimum (3, ½), Nesterov's look-ahead taming the swing. AdaGrad's "
-            "first step is a full lr = 1 along both axes, straight to x = 0 where Beale's "
+            "first step is a full γ = 1 along both axes, straight to x = 0 where Beale's "
             "function is flat, before it recovers. SGD, AdaGrad and RMSProp creep along the "
             "valley floor and end just short of the minimum, and Adadelta, whose steps grow "
             "out of ε = 10⁻⁶, starts slowest and ends furthest away."
@@ -222,6 +225,7 @@ PRESETS: tuple[Preset, ...] = (
             "run5=adadelta&run5.lr=1",
             "run6=rmsprop&run6.lr=0.02",
             "start=1,1.5",
+            "view=-0.5,4,-2.25,2",  # where the six race: a sixth of Beale's default view
         ),
     ),
     Preset(
@@ -230,10 +234,10 @@ PRESETS: tuple[Preset, ...] = (
         text=(
             "The rate (shared by every run) climbs linearly from 0 over the first 50 steps, "
             "then follows half a cosine down to 0 at step 500, and each half has a job. "
-            "Momentum at lr 0.02 survives only thanks to the warmup: at the full rate from "
+            "Momentum at γ = 0.02 survives only thanks to the warmup: at the full rate from "
             "step 0 its first swings carry it up the steep outer walls, where that rate is "
             "unstable, and it is thrown off the map within 15 steps (set the schedule to "
-            "constant or cosine to see it). At a constant rate RMSProp keeps stepping about lr "
+            "constant or cosine to see it). At a constant rate RMSProp keeps stepping about γ "
             "along each axis, so without the decay it would bounce back and forth across the "
             "minimum, 0.14 from it either side; the cosine shrinks its steps and it settles."
         ),
@@ -249,7 +253,7 @@ PRESETS: tuple[Preset, ...] = (
         slug="adamw",
         title="Adam's L2 vs AdamW's decoupled decay",
         text=(
-            "Both use lr 0.1 and weight decay λ = 0.5 on Booth's bowl, whose minimum is at "
+            "Both use γ = 0.1 and weight decay λ = 0.5 on Booth's bowl, whose minimum is at "
             "(1, 3). Adam adds λθ to the gradient before its adaptive scaling, so it settles "
             "exactly where ∇f + λθ = 0, the minimum of f + ½λ‖θ‖², just below (1, 3). AdamW "
             "instead multiplies θ by (1 − γλ) outside the adaptive step; that step moves a "

@@ -66,17 +66,30 @@ def patches(old: AppState | None, new: AppState) -> tuple[Any, Any, Any, list[Ru
         loss["layout"]["uirevision"] = f"{new.surface}:{new.steps}"
     everything = old.common_key() != new.common_key()
     n_old, n_new = len(old.runs), len(new.runs)
-    if everything or old.runs != new.runs:  # the loss axis' labels follow the curves
-        loss["layout"]["yaxis"]["dtick"] = figures.loss_dtick(surface, results)
+    fates, _, widen = figures.drawn_runs(new, results, surface)
+    _, _, widen_old = figures.drawn_runs(old, compute_all(old), surface)
+    # a new view may change where a run leaves the map (figures.run_fate): resend those
+    refated = set()
+    if old.view != new.view:
+        refated = {
+            i
+            for i, (r, f) in enumerate(zip(results, fates, strict=True))
+            if i < n_old and figures.run_fate(old, r, surface) != f
+        }
+    if everything or old.runs != new.runs or refated:  # the loss axis follows the curves
+        for key, value in figures.loss_yaxis(surface, results, fates).items():
+            loss["layout"]["yaxis"][key] = value
         if figures.is_data_surface(surface):
             loss["layout"]["shapes"] = figures.loss_epoch_shapes(new, results, theme)
-            loss["layout"]["yaxis"]["range"] = figures.loss_yrange(surface, results)
     per = figures.loss_traces_per_run(surface)
     for i, (run, r) in enumerate(zip(new.runs, results, strict=True)):
-        if i < n_old and not everything and old.runs[i] == run:
+        if i < n_old and not everything and old.runs[i] == run and i not in refated:
+            if widen[i] != widen_old[i]:  # another run now covers it, or no longer does
+                paths["runs"][i]["widen"] = widen[i]
             continue
-        curves = figures.loss_run_traces(i, run, r, t, surface, theme)
-        path = figures.path_data(run, r, theme, new)
+        fate = fates[i]
+        curves = figures.loss_run_traces(i, run, r, t, surface, theme, fate)
+        path = figures.path_data(run, r, theme, fate, widen[i], new)
         if i < n_old:
             for j, tr in enumerate(curves):
                 loss["data"][per * i + j] = tr
@@ -168,7 +181,8 @@ def _compare_map(old: AppState | None, new: AppState, cstate, sw, theme) -> Any:
     if old is None or cache_key(old, PANELS) != cache_key(new, PANELS):
         return fig
     old_sw = views.sweep(old)
-    if views.panel_titles(old_sw) == views.panel_titles(sw):
+    old_cstate, _ = views.compare_state(old, old_sw)
+    if views.panel_titles(old_sw, old_cstate) == views.panel_titles(sw, cstate):
         return no_update
     if new.lesson:
         fig = figures.enlarge(fig)

@@ -48,7 +48,10 @@ from .figures import (
     map_drawing,
     map_drawings,
     map_figure,
+    num,
     paths_data,
+    run_fate,
+    run_label,
 )
 from .state import AppState, Run
 
@@ -79,12 +82,11 @@ SENSITIVITY_RATES = 200
 PANEL_GRID = 80
 #: Grid of the 3D surface.
 SURFACE_GRID = 90
-#: Columns of the small multiples for each K.
-_COLUMNS = {2: 2, 3: 3, 4: 2, 5: 3, 6: 3, 7: 4, 8: 4, 9: 3, 10: 4, 11: 4, 12: 4}
 
 
 def rate_label(lr: float) -> str:
-    return f"lr {lr:.3g}"
+    """A rate as every view prints it: γ and `num` (3 significant digits, 2.51e-4 below 0.001)."""
+    return f"γ {num(lr)}"
 
 
 def _layout(theme: Theme, **extra) -> dict:
@@ -151,38 +153,76 @@ def compare_state(state: AppState, sw: Sweep) -> tuple[AppState, Theme]:
     return replace(state, runs=runs), theme
 
 
-def _grid_shape(k: int) -> tuple[int, int]:
-    cols = _COLUMNS.get(k, 4)
+def _toward(i: int, n: int, axis: str) -> str:
+    """Where panel `i` of `n` along `axis` shrinks to when made square: towards the grid's
+    centre (the first towards its neighbours, the last back towards them)."""
+    if n == 1 or (n % 2 and i == n // 2):
+        return "center" if axis == "x" else "middle"
+    before = i < n / 2
+    if axis == "x":
+        return "right" if before else "left"
+    return "bottom" if before else "top"  # rows count from the top
+
+
+#: The plot area the small multiples are laid out for (width / height): the map's area,
+#: less its colour bar, at 1280×800 and most desktop sizes is taller than wide.
+GRID_ASPECT = 0.75
+#: Height of a panel's title and of the gap under it, as a share of a row's height.
+_TITLE_SHARE = 0.1
+
+
+def _grid_shape(k: int, view: Sequence[float] = (0.0, 1.0, 0.0, 1.0)) -> tuple[int, int]:
+    """Rows and columns of `k` panels of the `view`'s shape: the largest panels in a plot
+    area `GRID_ASPECT` wide for its height (150 px panels with 175 px gaps came from
+    three columns in a tall area), then the fewest empty cells."""
+    aspect = (view[1] - view[0]) / (view[3] - view[2])
+
+    def panel_width(cols: int) -> float:
+        rows = math.ceil(k / cols)
+        return min(GRID_ASPECT / cols, (1 - _TITLE_SHARE) / rows * aspect)
+
+    def score(c: int) -> tuple:  # ties: fewer empty cells, then more columns (wide screens)
+        return (round(panel_width(c), 3), -(c * math.ceil(k / c) - k), c)
+
+    cols = max(range(1, min(k, 4) + 1), key=score)
     return math.ceil(k / cols), cols
 
 
 def compare_paths(cstate: AppState, sw: Sweep, theme: Theme) -> dict:
     """The paths store for the comparison; in the grid each rate is drawn on its own panel."""
     data = paths_data(cstate, sw.results, theme)
-    for run, lr, r in zip(data["runs"], sw.rates, sw.results, strict=True):
-        run["name"] = rate_label(lr) + (" · diverged" if r.diverged else "")
+    for run, title in zip(data["runs"], panel_titles(sw, cstate), strict=True):
+        run["name"] = title
     if cstate.layout == "grid":
         for j, run in enumerate(data["runs"]):
             run["axes"] = ["x" if j == 0 else f"x{j + 1}", "y" if j == 0 else f"y{j + 1}"]
+            run["widen"] = 0.0  # alone on its panel: nothing covers it
             run["look"] = "panel"  # drawn with `look.LOOKS["panel"]`
         data["legend"] = False
     return data
 
 
-def panel_titles(sw: Sweep) -> list[str]:
-    """Each small multiple's title: its rate, and whether it diverged."""
-    return [
-        rate_label(lr) + (" · diverged" if r.diverged else "")
-        for lr, r in zip(sw.rates, sw.results, strict=True)
-    ]
+def panel_titles(sw: Sweep, cstate: AppState | None = None) -> list[str]:
+    """Each small multiple's title: its rate, and how it left the map (`run_fate`)."""
+    surface = cstate.build_surface() if cstate is not None else None
+    out = []
+    for lr, r in zip(sw.rates, sw.results, strict=True):
+        f = run_fate(cstate, r, surface) if cstate is not None else None
+        if f is None and r.diverged:
+            f = look.Fate("diverged", r.diverged_at, (0.0, 0.0))
+        out.append(rate_label(lr) + ("" if f is None else f" · {f.short}"))
+    return out
 
 
 def panel_drawing(cstate: AppState, sw: Sweep, theme: Theme, j: int) -> look.Drawing:
     """Rate `j`'s run as `look` draws it in its small multiple (its panel's axes)."""
     axes = ("x", "y") if j == 0 else (f"x{j + 1}", f"y{j + 1}")
     run, r = cstate.runs[j], sw.results[j]
-    name = panel_titles(sw)[j]
-    return map_drawing(j, run, r, theme=theme, context="panel", name=name, hover=False, axes=axes)
+    name = panel_titles(sw, cstate)[j]
+    fate = run_fate(cstate, r)
+    return map_drawing(
+        j, run, r, theme=theme, context="panel", name=name, hover=False, axes=axes, fate=fate
+    )
 
 
 def compare_drawings(cstate: AppState, sw: Sweep, theme: Theme) -> list[look.Drawing]:
@@ -198,13 +238,13 @@ def compare_figure(cstate: AppState, sw: Sweep, theme: Theme, *, live: bool = Tr
         return map_figure(cstate, sw.results, live=live, theme=theme)
     surface = cstate.build_surface()
     k = len(sw.rates)
-    rows, cols = _grid_shape(k)
-    titles = panel_titles(sw) if cstate.layout == "grid" else []
+    rows, cols = _grid_shape(k, cstate.view)
+    titles = panel_titles(sw, cstate) if cstate.layout == "grid" else []
     fig = make_subplots(
         rows=rows,
         cols=cols,
-        horizontal_spacing=0.035,
-        vertical_spacing=0.08 if rows > 1 else 0.0,
+        horizontal_spacing=0.03,
+        vertical_spacing=0.09 if rows > 1 else 0.0,
     )
     contour = contour_trace(surface, cstate.view, theme, n=PANEL_GRID)
     mins = surface.minima
@@ -222,6 +262,7 @@ def compare_figure(cstate: AppState, sw: Sweep, theme: Theme, *, live: bool = Tr
                 marker=dict(
                     symbol="star", size=10, color="#ffffff", line=dict(width=1, color="#1f2933")
                 ),
+                name="minimum",
                 hoverinfo="skip",
                 showlegend=False,
             ),
@@ -234,6 +275,7 @@ def compare_figure(cstate: AppState, sw: Sweep, theme: Theme, *, live: bool = Tr
                 y=np.array([cstate.start[1]]),
                 mode="markers",
                 marker=dict(symbol="circle-open", size=10, color=theme.ink, line=dict(width=2)),
+                name="start",
                 hoverinfo="skip",
                 showlegend=False,
             ),
@@ -241,30 +283,34 @@ def compare_figure(cstate: AppState, sw: Sweep, theme: Theme, *, live: bool = Tr
             col=col + 1,
         )
         suffix = "" if j == 0 else str(j + 1)
-        fig.layout[f"xaxis{suffix}"].update(range=[x0, x1], constrain="domain", **axis)
+        # square panels shrink towards the grid's centre, so the gaps between them stay
+        # the subplot spacing and what is left over goes to the grid's outer edges
+        fig.layout[f"xaxis{suffix}"].update(
+            range=[x0, x1], constrain="domain", constraintoward=_toward(col, cols, "x"), **axis
+        )
         fig.layout[f"yaxis{suffix}"].update(
             range=[y0, y1],
             scaleanchor=f"x{suffix}",
             scaleratio=1,
             constrain="domain",
+            constraintoward=_toward(row, rows, "y"),
             showticklabels=col == 0,
             **axis,
         )
         fig.layout[f"xaxis{suffix}"].showticklabels = row == rows - 1
-    for j, title in enumerate(titles):  # inside each panel: its domain shrinks to stay square
+    for j, title in enumerate(titles):  # above each panel, where no path runs through it
         suffix = "" if j == 0 else str(j + 1)
-        fig.add_annotation(
-            text=f"<b>{title}</b>",
+        fig.add_annotation(  # in the ink (≥ 4.5:1), keyed to the run by a swatch of its colour
+            text=f"<span style='color:{theme.palette[j]}'>■</span> <b>{title}</b>",
             xref=f"x{suffix} domain",
             yref=f"y{suffix} domain",
-            x=0.03,
-            y=0.97,
+            x=0,
+            y=1,
+            yshift=2,
             xanchor="left",
-            yanchor="top",
+            yanchor="bottom",
             showarrow=False,
-            font=dict(size=12, color=theme.palette[j]),
-            bgcolor="rgba(255,255,255,0.8)" if cstate.theme == "light" else "rgba(15,23,32,0.8)",
-            borderpad=2,
+            font=dict(size=12, color=theme.ink),
         )
     fig.update_traces(selector=dict(type="contour"), colorbar=dict(len=0.6, thickness=8))
     fig.update_layout(
@@ -303,9 +349,10 @@ def sensitivity_range(state: AppState) -> tuple[float, float]:
 
 
 def stability_limit(surface: Surface, run: Run) -> float | None:
-    """The largest stable learning rate on the quadratic bowl (λ_max = κ), where known.
+    """The largest stable learning rate on the quadratic bowl (its largest curvature L = κ),
+    where known.
 
-    Gradient descent is stable for lr < 2/λ_max. torch's heavy ball
+    Gradient descent is stable for γ < 2/L. torch's heavy ball
     (b ← μb + (1−τ)g, θ ← θ − γb) is stable for γ(1−τ)λ < 2(1+μ), and its
     Nesterov form for γλ < 2(1+μ)/(1+2μ). Weight decay λ_wd adds to every
     eigenvalue.
@@ -362,18 +409,30 @@ def sensitivity_figure(state: AppState, curves: Sequence[Curve]) -> go.Figure:
 
     Each point carries ``customdata = [run index, rate]``: clicking it sets
     that run's learning rate. A dotted line marks where each run starts to
-    diverge, a dashed one the theory's limit on the quadratic bowl.
+    diverge (its × at the top, labelled beside it on the plot's background so no
+    line strikes through the words), a dashed one the theory's limit on the
+    quadratic bowl. Runs that share an onset or a limit (the same optimizer at
+    several rates has one curve) share one mark and one label. Where no rate
+    arrives, the steps panel is left out and a note says so.
     """
     surface = state.build_surface()
     theme = THEMES[state.theme]
     log = surface.min_value is not None
+    shown = [(i, run, c) for i, (run, c) in enumerate(zip(state.runs, curves, strict=True))]
+    arrives = any(np.isfinite(c.reached).any() for _, run, c in shown if run.visible)
+    rows = 2 if arrives else 1
     fig = make_subplots(
-        rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08, row_heights=[0.62, 0.38]
+        rows=rows,
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.1,
+        row_heights=[0.62, 0.38] if rows == 2 else None,
     )
     what = "f − f*" if log else "f"
-    n_onsets = n_limits = 0
     lo_x, hi_x = sensitivity_range(state)
-    for i, (run, c) in enumerate(zip(state.runs, curves, strict=True)):
+    onsets: dict[str, list[tuple[int, float]]] = {}  # label → [(run, onset)]
+    limits: dict[str, list[tuple[int, float]]] = {}
+    for i, run, c in shown:
         if not run.visible:
             continue
         color = theme.palette[run.color]
@@ -381,11 +440,11 @@ def sensitivity_figure(state: AppState, curves: Sequence[Curve]) -> go.Figure:
         # a plain list: dcc.Graph reads a clicked point's customdata by index, which a
         # base64 typed array (how plotly sends numpy arrays) does not support
         custom = [[i, float(lr)] for lr in c.rates]
-        y = np.maximum(c.gap, 1e-30) if log else c.gap
-        for row, values, hover in (
-            (1, y, f"final {what} %{{y:.4g}}"),
-            (2, c.reached, "arrives at step %{y}"),
-        ):
+        y = np.maximum(c.gap, _sens_floor(c)) if log else c.gap
+        panels = [(1, y, f"final {what} %{{y:.4g}}")]
+        if arrives:
+            panels.append((2, c.reached, "arrives at step %{y}"))
+        for row, values, hover in panels:
             fig.add_trace(
                 go.Scatter(
                     x=c.rates,
@@ -394,68 +453,28 @@ def sensitivity_figure(state: AppState, curves: Sequence[Curve]) -> go.Figure:
                     mode="lines+markers",
                     marker=dict(size=4, color=color),
                     line=dict(color=color, width=2),
-                    name=label,
+                    name=run_label(run),
                     legendgroup=f"run{i}",
                     showlegend=row == 1,
-                    hovertemplate=f"<b>{label}</b><br>lr %{{x:.4g}}<br>{hover}{_CLICK}",
+                    hovertemplate=f"<b>{label}</b><br>γ %{{x:.3g}}<br>{hover}{_CLICK}",
                 ),
                 row=row,
                 col=1,
             )
-        # the run's own rate, and where it starts to diverge
+        # the run's own rate
         fig.add_vline(x=float(run.hp["lr"]), line=dict(color=color, width=1.5), opacity=0.9)
         if c.onset is not None:
-            n_onsets += 1
-            fig.add_vline(x=c.onset, line=dict(color=color, width=1.5, dash="dot"))
-            fig.add_trace(
-                go.Scatter(
-                    x=np.array([c.onset]),
-                    y=np.array([1.0 - 0.07 * n_onsets]),
-                    yaxis="y3",
-                    mode="markers+text",
-                    marker=dict(symbol="x", size=11, color=color, line=dict(width=1)),
-                    text=[f"diverges from {c.onset:.2g}"],
-                    textposition=(
-                        "middle right" if c.onset < math.sqrt(lo_x * hi_x) else "middle left"
-                    ),
-                    textfont=dict(size=10, color=color),
-                    hovertemplate=f"<b>{label}</b> diverges from lr %{{x:.4g}}<extra></extra>",
-                    showlegend=False,
-                    cliponaxis=False,
-                )
-            )
+            onsets.setdefault(f"{label}:{num(c.onset)}", []).append((i, c.onset))
         if c.limit is not None:
-            n_limits += 1
-            fig.add_vline(x=c.limit, line=dict(color=color, width=1.5, dash="dash"))
-            fig.add_annotation(  # in the gap between the panels, where no curve is
-                x=math.log10(c.limit),
-                y=0,
-                xref="x",
-                yref="y domain",
-                yshift=-4 - 15 * ((n_limits - 1) % 2),  # neighbours on two rows
-                text=f"{_limit_text(run)} (theory)",
-                showarrow=False,
-                xanchor="center",
-                yanchor="top",
-                font=dict(size=11, color=color),
-                bgcolor=theme.plot,
-            )
+            limits.setdefault(f"{_limit_text(run)}:{num(c.limit)}", []).append((i, c.limit))
+    _onset_marks(fig, state, theme, onsets, lo_x, hi_x)
+    _limit_marks(fig, state, theme, limits, lo_x, hi_x)
     axis = chart_axis(theme)
-    if all(not np.isfinite(c.reached).any() for c in curves):
-        fig.add_annotation(
-            text=f"no rate arrives within {TOLERANCE:g} of a minimum in {state.steps} steps",
-            xref="x2 domain",
-            yref="y2 domain",
-            x=0.5,
-            y=0.5,
-            showarrow=False,
-            font=dict(size=12, color=theme.muted),
-        )
-    lo, hi = sensitivity_range(state)
+    lo, hi = lo_x, hi_x
     fig.update_xaxes(
         type="log", exponentformat="power", range=[math.log10(lo), math.log10(hi)], **axis
     )
-    fig.update_xaxes(title=dict(text="learning rate γ", standoff=4), row=2, col=1)
+    fig.update_xaxes(title=dict(text="learning rate γ", standoff=4), row=rows, col=1)
     fig.update_yaxes(**axis)
     fig.update_yaxes(
         type="log" if log else "linear",
@@ -464,32 +483,124 @@ def sensitivity_figure(state: AppState, curves: Sequence[Curve]) -> go.Figure:
         row=1,
         col=1,
     )
-    fig.update_yaxes(
-        title=dict(text=f"steps to arrive (≤ {TOLERANCE:g})", standoff=4),
-        rangemode="tozero",
-        row=2,
-        col=1,
-    )
+    if arrives:
+        fig.update_yaxes(
+            title=dict(text=f"steps to arrive (≤ {TOLERANCE:g})", standoff=4),
+            rangemode="tozero",
+            row=2,
+            col=1,
+        )
+    else:
+        fig.add_annotation(
+            text=f"no rate arrives within {TOLERANCE:g} of a minimum in {state.steps} steps",
+            xref="paper",
+            yref="paper",
+            x=1,
+            y=1.0,
+            xanchor="right",
+            yanchor="bottom",
+            yshift=24,
+            showarrow=False,
+            font=dict(size=11, color=theme.muted),
+        )
     fig.update_layout(
         **_layout(theme),
         yaxis3=dict(overlaying="y", range=[0, 1.08], visible=False, fixedrange=True),
-        margin=dict(l=64, r=16, t=36, b=44),
+        margin=dict(l=64, r=16, t=56 if not arrives else 36, b=44 + 16 * len(limits)),
         legend=dict(orientation="h", x=0, y=1.01, yanchor="bottom", font=dict(size=12)),
         hovermode="closest",
-        uirevision=f"sens:{state.surface}",
+        uirevision=f"sens:{state.surface}:{rows}",
     )
     return fig
+
+
+def _sens_floor(c: Curve) -> float:
+    """The final-loss panel's floor: 12 decades below its largest finite value (beneath
+    that, f − f* is rounding noise; the bowl's curve reached 1e-22)."""
+    finite = c.gap[np.isfinite(c.gap) & (c.gap > 0)]
+    top = float(finite.max()) if finite.size else 1.0
+    return max(1e-30, top * 1e-12)
+
+
+def _shared_color(theme: Theme, state: AppState, runs: list[tuple[int, float]]) -> str:
+    """A mark's colour: its run's, or the muted ink when several runs share it."""
+    return theme.palette[state.runs[runs[0][0]].color] if len(runs) == 1 else theme.muted
+
+
+def _onset_marks(fig, state, theme, onsets, lo_x, hi_x) -> None:
+    """Each distinct divergence onset: a dotted line, a × at the top on its own row, and
+    its label beside the × (away from the × by its width, on the plot's background)."""
+    mid = math.sqrt(lo_x * hi_x)
+    for n, (key, runs) in enumerate(sorted(onsets.items(), key=lambda kv: kv[1][0][1])):
+        x = runs[0][1]
+        color = _shared_color(theme, state, runs)
+        label = key.split(":")[0] if len(runs) == 1 else f"{len(runs)} runs"
+        level = 1.0 - 0.085 * (n + 1)
+        fig.add_vline(x=x, line=dict(color=color, width=1.5, dash="dot"))
+        fig.add_trace(
+            go.Scatter(
+                x=np.array([x]),
+                y=np.array([level]),
+                yaxis="y3",
+                mode="markers",
+                marker=dict(symbol="x", size=11, color=color, line=dict(width=1, color=theme.plot)),
+                name=f"{label}: diverges",
+                hovertemplate=f"<b>{label}</b> diverges from γ %{{x:.3g}}<extra></extra>",
+                showlegend=False,
+                cliponaxis=False,
+            )
+        )
+        right = x < mid
+        fig.add_annotation(
+            x=math.log10(x),
+            y=level,
+            xref="x",
+            yref="y3",
+            text=f"diverges from γ {num(x)}",
+            showarrow=False,
+            xanchor="left" if right else "right",
+            xshift=10 if right else -10,
+            font=dict(size=10, color=color),
+            bgcolor=theme.plot,
+            borderpad=1,
+        )
+
+
+def _limit_marks(fig, state, theme, limits, lo_x, hi_x) -> None:
+    """Each distinct theoretical limit: a dashed line and, under the plot, its formula,
+    one row per limit (so labels never overprint, however many runs), anchored so that
+    it stays inside the figure near either end of the axis (it was clipped at 1920 px)."""
+    for n, (key, runs) in enumerate(sorted(limits.items(), key=lambda kv: kv[1][0][1])):
+        x = runs[0][1]
+        where = (math.log10(x) - math.log10(lo_x)) / (math.log10(hi_x) - math.log10(lo_x))
+        anchor = "left" if where < 0.2 else "right" if where > 0.8 else "center"
+        color = _shared_color(theme, state, runs)
+        fig.add_vline(x=x, line=dict(color=color, width=1.5, dash="dash"))
+        fig.add_annotation(
+            x=math.log10(x),
+            y=0,
+            xref="x",
+            yref="paper",
+            yshift=-40 - 16 * n,
+            text=f"{key.split(':')[0]} = {num(x)} (theory)",
+            showarrow=False,
+            xanchor=anchor,
+            yanchor="top",
+            font=dict(size=11, color=color),
+            bgcolor=theme.plot,
+        )
 
 
 _CLICK = "<br><i>click to use this rate</i><extra></extra>"
 
 
 def _limit_text(run: Run) -> str:
+    """The theory's limit, with the app's symbols: L the largest curvature, μ momentum."""
     if run.optimizer == "sgd":
-        return "2/λ<sub>max</sub>"
+        return "2/L"
     if run.optimizer == "momentum":
-        return "2(1+β)/λ<sub>max</sub>"
-    return "2(1+β)/((1+2β)λ<sub>max</sub>)"
+        return "2(1+μ)/L"
+    return "2(1+μ)/((1+2μ)L)"
 
 
 # --------------------------------------------------------------------------- start map
@@ -669,6 +780,7 @@ def start_map_figure(state: AppState, sm: StartMap) -> go.Figure:
                 text=[str(j + 1) for j in range(len(surface.minima))],
                 textposition="top right",
                 textfont=dict(size=13, color="#ffffff"),
+                name="minimum",
                 hoverinfo="skip",
                 showlegend=False,
             )
@@ -729,14 +841,24 @@ def scene_drawings(
     x0, x1, y0, y1 = state.view
     out = []
     for i, (run, r) in enumerate(zip(state.runs, results, strict=True)):
-        inside = (r.x >= x0) & (r.x <= x1) & (r.y >= y0) & (r.y <= y1)
-        z = np.where(inside, _height(surface, r.loss, top) + lift, np.nan)
+        fate = run_fate(state, r, surface)
+        x, y = look.shown_path(r.x, r.y, fate)
+        loss = r.loss
+        if fate is not None:  # the path ends on the border, its mark there
+            loss = loss.copy()
+            with np.errstate(all="ignore"):
+                loss[fate.at :] = float(
+                    surface.value(np.float64(fate.edge[0]), np.float64(fate.edge[1]))
+                )
+        inside = (x >= x0 - 1e-9) & (x <= x1 + 1e-9) & (y >= y0 - 1e-9) & (y <= y1 + 1e-9)
+        with np.errstate(all="ignore"):
+            z = np.where(inside, _height(surface, loss, top) + lift, np.nan)
         out.append(
             look.Drawing(
-                r.x,
-                r.y,
+                x,
+                y,
                 None,
-                r.diverged_at,
+                -1 if fate is None else fate.at,
                 theme.palette[run.color],
                 "3d",
                 theme.halo,
@@ -744,6 +866,7 @@ def scene_drawings(
                 name=OPTIMIZERS[run.optimizer].label,
                 visible=run.visible,
                 z=z,
+                mark=look.CROSS if fate is None else fate.mark,
             )
         )
     return out
@@ -810,13 +933,26 @@ def surface3d(
     axis = dict(
         backgroundcolor=theme.plot, gridcolor=theme.grid, color=theme.muted, showspikes=False
     )
-    ztitle = "log₁₀(f − f* + δ)" if surface.levels == "log" else "f"
+    # the z axis: a short title and at most five labels, so neither is clipped at the
+    # scene's edge nor runs into the y axis' labels beside it; log heights labelled as
+    # the powers of ten they are
+    zaxis: dict = dict(title=dict(text="f", font=dict(size=12)), nticks=5)
+    if surface.levels == "log":
+        decades = np.arange(np.ceil(zlo), np.floor(zhi) + 1)
+        every = max(1, int(np.ceil(decades.size / 4)))
+        ticks = decades[::every]
+        zaxis = dict(
+            title=dict(text="f − f*", font=dict(size=12)),
+            tickvals=ticks.tolist(),
+            ticktext=[f"10<sup>{int(d)}</sup>".replace("-", "−") if d else "1" for d in ticks],
+        )
     fig.update_layout(
         **_layout(theme),
         scene=dict(
             xaxis=dict(title="x", range=[x0, x1], **axis),
             yaxis=dict(title="y", range=[y0, y1], **axis),
-            zaxis=dict(title=ztitle, **axis),
+            zaxis=dict(**zaxis, **axis),
+            domain=dict(x=[0.04, 1], y=[0, 1]),
             aspectmode="manual",
             aspectratio=dict(x=1, y=(y1 - y0) / (x1 - x0), z=0.6),
             camera=dict(eye=dict(x=-0.55, y=-1.25, z=1.75)),

@@ -121,11 +121,13 @@ class Page:
         colour as "rgb(r, g, b)" (None, with the head sizes, while it shows a cross).
         """
         return self.js(
-            """r => { const all = c => document.querySelectorAll(`svg.gs-overlay .${c}`);
-                 const ghost = all('gs-ghost')[r], trail = all('gs-trail')[r];
-                 const head = all('gs-head')[r];
+            """r => { const one = c => document.querySelector(
+                   `svg.gs-overlay .${c}[data-run='${r}']`);
+                 const ghost = one('gs-ghost'), trail = one('gs-trail');
+                 const head = one('gs-head');
                  const cs = el => getComputedStyle(el), px = v => parseFloat(v);
-                 const circle = head.querySelector('circle'), cross = head.querySelector('path');
+                 const circle = head.querySelector('circle');
+                 const cross = head.querySelector('path:last-child');
                  return {
                    trail_width: px(cs(trail).strokeWidth),
                    ghost_width: px(cs(ghost).strokeWidth),

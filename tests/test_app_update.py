@@ -455,10 +455,17 @@ def operations(patch: Patch) -> list[dict]:
 
 
 def path_runs(patch: Patch) -> set[int]:
-    """The runs of the paths store a patch replaces, appends (as "end") or deletes."""
+    """The runs of the paths store a patch replaces, appends (as "end") or deletes.
+
+    A run's ``widen`` alone (a number: how much wider its trail is drawn where a
+    later run covers it, app/look.py `stacking`) may change when another run
+    changes; that sends no path and is not counted here."""
     out = set()
     for op in operations(patch):
         loc = op["location"]
+        if len(loc) == 3 and loc[2] == "widen":
+            assert isinstance(op["params"]["value"], float)
+            continue
         out.add(loc[1] if len(loc) > 1 else "end")
     return out
 

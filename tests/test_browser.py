@@ -452,10 +452,11 @@ def test_the_overlay_draws_runs_with_the_styles_the_paths_store_sends(server, pa
     # the cross from the step it diverged at on, a dot before (app/look.py `at_step`)
     diverged = page.js("() => window.gradscape.runs()[1].src.diverged")
     assert diverged > 0
+    # (heads by run: a run that leaves the map is drawn first, under the others)
     page.js("t => window.gradscape.seek(t)", diverged - 1)
-    assert page.heads()[1]["mark"] == "circle"
+    assert {h["run"]: h for h in page.heads()}[1]["mark"] == "circle"
     page.js("t => window.gradscape.seek(t)", diverged)
-    assert page.heads()[1]["mark"] == "x"
+    assert {h["run"]: h for h in page.heads()}[1]["mark"] == "x"
     # the trail ends at the head: it is the path up to step t
     page.js("() => window.gradscape.seek(120)")
     end, head = page.js(

@@ -78,7 +78,7 @@ def test_compare_small_multiples_one_panel_per_rate_in_sync(server, page):
     lr = page.state().focus_run.hp["lr"]
     expected = np.geomspace(lr / 10, lr * 10, 4)
     notes = page.graph("map", "g => g._fullLayout.annotations.map(a => [a.text, a.xref, a.yref])")
-    rates = [float(re.search(r"lr ([0-9.e+-]+)", text).group(1)) for text, _, _ in notes]
+    rates = [float(re.search(r"γ ([0-9.e+-]+)", text).group(1)) for text, _, _ in notes]
     assert rates == [float(f"{r:.3g}") for r in expected]
     assert [xref for _, xref, _ in notes] == ["x domain", "x2 domain", "x3 domain", "x4 domain"]
     # one run per panel: at step 0 each head sits at the start inside its own panel

@@ -74,7 +74,7 @@ def test_title_and_caption_are_annotations():
     fig = figure(LINK)
     assert _annotation(fig, "title") == "Rosenbrock — step 300 / 300"
     assert _annotation(fig, "caption") == (
-        "SGD (lr 0.002) · Momentum (lr 0.001, μ 0.9) · Adam (lr 0.1, β₁ 0.8)"
+        "SGD (γ 0.002) · Momentum (γ 0.001, μ 0.9) · Adam (γ 0.1, β₁ 0.8)"
     )
     assert _annotation(figure(LINK, t=120), "title") == "Rosenbrock — step 120 / 300"
     fig = figure(LINK, title=False, caption=False)
@@ -89,7 +89,7 @@ def test_caption_names_shared_settings_and_skips_hidden_runs():
     )
     fig = figure(query)
     text = _annotation(fig, "caption")
-    assert "SGD (lr 0.01) · RMSProp (lr 0.01, centered)" in text
+    assert "SGD (γ 0.01) · RMSProp (γ 0.01, centered)" in text
     assert "Adam" not in text
     assert "step schedule (s 100" in text
     assert "clipped by value at 0.5" in text
@@ -217,7 +217,7 @@ def test_svg_is_xml_with_a_size_paths_and_the_title(renderer, tmp_path):
     assert len(root.findall(".//{http://www.w3.org/2000/svg}path")) > 50
     text = out.read_text()
     assert "Rosenbrock — step 100 / 300" in text
-    assert "Adam (lr 0.1, β₁ 0.8)" in text
+    assert "Adam (γ 0.1, β₁ 0.8)" in text
 
 
 @needs_chromium
@@ -283,7 +283,7 @@ def test_html_is_standalone_with_the_figure_and_a_slider(tmp_path):
     text = out.read_text()
     assert "<script src=" not in text.split('<div id="gradscape"')[0]  # plotly.js inline
     assert "plotly.js" in text and "Plotly.newPlot" in text
-    assert '"type":"contour"' in text and "Momentum · lr 0.001" in text
+    assert '"type":"contour"' in text and "Momentum · γ 0.001" in text
     assert "plotly_sliderchange" in text and "<title>Gradscape — Rosenbrock" in text
 
 

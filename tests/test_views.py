@@ -60,7 +60,7 @@ def test_small_multiples_have_one_square_panel_per_rate(k):
     contours = [t for t in fig.data if t.type == "contour"]
     assert len(contours) == k
     titles = [a.text for a in fig.layout.annotations]
-    assert [t.startswith(f"<b>lr {lr:.3g}") for t, lr in zip(titles, sw.rates, strict=True)]
+    assert all(f"<b>{views.rate_label(lr)}" in t for t, lr in zip(titles, sw.rates, strict=True))
     for j in range(k):
         suffix = "" if j == 0 else str(j + 1)
         assert fig.layout[f"yaxis{suffix}"].scaleanchor == f"x{suffix}"
@@ -80,7 +80,7 @@ def test_overlay_is_the_map_with_every_rate_named_by_its_rate():
     fig = views.compare_figure(cstate, sw, theme)
     assert sum(t.type == "contour" for t in fig.data) == 1
     names = [r["name"] for r in views.compare_paths(cstate, sw, theme)["runs"]]
-    assert names[0].startswith(f"lr {sw.rates[0]:.3g}") and len(names) == 6
+    assert names[0].startswith(views.rate_label(sw.rates[0])) and len(names) == 6
     assert "axes" not in views.compare_paths(cstate, sw, theme)["runs"][0]
 
 
@@ -93,7 +93,8 @@ def test_export_compare_figure_draws_the_paths_in_their_panels():
     assert len(heads) == 4
     for j, (h, r) in enumerate(zip(heads, sw.results, strict=True)):
         assert h.xaxis == ("x" if j == 0 else f"x{j + 1}")
-        assert h.x[0] == r.x[min(20, len(r.x) - 1)]
+        x, _ = look.shown_path(r.x, r.y, figures.run_fate(cstate, r))  # ends on the border
+        assert h.x[0] == x[min(20, len(r.x) - 1)]
 
 
 # --------------------------------------------------------------------------- sensitivity
@@ -388,8 +389,10 @@ def test_compare_edits_keep_the_panels_and_resend_titles_only_when_they_change()
     assert isinstance(m, Patch)
     (op,) = m.to_plotly_json()["operations"]
     assert op["location"] == ["layout", "annotations"]
-    assert [a["text"] for a in op["params"]["value"]] == [
-        f"<b>{t}</b>" for t in views.panel_titles(views.sweep(wider))
+    wsw = views.sweep(wider)
+    titles = views.panel_titles(wsw, views.compare_state(wider, wsw)[0])
+    assert [a["text"].split("</span> ")[-1] for a in op["params"]["value"]] == [
+        f"<b>{t}</b>" for t in titles
     ]
     assert isinstance(page(s, replace(s, k=5)).map, go.Figure)  # new panels: whole
 
@@ -581,31 +584,41 @@ def test_the_live_values_are_the_ones_exports_draw():
     assert set(style) == {"halo", *look.LOOKS}  # the browser reads one entry per context
 
 
-def test_a_diverged_run_ends_in_a_cross_at_its_last_good_point_in_every_drawing():
+def _on_border(p, view, tol=1e-9) -> bool:
+    x0, x1, y0, y1 = view
+    inside = x0 - tol <= p[0] <= x1 + tol and y0 - tol <= p[1] <= y1 + tol
+    return inside and min(abs(p[0] - x0), abs(p[0] - x1), abs(p[1] - y0), abs(p[1] - y1)) < tol
+
+
+def test_a_diverged_run_ends_in_a_cross_where_it_crosses_the_maps_border_in_every_drawing():
+    """Defect 5: the × sits on the map, where the path leaves the view (it was placed at
+    the last good point, far off the plot, and hidden)."""
     state = state_of(DIVERGES)
     results = [compute(state, r) for r in state.runs]
     r = results[0]
     assert r.diverged_at == 4
-    last = (r.x[3], r.y[3])
+    fate = figures.run_fate(state, r)
+    assert fate is not None and fate.kind == "diverged" and 0 < fate.at <= 4
+    assert _on_border(fate.edge, state.view)
     for fig in (figures.map_figure(state, results), views.surface3d_figure(state, results)):
         heads = {i: t for (i, role), t in _roles(fig).items() if role.startswith("head")}
         assert heads[0]["marker"]["symbol"] == "x"
-        assert (heads[0]["x"][0], heads[0]["y"][0]) == last
+        assert _on_border((heads[0]["x"][0], heads[0]["y"][0]), state.view)
         assert heads[1]["marker"]["symbol"] == "circle"
-    early = _roles(figures.map_figure(replace(state, t=2), results))
-    assert early[0, "head"]["marker"]["symbol"] == "circle"  # not yet diverged at step 2
+    scene = _roles(views.surface3d_figure(state, results))
+    assert np.isfinite(scene[0, "head3d"]["z"][0])  # shown in the scene too
+    early = _roles(figures.map_figure(replace(state, t=fate.at - 1), results))
+    assert early[0, "head"]["marker"]["symbol"] == "circle"  # still on the map
     cmp = state_of("mode=compare&k=3&steps=60&t=50&run1=sgd&rates=0.0001,0.01")
     sw = views.sweep(cmp)
     cstate, theme = views.compare_state(cmp, sw)
     panels = _roles(views.compare_figure(cstate, sw, theme, live=False))
     for j, rj in enumerate(sw.results):
         head = panels[j, "head"]
-        if rj.diverged and rj.diverged_at <= 50:
+        fj = figures.run_fate(cstate, rj)
+        if fj is not None and fj.at <= 50:
             assert head["marker"]["symbol"] == "x"
-            assert (head["x"][0], head["y"][0]) == (
-                rj.x[rj.diverged_at - 1],
-                rj.y[rj.diverged_at - 1],
-            )
+            assert _on_border((head["x"][0], head["y"][0]), cstate.view)
         else:
             assert head["marker"]["symbol"] == "circle"
     assert any(rj.diverged for rj in sw.results)

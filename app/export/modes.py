@@ -21,7 +21,7 @@ from optimizers import OPTIMIZERS
 from .. import look
 from .. import views as app_views
 from ..compute import RunResult, compute_all
-from ..figures import THEMES, Theme, map_drawings, map_figure, run_name
+from ..figures import THEMES, Theme, map_drawings, map_figure, run_fate, run_name
 from ..state import AppState
 from .slide import (
     HEAVIER,
@@ -93,7 +93,12 @@ def _map(
 ) -> Drawn:
     """The app's map with every run split at `t`, laid out for a slide (`dress_map`), its
     runs `HEAVIER` at the slide's font scale."""
-    labels = [run_name(run, r) for run, r in zip(state.runs, results, strict=True) if run.visible]
+    surface = state.build_surface()
+    labels = [
+        run_name(run, r, run_fate(state, r, surface))
+        for run, r in zip(state.runs, results, strict=True)
+        if run.visible
+    ]
     box = box_of(state, slide, labels, words)
     scale = HEAVIER * box.k
     fig = map_figure(replace(state, t=t), results, theme=theme, scale=scale)
@@ -123,9 +128,9 @@ def _compare(state: AppState, t: int, slide: Slide) -> Drawn:
     cstate, theme = app_views.compare_state(st, sw)
     focus = OPTIMIZERS[st.focus_run.optimizer].label
     lo, hi = st.rate_range()
-    others = "".join(f", {h}" for h in hyperparameters(st.focus_run) if not h.startswith("lr "))
+    others = "".join(f", {h}" for h in hyperparameters(st.focus_run) if not h.startswith("γ "))
     about = f": {focus} at {st.k} learning rates"
-    line = f"{focus}, lr {num(lo)} … {num(hi)} (log-spaced){others}"
+    line = f"{focus}, γ {num(lo)} … {num(hi)} (log-spaced){others}"
     if st.layout == "overlay":
         return _map(cstate, sw.results, t, slide, theme, about, ([line], caption(st)[1]))
     fig = app_views.compare_figure(cstate, sw, theme, live=False)

@@ -18,19 +18,16 @@ import plotly.graph_objects as go
 import surfaces
 from optimizers import OPTIMIZERS, schedules
 
-from .. import race
-from ..figures import FONT, THEMES
+from .. import presets, race
+from ..figures import FONT, THEMES, num
 from ..state import AppState, Run
 from .options import OptionsError
 
 
-def num(v: float) -> str:
-    return f"{v:.3g}"
-
-
 def hyperparameters(run: Run) -> list[str]:
-    """lr; momentum where it names the method; then whatever differs from its default."""
-    parts = [f"lr {num(run.hp['lr'])}"]
+    """γ (the learning rate); momentum where it names the method; then whatever differs
+    from its default, each as its symbol and `num` (the app's one number format)."""
+    parts = [f"γ {num(run.hp['lr'])}"]
     for p in OPTIMIZERS[run.optimizer].params:
         v = run.hp[p.name]
         if p.name == "lr" or (v == p.default and not (p.name == "momentum" and v)):
@@ -47,8 +44,10 @@ def _training(state: AppState) -> list[str]:
     parts = []
     if state.schedule != "constant":
         name = state.schedule.replace("_", " + ")
+        # γ is the learning rate here: a schedule's decay factor (torch's "gamma") is a factor
         args = ", ".join(
-            f"{p.symbol or p.name} {num(state.schedule_args[p.name])}"
+            f"{'factor' if p.symbol == 'γ' else p.symbol or p.name} "
+            f"{num(state.schedule_args[p.name])}"
             for p in schedules.PARAMS[state.schedule]
         )
         parts.append(f"{name} schedule ({args})" if args else f"{name} schedule")
@@ -63,7 +62,7 @@ def caption(state: AppState) -> tuple[list[str], list[str]]:
     """The caption's items: one per visible run, and the settings the runs share.
 
     >>> caption(parse("")[0])[0]
-    ['SGD (lr 0.001)', 'Momentum (lr 0.001, μ 0.9)', 'Adam (lr 0.1)']
+    ['SGD (γ 0.001)', 'Momentum (γ 0.001, μ 0.9)', 'Adam (γ 0.1)']
     """
     runs = [
         f"{OPTIMIZERS[r.optimizer].label} ({', '.join(hyperparameters(r))})"
@@ -82,25 +81,33 @@ def caption(state: AppState) -> tuple[list[str], list[str]]:
 
 
 def title(state: AppState, t: int, *, pad: bool = False, about: str = "") -> str:
-    """The surface (with its parameters, where it has any), what the view shows of it
-    (`about`, such as ``" in 3D"``) and the step shown.
+    """The lesson's title where a lesson is open, else the surface (with its parameters,
+    where it has any), what the view shows of it (`about`, such as ``" in 3D"``) and
+    the step shown.
 
-    `pad` pads the step with figure spaces to the width of the last step, so
-    that a centred title keeps still while the digits grow (GIF frames).
+    `pad` pads the title with figure spaces after it, to its width at the last step,
+    so that a centred title keeps still while the digits grow (GIF frames) and
+    reads "step 0 / 150", not "step     0 / 150".
 
     >>> title(parse("")[0], 500)
     'Rosenbrock — step 500 / 500'
+    >>> title(parse("preset=zigzag")[0], 3)
+    'Zig-zag in a narrow valley — step 3 / 150'
     """
-    label = state.build_surface().label
-    entry = surfaces.SURFACES.get(state.surface)  # None for a custom formula
-    params = entry.params if entry is not None else ()
-    if params:
-        values = ", ".join(
-            f"{p.symbol or p.name} {num(state.surface_params[p.name])}" for p in params
-        )
-        label += f" ({values})"
-    step = str(t).rjust(len(str(state.steps)), "\u2007") if pad else str(t)
-    return f"{label}{about} — step {step} / {state.steps}"
+    lesson = presets.BY_SLUG.get(state.preset or "")
+    if lesson is not None:
+        label = lesson.title
+    else:
+        label = state.build_surface().label
+        entry = surfaces.SURFACES.get(state.surface)  # None for a custom formula
+        params = entry.params if entry is not None else ()
+        if params:
+            values = ", ".join(
+                f"{p.symbol or p.name} {num(state.surface_params[p.name])}" for p in params
+            )
+            label += f" ({values})"
+    pad_to = "\u2007" * (len(str(state.steps)) - len(str(t))) if pad else ""
+    return f"{label}{about} — step {t} / {state.steps}{pad_to}"
 
 
 @dataclass(frozen=True)
@@ -335,11 +342,14 @@ def dress_view(fig: go.Figure, state: AppState, slide: Slide, head: str, lines: 
     margin = fig.layout.margin
     b = bottom + 36 * k
     ph = slide.height - top - b  # the plot area's height: paper y is relative to it
+    left, right = max(margin.l or 0, 60 * k), max(margin.r or 0, 30 * k)
+    # paper x is relative to the plot area: the image's centre, wherever the margins are
+    centre = (slide.width / 2 - left) / (slide.width - left - right)
     annotations = [*fig.layout.annotations]
     if slide.title:
         annotations.append(
             go.layout.Annotation(
-                name="title", text=head, x=0.5, y=(slide.height - b - 14) / ph, xref="paper",
+                name="title", text=head, x=centre, y=(slide.height - b - 14) / ph, xref="paper",
                 yref="paper", xanchor="center", yanchor="top", showarrow=False,
                 font=dict(size=f["title"], color=theme.ink),
             )
@@ -347,7 +357,7 @@ def dress_view(fig: go.Figure, state: AppState, slide: Slide, head: str, lines: 
     if slide.caption and wrapped:
         annotations.append(
             go.layout.Annotation(
-                name="caption", text="<br>".join(wrapped), x=0.5, y=-(36 * k) / ph,
+                name="caption", text="<br>".join(wrapped), x=centre, y=-(36 * k) / ph,
                 xref="paper", yref="paper", xanchor="center", yanchor="top",
                 showarrow=False, align="center", font=dict(size=f["caption"], color=theme.muted),
             )
@@ -357,18 +367,27 @@ def dress_view(fig: go.Figure, state: AppState, slide: Slide, head: str, lines: 
         height=slide.height,
         paper_bgcolor=theme.plot,
         annotations=annotations,
-        margin=dict(l=max(margin.l or 0, 60 * k), r=max(margin.r or 0, 30 * k), t=top, b=b),
+        margin=dict(l=left, r=right, t=top, b=b),
         uirevision=None,
     )
+    # ticks and axis titles at the export's size (a 10 px tick is unreadable on a slide)
+    fig.update_xaxes(tickfont=dict(size=f["tick"]), title_font=dict(size=f["axis"]))
+    fig.update_yaxes(tickfont=dict(size=f["tick"]), title_font=dict(size=f["axis"]))
+    for tr in fig.data:
+        bar = getattr(tr, "colorbar", None)
+        if bar is not None and tr.type in ("contour", "heatmap"):
+            tr.colorbar.tickfont = dict(size=f["bar"], color=theme.muted)
 
 
-_STEP = re.compile("step ([\u2007\\d]+) /")
+_STEP = re.compile("step (\\d+) / (\\d+)(\u2007*)")
 
 
 def retitle(text: str, t: int) -> str:
-    """The title with step `t` in place of its step (padded to the same width)."""
+    """The title with step `t` in place of its step (padded after its last step to the
+    same width, as `title` pads it)."""
     m = _STEP.search(text)
     if m is None:
         return text
-    step = str(t).rjust(len(m.group(1)), "\u2007")
-    return text[: m.start(1)] + step + text[m.end(1) :]
+    width = len(m.group(1)) + len(m.group(3))
+    pad = "\u2007" * max(0, width - len(str(t)))
+    return f"{text[: m.start()]}step {t} / {m.group(2)}{pad}{text[m.end() :]}"

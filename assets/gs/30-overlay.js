@@ -22,10 +22,13 @@
 
   /**
    * The head's symbol at step t (as app/look.py `at_step`): the context's `head_symbol`,
-   * or its `mark_symbol` once the run has diverged, as `paths.style` sends them.
+   * or, from the step the run left the map on (`diverged`), its own `mark` (the cross
+   * of a blow-up, the triangle of an escape to f → −∞; app/look.py `Fate`).
    */
-  GS.mark = (diverged, t, look) =>
-    diverged >= 0 && t >= diverged ? (look && look.mark_symbol) || "x" : (look && look.head_symbol) || "circle";
+  GS.mark = (diverged, t, look, mark) =>
+    diverged >= 0 && t >= diverged
+      ? mark || (look && look.mark_symbol) || "x"
+      : (look && look.head_symbol) || "circle";
 
   /**
    * A run's layout on its panel, cached until the panel's axes change:
@@ -131,11 +134,21 @@
     head.setAttribute("data-mark", mark);
     head.setAttribute("fill", color);
     const h = look.mark_size / 2;
-    head.innerHTML =
-      mark === (look.mark_symbol || "x")
-        ? `<path d="M${-h},${-h}L${h},${h}M${h},${-h}L${-h},${h}" fill="none" stroke="${color}" ` +
-          `stroke-width="${look.mark_width}" stroke-linecap="round"/>`
-        : `<circle r="${look.head_size / 2}" fill="${color}" stroke="${halo}" stroke-width="${look.head_halo}"/>`;
+    const w = look.mark_width;
+    const cross = (stroke, width) =>
+      `<path d="M${-h},${-h}L${h},${h}M${h},${-h}L${-h},${h}" fill="none" stroke="${stroke}" ` +
+      `stroke-width="${width}" stroke-linecap="round"/>`;
+    if (mark === (look.mark_symbol || "x")) {
+      // the cross on a halo, so it reads over the contour and the other paths
+      head.innerHTML = cross(halo, w + 2 * look.head_halo) + cross(color, w);
+    } else if (mark === (look.escape_symbol || "triangle-down")) {
+      const s = h * 1.25;
+      head.innerHTML =
+        `<path d="M${-s},${-s * 0.6}L${s},${-s * 0.6}L0,${s}Z" fill="${color}" stroke="${halo}" ` +
+        `stroke-width="${look.head_halo}" stroke-linejoin="round"/>`;
+    } else {
+      head.innerHTML = `<circle r="${look.head_size / 2}" fill="${color}" stroke="${halo}" stroke-width="${look.head_halo}"/>`;
+    }
   }
 
   /** Draw every run on map `g` at step t; returns the longest run's last step. */
@@ -150,11 +163,16 @@
     const runsLayer = layer(svg, defs, rs.length);
     const halo = GS.halo();
     let longest = 0;
-    rs.forEach((run, j) => {
+    // runs that leave the map are drawn first, under the others: a diverging run's
+    // growing swings must not cover the runs that stay (app/figures.py `map_drawings`)
+    const order = rs.map((_, j) => j);
+    order.sort((a, b) => (rs[b].src.diverged >= 0) - (rs[a].src.diverged >= 0) || a - b);
+    order.forEach((j, slot) => {
+      const run = rs[j];
       const { src, look } = run;
-      const ghost = runsLayer.childNodes[3 * j];
-      const trail = runsLayer.childNodes[3 * j + 1];
-      const head = runsLayer.childNodes[3 * j + 2];
+      const ghost = runsLayer.childNodes[3 * slot];
+      const trail = runsLayer.childNodes[3 * slot + 1];
+      const head = runsLayer.childNodes[3 * slot + 2];
       const n = run.x.length;
       longest = Math.max(longest, n - 1);
       const panel = panels[j];
@@ -179,15 +197,19 @@
       setPoints(trail, at);
       GS.attr(trail, "stroke", color);
       GS.attr(trail, "clip-path", clip);
-      GS.attr(trail, "stroke-width", look.trail_width);
+      // wider where a later run covers this one (app/look.py `stacking`), so it shows around it
+      GS.attr(trail, "stroke-width", look.trail_width + (src.widen || 0));
       // the trail is the path's first `along[k]` pixels: one dash, then a gap past its end
       GS.attr(trail, "stroke-dasharray", `${at.along[k].toFixed(2)} ${(at.along[n - 1] + 10).toFixed(2)}`);
 
+      GS.attr(ghost, "data-run", j);
+      GS.attr(trail, "data-run", j);
       GS.attr(head, "data-run", j);
       GS.attr(head, "data-step", k);
       GS.attr(head, "transform", `translate(${at.head[k].replace(",", " ")})`);
-      drawHead(head, GS.mark(src.diverged, t, look), color, look, halo);
-      // a head off its panel (a diverged run's last point) is not drawn over a neighbour
+      drawHead(head, GS.mark(src.diverged, t, look, src.mark), color, look, halo);
+      // a head off its panel is not drawn over a neighbour (a run that left the map has
+      // its mark on the border: app/look.py `shown_path`)
       const off =
         at.px[k] < panel.left - 4 ||
         at.px[k] > panel.left + panel.width + 4 ||

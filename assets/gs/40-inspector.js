@@ -70,8 +70,17 @@
         drawn.push({ keys: [key], label, color: dark && key === "g" ? GRADIENT_DARK : color, x1, y1, v });
       }
     });
+    // an arrow shorter than this (px) would hide under the run's marker: said in words
+    const head = (run.look && run.look.head_size) || 13;
+    const visible = head / 2 + 7;
     let html = "";
-    drawn.forEach(({ keys, label, color, x1, y1 }) => {
+    const short = [];
+    drawn.forEach(({ keys, label, color, x1, y1, v }) => {
+      const reach = Math.hypot(x1 - x0, y1 - y0);
+      if (reach < visible) {
+        short.push({ keys, label, color, v });
+        return;
+      }
       const ang = Math.atan2(y1 - y0, x1 - x0);
       const h = 8;
       const p1 = `${x1 - h * Math.cos(ang - 0.4)},${y1 - h * Math.sin(ang - 0.4)}`;
@@ -82,16 +91,54 @@
         `<text x="${x1 + 6 * Math.cos(ang)}" y="${y1 + 6 * Math.sin(ang)}" fill="${color}" ` +
         `text-anchor="${Math.cos(ang) >= 0 ? "start" : "end"}" dominant-baseline="middle">${label}</text></g>`;
     });
-    if (scale !== 1) {
-      const s = scale >= 1 ? scale : scale.toExponential(0);
-      html += `<text class="gs-arrow-scale" x="${panel.left + 8}" y="${panel.top + panel.height - 8}">arrows ×${s}</text>`;
-    }
+    // arrows too short to see at this scale: named beside the marker, with their size
+    short.forEach(({ keys, label, color, v }, i) => {
+      const size = GS.num(Math.hypot(v[0], v[1]), 2);
+      html +=
+        `<g class="gs-arrow gs-arrow-short" data-arrow="${keys.join(" ")}">` +
+        `<text x="${x0 + head / 2 + 8}" y="${y0 + head / 2 + 10 + 15 * i}" fill="${color}" ` +
+        `text-anchor="start" dominant-baseline="middle">${label}: too short to see (length ${size})</text></g>`;
+    });
     layer.innerHTML = html;
     GS.drawExtras(layer, panel, d, k, { x, y, scale }); // y and z, trials, full ∇f (45-extras.js)
+    separate(layer, x0, y0, head);
     layer.setAttribute("data-step", k);
     layer.setAttribute("data-scale", scale);
     fillNumbers({ d, run, k, vec });
   };
+
+  /**
+   * Move the arrows' labels apart: each label, in order, is shifted down or up (by its
+   * height, alternately further) until its box meets no label placed before it and not
+   * the run's marker at (x0, y0). Boxes are measured, so any font size works.
+   */
+  function separate(layer, x0, y0, head) {
+    const texts = Array.from(layer.querySelectorAll(".gs-arrow text"));
+    const r = head / 2 + 2;
+    const marker = { x: x0 - r, y: y0 - r, width: 2 * r, height: 2 * r };
+    const placed = [marker];
+    const hit = (a, b) =>
+      a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+    texts.forEach((text) => {
+      let box;
+      try {
+        box = text.getBBox();
+      } catch (e) {
+        return; // not laid out (hidden): nothing to separate
+      }
+      const y = parseFloat(text.getAttribute("y"));
+      const step = box.height + 2;
+      for (let i = 0; i < 12; i++) {
+        const dy = i === 0 ? 0 : (i % 2 ? 1 : -1) * Math.ceil(i / 2) * step;
+        const b = { x: box.x - 1, y: box.y + dy - 1, width: box.width + 2, height: box.height + 2 };
+        if (!placed.some((p) => hit(p, b)) || i === 11) {
+          if (dy) text.setAttribute("y", y + dy);
+          placed.push(b);
+          break;
+        }
+      }
+    });
+  }
 
   /** The inspector's table: θ, ∇f, m, γ, the effective rate and Δθ at step k. */
   function fillNumbers(info, why) {

@@ -12,7 +12,7 @@
     GS.plotly.traces(g).forEach((tr) => {
       const m = tr.meta;
       if (m && m.role !== undefined) {
-        const r = (out[m.run] = out[m.run] || { diverged: m.diverged });
+        const r = (out[m.run] = out[m.run] || { diverged: m.diverged, mark: m.mark });
         r[m.role] = tr.index;
       }
     });
@@ -31,7 +31,7 @@
       let k = Math.min(t, y.length - 1);
       if (r.diverged > 0) k = Math.min(k, r.diverged - 1); // the curve ends there
       const head = traces[r.head];
-      const mark = GS.mark(r.diverged, t);
+      const mark = GS.mark(r.diverged, t, null, r.mark);
       if (head.x && head.x[0] === k && head.marker.symbol === mark) return;
       data.push({ x: [k], y: [y[k]] });
       moved.push(r.head);
@@ -49,7 +49,7 @@
     const data = GS.paths();
     const look = data && data.style && data.style[context];
     const update = { "marker.symbol": mark };
-    if (look) update["marker.size"] = mark === look.mark_symbol ? look.mark_size : look.head_size;
+    if (look) update["marker.size"] = mark === look.head_symbol ? look.head_size : look.mark_size;
     return update;
   }
 
@@ -68,7 +68,7 @@
       const p = paths[m.run];
       const k = Math.min(t, p.x.length - 1);
       // the head turns into the cross once the run has diverged (app/look.py `at_step`)
-      const mark = GS.mark(m.diverged, t);
+      const mark = GS.mark(m.diverged, t, null, m.mark);
       if (tr.marker && tr.marker.symbol !== mark) GS.plotly.restyle(g, headMarker("3d", mark), [tr.index]);
       if (tr.text && String(tr.text[0]) === String(k)) return;
       upd.x.push([p.x[k]]);
