@@ -9,12 +9,13 @@ route instead (``POST /api/edit``) and draws the answer at once
 value and Dash's `edit` brings the rest of the page (loss chart, table, URL
 store) to the same state, once.
 
-The route is the reducer, the compute cache and `figures.path_data`, the
-same functions `edit` uses, so its path is bit for bit the one `edit` sends.
-The loss chart's two traces of the run come too, drawn a frame later. It
-answers only an edit that changes one run's hyperparameter in the paths
-view with the inspector off; anything else (another view, a clamped value, a
-change that touches more than that run) answers ``{"fast": false}`` and the
+The route is the reducer and `update.patches`, the functions `edit` uses: its
+answer is the list of assignments Dash's edit would make to the paths store
+and the loss chart, bit for bit (the run's path, its loss traces, and the loss
+axis where the curves move it). It answers only an edit that changes one run's
+hyperparameter in the paths view with the inspector off; anything else
+(another view, a clamped value, a change that touches more than that run, a
+typed formula over its work budget) answers ``{"fast": false}`` and the
 browser commits the value to Dash at once.
 
 Input is bounded at the edge: a body over `MAX_BODY` bytes, a query over
@@ -31,12 +32,13 @@ from dataclasses import replace
 from typing import Any
 
 import flask
+from dash import Patch
+from plotly.io.json import to_json_plotly
 
-from . import ids
-from .compute import compute_all
-from .figures import THEMES, loss_dtick, loss_run_traces, path_data
+from . import ids, limits
 from .reducer import apply_event
 from .state import AppState, parse, serialize
+from .update import patches
 
 __all__ = ["MAX_BODY", "ROUTE", "fast_edit", "register"]
 
@@ -59,16 +61,18 @@ def _run_changed(old: AppState, new: AppState) -> int | None:
     return changed[0] if len(changed) == 1 else None
 
 
-def fast_edit(query: Any, key: Any, value: Any) -> dict:
+def fast_edit(query: Any, key: Any, value: Any, t: Any = None) -> dict:
     """The answer to one slider step, or ``{"fast": false}``.
 
-    ``{"fast": true, "q", "run", "path", "loss", "dtick"}``: the new canonical
-    query, the run's index, its entry of the paths store, its two loss-chart
-    traces (curve, head) and the loss axis' tick step, as Dash's edit patches them.
+    ``{"fast": true, "q", "run", "paths", "loss"}``: the new canonical query, the
+    run's index, and the operations Dash's edit would apply to the paths store and
+    to the loss chart (`update.patches`: ``[location, value]`` pairs, assignments
+    only), so the page draws exactly what Dash would send.
 
     `query` is the page's canonical query (its ``state`` store), `key` a
-    parameter's text-box key (``run.0.lr``) and `value` its new text. Raises
-    `BadEditError` for input no page sends.
+    parameter's text-box key (``run.0.lr``), `value` its new text and `t` the step
+    shown (the loss chart's markers sit there). Raises `BadEditError` for input no
+    page sends.
     """
     if not isinstance(query, str) or len(query) > MAX_QUERY:
         raise BadEditError(f"'q' must be the page's query, at most {MAX_QUERY} characters")
@@ -79,25 +83,41 @@ def fast_edit(query: Any, key: Any, value: Any) -> dict:
     if isinstance(value, str) and len(value) > MAX_TOKEN:
         raise BadEditError(f"'value' must be at most {MAX_TOKEN} characters")
     old, _ = parse(query)
-    old = replace(old, t=None)
+    ok_t = isinstance(t, int) and not isinstance(t, bool) and 0 <= t <= old.steps
+    old = replace(old, t=t if ok_t else None)
     if old.mode != "paths" or old.inspect or not key.startswith("run."):
+        return {"fast": False}
+    if limits.bound_work(old)[1] is not None:  # a typed formula over budget: Dash says so
         return {"fast": False}
     e = apply_event(old, ids.pv(key, "lin"), value)
     i = _run_changed(old, e.state)
     if e.notices or e.corrected or i is None:
         return {"fast": False}
     new = e.state
-    theme = THEMES[new.theme]
-    results = compute_all(new)  # the other runs come from the cache
-    surface = new.build_surface()
+    m, loss, paths, _ = patches(old, new)
+    ops = {name: _assignments(p) for name, p in (("map", m), ("loss", loss), ("paths", paths))}
+    if ops["map"] != [] or ops["loss"] is None or ops["paths"] is None:
+        return {"fast": False}  # more than the run's path and loss changed: Dash draws it
     return {
         "fast": True,
         "q": serialize(new, with_step=False),
         "run": i,
-        "path": path_data(new.runs[i], results[i], theme),
-        "loss": loss_run_traces(i, new.runs[i], results[i], new.shown_step, surface, theme),
-        "dtick": loss_dtick(surface, results),
+        "paths": ops["paths"],
+        "loss": ops["loss"],
     }
+
+
+def _assignments(patch: Any) -> list | None:
+    """A `Patch`'s operations as ``[location, value]`` pairs (None: not a `Patch`, or an
+    operation other than an assignment)."""
+    if not isinstance(patch, Patch):
+        return None
+    out = []
+    for op in patch.to_plotly_json()["operations"]:
+        if op["operation"] != "Assign":
+            return None
+        out.append([op["location"], op["params"]["value"]])
+    return out
 
 
 def register(server: flask.Flask) -> None:
@@ -116,7 +136,7 @@ def register(server: flask.Flask) -> None:
             return _refuse("the body must be a JSON object {q, key, value, seq}")
         seq = body.get("seq")
         try:
-            out = fast_edit(body.get("q"), body.get("key"), body.get("value"))
+            out = fast_edit(body.get("q"), body.get("key"), body.get("value"), body.get("t"))
         except BadEditError as err:
             return _refuse(str(err))
         except Exception:  # a bug: the page falls back to Dash's edit, the log says why
@@ -124,7 +144,8 @@ def register(server: flask.Flask) -> None:
             out = {"fast": False}
         if isinstance(seq, int) and not isinstance(seq, bool):
             out["seq"] = seq
-        return flask.jsonify(out)
+        # Plotly's encoder: typed arrays as Dash sends them, numpy numbers as numbers
+        return flask.Response(to_json_plotly(out), mimetype="application/json")
 
 
 def _refuse(message: str, status: int = 400) -> Any:

@@ -6,6 +6,7 @@ fall-back for the rest; a 4xx for bad input."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -14,7 +15,7 @@ from plotly.io.json import to_json_plotly
 from test_app_update import pv
 
 from app import callbacks, fastlane, ids
-from app.state import parse, serialize
+from app.state import box, parse, serialize
 
 BASE = "run1=adam&run1.lr=0.01&run2=sgd&run2.lr=0.001&run3=momentum&steps=300"
 
@@ -23,18 +24,17 @@ def as_json(x):
     return json.loads(to_json_plotly(x))
 
 
-def through_dash(query: str, key: str, value: str) -> tuple[str, dict]:
-    """(state query, {run index: path entry as sent}) of Dash's `edit` taking `key` = `value`."""
-    old = parse(query)[0]
+def through_dash(query: str, key: str, value: str, t: int) -> tuple[str, dict]:
+    """(state query, {"paths": ops, "loss": ops}) of Dash's `edit` taking `key` = `value`
+    on the page of `query` at step `t`: each store's assignments as [location, value]."""
+    old = replace(parse(query)[0], t=t)
     edited = callbacks.edit_outputs(old, [(pv(key), value)], [])
     out = dict(zip(callbacks.EDIT_OUTPUTS, edited, strict=True))
     sent = {}
-    for op in as_json(out[(ids.PATHS, "data")])["operations"]:
-        assert op["operation"] == "Assign" and op["location"][0] == "runs"
-        sent[op["location"][1]] = op["params"]["value"]
-    for op in as_json(out[(ids.LOSS, "figure")])["operations"]:
-        assert op["operation"] == "Assign"
-        sent[tuple(op["location"])] = op["params"]["value"]
+    for name, prop in (("paths", (ids.PATHS, "data")), ("loss", (ids.LOSS, "figure"))):
+        ops = as_json(out[prop])["operations"]
+        assert all(op["operation"] == "Assign" for op in ops)
+        sent[name] = [[op["location"], op["params"]["value"]] for op in ops]
     return out[(ids.STATE, "data")], sent
 
 
@@ -46,21 +46,30 @@ def through_dash(query: str, key: str, value: str) -> tuple[str, dict]:
         (BASE, "run.2.momentum", "0.7"),
         (BASE + "&theme=dark", "run.0.beta1", "0.8"),
         (BASE + "&surface=beale", "run.1.lr", "3"),  # diverges
+        ("surface=linear_regression&run1=sgd&run1.batch=8&run2=adam&steps=100", "run.0.lr", "0.02"),
+        ("surface=linear_regression&run1=sgd&run1.batch=8&run2=adam&steps=100", "run.0.batch", "4"),
     ],
 )
 def test_the_fast_path_is_the_path_dash_draws_bit_for_bit(query, key, value):
-    out = fastlane.fast_edit(serialize(parse(query)[0], with_step=False), key, value)
+    q = serialize(parse(query)[0], with_step=False)
+    out = fastlane.fast_edit(q, key, value, 40)
     assert out["fast"] is True
-    state_query, sent = through_dash(query, key, value)
+    state_query, sent = through_dash(query, key, value, 40)
     assert out["q"] == state_query
     i = int(key.split(".")[1])
     assert out["run"] == i
-    # Dash, too, resends that run alone: its path, its two loss traces and the axis' ticks
-    assert set(sent) == {i, ("data", 2 * i), ("data", 2 * i + 1), ("layout", "yaxis", "dtick")}
-    assert as_json(out["path"]) == sent[i]  # base64 of the same float64 bytes
-    assert as_json(out["loss"]) == [sent["data", 2 * i], sent["data", 2 * i + 1]]
-    assert out["dtick"] == sent["layout", "yaxis", "dtick"]
-    assert parse(out["q"])[0].runs[i].hp[key.split(".")[2]] == float(value)
+    # Dash, too, resends that run alone: its path (typed arrays: the same float64 bytes),
+    # its loss traces and the loss axis
+    assert as_json(out["paths"]) == sent["paths"]
+    where = [loc for loc, _ in sent["paths"]]
+    assert ["runs", i] in where  # and at most other runs' widths (one now covers another)
+    assert all(loc == ["runs", i] or (len(loc) == 3 and loc[2] == "widen") for loc in where)
+    assert as_json(out["loss"]) == sent["loss"]
+    per = len([op for op in sent["loss"] if op[0][0] == "data"])
+    assert [op[0] for op in sent["loss"] if op[0][0] == "data"] == [
+        ["data", per * i + j] for j in range(per)
+    ]
+    assert box(parse(out["q"])[0], key).value == float(value)
 
 
 @pytest.mark.parametrize(
@@ -98,7 +107,7 @@ def test_the_route_answers_with_the_path_and_echoes_the_sequence_number(client):
     assert r.status_code == 200
     body = r.get_json()
     assert body["fast"] is True and body["seq"] == 7 and body["run"] == 1
-    assert body["path"] == as_json(fastlane.fast_edit(q, "run.1.lr", "0.002")["path"])
+    assert body["paths"] == as_json(fastlane.fast_edit(q, "run.1.lr", "0.002")["paths"])
     assert post(client, {"q": q, "key": "run.1.lr", "value": "0.002"}).get_json().get("seq") is None
 
 

@@ -156,20 +156,16 @@
     },
 
     /**
-     * Replace whole traces ({index: trace}) and set layout values ({"yaxis.dtick": v})
-     * in one Plotly.react on the graph's own data and layout (the public `data`/`layout`).
+     * Apply assignments ([location, value]: ["data", 2], ["layout", "yaxis", "range"] …,
+     * what a Dash Patch of the figure holds) in one Plotly.react on the graph's own
+     * public `data` and `layout`.
      */
-    replace(g, traces, layout) {
-      const data = g.data.slice();
-      Object.entries(traces).forEach(([i, tr]) => {
-        if (Number(i) < data.length) data[Number(i)] = tr;
+    assign(g, ops) {
+      let fig = { data: g.data, layout: g.layout };
+      ops.forEach(([loc, value]) => {
+        if (loc[0] === "data" || loc[0] === "layout") fig = GS.assign(fig, loc, value);
       });
-      const lay = Object.assign({}, g.layout);
-      Object.entries(layout || {}).forEach(([path, v]) => {
-        const [axis, key] = path.split(".");
-        lay[axis] = Object.assign({}, lay[axis], { [key]: v });
-      });
-      return window.Plotly.react(g, data, lay);
+      return window.Plotly.react(g, fig.data, fig.layout);
     },
 
     restyle(g, update, traces) {

@@ -4,9 +4,10 @@
  *
  * Through Dash, every step of a slider costs a round trip plus ~130 ms of
  * rendering the answer (figures, table, text boxes). Here a step of a run's
- * slider in the paths view asks `POST /api/edit` for that run's new path only
- * (and its two loss-chart traces) and draws it in the overlay as soon as it
- * comes, the loss chart a frame later. The text box shows the new value at
+ * slider in the paths view asks `POST /api/edit` for what Dash's edit would
+ * change in the paths store and the loss chart (that run's path and loss
+ * traces, the loss axis) and draws the path as soon as it comes, the loss chart
+ * a frame later. The text box shows the new value at
  * once but commits it (the value Dash's `edit` reads) only after
  * `GS.fast.settleMs` (250 ms) without a further step; that one edit brings the
  * table, the stores and everything else to the same state.
@@ -72,13 +73,24 @@
     if (showText(key)) requestAnimationFrame(() => keepText(key));
   }
 
-  function draw(i, path) {
-    const data = GS.paths();
-    if (!data || !Array.isArray(data.runs) || !data.runs[i]) return;
-    drawn.set(i, { seq: drawnSeq, path });
-    const runs = data.runs.slice();
-    runs[i] = path;
-    GS.setPaths(Object.assign({}, data, { runs }));
+  /** `root` with `value` at `loc` (["runs", 1] …), copying only the objects on the way. */
+  GS.assign = function (root, loc, value) {
+    if (!loc.length) return value;
+    const copy = Array.isArray(root) ? root.slice() : Object.assign({}, root);
+    copy[loc[0]] = GS.assign(root ? root[loc[0]] : undefined, loc.slice(1), value);
+    return copy;
+  };
+
+  /** The paths store with the answer's assignments (the run's path, other runs' widths). */
+  function draw(ops) {
+    let data = GS.paths();
+    if (!data || !Array.isArray(data.runs)) return;
+    ops.forEach(([loc, value]) => {
+      if (loc[0] !== "runs" || !(loc[1] < data.runs.length)) return;
+      data = GS.assign(data, loc, value);
+      if (loc.length === 2) drawn.set(loc[1], { seq: drawnSeq, path: value });
+    });
+    GS.setPaths(data);
     GS.show();
   }
 
@@ -88,25 +100,21 @@
    * follows), unless a newer answer is on its way. The step markers then move
    * to step t as after any redraw.
    */
-  let lossNext = null;
+  let lossNext = []; // assignments to the loss chart not drawn yet, oldest first
   let lossFrame = false;
-  function drawLoss(i, traces, dtick) {
-    lossNext = lossNext || { traces: {} };
-    lossNext.traces[2 * i] = traces[0];
-    lossNext.traces[2 * i + 1] = traces[1];
-    lossNext.dtick = dtick;
+  function drawLoss(ops) {
+    lossNext = lossNext.concat(ops);
     if (lossFrame) return;
     lossFrame = true;
     requestAnimationFrame(() => {
       lossFrame = false;
       // a newer answer is on its way: it will bring the chart along (one redraw, not two)
-      if (seq > drawnSeq || !lossNext) return;
+      if (seq > drawnSeq || !lossNext.length) return;
       const next = lossNext;
-      lossNext = null;
+      lossNext = [];
       const g = GS.plotly.graph(GS.ids.LOSS);
       if (!g || !GS.plotly.ready(g)) return;
-      const layout = next.dtick === null || next.dtick === undefined ? {} : { "yaxis.dtick": next.dtick };
-      Promise.resolve(GS.plotly.replace(g, next.traces, layout)).then(() => GS.moveLossHeads(g, GS.t));
+      Promise.resolve(GS.plotly.assign(g, next)).then(() => GS.moveLossHeads(g, GS.t));
     });
   }
 
@@ -169,6 +177,18 @@
     }
   }
 
+  // A person who turns to a box being slid takes it over: its own Enter or blur commits
+  // what it shows (dcc.Input reads the text it holds), so the settle must not overwrite it.
+  document.addEventListener("focusin", (e) => {
+    const box = e.target;
+    if (!box || !box.matches || !box.matches(".gs-num input")) return;
+    const s = settling.get(box.name);
+    if (!s) return;
+    clearTimeout(s.timer);
+    settling.delete(box.name);
+    committedSeq = seq;
+  });
+
   GS.fast = {
     /** How long a slider rests before its value goes to Dash (ms). */
     settleMs: 250,
@@ -189,7 +209,7 @@
       fetch(ROUTE, {
         method: "POST",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ q: GS.query, key, value: text, seq: mine }),
+        body: JSON.stringify({ q: GS.query, key, value: text, seq: mine, t: GS.t }),
       })
         .then((r) => r.json())
         .then((a) => {
@@ -198,8 +218,8 @@
           drawnSeq = mine;
           GS.query = a.q;
           if (!GS.playing) GS.writeUrl();
-          draw(a.run, a.path);
-          if (Array.isArray(a.loss) && a.loss.length === 2) drawLoss(a.run, a.loss, a.dtick);
+          draw(a.paths || []);
+          if (Array.isArray(a.loss)) drawLoss(a.loss);
         })
         .catch(() => commit(key));
       return true;
