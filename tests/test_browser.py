@@ -502,8 +502,14 @@ def test_nothing_polls_once_the_page_is_drawn(server, browser):
     p.page.add_init_script(TIMERS)
     p.open(_paused(server, "run1=adam&t=500"))
     assert p.js(COUNTS)["frames"] > 0  # the counters do see Gradscape's scripts
-    p.page.wait_for_timeout(300)
+    # settled: nothing new for half a second (a late font or typeset may still redraw once)
     settled = p.js(COUNTS)
+    for _ in range(10):
+        p.page.wait_for_timeout(500)
+        now = p.js(COUNTS)
+        if (now["timeouts"], now["frames"]) == (settled["timeouts"], settled["frames"]):
+            break
+        settled = now
     p.page.wait_for_timeout(1500)
     idle = p.js(COUNTS)
     # no interval and no page observer left running, and nothing rescheduled while idle
