@@ -313,5 +313,7 @@ def install(app: Any) -> None:
     def _failed(err: Exception):
         if isinstance(err, HTTPException):
             return err
+        if server.debug:  # `gradscape --debug`: the developer sees the traceback
+            raise err
         log.error("%s %s failed", flask.request.method, flask.request.path, exc_info=err)
         return flask.Response(FAILED + "\n", status=500, mimetype="text/plain")
