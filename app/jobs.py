@@ -293,3 +293,49 @@ def _kill_tree(pid: int) -> None:
     for p in [*proc.children(recursive=True), proc]:
         with contextlib.suppress(psutil.NoSuchProcess):
             p.kill()
+
+
+# --------------------------------------------------------------------------- Celery
+#: Seconds without progress from a Celery job before the page says its worker may be lost.
+LOST_SECONDS = 30.0
+LOST_TEXT = (
+    "No word from a worker for {s:.0f} s: all may be busy, or the one computing this map was "
+    "lost. Another worker takes the job over when one is free; or press Cancel and open the "
+    "map again."
+)
+
+
+def watched_celery_manager(celery_app, **kwargs):
+    """Dash's `CeleryManager`, telling the page when its job has gone quiet.
+
+    A job reports progress every few hundred milliseconds while it runs. If a
+    page's polls find none for `LOST_SECONDS` (its worker was killed, or no
+    worker has taken it), the progress text says so and what happens next:
+    the task is acknowledged late and rejected when its worker is lost
+    (`background.celery_app`), so another worker takes it over; Cancel and a
+    new request start it afresh.
+    """
+    from dash import CeleryManager
+
+    class WatchedCeleryManager(CeleryManager):
+        lost_seconds = LOST_SECONDS
+
+        def __init__(self, *args, **kw):
+            super().__init__(*args, **kw)
+            self._heard: dict[str, float] = {}
+
+        def get_progress(self, key):
+            progress = super().get_progress(key)
+            now = time.monotonic()
+            if progress is not None or key not in self._heard:
+                self._heard[key] = now
+                if len(self._heard) > 10_000:  # forget the oldest
+                    for k in sorted(self._heard, key=self._heard.get)[:5_000]:
+                        del self._heard[k]
+                return progress
+            quiet = now - self._heard[key]
+            if quiet > self.lost_seconds:
+                return ["0", "100", LOST_TEXT.format(s=quiet)]
+            return None
+
+    return WatchedCeleryManager(celery_app, **kwargs)

@@ -426,3 +426,27 @@ def test_an_export_of_a_heavy_formula_link_computes_the_bounded_steps(client, mo
     monkeypatch.setattr(route, "export", lambda state, *a, **k: seen.append(state) or 1 / 0)
     client.get(f"/export/html?surface=custom&expr=x**2%2By**2&steps=5000{RUNS8}")
     assert seen and seen[0].steps * 8 <= limits.FORMULA_WORK
+
+
+# --------------------------------------------------------------------------- Celery
+def test_a_celery_job_gone_quiet_is_reported_on_the_page(monkeypatch):
+    pytest.importorskip("celery")
+    from dash import CeleryManager
+
+    from app import background, jobs
+
+    monkeypatch.setenv("GRADSCAPE_REDIS_URL", "redis://127.0.0.1:1/0")  # not contacted
+    manager = background.make_manager()
+    assert isinstance(manager, CeleryManager)
+    conf = manager.handle.conf
+    assert conf.task_acks_late and conf.task_reject_on_worker_lost  # a lost job is retaken
+    assert conf.worker_concurrency == jobs.job_workers()
+    reports = iter([["10", "100", jobs.RUNNING_TEXT], None, None, None])
+    monkeypatch.setattr(CeleryManager, "get_progress", lambda self, key: next(reports))
+    manager.lost_seconds = 0.3
+    assert manager.get_progress("k")[0] == "10"  # the job reports progress
+    assert manager.get_progress("k") is None  # a quiet moment is nothing yet
+    time.sleep(0.4)
+    text = manager.get_progress("k")[2]  # quiet too long: the page says so, and what next
+    assert "may have been" in text or "lost" in text
+    assert "Cancel" in text
