@@ -33,7 +33,7 @@ from typing import Any
 from dash import Input, Output, callback, no_update
 
 from . import figures, ids, views
-from .jobs import RUNNING_TEXT, BoundedDiskcacheManager, job_workers, watched_celery_manager
+from .jobs import RUNNING_TEXT, BoundedDiskcacheManager, WatchedCeleryManager, job_workers
 from .state import parse
 
 __all__ = [
@@ -158,7 +158,7 @@ def make_manager():
 
     url = redis_url()
     if url:
-        return watched_celery_manager(celery_app(url), cache_by=[_version], expire=EXPIRE)
+        return WatchedCeleryManager(celery_app(url), cache_by=[_version], expire=EXPIRE)
     import diskcache
 
     return BoundedDiskcacheManager(
