@@ -194,7 +194,7 @@ def _check_start_map(body: dict, callback_map: dict) -> None:
     query = entries[0].get("value")
     if query is None or query == "":
         return
-    if not isinstance(query, str) or len(query) > 4000:
+    if not isinstance(query, str) or len(query) > 20_000:
         raise RequestError("A start-map request is a link's query.")
     from .state import parse, startmap_query
 
