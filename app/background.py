@@ -33,7 +33,7 @@ from typing import Any
 from dash import Input, Output, callback, no_update
 
 from . import figures, ids, views
-from .jobs import RUNNING_TEXT, BoundedDiskcacheManager, job_workers
+from .jobs import RUNNING_TEXT, BoundedDiskcacheManager, WatchedCeleryManager, job_workers
 from .state import parse
 
 __all__ = [
@@ -155,11 +155,10 @@ def make_manager():
     Dash registers every background callback defined so far with the manager
     when it is made: the start-map job, defined in this module.
     """
-    from dash import CeleryManager
 
     url = redis_url()
     if url:
-        return CeleryManager(celery_app(url), cache_by=[_version], expire=EXPIRE)
+        return WatchedCeleryManager(celery_app(url), cache_by=[_version], expire=EXPIRE)
     import diskcache
 
     return BoundedDiskcacheManager(

@@ -194,7 +194,7 @@ def _check_start_map(body: dict, callback_map: dict) -> None:
     query = entries[0].get("value")
     if query is None or query == "":
         return
-    if not isinstance(query, str) or len(query) > 4000:
+    if not isinstance(query, str) or len(query) > 20_000:
         raise RequestError("A start-map request is a link's query.")
     from .state import parse, startmap_query
 
@@ -313,5 +313,7 @@ def install(app: Any) -> None:
     def _failed(err: Exception):
         if isinstance(err, HTTPException):
             return err
+        if server.debug:  # `gradscape --debug`: the developer sees the traceback
+            raise err
         log.error("%s %s failed", flask.request.method, flask.request.path, exc_info=err)
         return flask.Response(FAILED + "\n", status=500, mimetype="text/plain")

@@ -42,9 +42,15 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from dash import DiskcacheManager
+from dash import CeleryManager, DiskcacheManager
 
-__all__ = ["BoundedDiskcacheManager", "abandon_seconds", "job_workers", "queue_text"]
+__all__ = [
+    "BoundedDiskcacheManager",
+    "WatchedCeleryManager",
+    "abandon_seconds",
+    "job_workers",
+    "queue_text",
+]
 log = logging.getLogger("gradscape")
 
 #: The text beside the progress bar while a job runs.
@@ -208,8 +214,8 @@ class BoundedDiskcacheManager(DiskcacheManager):
         if read_cancels:
             self._cancels_read = now
         for j in list(self._jobs.values()):
-            if j.state == "running" and not j.process.is_alive():
-                j.process.join()
+            if j.state == "running" and not _alive(j.process):
+                j.process.join(timeout=1)
                 j.state = "done"
                 self._status(j)
                 if j.process.exitcode != 0 and not self.result_ready(j.key):
@@ -247,7 +253,7 @@ class BoundedDiskcacheManager(DiskcacheManager):
     def _stop(self, j: _Job, state: str) -> None:
         if j.id in self._queue:
             self._queue.remove(j.id)
-        if j.process is not None and j.process.is_alive():
+        if j.process is not None and _alive(j.process):
             _kill_tree(j.process.pid)
         if j.process is not None:
             j.process.join(timeout=5)
@@ -277,6 +283,20 @@ class BoundedDiskcacheManager(DiskcacheManager):
             self.handle.set(j.key, [NO_UPDATE, FAILED_TEXT], expire=60)
 
 
+def _alive(process: Any) -> bool:
+    """Whether a job's process still runs. Also false when something else has reaped it
+    (then `is_alive` would say True for ever: its wait finds no child)."""
+    if not process.is_alive():
+        return False
+    try:
+        os.kill(process.pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _empty(args: Any) -> bool:
     """A request with nothing to compute (the page's "stop the running job")."""
     values = args if isinstance(args, (list, tuple)) else [args]
@@ -293,3 +313,45 @@ def _kill_tree(pid: int) -> None:
     for p in [*proc.children(recursive=True), proc]:
         with contextlib.suppress(psutil.NoSuchProcess):
             p.kill()
+
+
+# --------------------------------------------------------------------------- Celery
+#: Seconds without progress from a Celery job before the page says its worker may be lost.
+LOST_SECONDS = 30.0
+LOST_TEXT = (
+    "No word from a worker for {s:.0f} s: all may be busy, or the one computing this map was "
+    "lost. Another worker takes the job over when one is free; or press Cancel and open the "
+    "map again."
+)
+
+
+class WatchedCeleryManager(CeleryManager):
+    """Dash's `CeleryManager`, telling the page when its job has gone quiet.
+
+    A job reports progress every few hundred milliseconds while it runs. If a
+    page's polls find none for `LOST_SECONDS` (its worker was killed, or no
+    worker has taken it), the progress text says so and what happens next:
+    the task is acknowledged late and rejected when its worker is lost
+    (`background.celery_app`), so another worker takes it over; Cancel and a
+    new request start it afresh.
+    """
+
+    lost_seconds = LOST_SECONDS
+
+    def __init__(self, *args, **kw):
+        super().__init__(*args, **kw)
+        self._heard: dict[str, float] = {}
+
+    def get_progress(self, key):
+        progress = super().get_progress(key)
+        now = time.monotonic()
+        if progress is not None or key not in self._heard:
+            self._heard[key] = now
+            if len(self._heard) > 10_000:  # forget the oldest
+                for k in sorted(self._heard, key=self._heard.get)[:5_000]:
+                    del self._heard[k]
+            return progress
+        quiet = now - self._heard[key]
+        if quiet > self.lost_seconds:
+            return ["0", "100", LOST_TEXT.format(s=quiet)]
+        return None

@@ -223,11 +223,27 @@ def _start_value(text: str):
         return "(unreadable)"
 
 
+def job_processes() -> list:
+    """The start-map processes this process started: children forked from it (the same
+    command line; a browser or a server it started has its own)."""
+    import psutil
+
+    me = psutil.Process()
+    out = []
+    for p in me.children():
+        try:
+            if p.status() != psutil.STATUS_ZOMBIE and p.cmdline() == me.cmdline():
+                out.append(p)
+        except psutil.Error:
+            pass
+    return out
+
+
 def _kill_children() -> int:
     """Kill (and reap) the start-map processes this probe's requests started; how many."""
     import psutil
 
-    kids = psutil.Process().children(recursive=True)
+    kids = job_processes()
     for k in kids:
         with contextlib.suppress(psutil.NoSuchProcess):
             k.kill()

@@ -55,27 +55,25 @@ def base(client):
     )
 
 
+ME = psutil.Process()
+
+
 def _jobs_now() -> list[psutil.Process]:
-    """This process's children that are alive (not zombies)."""
+    """The job processes running now: children forked from this process (its command line;
+    a browser or server another test left running has its own)."""
     out = []
-    for p in psutil.Process().children(recursive=False):
+    for p in ME.children():
         try:
-            if p.status() != psutil.STATUS_ZOMBIE:
+            if p.status() != psutil.STATUS_ZOMBIE and p.cmdline() == ME.cmdline():
                 out.append(p)
-        except psutil.NoSuchProcess:
+        except psutil.Error:
             pass
     return out
 
 
-def _zombies() -> list[psutil.Process]:
-    out = []
-    for p in psutil.Process().children(recursive=True):
-        try:
-            if p.status() == psutil.STATUS_ZOMBIE:
-                out.append(p)
-        except psutil.NoSuchProcess:
-            pass
-    return out
+def _reaped(pids: set[int]) -> bool:
+    """Whether every one of `pids` has ended and been reaped (a zombie still has its pid)."""
+    return not any(psutil.pid_exists(p) for p in pids)
 
 
 def _request(base: dict, query: str) -> dict:
@@ -121,12 +119,14 @@ def test_twelve_distinct_start_maps_run_at_most_the_configured_number_at_once(
     bodies = [_request(base, _query(40 + i, steps=600)) for i in range(12)]
     handles = [_start(client, b) for b in bodies]
     assert len({h["job"] for h in handles}) == 12  # distinct requests, distinct jobs
-    most, waited, texts = 0, 0, set()
+    most, waited, texts, pids = 0, 0, set(), set()
     done: dict[int, dict] = {}
     deadline = time.monotonic() + 480
     while len(done) < 12:
         assert time.monotonic() < deadline, f"only {len(done)} of 12 maps finished"
-        most = max(most, len(_jobs_now()))
+        now = _jobs_now()
+        pids |= {p.pid for p in now}
+        most = max(most, len(now))
         waited = max(waited, manager.queued())
         for i, (b, h) in enumerate(zip(bodies, handles, strict=True)):
             if i in done:
@@ -146,8 +146,8 @@ def test_twelve_distinct_start_maps_run_at_most_the_configured_number_at_once(
     assert manager.started - started == 12
     for i, out in done.items():  # each map is its own request's
         assert f"{(40 + i) ** 2:,} starts" in out["startmap-info"]["children"]
-    _wait(lambda: not psutil.Process().children(recursive=True), 10, "the jobs to be reaped")
-    assert _zombies() == []
+    assert pids  # the jobs were seen running
+    _wait(lambda: _reaped(pids) and manager.running() == 0, 10, "the jobs to be reaped")
 
 
 def test_identical_requests_join_one_job(client, manager, base):
@@ -173,7 +173,7 @@ def test_identical_requests_join_one_job(client, manager, base):
         assert time.monotonic() < deadline
         time.sleep(0.2)
     assert manager.started - started == 1
-    _wait(lambda: not psutil.Process().children(recursive=True), 10, "the job to be reaped")
+    _wait(lambda: not _jobs_now() and manager.running() == 0, 10, "the job to be reaped")
 
 
 def test_a_job_whose_page_has_gone_is_stopped_and_reaped(client, manager, base):
@@ -182,9 +182,9 @@ def test_a_job_whose_page_has_gone_is_stopped_and_reaped(client, manager, base):
         body = _request(base, _query(250, steps=3000))  # many seconds of work
         _start(client, body)
         _wait(lambda: len(_jobs_now()) == 1, 10, "the job to start")
+        pids = {p.pid for p in _jobs_now()}
         # no page polls it: it is stopped within a few seconds, long before it could finish
-        _wait(lambda: not psutil.Process().children(recursive=True), 15, "the job to stop")
-        assert _zombies() == []
+        _wait(lambda: _reaped(pids), 15, "the job to stop and be reaped")
         assert manager.running() == 0
     finally:
         manager.abandon = 20.0
@@ -426,3 +426,25 @@ def test_an_export_of_a_heavy_formula_link_computes_the_bounded_steps(client, mo
     monkeypatch.setattr(route, "export", lambda state, *a, **k: seen.append(state) or 1 / 0)
     client.get(f"/export/html?surface=custom&expr=x**2%2By**2&steps=5000{RUNS8}")
     assert seen and seen[0].steps * 8 <= limits.FORMULA_WORK
+
+
+# --------------------------------------------------------------------------- Celery
+def test_a_celery_job_gone_quiet_is_reported_on_the_page(monkeypatch):
+    pytest.importorskip("celery")
+    from dash import CeleryManager
+
+    from app import background, jobs
+
+    # the configuration (no manager: a second one in a process re-registers Celery tasks)
+    conf = background.celery_app("redis://127.0.0.1:1/0").conf  # not contacted
+    assert conf.task_acks_late and conf.task_reject_on_worker_lost  # a lost job is retaken
+    assert conf.worker_concurrency == jobs.job_workers()
+    manager = jobs.WatchedCeleryManager.__new__(jobs.WatchedCeleryManager)
+    manager._heard, manager.lost_seconds = {}, 0.3
+    reports = iter([["10", "100", jobs.RUNNING_TEXT], None, None, None])
+    monkeypatch.setattr(CeleryManager, "get_progress", lambda self, key: next(reports))
+    assert manager.get_progress("k")[0] == "10"  # the job reports progress
+    assert manager.get_progress("k") is None  # a quiet moment is nothing yet
+    time.sleep(0.4)
+    text = manager.get_progress("k")[2]  # quiet too long: the page says so, and what next
+    assert "lost" in text and "Cancel" in text
