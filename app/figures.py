@@ -4,14 +4,21 @@ The app, the export command and a notebook all draw with these. Trace order is
 fixed so that updates can address traces by index:
 
 * map: ``[contour, minima, start]`` then, in an exported figure, each run's
-  traces as `look.Drawing` draws them (ghost, trail, head). In the app the map
-  holds no run: the browser draws them over it from the paths store.
+  traces as `look.Drawing` draws them (ghost, trail, head), in the order
+  `drawn_runs` gives (runs that left the map first, under the others). In the
+  app the map holds no run: the browser draws them over it from the paths store.
 * loss: two traces per run, the curve and the head; on a data surface three,
   the mini-batch loss first (`loss_traces_per_run`), and the epochs as shapes.
 
-Every run trace carries ``meta = {"role": ..., "run": i, "diverged": k}``; the
-browser's step markers (``assets/gs/60-markers.js``) find the loss chart's and
-the 3D view's traces by it.
+Every run trace carries ``meta = {"role": ..., "run": i, "diverged": k, "mark": s}``
+(k: the step the run left the map on, −1 never; s: the symbol it shows from then
+on); the browser's step markers (``assets/gs/60-markers.js``) find the loss
+chart's and the 3D view's traces by it.
+
+How a run left the map is told the same way everywhere (`run_fate`, `look.Fate`):
+"diverged" where it blew up, "left the map, f → −∞" where a surface without a
+bottom let it escape downhill; legend, summary table, loss chart, compare titles
+and exports all ask `run_fate`.
 """
 
 from __future__ import annotations
@@ -125,7 +132,8 @@ THEMES: dict[str, Theme] = {
 
 
 def map_index(i: int, part: str) -> int:
-    """Index in the map figure's data of run `i`'s `part` (ghost, trail or head)."""
+    """Index in an exported map figure's data of run `i`'s `part` (ghost, trail or head)
+    when no run left the map (those are drawn first: see `drawn_runs`)."""
     return FIXED_TRACES + 3 * i + PARTS.index(part)
 
 

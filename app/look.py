@@ -428,6 +428,7 @@ class Drawing:
                 line={"color": self.color, "width": (lk.trail_width + self.widen) * s},
                 marker={"size": lk.dot_size * s, "color": self.color},
                 showlegend=self.legend,
+                legendrank=1000 + self.run,  # the runs' order, whatever order they are drawn in
                 **trail_hover,
             ),
             self._part(
@@ -437,6 +438,8 @@ class Drawing:
                 marker=head_marker(mark, self.color, self.halo, lk, s),
                 hoverinfo="skip",
                 showlegend=False,
+                # a run that leaves the map has its mark on the border: drawn whole
+                cliponaxis=self.diverged_at < 0,
             ),
         ]
 

@@ -175,7 +175,10 @@ PRESETS: tuple[Preset, ...] = (
             "after 500 steps it has stalled far short of the minimum. RMSProp, at the same γ, "
             "divides by a running *average* instead (α = 0.99, a memory of about 100 steps) "
             "that forgets the steep start, so it keeps striding and reaches the centre. "
-            "Its first step is ten times longer, 1/√(1 − α), because that average starts at zero."
+            "Its first step is ten times longer, 1/√(1 − α), because that average starts at zero; "
+            "for the same reason, once it has rested at the centre until its average has "
+            "forgotten every gradient, one tiny gradient throws it out again by a step of up to "
+            "10γ (the spike near step 400 on the loss chart) before it falls back."
         ),
         query=_q(
             "surface=quadratic",
@@ -239,7 +242,9 @@ PRESETS: tuple[Preset, ...] = (
             "unstable, and it is thrown off the map within 15 steps (set the schedule to "
             "constant or cosine to see it). At a constant rate RMSProp keeps stepping about γ "
             "along each axis, so without the decay it would bounce back and forth across the "
-            "minimum, 0.14 from it either side; the cosine shrinks its steps and it settles."
+            "minimum, 0.14 from it either side; the cosine shrinks its steps and it settles, "
+            "though not before one jump out of the minimum it had already found during the "
+            "warmup (near step 230: its average forgot the gradients while it rested there)."
         ),
         query=_q(
             "surface=himmelblau",

@@ -119,7 +119,7 @@ def test_menus_open_one_at_a_time_and_close_on_escape_or_outside(app_page):
 
 def test_a_run_that_leaves_the_map_shows_its_mark_on_the_border_under_the_others(app_page):
     page = app_page
-    page.open(f"{page.base}?preset=lr-too-high&t=100")
+    page.open(f"{page.base}?preset=lr-too-high&t=100&inspect=1&focus=4")
     box = page.js(
         """() => { const g = document.querySelector('#map .js-plotly-plot');
              const p = window.gradscape.plotly.panel(g);
@@ -141,6 +141,10 @@ def test_a_run_that_leaves_the_map_shows_its_mark_on_the_border_under_the_others
         " t => +t.dataset.run)"
     )
     assert order[0] == 3
+    # the inspector stops at its last whole step on the map, not the cut one to the border
+    left = page.js("() => window.gradscape.runs()[3].src.diverged")
+    page.wait_until(lambda: page.js(LABELS), what="the inspector")
+    assert page.js(LABELS)["step"] == left - 2
     page.shot("lr-too-high")
     # the saddle's escapes: the triangle, on the border, named so in the legend
     page.open(f"{page.base}?preset=saddle&t=500")

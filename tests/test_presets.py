@@ -342,6 +342,16 @@ def test_adagrad_steps_shrink_and_it_stalls_while_rmsprop_reaches_the_minimum():
     alpha = state.runs[1].hp["alpha"]
     assert first == pytest.approx(1 / math.sqrt(1 - alpha), rel=1e-6)
     assert first == pytest.approx(10, rel=1e-6)
+    # "...throws it out again by a step of up to 10γ (the spike near step 400) before it
+    # falls back": the loss chart's bounce is RMSProp's, not rounding noise
+    lr = state.runs[1].hp["lr"]
+    gap = rms.gap
+    assert gap[150:300].max() < 1e-12 * gap[0]  # rested at the centre
+    spike = int(np.argmax(gap[300:])) + 300
+    assert 370 <= spike <= 430 and gap[spike] > 1e-2
+    jumps = step_lengths(rms)[spike - 10 : spike + 5]
+    assert 5 * lr < jumps.max() <= 10 * lr * (1 + 1e-9)
+    assert gap[-1] < 1e-9  # fell back
 
 
 # --------------------------------------------------------------------------- which-minimum
@@ -457,6 +467,14 @@ def test_warmup_cosine_each_half_has_a_job():
         assert np.all((moves > 0.5 * lr) & (moves < 1.5 * lr)), name
         u = steps_of(rms)[-100:, 0]
         assert sign_change_fraction(u) > 0.95, name  # back and forth
+
+    # "...though not before one jump out of the minimum it had already found during the
+    # warmup (near step 230)": the loss chart's bounce is RMSProp's
+    _, rms = compute_all(state)
+    assert rms.gap[30:50].min() < 1e-12 * rms.gap[0]  # found during the warmup (50 steps)
+    spike = int(np.argmax(rms.gap[60:])) + 60
+    assert 200 <= spike <= 260 and rms.gap[spike] > 1
+    assert rms.gap[-1] < 1e-9  # and settles
 
 
 # --------------------------------------------------------------------------- adamw

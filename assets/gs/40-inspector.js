@@ -32,7 +32,10 @@
       svg.appendChild(layer);
     }
     const n = d.lr.length; // steps
-    const k = Math.min(t, n - 1, run.x.length - 2);
+    let k = Math.min(t, n - 1, run.x.length - 2);
+    // a run that left the map is drawn to the border from then on (app/look.py
+    // `shown_path`): its last whole step on the map is the last one inspected
+    if (run.src.diverged > 0) k = Math.max(0, Math.min(k, run.src.diverged - 2));
     const x = run.x[k];
     const y = run.y[k];
     const lr = d.lr[k];
