@@ -265,6 +265,7 @@ def scale_by_muon(
     """
     mu = _operand(momentum)
     keep = _operand(1.0 - momentum) if not isinstance(momentum, np.ndarray) else 1.0 - momentum
+    scalar_momentum = not isinstance(momentum, np.ndarray)
     e = _per_path(_operand(eps))
     steps = _per_path(ns_steps)
     per_path_steps = isinstance(steps, np.ndarray)
@@ -272,36 +273,74 @@ def scale_by_muon(
     decay = not _is_zero(weight_decay)
     wd = _operand(weight_decay)
     a, b, c = NS_COEFFICIENTS
+    bc = np.array([[b], [c]])  # multiplies the rows (s, s²) of the Gram scratch
 
     def init(params: Array) -> State:
         n = params.shape[0] // 2
-        return (np.zeros_like(params), np.empty(n), np.empty(n))
+        x, sq, tmp = (np.empty_like(params) for _ in range(3))
+        gram = np.empty((2, n))  # rows: s then s², then b·s and c·s²
+        coef = np.empty((2, n))  # rows: a, then b·s + c·s²
+        coef[0] = a
+        prod = np.empty((2, 2, n))  # rows: a·X, then (b·s + c·s²)·X
+        return (
+            np.zeros_like(params),  # B, the momentum buffer (the `moment` probe)
+            x,
+            x.reshape(2, n),
+            x.reshape(1, 2, n),
+            sq[:n],
+            sq[n:],
+            sq,
+            gram,
+            coef,
+            coef.reshape(2, 1, n),
+            prod,
+            tmp,
+            np.empty((2, n)),  # the next X, for per-path step counts
+        )
+
+    def _lerp_into(out: Array, start: Array, end: Array, w: Scalar, tmp: Array) -> None:
+        """out ← torch's start.lerp(end, w) for a scalar w, in place, as `_torch_lerp`."""
+        _sub(end, start, tmp)
+        if w < 0.5:
+            _mul(w, tmp, tmp)
+            _add(start, tmp, out)
+        else:
+            _mul(tmp, 1.0 - w, tmp)
+            _sub(end, tmp, out)
 
     def update(u: Array, state: State, params: Array, t: int, lr: Scalar) -> Scalar:
-        buf, norm, s = state
-        n = params.shape[0] // 2
-        buf[...] = _torch_lerp(buf, u, keep)
-        x = _torch_lerp(u, buf, mu) if nesterov else buf.copy()
-        X, Y = x[:n], x[n:]
-        np.sqrt(X * X + Y * Y, norm)
-        np.maximum(norm, e, out=norm)
-        _div(X, norm, X)
-        _div(Y, norm, Y)
-        for i in range(most):
-            _mul(X, X, s)
-            s += Y * Y  # the 1×1 Gram matrix XXᵀ
-            gram = b * s + c * (s * s)
-            nx = a * X + gram * X
-            ny = a * Y + gram * Y
-            if per_path_steps:
-                live = i < steps
-                np.copyto(X, nx, where=live)
-                np.copyto(Y, ny, where=live)
+        buf, x, x2, x3, sx, sy, sq, gram, coef, coef3, prod, tmp, nxt = state
+        s, s2, g = gram[0], gram[1], coef[1]
+        if scalar_momentum:
+            _lerp_into(buf, buf, u, keep, tmp)
+            if nesterov:
+                _lerp_into(x, u, buf, mu, tmp)
             else:
-                X[...], Y[...] = nx, ny
+                np.copyto(x, buf)
+        else:
+            buf[...] = _torch_lerp(buf, u, keep)
+            np.copyto(x, _torch_lerp(u, buf, mu) if nesterov else buf)
+        _mul(x, x, sq)
+        _add(sx, sy, s)
+        np.sqrt(s, s)
+        np.maximum(s, e, out=s)
+        _div(x2, s, x2)
+        for i in range(most):  # X ← aX + (b·s + c·s²)X, s = XXᵀ, each product as written
+            _mul(x, x, sq)
+            _add(sx, sy, s)
+            _mul(s, s, s2)
+            _mul(gram, bc, gram)
+            _add(s, s2, g)
+            _mul(x3, coef3, prod)
+            if per_path_steps:
+                _add(prod[0], prod[1], nxt)
+                np.copyto(x2, nxt, where=i < steps)
+            else:
+                _add(prod[0], prod[1], x2)
         np.copyto(u, x)
         if decay:
-            u += wd * params
+            _mul(wd, params, tmp)
+            _add(u, tmp, u)
         return -lr
 
     return Transform(init, update, moment=lambda state: state[0])
