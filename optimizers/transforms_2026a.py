@@ -268,35 +268,17 @@ def scale_by_muon(
     scalar_momentum = not isinstance(momentum, np.ndarray)
     e = _per_path(_operand(eps))
     steps = _per_path(ns_steps)
-    per_path_steps = isinstance(steps, np.ndarray)
     most = int(np.max(steps))
+    # with per-path step counts, iteration i leaves the paths with ns_steps ≤ i alone (k = 1)
+    done = [i >= steps for i in range(most)] if isinstance(steps, np.ndarray) else None
     decay = not _is_zero(weight_decay)
     wd = _operand(weight_decay)
-    a, b, c = NS_COEFFICIENTS
-    bc = np.array([[b], [c]])  # multiplies the rows (s, s²) of the Gram scratch
+    a, b, c = (np.float64(v) for v in NS_COEFFICIENTS)
 
     def init(params: Array) -> State:
         n = params.shape[0] // 2
-        x, sq, tmp = (np.empty_like(params) for _ in range(3))
-        gram = np.empty((2, n))  # rows: s then s², then b·s and c·s²
-        coef = np.empty((2, n))  # rows: a, then b·s + c·s²
-        coef[0] = a
-        prod = np.empty((2, 2, n))  # rows: a·X, then (b·s + c·s²)·X
-        return (
-            np.zeros_like(params),  # B, the momentum buffer (the `moment` probe)
-            x,
-            x.reshape(2, n),
-            x.reshape(1, 2, n),
-            sq[:n],
-            sq[n:],
-            sq,
-            gram,
-            coef,
-            coef.reshape(2, 1, n),
-            prod,
-            tmp,
-            np.empty((2, n)),  # the next X, for per-path step counts
-        )
+        x, tmp = np.empty_like(params), np.empty_like(params)
+        return (np.zeros_like(params), x, x.reshape(2, n), tmp, *(np.empty(n) for _ in range(4)))
 
     def _lerp_into(out: Array, start: Array, end: Array, w: Scalar, tmp: Array) -> None:
         """out ← torch's start.lerp(end, w) for a scalar w, in place, as `_torch_lerp`."""
@@ -309,8 +291,8 @@ def scale_by_muon(
             _sub(end, tmp, out)
 
     def update(u: Array, state: State, params: Array, t: int, lr: Scalar) -> Scalar:
-        buf, x, x2, x3, sx, sy, sq, gram, coef, coef3, prod, tmp, nxt = state
-        s, s2, g = gram[0], gram[1], coef[1]
+        buf, x, x2, tmp, s, k, scale, h = state
+        n = s.shape[0]
         if scalar_momentum:
             _lerp_into(buf, buf, u, keep, tmp)
             if nesterov:
@@ -320,24 +302,31 @@ def scale_by_muon(
         else:
             buf[...] = _torch_lerp(buf, u, keep)
             np.copyto(x, _torch_lerp(u, buf, mu) if nesterov else buf)
-        _mul(x, x, sq)
-        _add(sx, sy, s)
+        X, Y = x[:n], x[n:]
+        _mul(X, X, s)
+        _mul(Y, Y, h)
+        _add(s, h, s)
         np.sqrt(s, s)
         np.maximum(s, e, out=s)
-        _div(x2, s, x2)
-        for i in range(most):  # X ← aX + (b·s + c·s²)X, s = XXᵀ, each product as written
-            _mul(x, x, sq)
-            _add(sx, sy, s)
-            _mul(s, s, s2)
-            _mul(gram, bc, gram)
-            _add(s, s2, g)
-            _mul(x3, coef3, prod)
-            if per_path_steps:
-                _add(prod[0], prod[1], nxt)
-                np.copyto(x2, nxt, where=i < steps)
-            else:
-                _add(prod[0], prod[1], x2)
-        np.copyto(u, x)
+        _div(x2, s, x2)  # X = B̃ / max(‖B̃‖, eps)
+        _mul(X, X, s)
+        _mul(Y, Y, h)
+        _add(s, h, s)  # s = XXᵀ
+        # Newton–Schulz on a 1×2 matrix only rescales it: X ← kX with k = a + b·s + c·s²,
+        # so s ← k²s. The factors multiply into `scale` (per path), applied to X once.
+        scale.fill(1.0)
+        for i in range(most):
+            _mul(s, s, k)
+            _mul(k, c, k)
+            _mul(s, b, h)
+            _add(h, k, k)
+            _add(k, a, k)
+            if done is not None:
+                np.copyto(k, 1.0, where=done[i])
+            _mul(scale, k, scale)
+            _mul(k, k, k)
+            _mul(s, k, s)
+        _mul(x2, scale, u.reshape(2, n))
         if decay:
             _mul(wd, params, tmp)
             _add(u, tmp, u)
