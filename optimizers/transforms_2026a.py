@@ -38,6 +38,10 @@ _and, _xor = np.bitwise_and, np.bitwise_xor
 #: Muon's quintic Newton–Schulz coefficients (torch's ns_coefficients default).
 NS_COEFFICIENTS = (3.4445, -4.7750, 2.0315)
 
+#: Up to this many coordinates (2n) Rprop takes its step with masks (fewer
+#: calls); above, bit by bit (masks over random signs cost ten plain ufuncs).
+RPROP_MASKED_MAX = 256
+
 
 def _per_path(value: Scalar) -> Scalar:
     """A per-coordinate (2n,) hyperparameter as its per-path (n,) half; scalars pass."""
@@ -129,12 +133,32 @@ def scale_by_rprop(
 
     def init(params: Array) -> State:
         prev, size, prod = _scratch(params, 3)
+        if params.shape[0] <= RPROP_MASKED_MAX:
+            return (prev, size, prod, np.zeros(params.shape, dtype=bool))
         return (prev, size, prod, *(np.empty(params.shape, dtype=np.int64) for _ in range(3)))
 
+    def masked(u: Array, prev: Array, size: Array, factor: Array, flip: Array) -> None:
+        """The same step with masks: fewer calls, for a few paths."""
+        _mul(u, prev, factor)
+        np.less(factor, 0.0, out=flip)
+        up = factor > 0.0
+        factor.fill(1.0)
+        np.copyto(factor, ep, where=up)
+        np.copyto(factor, em, where=flip)
+        _mul(size, factor, size)
+        np.clip(size, lo, hi, out=size)
+        u[flip] = 0.0
+        np.copyto(prev, u)
+        np.sign(u, u)
+        _mul(u, size, u)
+
     def update(u: Array, state: State, params: Array, t: int, lr: Scalar) -> float:
-        prev, size, prod, up, down, factor = state
         if t == 1:
-            size[...] = lr
+            state[1][...] = lr
+        if len(state) == 4:
+            masked(u, *state)
+            return -1.0
+        prev, size, prod, up, down, factor = state
         _mul(u, prev, prod)
         np.greater(prod, 0.0, out=up)  # 1 / 0, then all ones / 0
         np.less(prod, 0.0, out=down)
@@ -273,6 +297,7 @@ def scale_by_muon(
     done = [i >= steps for i in range(most)] if isinstance(steps, np.ndarray) else None
     decay = not _is_zero(weight_decay)
     wd = _operand(weight_decay)
+    a_, b_, c_ = NS_COEFFICIENTS
     a, b, c = (np.float64(v) for v in NS_COEFFICIENTS)
 
     def init(params: Array) -> State:
@@ -314,18 +339,26 @@ def scale_by_muon(
         _add(s, h, s)  # s = XXᵀ
         # Newton–Schulz on a 1×2 matrix only rescales it: X ← kX with k = a + b·s + c·s²,
         # so s ← k²s. The factors multiply into `scale` (per path), applied to X once.
-        scale.fill(1.0)
-        for i in range(most):
-            _mul(s, s, k)
-            _mul(k, c, k)
-            _mul(s, b, h)
-            _add(h, k, k)
-            _add(k, a, k)
-            if done is not None:
-                np.copyto(k, 1.0, where=done[i])
-            _mul(scale, k, scale)
-            _mul(k, k, k)
-            _mul(s, k, s)
+        if n == 1:  # Python floats: the same IEEE operations as below, a tenth of the calls
+            sv, f = float(s[0]), 1.0
+            for _ in range(most if done is None else int(steps[0])):
+                kv = (sv * c_ + b_) * sv + a_
+                f *= kv
+                sv *= kv * kv
+            scale[0] = f
+        else:
+            scale.fill(1.0)
+            for i in range(most):
+                _mul(s, c, k)  # k = (c·s + b)·s + a
+                _add(k, b, k)
+                _mul(k, s, k)
+                _add(k, a, k)
+                if done is not None:
+                    np.copyto(k, 1.0, where=done[i])
+                _mul(scale, k, scale)
+                if i + 1 < most:
+                    _mul(k, k, k)
+                    _mul(s, k, s)
         _mul(x2, scale, u.reshape(2, n))
         if decay:
             _mul(wd, params, tmp)
