@@ -62,6 +62,17 @@ def _torch_lerp(a: Any, b: Any, w: Any) -> Any:
     return a + w * (b - a) if w < 0.5 else b - (b - a) * (1.0 - w)
 
 
+def _lerp_into(out: Array, start: Array, end: Array, w: Any, tmp: Array) -> None:
+    """out ← `_torch_lerp`(start, end, w) for a scalar w, in buffers (`out` may be `start`)."""
+    _sub(end, start, tmp)
+    if w < 0.5:
+        _mul(w, tmp, tmp)
+        _add(start, tmp, out)
+    else:
+        _mul(tmp, 1.0 - w, tmp)
+        _sub(end, tmp, out)
+
+
 # --------------------------------------------------------------------------- Newton
 def newton_step(damping: Scalar) -> Transform:
     """u ← (H + δI)⁻¹u per path, by Cramer's rule, with H the oracle's exact Hessian at θ.
@@ -120,6 +131,10 @@ def scale_by_rprop(
     etaminus (and zeroes that g), s = 0 leaves it; the step size is clamped to
     [step_size_min, step_size_max]; u ← sign(g)·step size (factor −1);
     prev ← g (with the zeroes).
+
+    Above `RPROP_MASKED_MAX` coordinates the factor and the zeroes are chosen
+    on the float64 bits (AND/XOR with all-ones masks) rather than with masked
+    copies: the same numbers, without the branches that random signs defeat.
     """
     em, ep = _operand(etaminus), _operand(etaplus)
     lo, hi = _operand(step_size_min), _operand(step_size_max)
@@ -286,6 +301,11 @@ def scale_by_muon(
     ns_steps times: X ← aX + (b·s + c·s²)X with s = ‖X‖² (XXᵀ is a scalar);
     u ← X + λθ, factor −lr: θ ← θ(1 − γλ) − γX (torch's lr ratio
     √max(1, rows/cols) is 1 for 1×2).
+
+    Each Newton–Schulz step only rescales X (by k = a + b·s + c·s², so
+    s ← k²s): the factors are multiplied per path and X is scaled once, a few
+    (n,) operations per step instead of a (2, n) update. This rounds X
+    differently from the step-by-step product (relative 1e-15 per step).
     """
     mu = _operand(momentum)
     keep = _operand(1.0 - momentum) if not isinstance(momentum, np.ndarray) else 1.0 - momentum
@@ -303,17 +323,8 @@ def scale_by_muon(
     def init(params: Array) -> State:
         n = params.shape[0] // 2
         x, tmp = np.empty_like(params), np.empty_like(params)
+        # B (the `moment` probe), B̃ then X, X as (2, n), a scratch; per path: s, k, Πk, a scratch
         return (np.zeros_like(params), x, x.reshape(2, n), tmp, *(np.empty(n) for _ in range(4)))
-
-    def _lerp_into(out: Array, start: Array, end: Array, w: Scalar, tmp: Array) -> None:
-        """out ← torch's start.lerp(end, w) for a scalar w, in place, as `_torch_lerp`."""
-        _sub(end, start, tmp)
-        if w < 0.5:
-            _mul(w, tmp, tmp)
-            _add(start, tmp, out)
-        else:
-            _mul(tmp, 1.0 - w, tmp)
-            _sub(end, tmp, out)
 
     def update(u: Array, state: State, params: Array, t: int, lr: Scalar) -> Scalar:
         buf, x, x2, tmp, s, k, scale, h = state
@@ -359,7 +370,8 @@ def scale_by_muon(
                 if i + 1 < most:
                     _mul(k, k, k)
                     _mul(s, k, s)
-        _mul(x2, scale, u.reshape(2, n))
+        _mul(X, scale, u[:n])
+        _mul(Y, scale, u[n:])
         if decay:
             _mul(wd, params, tmp)
             _add(u, tmp, u)
