@@ -518,10 +518,10 @@ def compare_2026(run: Callable[..., Any], quick: bool) -> dict[str, Any]:
     try:
         for r in range(rounds):
             for n in sizes:
-                reps = {1: 5, 10_000: 3}.get(n, 1)
-                if name in COMPARE_EXEMPT:  # seconds per call at 10⁴ paths; reported only
-                    reps = 1
                 for name in names:
+                    reps = {1: 5, 10_000: 3}.get(n, 1)
+                    if name in COMPARE_EXEMPT:  # seconds per call at 10⁴ paths; reported only
+                        reps = 1
                     for _ in range(reps):
                         best[name, n] = min(best[name, n], once(name, n))
             print(f"  round {r + 1}/{rounds} done", flush=True)
