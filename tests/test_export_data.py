@@ -268,3 +268,13 @@ def test_the_html_slider_moves_the_panels_models(tmp_path):
         r = results[a["run"]]
         np.testing.assert_allclose(b["y"], r.x[30] * np.asarray(b["x"]) + r.y[30], atol=1e-5)
         np.testing.assert_allclose(a["y"], r.x[300] * np.asarray(a["x"]) + r.y[300], atol=1e-5)
+
+
+def test_the_caption_names_each_runs_batch_and_how_batches_are_drawn():
+    fig = figure(DATA_PRESETS[0].query + "&sampling=replacement&bseed=5")
+    text = next(a.text for a in fig.layout.annotations if a.name == "caption")
+    assert "SGD (γ 0.05, full batch) · SGD (γ 0.05, B 8) · SGD (γ 0.05, B 1)" in text
+    assert "64 samples, mini-batches drawn with replacement (seed 5)" in text
+    full = figure("preset=separable-logistic")  # every run on the full batch: no sampling
+    text = next(a.text for a in full.layout.annotations if a.name == "caption")
+    assert "full batch" in text and "mini-batches" not in text
