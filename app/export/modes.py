@@ -23,7 +23,7 @@ from .. import views as app_views
 from ..compute import RunResult, compute_all
 from ..figures import THEMES, Theme, map_drawings, map_figure, run_fate, run_name
 from ..state import AppState, has_data
-from . import panel
+from .panel import PanelDrawing, add_panel, data_box
 from .slide import (
     HEAVIER,
     Box,
@@ -51,8 +51,8 @@ class Drawn:
     #: Its runs can be drawn apart and laid over the rest, rendered once: its plot area is
     #: pinned to the pixel. (Not a 3D scene: its surface hides the paths behind it.)
     layered: bool = False
-    #: A data surface's panel beside the map (`panel.PanelDrawing`): drawn at any step too.
-    panel: list = field(default_factory=list)
+    #: A data surface's panel beside the map (`PanelDrawing`): drawn at any step too.
+    panel: list[PanelDrawing] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -105,7 +105,7 @@ def _map(
         if run.visible
     ]
     if data and has_data(state):
-        box, map_w, start = panel.data_box(state, slide, labels, words)
+        box, map_w, start = data_box(state, slide, labels, words)
     else:
         box = box_of(state, slide, labels, words)
     scale = HEAVIER * box.k
@@ -114,7 +114,7 @@ def _map(
     drawings = map_drawings(state, results, theme, scale)
     if not (data and has_data(state)):
         return Drawn(fig, drawings, box, layered=True)
-    beside = panel.add_panel(fig, state, results, theme, box, map_w, start, scale, t)
+    beside = add_panel(fig, state, results, theme, box, map_w, start, scale, t)
     return Drawn(fig, drawings, box, layered=True, panel=[beside])
 
 
