@@ -36,11 +36,13 @@ from .state import AppState, has_data, samples_of
 
 __all__ = [
     "CURVE_POINTS",
+    "LABELS",
     "MAX_BATCH_CELLS",
     "batch_data",
     "data_figure",
     "epoch_text",
     "model_curve",
+    "model_traces",
     "panel_box",
     "store_data",
 ]
@@ -56,7 +58,7 @@ _MODEL = {
     "logistic_regression": "sigmoid",
     "tiny_net": "tanh",
 }
-_LABELS = {
+LABELS = _LABELS = {
     "linear_regression": ("x", "y", "ŷ = w·x + b"),
     "logistic_regression": ("x", "label y (0/1)", "p = σ(w·x + b)"),
     "tiny_net": ("x", "y", "ŷ = v·tanh(w·x)"),
@@ -238,10 +240,45 @@ def data_figure(state: AppState, results: Sequence[Any], theme: Any = None, t: i
     base = base_figure(state, theme)
     fig = go.Figure(base)
     surface = state.build_surface()
+    for tr in model_traces(state, results, theme, t, surface=surface, box=base_box(base)):
+        fig.add_trace(tr)
+    return fig
+
+
+def base_box(base: dict) -> tuple[float, float, float, float]:
+    """The panel's axes ranges from its fixed figure (`base_figure`)."""
+    lay = base["layout"]
+    return (*lay["xaxis"]["range"], *lay["yaxis"]["range"])  # type: ignore[return-value]
+
+
+def model_traces(
+    state: AppState,
+    results: Sequence[Any],
+    theme: Any,
+    t: int,
+    *,
+    surface: Any = None,
+    box: tuple[float, float, float, float] | None = None,
+    scale: float = 1.0,
+    axes: tuple[str, str] | None = None,
+) -> list[dict]:
+    """The panel's moving part at step `t` as Plotly trace dicts (`meta`: role and run).
+
+    Per visible run: its model (``"model"``), on logistic regression its decision
+    boundary (``"boundary"``, empty where it is off the panel), and for the first
+    run of each mini-batch size the step's mini-batch ringed (``"batch"``; runs of
+    one batch size see the same batches). The same traces at every `t`, so an
+    export can swap them frame by frame. `scale` multiplies widths and sizes,
+    `axes` names a subplot's axes.
+    """
+    surface = surface or state.build_surface()
     kind = surface.kind
-    x0, x1 = base["layout"]["xaxis"]["range"]
-    xs = np.linspace(x0, x1, CURVE_POINTS)
     sx, sy = surface.data
+    x0, x1, y0, y1 = box or panel_box(kind, sx, sy)
+    xs = np.linspace(x0, x1, CURVE_POINTS)
+    where = {"xaxis": axes[0], "yaxis": axes[1]} if axes else {}
+    common = {"type": "scatter", "hoverinfo": "skip", "showlegend": False, **where}
+    out: list[dict] = []
     ringed: set[int] = set()
     for i, (run, r) in enumerate(zip(state.runs, results, strict=True)):
         if not run.visible:
@@ -249,37 +286,38 @@ def data_figure(state: AppState, results: Sequence[Any], theme: Any = None, t: i
         color = theme.palette[run.color]
         k = max(0, min(t, len(r.x) - 1))
         w, b = float(r.x[k]), float(r.y[k])
-        fig.add_scatter(
-            x=xs,
-            y=model_curve(kind, w, b, xs),
-            mode="lines",
-            line={"color": color, "width": 2.4},
-            hoverinfo="skip",
-            meta={"role": "model", "run": i},
-        )
-        if kind == "logistic_regression" and w != 0 and x0 < -b / w < x1:
-            fig.add_scatter(
-                x=[-b / w, -b / w],
-                y=[-0.12, 1.12],
-                mode="lines",
-                line={"color": color, "width": 1.4, "dash": "4px,3px"},
-                hoverinfo="skip",
-                meta={"role": "boundary", "run": i},
-            )
+        out.append({
+            **common,
+            "x": xs,
+            "y": model_curve(kind, w, b, xs),
+            "mode": "lines",
+            "line": {"color": color, "width": 2.4 * scale},
+            "meta": {"role": "model", "run": i},
+        })  # fmt: skip
+        if kind == "logistic_regression":
+            inside = w != 0 and x0 < -b / w < x1
+            out.append({
+                **common,
+                "x": [-b / w, -b / w] if inside else [],
+                "y": [y0, y1] if inside else [],
+                "mode": "lines",
+                "line": {"color": color, "width": 1.4 * scale, "dash": "4px,3px"},
+                "meta": {"role": "boundary", "run": i},
+            })  # fmt: skip
         table = getattr(r, "batches", None)
-        if table is not None and k < table.shape[0] and table.shape[1] not in ringed:
+        if table is not None and table.shape[1] not in ringed:
             ringed.add(table.shape[1])
-            idx = table[k][table[k] >= 0]
-            fig.add_scatter(
-                x=sx[idx],
-                y=sy[idx],
-                mode="markers",
-                marker={
-                    "size": 11,
+            idx = table[k][table[k] >= 0] if k < table.shape[0] else np.zeros(0, dtype=int)
+            out.append({
+                **common,
+                "x": sx[idx],
+                "y": sy[idx],
+                "mode": "markers",
+                "marker": {
+                    "size": 11 * scale,
                     "color": "rgba(0,0,0,0)",
-                    "line": {"width": 1.8, "color": color},
+                    "line": {"width": 1.8 * scale, "color": color},
                 },
-                hoverinfo="skip",
-                meta={"role": "batch", "run": i},
-            )
-    return fig
+                "meta": {"role": "batch", "run": i},
+            })  # fmt: skip
+    return out

@@ -76,7 +76,7 @@ def whole(state: AppState, drawn: Drawn, o: Options, r: Renderer) -> bytes:
     frames = []
     for t in o.steps_shown().tolist():
         data = list(d["data"])
-        for tr in _runs_at(drawn.drawings, t):
+        for tr in _runs_at([*drawn.drawings, *drawn.panel], t):
             i = slots[tr["meta"]["run"], tr["meta"]["role"]]
             data[i] = {**data[i], **tr}
         layout = d["layout"]
@@ -259,7 +259,7 @@ def layered(state: AppState, drawn: Drawn, o: Options, r: Renderer) -> bytes:
         },
     }
     p = _panel(layout)
-    sheets = _sheets(layout, drawn.drawings, ts, p)
+    sheets = _sheets(layout, [*drawn.drawings, *drawn.panel], ts, p)
     pngs = _render(r, [background] + [s for s, _ in sheets])
     bg = Image.open(io.BytesIO(pngs[0])).convert("RGBA")
     under = bg.crop((p.x0, p.y0, p.x0 + p.w, p.y0 + p.h))  # only the panel changes

@@ -20,6 +20,7 @@ import numpy as np
 from .. import look
 from ..figures import THEMES, _typed
 from ..state import AppState
+from . import panel
 from .modes import View
 from .options import Options
 from .slide import Box, Slide, fonts, title
@@ -53,6 +54,10 @@ _PLAYER_JS = """
         fs.push(r.f ? Array.from(r.f.subarray(a, b)) : undefined);
         markers.push(mark === null ? undefined : r.markers[mark]);
       });
+    }
+    for (const q of P.panel || []) {  // a data surface's panel: its models at the step
+      idx.push(q.trace); xs.push(q.x[k]); ys.push(q.y[k]);
+      fs.push(undefined); markers.push(undefined);
     }
     const lay = {'sliders[0].active': k};
     if (P.titleIndex >= 0) lay['annotations[' + P.titleIndex + '].text'] = titleAt(P.steps[k]);
@@ -104,6 +109,8 @@ def page(view: View, state: AppState, slide: Slide, o: Options) -> bytes:
         "style": look.style_data(theme.halo),
         "runs": [_run(fig, d, steps) for d in drawn.drawings],
     }
+    if drawn.panel:
+        player["panel"] = panel.player_data(fig, drawn.panel, steps)
     html = fig.to_html(
         include_plotlyjs=True,
         full_html=True,

@@ -22,7 +22,8 @@ from .. import look
 from .. import views as app_views
 from ..compute import RunResult, compute_all
 from ..figures import THEMES, Theme, map_drawings, map_figure, run_fate, run_name
-from ..state import AppState
+from ..state import AppState, has_data
+from .panel import PanelDrawing, add_panel, data_box
 from .slide import (
     HEAVIER,
     Box,
@@ -50,6 +51,8 @@ class Drawn:
     #: Its runs can be drawn apart and laid over the rest, rendered once: its plot area is
     #: pinned to the pixel. (Not a 3D scene: its surface hides the paths behind it.)
     layered: bool = False
+    #: A data surface's panel beside the map (`PanelDrawing`): drawn at any step too.
+    panel: list[PanelDrawing] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -90,26 +93,35 @@ def _map(
     theme: Theme,
     about: str = "",
     words: tuple[list[str], list[str]] | None = None,
+    data: bool = False,
 ) -> Drawn:
     """The app's map with every run split at `t`, laid out for a slide (`dress_map`), its
-    runs `HEAVIER` at the slide's font scale."""
+    runs `HEAVIER` at the slide's font scale; with `data`, on a data surface, the data
+    panel beside it (`panel`)."""
     surface = state.build_surface()
     labels = [
         run_name(run, r, run_fate(state, r, surface))
         for run, r in zip(state.runs, results, strict=True)
         if run.visible
     ]
-    box = box_of(state, slide, labels, words)
+    if data and has_data(state):
+        box, map_w, start = data_box(state, slide, labels, words)
+    else:
+        box = box_of(state, slide, labels, words)
     scale = HEAVIER * box.k
     fig = map_figure(replace(state, t=t), results, theme=theme, scale=scale)
     dress_map(fig, state, t, slide, box, about)
-    return Drawn(fig, map_drawings(state, results, theme, scale), box, layered=True)
+    drawings = map_drawings(state, results, theme, scale)
+    if not (data and has_data(state)):
+        return Drawn(fig, drawings, box, layered=True)
+    beside = add_panel(fig, state, results, theme, box, map_w, start, scale, t)
+    return Drawn(fig, drawings, box, layered=True, panel=[beside])
 
 
 @_view("paths", steps=True)
 def _paths(state: AppState, t: int, slide: Slide) -> Drawn:
     """Every run over the contour."""
-    return _map(state, compute_all(state), t, slide, THEMES[state.theme])
+    return _map(state, compute_all(state), t, slide, THEMES[state.theme], data=True)
 
 
 def _dressed(

@@ -20,7 +20,7 @@ from optimizers import OPTIMIZERS, schedules
 
 from .. import presets, race
 from ..figures import FONT, THEMES, num
-from ..state import AppState, Run
+from ..state import AppState, Run, batching, has_data, samples_of
 from .options import OptionsError
 
 
@@ -58,6 +58,23 @@ def _training(state: AppState) -> list[str]:
     return parts
 
 
+def _batch(state: AppState, run: Run) -> list[str]:
+    """On a data surface, the run's batch size (B, or the full batch)."""
+    if not has_data(state):
+        return []
+    n = samples_of(state)
+    return ["full batch" if run.batch is None or run.batch >= n else f"B {run.batch}"]
+
+
+def _sampling(state: AppState) -> list[str]:
+    """On a data surface with mini-batches, the samples and how batches are drawn."""
+    if not batching(state):
+        return []
+    how = {"shuffle": "shuffled each epoch", "replacement": "drawn with replacement",
+           "cycle": "in a fixed cycle"}.get(state.sampling, state.sampling)  # fmt: skip
+    return [f"{samples_of(state):,} samples, mini-batches {how} (seed {state.batch_seed})"]
+
+
 def caption(state: AppState) -> tuple[list[str], list[str]]:
     """The caption's items: one per visible run, and the settings the runs share.
 
@@ -65,11 +82,11 @@ def caption(state: AppState) -> tuple[list[str], list[str]]:
     ['SGD (γ 0.001)', 'Momentum (γ 0.001, μ 0.9)', 'Adam (γ 0.1)']
     """
     runs = [
-        f"{OPTIMIZERS[r.optimizer].label} ({', '.join(hyperparameters(r))})"
+        f"{OPTIMIZERS[r.optimizer].label} ({', '.join(hyperparameters(r) + _batch(state, r))})"
         for r in state.runs
         if r.visible
     ]
-    shared = _training(state)
+    shared = _training(state) + _sampling(state)
     # what a method degenerates to on two parameters, once per optimizer shown
     shown = dict.fromkeys(r.optimizer for r in state.runs if r.visible)
     shared += [
