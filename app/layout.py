@@ -752,6 +752,12 @@ def page() -> html.Div:
                             ),
                             html.Div(
                                 [
+                                    html.Button(  # tablets and phones: the controls' drawer
+                                        "Controls",
+                                        className="gs-copy gs-drawer-toggle",
+                                        title="Show the controls",
+                                        **{"aria-controls": "gs-drawer", "aria-expanded": "false"},
+                                    ),
                                     html.Button(
                                         "Copy link",
                                         id=ids.COPY,
@@ -766,7 +772,20 @@ def page() -> html.Div:
                         ],
                         className="gs-brand",
                     ),
-                    html.Div(sidebar(state), id=ids.SIDEBAR, className="gs-controls"),
+                    html.Div(
+                        [
+                            html.Button(
+                                "✕ Close controls",
+                                className="gs-drawer-close",
+                                title="Back to the map (Esc)",
+                            ),
+                            html.Div(sidebar(state), id=ids.SIDEBAR),
+                        ],
+                        id="gs-drawer",
+                        className="gs-controls",
+                        role="region",
+                        **{"aria-label": "Controls"},
+                    ),
                 ],
                 className="gs-side",
             ),
@@ -795,6 +814,13 @@ def page() -> html.Div:
                                     playback,
                                 ],
                                 className="gs-hero",
+                                # the map's text alternative: the summary table beside it
+                                role="figure",
+                                **{
+                                    "aria-label": "The map: each run's path over the "
+                                    "surface's contours (summary table beside it)",
+                                    "aria-describedby": ids.SUMMARY,
+                                },
                             ),
                             html.Div(
                                 [

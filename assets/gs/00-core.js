@@ -73,6 +73,31 @@
     if (el.getAttribute(name) !== v) el.setAttribute(name, v);
   };
 
+  // ------------------------------------------------------------------ the controls' drawer
+  // Below 1180 px the side panel is a drawer (assets/gradscape.css): the "Controls" button
+  // opens it, its close button, Escape or a click on the map behind it closes it. The class
+  // sits on <body>, which Dash never redraws (the root's class comes from a callback).
+  GS.drawer = function (open) {
+    const body = document.body;
+    open = open === undefined ? !body.classList.contains("gs-drawer-open") : open;
+    body.classList.toggle("gs-drawer-open", open);
+    for (const b of document.querySelectorAll(".gs-drawer-toggle")) b.setAttribute("aria-expanded", String(open));
+    const target = open
+      ? document.querySelector(".gs-drawer-close")
+      : document.querySelector(".gs-drawer-toggle");
+    if (target && target.offsetParent !== null) target.focus({ preventScroll: true });
+  };
+  document.addEventListener("click", (e) => {
+    const t = e.target;
+    if (!(t instanceof Element)) return;
+    if (t.closest(".gs-drawer-toggle")) GS.drawer();
+    else if (t.closest(".gs-drawer-close")) GS.drawer(false);
+    else if (document.body.classList.contains("gs-drawer-open") && t.closest(".gs-main")) GS.drawer(false);
+  });
+  document.addEventListener("keydown", (e) => {
+    if (e.key === "Escape" && document.body.classList.contains("gs-drawer-open")) GS.drawer(false);
+  });
+
   /** Redraw step t everywhere at the next animation frame (several asks, one redraw). */
   let pending = false;
   GS.schedule = function () {
