@@ -151,7 +151,7 @@ def contour_trace(
         f = surface.value(x[None, :], y[:, None])
     finite = np.isfinite(f)
     colorbar = dict(
-        thickness=10, len=0.75, outlinewidth=0, tickfont=dict(size=10, color=theme.muted)
+        thickness=10, len=0.75, outlinewidth=0, tickfont=dict(size=11, color=theme.muted)
     )
     if surface.levels == "log":
         fmin = surface.min_value if surface.min_value is not None else np.nanmin(f[finite])

@@ -98,6 +98,33 @@
     if (e.key === "Escape" && document.body.classList.contains("gs-drawer-open")) GS.drawer(false);
   });
 
+  /**
+   * What Dash 4's own components leave out for assistive technology (axe-core's rules,
+   * tests/test_browser_screens.py): radio and check lists are marked up as listboxes of
+   * options that contain inputs (nested interactive), and a dropdown's keyboard focus
+   * target is hidden from screen readers while it takes the focus. Called after each
+   * state the server sends (90-dash `onState`), once the components are drawn.
+   */
+  GS.repairA11y = function () {
+    if (!document.documentElement.lang) document.documentElement.lang = "en";
+    for (const l of document.querySelectorAll('label.dash-options-list-option[role="option"]')) {
+      l.removeAttribute("role");
+      l.removeAttribute("aria-selected");
+    }
+    for (const g of document.querySelectorAll('.dash-options-list[role="listbox"]')) {
+      g.setAttribute("role", g.classList.contains("dash-radioitems") ? "radiogroup" : "group");
+    }
+    for (const f of document.querySelectorAll('.dash-dropdown-focus-target[aria-hidden="true"]')) {
+      const b = f.parentElement && f.parentElement.querySelector("button.dash-dropdown");
+      f.removeAttribute("aria-hidden");
+      if (b && b.id) f.setAttribute("aria-labelledby", `${b.id}-value`);
+    }
+    for (const t of document.querySelectorAll('.dash-slider-thumb[role="slider"]:not([aria-label])')) {
+      const label = t.closest(".gs-param") && t.closest(".gs-param").querySelector(".gs-param-label");
+      if (label) t.setAttribute("aria-label", label.textContent.trim());
+    }
+  };
+
   /** Redraw step t everywhere at the next animation frame (several asks, one redraw). */
   let pending = false;
   GS.schedule = function () {
