@@ -107,7 +107,7 @@
    */
   GS.repairA11y = function () {
     if (!document.documentElement.lang) document.documentElement.lang = "en";
-    for (const l of document.querySelectorAll('label.dash-options-list-option[role="option"]')) {
+    for (const l of document.querySelectorAll("label.dash-options-list-option:is([role], [aria-selected])")) {
       l.removeAttribute("role");
       l.removeAttribute("aria-selected");
     }
