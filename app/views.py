@@ -132,7 +132,8 @@ def _sweep(common: tuple, key: tuple, lo: float, hi: float, k: int, carry: Carry
 
 def sequential(k: int, theme: str) -> tuple[str, ...]:
     """K colours from low to high rate, each readable on the theme's contour."""
-    lo, hi = (0.0, 0.85) if theme == "light" else (0.3, 1.0)
+    # dark: from Plasma's coral on, every title reaches 4.5:1 on the dark panel (issue 12)
+    lo, hi = (0.0, 0.85) if theme == "light" else (0.58, 1.0)
     return tuple(
         sample_colorscale("Plasma", [lo + (hi - lo) * j / max(k - 1, 1) for j in range(k)])
     )
