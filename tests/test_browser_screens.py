@@ -380,3 +380,28 @@ def test_the_map_has_a_text_alternative(server, page):
     assert described == "summary"
     assert page.page.locator(f"#{described} table tbody tr").count() == 3
     assert page.errors == []
+
+
+# --------------------------------------------------------------------------- start map
+def test_the_start_map_shows_progress_from_its_first_moment(server, browser):
+    """Defect 11: the start map's panel shows its progress bar from the moment it appears,
+    not an empty panel until the background job reports (about 1.5 s), in both themes."""
+    for theme in THEMES:
+        p = Page(browser, f"screens-startmap-{theme}")
+        p.page.goto(f"{server}?mode=starts&grid=290&steps=300&theme={theme}")
+        first = p.page.wait_for_function(
+            """() => { const b = document.querySelector('.gs-startmap-block');
+                 if (!b || getComputedStyle(b).display === 'none') return null;
+                 const bar = document.querySelector('#startmap-progress-box');
+                 return {bar: getComputedStyle(bar).display !== 'none',
+                         drawn: !!b.querySelector('.hm')}; }""",
+            timeout=30_000,
+            polling="raf",
+        ).json_value()
+        assert first["bar"] or first["drawn"], first
+        p.shot("first")
+        p.page.wait_for_function("() => !!document.querySelector('#startmap .hm')", timeout=120_000)
+        assert not p.page.locator("#startmap-progress-box").is_visible()
+        p.shot("drawn")
+        assert p.errors == []
+        p.close()
