@@ -715,11 +715,11 @@ def start_map_figure(state: AppState, sm: StartMap) -> go.Figure:
 
 
 def hatch(g: int) -> np.ndarray:
-    """A G×G mask of diagonal stripes about 15 px apart on a 500 px map (a third of each
+    """A G×G mask of diagonal stripes about 20 px apart on a 400 px map (two fifths of each
     period), the hatching of the start map's "still on its way" cells."""
-    period = max(3, round(g / 30))
+    period = max(4, round(g / 20))
     i, j = np.indices((g, g))
-    return (i + j) % period < max(1, period // 3)
+    return (i + j) % period < max(1, round(0.4 * period))
 
 
 def _startmap_key(state: AppState, sm: StartMap, theme: Theme) -> str:
