@@ -719,7 +719,7 @@ def hatch(g: int) -> np.ndarray:
     period), the hatching of the start map's "still on its way" cells."""
     period = max(4, round(g / 20))
     i, j = np.indices((g, g))
-    return (i + j) % period < max(1, round(0.4 * period))
+    return (i + j) % period < max(1, int(0.4 * period))
 
 
 def _startmap_key(state: AppState, sm: StartMap, theme: Theme) -> str:
