@@ -107,11 +107,13 @@
    */
   GS.repairA11y = function () {
     if (!document.documentElement.lang) document.documentElement.lang = "en";
-    for (const l of document.querySelectorAll("label.dash-options-list-option:is([role], [aria-selected])")) {
+    for (const l of document.querySelectorAll(
+      ":is(.dash-radioitems, .dash-checklist) > label.dash-options-list-option:is([role], [aria-selected])"
+    )) {
       l.removeAttribute("role");
       l.removeAttribute("aria-selected");
     }
-    for (const g of document.querySelectorAll('.dash-options-list[role="listbox"]')) {
+    for (const g of document.querySelectorAll(':is(.dash-radioitems, .dash-checklist)[role="listbox"]')) {
       g.setAttribute("role", g.classList.contains("dash-radioitems") ? "radiogroup" : "group");
     }
     for (const f of document.querySelectorAll('.dash-dropdown-focus-target[aria-hidden="true"]')) {
