@@ -118,13 +118,16 @@ THEMES: dict[str, Theme] = {
         grid="#263241",
         plot="#0f1720",
         halo="#0f1720",
-        lines="rgba(255,255,255,0.16)",
+        lines="rgba(255,255,255,0.3)",
+        # the light theme mirrored: the minimum takes the page's colour and high loss
+        # rises to a mid blue-grey, so the map spans a brightness range like the light
+        # one's (about 30…140 of 255 against 147…252) and stays readable on a projector
         contour=(
-            (0.0, "#4a6a8c"),
-            (0.25, "#385471"),
-            (0.5, "#2a4058"),
-            (0.75, "#1e2f42"),
-            (1.0, "#142130"),
+            (0.0, "#16222f"),
+            (0.25, "#283b50"),
+            (0.5, "#3e5670"),
+            (0.75, "#56718e"),
+            (1.0, "#7590ac"),
         ),
         palette=PALETTE_DARK,
     ),
@@ -189,7 +192,7 @@ def contour_trace(
         f = surface.value(x[None, :], y[:, None])
     finite = np.isfinite(f)
     colorbar = dict(
-        thickness=10, len=0.75, outlinewidth=0, tickfont=dict(size=10, color=theme.muted)
+        thickness=10, len=0.75, outlinewidth=0, tickfont=dict(size=11, color=theme.muted)
     )
     if surface.levels == "log":
         fmin = surface.min_value if surface.min_value is not None else np.nanmin(f[finite])

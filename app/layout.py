@@ -9,6 +9,7 @@ the state: ``surface.angle``, ``run.2.lr``, ``schedule.t_max``, ``steps``,
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from urllib.parse import urlsplit
@@ -57,6 +58,14 @@ def _decade(d: int) -> str:
     return f"{10.0**d:g}" if -3 <= d <= 3 else f"1e{d}"
 
 
+def _for(component_id) -> str:
+    """A component id as the page writes it (a dict id as Dash's sorted, compact JSON), for
+    a label's ``htmlFor``: each text box is named by its label (WCAG 1.3.1, 4.1.2)."""
+    if isinstance(component_id, dict):
+        return json.dumps(component_id, sort_keys=True, separators=(",", ":"))
+    return component_id
+
+
 def fmt_value(p: Param, v) -> str:
     """The exact value as the text box shows it (the shortest text that reads back the
     same), its exponent unpadded as every label writes it: 5e-5, not Python's 5e-05."""
@@ -80,7 +89,12 @@ def text_box(state: AppState, key: str) -> html.Div:
     b = box(state, key)
     return html.Div(
         [
-            html.Label(b.param.label, className="gs-param-label", title=b.param.help),
+            html.Label(
+                b.param.label,
+                className="gs-param-label",
+                title=b.param.help,
+                htmlFor=_for(ids.pv(key, _scale(b.param))),
+            ),
             dcc.Input(
                 id=ids.pv(key, _scale(b.param)),
                 type="text",
@@ -119,6 +133,7 @@ def param_control(p: Param, key: str, value, *, label: str | None = None) -> htm
         [text, html.Span(f" {symbol}", className="gs-sym") if symbol else None],
         title=title,
         className="gs-param-label",
+        htmlFor=_for(ids.pv(key, scale)) if p.kind not in ("bool", "choice") else None,
     )
     if p.kind == "bool":
         box = dcc.Checklist(
@@ -850,6 +865,7 @@ def page() -> html.Div:
             html.Button(id=ids.BACK, className="gs-icon gs-i-back", title="One step back (←)"),
             html.Button(id=ids.PLAY, className="gs-play gs-i-play", title="Play / pause (space)"),
             html.Button(id=ids.FORWARD, className="gs-icon gs-i-fwd", title="One step forward (→)"),
+            html.Label("Step", htmlFor=ids.TIMELINE, className="gs-sr"),
             dcc.Input(
                 id=ids.TIMELINE,
                 type="range",
@@ -906,6 +922,12 @@ def page() -> html.Div:
                             ),
                             html.Div(
                                 [
+                                    html.Button(  # tablets and phones: the controls' drawer
+                                        "Controls",
+                                        className="gs-copy gs-drawer-toggle",
+                                        title="Show the controls",
+                                        **{"aria-controls": "gs-drawer", "aria-expanded": "false"},
+                                    ),
                                     html.Button(
                                         "Copy link",
                                         id=ids.COPY,
@@ -920,7 +942,20 @@ def page() -> html.Div:
                         ],
                         className="gs-brand",
                     ),
-                    html.Div(sidebar(state), id=ids.SIDEBAR, className="gs-controls"),
+                    html.Div(
+                        [
+                            html.Button(
+                                "✕ Close controls",
+                                className="gs-drawer-close",
+                                title="Back to the map (Esc)",
+                            ),
+                            html.Div(sidebar(state), id=ids.SIDEBAR),
+                        ],
+                        id="gs-drawer",
+                        className="gs-controls",
+                        role="region",
+                        **{"aria-label": "Controls"},
+                    ),
                 ],
                 className="gs-side",
             ),
@@ -949,6 +984,13 @@ def page() -> html.Div:
                                     playback,
                                 ],
                                 className="gs-hero",
+                                # the map's text alternative: the summary table beside it
+                                role="figure",
+                                **{
+                                    "aria-label": "The map: each run's path over the "
+                                    "surface's contours (summary table beside it)",
+                                    "aria-describedby": ids.SUMMARY,
+                                },
                             ),
                             html.Div(
                                 [
@@ -974,6 +1016,10 @@ def page() -> html.Div:
                                     html.Div(id=ids.INSPECTOR, className="gs-inspector"),
                                 ],
                                 className="gs-aside",
+                                # it scrolls on small screens: a keyboard must reach it too
+                                tabIndex="0",
+                                role="region",
+                                **{"aria-label": "Lesson, loss and summary"},
                             ),
                         ],
                         className="gs-views",

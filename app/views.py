@@ -134,7 +134,8 @@ def _sweep(common: tuple, key: tuple, lo: float, hi: float, k: int, carry: Carry
 
 def sequential(k: int, theme: str) -> tuple[str, ...]:
     """K colours from low to high rate, each readable on the theme's contour."""
-    lo, hi = (0.0, 0.85) if theme == "light" else (0.3, 1.0)
+    # dark: from Plasma's coral on, every title reaches 4.5:1 on the dark panel (issue 12)
+    lo, hi = (0.0, 0.85) if theme == "light" else (0.58, 1.0)
     return tuple(
         sample_colorscale("Plasma", [lo + (hi - lo) * j / max(k - 1, 1) for j in range(k)])
     )
@@ -690,13 +691,14 @@ def start_map_figure(state: AppState, sm: StartMap) -> go.Figure:
                 **common,
             )
         )
-        # starts still on their way (not within the tolerance at the end): paler
+        # starts still on their way (not within the tolerance at the end): hatched with
+        # the plot's colour, so they never pass for another basin's colour (a pale tint did)
         on_way = (sm.basin >= 0) & ~np.isfinite(sm.reached)
         fig.add_trace(
             go.Heatmap(
-                z=np.where(on_way, 1.0, np.nan).astype(np.float32),
+                z=np.where(on_way & hatch(on_way.shape[0]), 1.0, np.nan).astype(np.float32),
                 colorscale=[[0, theme.plot], [1, theme.plot]],
-                opacity=0.55,
+                opacity=0.85,
                 showscale=False,
                 hovertemplate="start (%{x:.3g}, %{y:.3g})<br>on its way, not within "
                 f"{TOLERANCE:g} of a minimum yet<extra></extra>",
@@ -718,7 +720,7 @@ def start_map_figure(state: AppState, sm: StartMap) -> go.Figure:
         fig.add_trace(
             go.Heatmap(
                 z=np.where(never, 1.0, np.nan).astype(np.float32),
-                colorscale=[[0, theme.grid], [1, theme.grid]],
+                colorscale=[[0, theme.axis], [1, theme.axis]],
                 showscale=False,
                 hovertemplate="start (%{x:.3g}, %{y:.3g})<br>does not arrive<extra></extra>",
                 **common,
@@ -794,6 +796,9 @@ def start_map_figure(state: AppState, sm: StartMap) -> go.Figure:
     )
     if n_div:
         sub += f" · <span style='color:#b22222'>■</span> {n_div} diverge"
+    key = _startmap_key(state, sm, theme)
+    if key:  # on a line of its own, under the settings
+        sub += f"<br>{key}"
     fig.update_layout(
         **_layout(theme),
         xaxis=dict(
@@ -814,11 +819,41 @@ def start_map_figure(state: AppState, sm: StartMap) -> go.Figure:
             y=0.98,
             font=dict(size=14),
         ),
-        margin=dict(l=52, r=16, t=58, b=40),
+        margin=dict(l=52, r=16, t=74 if key else 58, b=40),
         showlegend=False,
         uirevision=f"starts:{state.surface}:{state.view}",
     )
     return fig
+
+
+def hatch(g: int) -> np.ndarray:
+    """A G×G mask of diagonal stripes about 20 px apart on a 400 px map (two fifths of each
+    period), the hatching of the start map's "still on its way" cells."""
+    period = max(4, round(g / 20))
+    i, j = np.indices((g, g))
+    return (i + j) % period < max(1, int(0.4 * period))
+
+
+def _startmap_key(state: AppState, sm: StartMap, theme: Theme) -> str:
+    """The start map's legend for what its colour bar cannot say: hatched cells (basin)
+    or the grey of starts that never arrive (steps), with how many there are."""
+    n = sm.basin.size
+    if state.metric == "basin" and state.build_surface().minima:
+        k = int(((sm.basin >= 0) & ~np.isfinite(sm.reached)).sum())
+        return (
+            f"▨ hatched: {k} of {n} still on their way (not within {TOLERANCE:g} of a minimum yet)"
+            if k
+            else ""
+        )
+    if state.metric == "steps":
+        k = int((~np.isfinite(sm.reached) & ~sm.diverged).sum())
+        return (
+            f"<span style='color:{theme.axis}'>■</span> {k} of {n} do not arrive"
+            f" in {state.steps} steps"
+            if k
+            else ""
+        )
+    return ""
 
 
 # --------------------------------------------------------------------------- 3D

@@ -54,6 +54,7 @@ SHOTS = {
         (1440, 860),
     ),
     "lesson.png": ("preset=zigzag&lesson=1&t=150", (1440, 860)),
+    "phone.png": ("preset=beale-race&theme=dark&t=500", (390, 844)),
 }
 
 READY = """() => {

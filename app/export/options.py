@@ -4,7 +4,8 @@
 request's ``export.`` keys, see `split_query`) into checked options, or raises
 `OptionsError` naming the bad value and what to use instead. Limits keep a
 request bounded: `MAX_SIZE` pixels a side, `MAX_FRAMES` frames,
-`MAX_GIF_PIXELS` in all, fps 1 … 50.
+`MAX_GIF_PIXELS` in all, fps 1 … 50. A named `PRESETS` size (``export.preset=slide``)
+sets the width, height and scale it names unless they are given too.
 """
 
 from __future__ import annotations
@@ -36,7 +37,13 @@ MAX_GIF_PIXELS = 150_000_000
 FPS_RANGE = (1, 50)
 #: Export options in a request's query: ``export.width=800`` and so on.
 PREFIX = "export."
-NAMES = ("width", "height", "scale", "fps", "frames", "first", "last", "hold")
+NAMES = ("width", "height", "scale", "fps", "frames", "first", "last", "hold", "preset")
+#: Named sizes. "slide": a 16:9 slide at a projector's 1920 × 1080, one pixel per pixel
+#: (a PNG of exactly 1920 × 1080; its fonts and caption are sized for the room by the
+#: slide layout, which reads `Options.preset`).
+PRESETS: dict[str, dict[str, float]] = {
+    "slide": {"width": 1920, "height": 1080, "scale": 1},
+}
 
 
 class ExportError(Exception):
@@ -112,6 +119,7 @@ class Options:
     last: int = 0
     hold: float = 1.0
     notices: tuple[str, ...] = field(default=(), compare=False)
+    preset: str | None = None
 
     @classmethod
     def check(
@@ -127,11 +135,24 @@ class Options:
         first: Any = None,
         last: Any = None,
         hold: Any = None,
+        preset: Any = None,
     ) -> Options:
-        """Options for `fmt` of a state with `steps` steps; None means the default."""
+        """Options for `fmt` of a state with `steps` steps; None means the default (or the
+        `preset`'s value, where one is named)."""
         fmt = str(fmt).lower().lstrip(".")
         if fmt not in FORMATS:
             raise OptionsError(f"format {fmt!r} is unknown; choose one of: {', '.join(FORMATS)}.")
+        if preset is not None:
+            preset = str(preset).lower()
+            if preset not in PRESETS:
+                raise OptionsError(
+                    f"preset={preset[:40]!r} is unknown; choose one of: {', '.join(PRESETS)}."
+                )
+            named = PRESETS[preset]
+            if width is None and height is None:
+                width, height = named["width"], named["height"]
+            if scale is None and fmt in ("png", "svg"):
+                scale = named["scale"]
         if width is None and height is not None:  # one side given: the other keeps 11:8
             width = round(_number("height", height, MIN_SIZE, MAX_SIZE) * 11 / 8)
         elif height is None and width is not None:
@@ -165,7 +186,7 @@ class Options:
                 f"({MAX_GIF_PIXELS:,} pixels); use fewer frames or a smaller size."
             )
         held = _number("hold", 1.0 if hold is None else hold, 0, 10)
-        return cls(fmt, w, h, s, rate, n, a, b, held, tuple(notices))
+        return cls(fmt, w, h, s, rate, n, a, b, held, tuple(notices), preset=preset)
 
     def steps_shown(self) -> np.ndarray:
         """The step of each frame (GIF) or slider position (HTML): spread over first … last."""

@@ -74,6 +74,60 @@
     if (el.getAttribute(name) !== v) el.setAttribute(name, v);
   };
 
+  // ------------------------------------------------------------------ the controls' drawer
+  // Below 1180 px the side panel is a drawer (assets/gradscape.css): the "Controls" button
+  // opens it, its close button, Escape or a click on the map behind it closes it. The class
+  // sits on <body>, which Dash never redraws (the root's class comes from a callback).
+  GS.drawer = function (open) {
+    const body = document.body;
+    open = open === undefined ? !body.classList.contains("gs-drawer-open") : open;
+    body.classList.toggle("gs-drawer-open", open);
+    for (const b of document.querySelectorAll(".gs-drawer-toggle")) b.setAttribute("aria-expanded", String(open));
+    const target = open
+      ? document.querySelector(".gs-drawer-close")
+      : document.querySelector(".gs-drawer-toggle");
+    if (target && target.offsetParent !== null) target.focus({ preventScroll: true });
+  };
+  document.addEventListener("click", (e) => {
+    const t = e.target;
+    if (!(t instanceof Element)) return;
+    if (t.closest(".gs-drawer-toggle")) GS.drawer();
+    else if (t.closest(".gs-drawer-close")) GS.drawer(false);
+    else if (document.body.classList.contains("gs-drawer-open") && t.closest(".gs-main")) GS.drawer(false);
+  });
+  document.addEventListener("keydown", (e) => {
+    if (e.key === "Escape" && document.body.classList.contains("gs-drawer-open")) GS.drawer(false);
+  });
+
+  /**
+   * What Dash 4's own components leave out for assistive technology (axe-core's rules,
+   * tests/test_browser_screens.py): radio and check lists are marked up as listboxes of
+   * options that contain inputs (nested interactive), and a dropdown's keyboard focus
+   * target is hidden from screen readers while it takes the focus. Called after each
+   * state the server sends (90-dash `onState`), once the components are drawn.
+   */
+  GS.repairA11y = function () {
+    if (!document.documentElement.lang) document.documentElement.lang = "en";
+    for (const l of document.querySelectorAll(
+      ":is(.dash-radioitems, .dash-checklist) > label.dash-options-list-option:is([role], [aria-selected])"
+    )) {
+      l.removeAttribute("role");
+      l.removeAttribute("aria-selected");
+    }
+    for (const g of document.querySelectorAll(':is(.dash-radioitems, .dash-checklist)[role="listbox"]')) {
+      g.setAttribute("role", g.classList.contains("dash-radioitems") ? "radiogroup" : "group");
+    }
+    for (const f of document.querySelectorAll('.dash-dropdown-focus-target[aria-hidden="true"]')) {
+      const b = f.parentElement && f.parentElement.querySelector("button.dash-dropdown");
+      f.removeAttribute("aria-hidden");
+      if (b && b.id) f.setAttribute("aria-labelledby", `${b.id}-value`);
+    }
+    for (const t of document.querySelectorAll('.dash-slider-thumb[role="slider"]:not([aria-label])')) {
+      const label = t.closest(".gs-param") && t.closest(".gs-param").querySelector(".gs-param-label");
+      if (label) t.setAttribute("aria-label", label.textContent.trim());
+    }
+  };
+
   /** Redraw step t everywhere at the next animation frame (several asks, one redraw). */
   let pending = false;
   GS.schedule = function () {

@@ -104,6 +104,8 @@
           GS.query = query;
           if (!GS.playing) GS.writeUrl();
         }
+        // once drawn: Dash loads its slider and dropdown code lazily, so look again later
+        for (const ms of [0, 600, 2000]) setTimeout(GS.repairA11y, ms);
         return noUpdate();
       },
       /** The step the server's state has (a link's t, or autoplay on a first visit). */
