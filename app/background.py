@@ -254,7 +254,7 @@ def start_map_job(set_progress, query: Any):
     rate = n * state.steps / max(sm.seconds, 1e-9)
     info = (
         f"{n:,} starts × {state.steps} steps in {sm.seconds:.2f} s "
-        f"({rate / 1e6:.0f} million steps a second)."
+        f"({rate / 1e6:.2g} million steps a second)."
     )
     figure = json.loads(fig.to_json())
     remember(query, {"figure": figure, "info": info})

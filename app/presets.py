@@ -446,7 +446,7 @@ DATA_PRESETS: tuple[Preset, ...] = (
         slug="batch-vs-stochastic",
         title="Batch, mini-batch and stochastic GD",
         text=(
-            "Three SGD runs fit a line at lr 0.05. The full batch uses all 64 samples every step: "
+            "Three SGD runs fit a line at γ = 0.05. The full batch uses all 64 samples every step: "
             "its loss falls at every step and it reaches the minimum at step 165. Mini-batches of "
             "8 (ringed in the data panel) and single samples jitter around it instead, 0.03 and "
             "0.13 from it on average at the end, having read only 37 and under 5 epochs of data "
@@ -465,7 +465,7 @@ DATA_PRESETS: tuple[Preset, ...] = (
         slug="batch-size-and-rate",
         title="A larger batch tolerates a larger rate",
         text=(
-            "SGD at lr 0.3 with batches of 1, 8 and 32 samples and the full batch: one sample's "
+            "SGD at γ = 0.3 with batches of 1, 8 and 32 samples and the full batch: one sample's "
             "loss can curve far more steeply than the mean, so single-sample SGD leaves the map "
             "within 60 steps while every larger batch stays. The larger the batch, the smaller "
             "its gradient noise and the tighter it settles; the full batch arrives exactly."
@@ -486,8 +486,8 @@ DATA_PRESETS: tuple[Preset, ...] = (
         text=(
             "With one sample a step SGD never settles: at the minimum the mean gradient vanishes "
             "but a single sample's does not, so it keeps jumping in a ball whose size grows with "
-            "the rate (0.14 on average at lr 0.05, 0.06 at lr 0.01). Set the schedule to cosine: "
-            "the decaying rate shrinks the ball, and the run at lr 0.05 ends about 0.01 from the "
+            "the rate (0.14 on average at γ = 0.05, 0.06 at γ = 0.01). Set the schedule to cosine: "
+            "the decaying rate shrinks the ball, and the run at γ = 0.05 ends about 0.01 from the "
             "minimum."
         ),
         query=_q(
