@@ -69,8 +69,9 @@ def _record(common: tuple, key: tuple, index: int, carry: Carry) -> dict:
     if traj.eff_lr is not None:
         out["e"] = _pack(traj.eff_lr)
     out.update(_extras(traj.extras or {}))
-    noisy = state.noise > 0 or training(state).get("batch_size") is not None
-    if noisy:  # the gradient it got is a sample: beside it, the exact (full-batch) one
+    batched = training(state, run).get("batch_size") is not None
+    if state.noise > 0 or batched:  # the gradient is a sample: beside it, the exact one
+        out["g_full_name"] = "full batch" if batched else "exact"
         xy = traj.xy[:-1, 0, :]
         gx, gy = state.build_surface().grad(xy[:, 0], xy[:, 1])
         out["g_full"] = _pack(np.stack([gx, gy], axis=-1)[:, None, :])

@@ -40,9 +40,11 @@ def _visible(state: AppState) -> tuple[int, ...]:
 
 
 def _run_setup(state: AppState, i: int) -> tuple:
-    """What run `i`'s sweep depends on: its optimizer and every hyperparameter but lr."""
+    """What run `i`'s sweep depends on: its optimizer, every hyperparameter but lr, and
+    its batch size on a data surface (None: the full batch)."""
     run = state.runs[i]
-    return (run.optimizer, tuple(sorted((k, v) for k, v in run.hp.items() if k != "lr")))
+    hp = tuple(sorted((k, v) for k, v in run.hp.items() if k != "lr"))
+    return (run.optimizer, hp, training(state, run).get("batch_size"))
 
 
 def inputs(state: AppState) -> tuple:
@@ -62,15 +64,30 @@ def race_of(state: AppState) -> Race | None:
 
 @lru_cache(maxsize=32)
 def _race(common: tuple, setups: tuple, objective: str, budget: int, carry: Carry) -> Race:
+    """One `tune_all` per batch size (each with the runs of that size; on a surface
+    without data, one in all), put back in the order of the runs."""
     state = carry.state
-    return tune_all(
-        state.build_surface(),
-        [(name, dict(hp)) for name, hp in setups],
-        budget,
-        OBJECTIVES[objective],
-        steps=state.steps,
-        start=state.start,
-        **training(state),
+    sizes = list(dict.fromkeys(size for _, _, size in setups))
+    races = {
+        size: tune_all(
+            state.build_surface(),
+            [(name, dict(hp)) for name, hp, b in setups if b == size],
+            budget,
+            OBJECTIVES[objective],
+            steps=state.steps,
+            start=state.start,
+            **{**training(state), "batch_size": size},
+        )
+        for size in sizes
+    }
+    if len(races) == 1:
+        return races[sizes[0]]
+    left = {size: iter(r.results) for size, r in races.items()}
+    first = races[sizes[0]]
+    return replace(
+        first,
+        results=tuple(next(left[b]) for _, _, b in setups),
+        calls=sum(r.calls for r in races.values()),
     )
 
 

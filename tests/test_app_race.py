@@ -162,6 +162,8 @@ def test_the_inspector_packs_each_optimizers_extras():
         ("run1=lbfgs&inspect=1&steps=25", set()),
         ("run1=adam&inspect=1&steps=25", set()),
         ("run1=adam&inspect=1&steps=25&noise=1", {"g_full"}),
+        ("surface=linear_regression&run1=sgd&run1.batch=8&inspect=1&steps=25", {"g_full"}),
+        ("surface=linear_regression&run1=sgd&inspect=1&steps=25", set()),  # full batch
     ]:
         state = parse(q)[0]
         d = inspector.record(state)
@@ -173,7 +175,7 @@ def test_the_inspector_packs_each_optimizers_extras():
             np.asarray(state.start),
             state.steps,
             record=True,
-            **training(state),
+            **training(state, run),
             **run.hp,
         )
         if "sf_y" in keys:
@@ -193,3 +195,36 @@ def test_the_inspector_packs_each_optimizers_extras():
                 want = np.asarray(tr.extras["line_search_xy"][k])[:, 0, :]
                 want = want[np.isfinite(want).all(axis=1)]
                 np.testing.assert_array_equal(pts[at[k] : at[k + 1]], want)
+
+
+def test_mini_batch_runs_race_at_their_own_batch_size(monkeypatch):
+    """On a data surface each run is tuned with its own batch size: one `run_final` call
+    per optimizer and batch size, the same budget for all."""
+    calls = []
+    real = core_race.run_final
+
+    def counted(surface, name, starts, steps, **kw):
+        calls.append((name, kw.get("batch_size"), len(starts)))
+        return real(surface, name, starts, steps, **kw)
+
+    monkeypatch.setattr(core_race, "run_final", counted)
+    race._race.cache_clear()
+    q = "surface=linear_regression&run1=sgd&run1.batch=8&run2=sgd&run3=adam&run3.batch=8&steps=60"
+    state = parse(q)[0]
+    tuned = apply_event(state, TUNE, 1).state
+    assert sorted(calls, key=str) == sorted(
+        [("sgd", 8, 12), ("adam", 8, 12), ("sgd", None, 12)], key=str
+    )
+    surface = state.build_surface()
+    for i, size in ((0, 8), (1, None), (2, 8)):
+        run = state.runs[i]
+        want = core_race.tune_all(
+            surface,
+            [(run.optimizer, {k: v for k, v in run.hp.items() if k != "lr"})],
+            12,
+            steps=60,
+            start=state.start,
+            **{**training(state), "batch_size": size},
+        )
+        assert tuned.runs[i].hp["lr"] == want.rates[0]
+    assert race.holds(tuned)

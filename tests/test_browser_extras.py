@@ -37,7 +37,7 @@ def traj_of(query: str):
         np.asarray(state.start),
         state.steps,
         record=True,
-        **training(state),
+        **training(state, run),
         **run.hp,
     )
 
@@ -79,14 +79,26 @@ def test_the_inspector_draws_each_optimizers_extras(server, page, k):
     # a noisy gradient: the exact one beside it, and the noise between them
     q = f"run1=sgd&run1.lr=0.001&noise=20&inspect=1&steps=40&t={k}"
     page.open(f"{server}?{q}")
-    page.wait_until(lambda: "∇f (full batch)" in page.js(ROWS), what="the full-batch row")
+    page.wait_until(lambda: "∇f (exact)" in page.js(ROWS), what="the exact gradient's row")
     tr = traj_of(q)
     x, y = tr.xy[k, 0]
     gx, gy = parse(q)[0].build_surface().grad(x, y)
     rows = page.js(ROWS)
-    assert [float(v) for v in rows["∇f (full batch)"]] == pytest.approx([gx, gy], rel=1e-3)
+    assert [float(v) for v in rows["∇f (exact)"]] == pytest.approx([gx, gy], rel=1e-3)
     noise = tr.grad[k, 0] - np.array([gx, gy])
     assert [float(v) for v in rows["noise (g − ∇f)"]] == pytest.approx(noise.tolist(), rel=1e-3)
     assert page.js("() => !!document.querySelector('.gs-inspect [data-arrow=full] line')")
     page.shot("noise")
+    # a mini-batch on a data surface: the full-batch gradient beside the batch's
+    q = f"surface=linear_regression&run1=sgd&run1.lr=0.05&run1.batch=4&inspect=1&steps=40&t={k}"
+    page.open(f"{server}?{q}")
+    page.wait_until(lambda: "∇f (full batch)" in page.js(ROWS), what="the full-batch row")
+    tr = traj_of(q)
+    x, y = tr.xy[k, 0]
+    full = parse(q)[0].build_surface().grad(x, y)
+    got = [float(v) for v in page.js(ROWS)["∇f (full batch)"]]
+    assert got == pytest.approx([full[0], full[1]], rel=1e-3)
+    assert float(page.js(ROWS)["noise (g − ∇f)"][0]) == pytest.approx(
+        tr.grad[k, 0, 0] - full[0], rel=1e-3, abs=1e-6
+    )
     assert page.errors == []

@@ -28,6 +28,9 @@
     return decoded.get(raw);
   }
 
+  /** What the exact gradient is called: "full batch" on a data surface, else "exact". */
+  const fullName = () => GS.escapeHtml((GS.paths() && GS.paths().inspect && GS.paths().inspect.g_full_name) || "exact");
+
   /** The trial points of step k (L-BFGS's line search), as [x, y] pairs. */
   function trialsAt(e, k) {
     if (!e.trials || !e.trial_at || k + 1 >= e.trial_at.length) return [];
@@ -56,7 +59,7 @@
         const below = Math.sin(ang) >= 0 ? 14 : -8;
         html +=
           `<g class="gs-extra gs-extra-full" data-arrow="full"><line x1="${x0}" y1="${y0}" x2="${x1}" y2="${y1}"/>` +
-          `<text x="${x1}" y="${y1 + below}" text-anchor="middle">−γ∇f (full batch)</text></g>`;
+          `<text x="${x1}" y="${y1 + below}" text-anchor="middle">−γ∇f (${fullName()})</text></g>`;
       }
     }
     // labels go to opposite sides (y above right, z below left), so two close points
@@ -92,7 +95,7 @@
     if (e.sf_z) rows.push(["z (base sequence)", `<td>${f(e.sf_z[k])}</td><td>${f(e.sf_z[n + k])}</td>`]);
     if (e.d_lr) rows.push(["d·lr (learned step)", `<td colspan="2">${f(e.d_lr[k])}</td>`]);
     if (e.g_full && d.g) {
-      rows.push(["∇f (full batch)", `<td>${f(e.g_full[k])}</td><td>${f(e.g_full[n + k])}</td>`]);
+      rows.push([`∇f (${fullName()})`, `<td>${f(e.g_full[k])}</td><td>${f(e.g_full[n + k])}</td>`]);
       rows.push([
         "noise (g − ∇f)",
         `<td>${f(d.g[k] - e.g_full[k])}</td><td>${f(d.g[n + k] - e.g_full[n + k])}</td>`,
