@@ -390,7 +390,8 @@ def expected_pv_keys(state: Any) -> set[str]:
     """The keys of the text boxes the sidebar must show for `state`.
 
     Surface parameters, every hyperparameter of every run, the schedule's
-    arguments, the clipping threshold only when clipping is on, steps, noise, seed.
+    arguments, the clipping threshold only when clipping is on, steps, noise, seed,
+    and in the paths view the fair race's budget.
     """
     import surfaces
     from optimizers import OPTIMIZERS, schedules
@@ -401,6 +402,8 @@ def expected_pv_keys(state: Any) -> set[str]:
     keys |= {f"schedule.{p.name}" for p in schedules.PARAMS[state.schedule]}
     if state.clip != "off":
         keys.add("clip_at")
+    if state.mode == "paths":
+        keys.add("budget")
     return keys | {"steps", "noise", "seed"}
 
 
