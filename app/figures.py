@@ -160,7 +160,8 @@ def run_label(run: Run) -> str:
     size ("· B 8"): runs that differ in those are told apart in legends."""
     spec = OPTIMIZERS[run.optimizer]
     extras = [
-        f" · {p.symbol or p.name} {num(v) if isinstance(v, float) else v}"
+        f" · {p.symbol or p.name.replace('_', ' ')} "
+        + (num(v) if isinstance(v, float) else str(v).replace("_", " "))
         for p in spec.params[1:]
         if (v := run.hp.get(p.name, p.default)) != p.default
     ][:LABEL_EXTRAS]

@@ -388,11 +388,11 @@ PRESETS += (
 _RACE_RUNS = ("adam", "momentum", "rmsprop", "lion")
 
 
-def _race(surface: str, start: str, rates: tuple[float, ...]) -> str:
+def _race(surface: str, start: str, rates: tuple[float, ...], *more: str) -> str:
     """A fair race's query: four runs at the rates its sweep picks (checked by the tests)."""
     pairs = enumerate(zip(_RACE_RUNS, rates, strict=True), 1)
     runs = [f"run{i}={n}&run{i}.lr={lr:g}" for i, (n, lr) in pairs]
-    return _q(f"surface={surface}", *runs, f"start={start}", "steps=300", "tuned=1")
+    return _q(f"surface={surface}", *runs, f"start={start}", "steps=300", "tuned=1", *more)
 
 
 PRESETS += (
@@ -405,7 +405,7 @@ PRESETS += (
             "Beale, Adam wins by far and is the only one to arrive; Lion's fixed-size sign "
             "steps leave it furthest away."
         ),
-        query=_race("beale", "1,1.5", (0.406, 0.00351, 0.0702, 0.0142)),
+        query=_race("beale", "1,1.5", (0.406, 0.00351, 0.0702, 0.0142), "view=-0.5,4,-2.25,2"),
     ),
     Preset(
         slug="fair-race-rosenbrock",
