@@ -780,6 +780,29 @@ def log_ticks(lo: float, hi: float, least: int = 3) -> list[float]:
     return ticks
 
 
+#: The loss chart's y axis left to Plotly (a linear axis, or nothing to fit): its own ticks.
+_AUTO_YAXIS = {
+    "range": None,
+    "autorange": True,
+    "tickvals": None,
+    "ticktext": None,
+    "dtick": None,
+    "nticks": 6,
+}
+
+
+def _fixed_yaxis(log_range: list[float], ticks: list[float]) -> dict:
+    """A log axis over `log_range` (log10 units) labelled at `ticks`."""
+    return {
+        "range": log_range,
+        "autorange": False,
+        "tickvals": ticks,
+        "ticktext": [_tick_text(v) for v in ticks],
+        "dtick": None,
+        "nticks": None,
+    }
+
+
 def loss_yaxis(
     surface: Surface, results: Sequence[RunResult], fates: Sequence[look.Fate | None] = ()
 ) -> dict:
@@ -787,51 +810,22 @@ def loss_yaxis(
     range (from the curves as drawn: floored, cut where a run left the map) and at
     least three labelled ticks; on a linear axis Plotly's own ticks (at least three)."""
     if not _log_axis(surface) or not results:
-        return {
-            "range": None,
-            "autorange": True,
-            "tickvals": None,
-            "ticktext": None,
-            "dtick": None,
-            "nticks": 6,
-        }
+        return dict(_AUTO_YAXIS)
     if is_data_surface(surface):  # the full-batch curves and most mini-batch losses
         yr = loss_yrange(surface, results)
         if yr is not None:
-            ticks = log_ticks(10.0 ** yr[0], 10.0 ** yr[1])
-            return {
-                "range": yr,
-                "autorange": False,
-                "tickvals": ticks,
-                "ticktext": [_tick_text(v) for v in ticks],
-                "dtick": None,
-                "nticks": None,
-            }
+            return _fixed_yaxis(yr, log_ticks(10.0 ** yr[0], 10.0 ** yr[1]))
     fates = list(fates) or [None] * len(results)
     ys = np.concatenate([_loss_y(surface, r, f) for r, f in zip(results, fates, strict=True)])
     ys = ys[np.isfinite(ys) & (ys > 0)]
     if not ys.size:
-        return {
-            "range": None,
-            "autorange": True,
-            "tickvals": None,
-            "ticktext": None,
-            "dtick": None,
-            "nticks": 6,
-        }
+        return dict(_AUTO_YAXIS)
     lo, hi = float(ys.min()), float(ys.max())
     if hi / lo < 1.5:  # a flat curve: half a decade around it
         lo, hi = lo / 1.8, hi * 1.8
     ticks = log_ticks(lo, hi)
     pad = 0.04 * (np.log10(hi) - np.log10(lo))
-    return {
-        "range": [float(np.log10(lo) - pad), float(np.log10(hi) + pad)],
-        "autorange": False,
-        "tickvals": ticks,
-        "ticktext": [_tick_text(v) for v in ticks],
-        "dtick": None,
-        "nticks": None,
-    }
+    return _fixed_yaxis([float(np.log10(lo) - pad), float(np.log10(hi) + pad)], ticks)
 
 
 def loss_dtick(surface: Surface, results: Sequence[RunResult]) -> int | str | None:

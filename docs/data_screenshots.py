@@ -35,26 +35,33 @@ STEPS = {
 
 READY = """() => {
   const g = document.querySelector('#map .js-plotly-plot');
-  const d = document.querySelector('svg.gs-data-overlay .gs-model');
-  return !!(g && g.querySelector('.contourlayer path') && d
+  const data = document.querySelector('.gs-data.gs-on');
+  return !!(g && g.querySelector('.contourlayer path')
+    && (!data || document.querySelector('svg.gs-data-overlay .gs-model'))
     && document.querySelector('svg.gs-overlay .gs-head'));
 }"""
 
 
-def main() -> None:
+def shoot(shots: dict[str, str], size: tuple[int, int] = (1440, 860)) -> None:
+    """Serve the app and save docs/<name> for each name → query of `shots`, once the map
+    (and a data surface's panel) is drawn."""
     with running(cwd=ROOT) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM)
-        for slug, t in STEPS.items():
-            page = browser.new_page(viewport={"width": 1440, "height": 860})
-            page.goto(f"{url.rstrip('/')}/?preset={slug}&t={t}")
+        for name, query in shots.items():
+            page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+            page.goto(f"{url.rstrip('/')}/?{query}")
             page.wait_for_function(READY, timeout=30_000)
             page.wait_for_load_state("networkidle")
             time.sleep(1.0)
-            out = ROOT / "docs" / f"data-{slug}.png"
+            out = ROOT / "docs" / name
             page.screenshot(path=str(out))
             print(out)
             page.close()
         browser.close()
+
+
+def main() -> None:
+    shoot({f"data-{slug}.png": f"preset={slug}&t={t}" for slug, t in STEPS.items()})
 
 
 if __name__ == "__main__":

@@ -9,19 +9,10 @@ Playwright and Debian's chromium (/usr/bin/chromium, or $GRADSCAPE_CHROMIUM).
 
 from __future__ import annotations
 
-import os
 import sys
-import time
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from app.serving import running  # noqa: E402
-
-CHROMIUM = os.environ.get("GRADSCAPE_CHROMIUM", "/usr/bin/chromium")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 #: lesson slug → the rest of the query (the step shown, an inspector)
 SHOTS = {
@@ -36,27 +27,11 @@ SHOTS = {
     "fair-race-himmelblau": "t=300",
 }
 
-READY = """() => {
-  const g = document.querySelector('#map .js-plotly-plot');
-  return !!(g && g.querySelector('.contourlayer path')
-    && document.querySelector('svg.gs-overlay .gs-head'));
-}"""
-
 
 def main() -> None:
-    with running(cwd=ROOT) as url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM)
-        for slug, rest in SHOTS.items():
-            page = browser.new_page(viewport={"width": 1440, "height": 860})
-            page.goto(f"{url.rstrip('/')}/?preset={slug}&{rest}")
-            page.wait_for_function(READY, timeout=30_000)
-            page.wait_for_load_state("networkidle")
-            time.sleep(1.0)
-            out = ROOT / "docs" / f"lesson-{slug}.png"
-            page.screenshot(path=str(out))
-            print(out)
-            page.close()
-        browser.close()
+    from data_screenshots import shoot  # the same runner: serve, open, wait, shoot
+
+    shoot({f"lesson-{slug}.png": f"preset={slug}&{rest}" for slug, rest in SHOTS.items()})
 
 
 if __name__ == "__main__":

@@ -32,6 +32,18 @@ def dash_app():
 
 
 @pytest.fixture(scope="module")
+def app(dash_app):
+    """The session's app (a process hands Dash's callbacks to the first app it builds)."""
+    return dash_app
+
+
+@pytest.fixture(scope="module")
+def client(dash_app):
+    """A Flask test client of the session's app."""
+    return dash_app.server.test_client()
+
+
+@pytest.fixture(scope="module")
 def browser():
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as p:

@@ -65,3 +65,24 @@ def test_an_export_figure_of_every_optimizer_at_once(mode):
         assert [r.optimizer for r in state.runs] == group
         drawn = view_of(state).draw(state, 15, Slide())
         assert drawn.figure.data
+
+
+@pytest.mark.parametrize("surface", ["linear_regression", "logistic_regression", "tiny_net"])
+def test_every_view_works_on_a_data_surface_with_mini_batches(surface):
+    """Compare, sensitivity, start map, 3D, the inspector and the exports on a data
+    surface, with a mini-batch run beside a full-batch one."""
+    state = parse(f"surface={surface}&run1=sgd&run1.batch=8&run2=adam&steps=40&grid=10&k=3")[0]
+    assert state.runs[0].batch == 8
+    results = compute_all(state)
+    assert results[0].batches is not None and results[1].batches is None
+    assert inspector.record(replace(state, inspect=True))["g_full_name"] == "full batch"
+    assert len(views.sweep(state).results) == 3
+    assert len(views.sensitivity(state)) == 2
+    assert views.start_map(state).loss.shape == (state.grid, state.grid)
+    for mode in ("paths", "compare", "sensitivity", "3d"):
+        s = replace(state, mode=mode)
+        out = dict(
+            zip([n for n, _ in callbacks.LOAD_OUTPUTS], callbacks.page_outputs(s, []), strict=True)
+        )
+        assert f"gs-mode-{mode}" in out[ids.ROOT] and not out[ids.NOTICES]
+        assert view_of(s).draw(s, 20, Slide()).figure.data

@@ -369,11 +369,6 @@ def test_html_slider_moves_the_runs_and_keeps_the_contour(tmp_path):
 
 
 # --------------------------------------------------------------------------- route
-@pytest.fixture(scope="module")
-def client(dash_app):
-    return dash_app.server.test_client()
-
-
 QUERY = LINK.split("?", 1)[1]
 
 

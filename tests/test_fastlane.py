@@ -91,11 +91,6 @@ def test_what_the_fast_lane_leaves_to_dash(query, key, value, why):
     assert fastlane.fast_edit(q, key, value) == {"fast": False}, why
 
 
-@pytest.fixture(scope="module")
-def client(dash_app):
-    return dash_app.server.test_client()
-
-
 def post(client, body, **kw):
     data = body if isinstance(body, (bytes, str)) else json.dumps(body)
     return client.post(fastlane.ROUTE, data=data, content_type="application/json", **kw)

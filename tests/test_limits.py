@@ -30,17 +30,6 @@ WORKERS = 2
 
 
 @pytest.fixture(scope="module")
-def app(dash_app):
-    """The session's app (a process hands Dash's callbacks to the first app it builds)."""
-    return dash_app
-
-
-@pytest.fixture(scope="module")
-def client(app):
-    return app.server.test_client()
-
-
-@pytest.fixture(scope="module")
 def manager(app):
     m = app._background_manager
     workers, m.workers = m.workers, WORKERS

@@ -28,17 +28,6 @@ _spec.loader.exec_module(probe)
 
 
 @pytest.fixture(scope="module")
-def app(dash_app):
-    """The session's app (a process hands Dash's callbacks to the first app it builds)."""
-    return dash_app
-
-
-@pytest.fixture(scope="module")
-def client(app):
-    return app.server.test_client()
-
-
-@pytest.fixture(scope="module")
 def bases(client):
     out = probe.base_requests(client)
     assert {b["output"].split("...")[0] for b in out} >= {"..loaded.data", "..state.data"}

@@ -212,11 +212,6 @@ def test_gunicorn_serves_app_server_with_several_workers():
 
 
 # --------------------------------------------------------------------------- compression, caching
-@pytest.fixture(scope="module")
-def client(dash_app):
-    return dash_app.server.test_client()
-
-
 def _page_urls(client) -> dict:
     """The script and style URLs of the page, and the loader's (window.gsAssets)."""
     html = client.get("/").get_data(as_text=True)

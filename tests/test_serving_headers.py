@@ -16,11 +16,6 @@ import pytest
 from app import edge
 
 
-@pytest.fixture(scope="module")
-def client(dash_app):
-    return dash_app.server.test_client()
-
-
 def test_every_answer_says_nosniff_and_names_no_versions(client):
     for url in ["/", "/_dash-layout", "/_dash-dependencies", "/assets/gs/00-core.js"]:
         r = client.get(url)
