@@ -27,10 +27,14 @@ MAP_READY = """() => {
 class Page:
     """A page plus the console errors it logged."""
 
-    def __init__(self, browser, name: str, size=(1280, 800)) -> None:
+    def __init__(self, browser, name: str, size=(1280, 800), bypass_csp: bool = False) -> None:
         self.name = name
+        # bypass_csp: only for test tooling injected into the page (axe-core), which the
+        # app's Content-Security-Policy (app/edge.py) rightly refuses as an inline script
         self.page = browser.new_page(
-            viewport={"width": size[0], "height": size[1]}, accept_downloads=True
+            viewport={"width": size[0], "height": size[1]},
+            accept_downloads=True,
+            bypass_csp=bypass_csp,
         )
         self.errors: list[str] = []
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
