@@ -132,6 +132,26 @@ def _lerp(m: Array, target: Array, w: Scalar, tmp: Array) -> None:
     _add(m, tmp, m)
 
 
+def _lerp_into(out: Array, start: Array, end: Array, w: Scalar, tmp: Array) -> None:
+    """out ← torch's ``start.lerp(end, w)`` (`out` may be `start`; w a scalar or per coordinate).
+
+    start + w(end − start) for w < ½, else end − (end − start)(1 − w): the two
+    forms round differently; torch switches at ½, and so does this.
+    """
+    _sub(end, start, tmp)
+    if isinstance(w, np.ndarray):
+        low = w < 0.5
+        if not low.all():
+            out[...] = np.where(low, start + w * tmp, end - tmp * (1.0 - w))
+            return
+    elif w >= 0.5:
+        _mul(tmp, 1.0 - w, tmp)
+        _sub(end, tmp, out)
+        return
+    _mul(tmp, w, tmp)
+    _add(start, tmp, out)
+
+
 def _decay_square(v: Array, u: Array, decay: Scalar, w: Scalar, tmp: Array) -> None:
     """v ← decay·v + w·u²: a running mean of squares, as torch's ``mul_().addcmul_()``."""
     _mul(v, decay, v)

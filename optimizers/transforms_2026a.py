@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .transforms import Scalar, State, Transform, _is_zero, _operand, _scratch
+from .transforms import Scalar, State, Transform, _is_zero, _lerp_into, _operand, _scratch
 
 __all__ = [
     "adafactor_rate",
@@ -60,17 +60,6 @@ def _torch_lerp(a: Any, b: Any, w: Any) -> Any:
     if isinstance(w, np.ndarray):
         return np.where(w < 0.5, a + w * (b - a), b - (b - a) * (1.0 - w))
     return a + w * (b - a) if w < 0.5 else b - (b - a) * (1.0 - w)
-
-
-def _lerp_into(out: Array, start: Array, end: Array, w: Any, tmp: Array) -> None:
-    """out ← `_torch_lerp`(start, end, w) for a scalar w, in buffers (`out` may be `start`)."""
-    _sub(end, start, tmp)
-    if w < 0.5:
-        _mul(w, tmp, tmp)
-        _add(start, tmp, out)
-    else:
-        _mul(tmp, 1.0 - w, tmp)
-        _sub(end, tmp, out)
 
 
 # --------------------------------------------------------------------------- Newton

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from .transforms import Scalar, State, Transform, _is_zero, _operand
+from .transforms import Scalar, State, Transform, _is_zero, _lerp_into, _operand
 
 __all__ = [
     "prodigy_step",
@@ -44,28 +44,6 @@ def _per_path(value: Scalar) -> Scalar:
     return value
 
 
-def _torch_lerp(m: Array, target: Array, w: Scalar, tmp: Array) -> None:
-    """m ← torch's ``m.lerp_(target, w)``, in place.
-
-    m + w(target − m) for w < ½, else target − (target − m)(1 − w): the two
-    forms round differently; torch switches at ½, and so does this.
-    """
-    _sub(target, m, tmp)
-    if isinstance(w, np.ndarray):
-        low = w < 0.5
-        if low.all():
-            _mul(tmp, w, tmp)
-            _add(m, tmp, m)
-        else:
-            m[...] = np.where(low, m + w * tmp, target - tmp * (1.0 - w))
-    elif w < 0.5:
-        _mul(tmp, w, tmp)
-        _add(m, tmp, m)
-    else:
-        _mul(tmp, 1.0 - w, tmp)
-        _sub(target, tmp, m)
-
-
 # --------------------------------------------------------------------------- AdaBelief
 def scale_by_adabelief(beta1: Scalar, beta2: Scalar, eps: Scalar) -> Transform:
     """pytorch_optimizer.AdaBelief (rectify, ams_bound, adanorm off): Adam with Var(g − m).
@@ -81,7 +59,7 @@ def scale_by_adabelief(beta1: Scalar, beta2: Scalar, eps: Scalar) -> Transform:
 
     def update(u: Array, state: State, params: Array, t: int, lr: Scalar) -> Scalar:
         m, s, tmp = state
-        _torch_lerp(m, u, w1, tmp)
+        _lerp_into(m, m, u, w1, tmp)
         _sub(u, m, tmp)
         _mul(tmp, tmp, tmp)
         _mul(tmp, w2, tmp)
@@ -126,8 +104,8 @@ def scale_by_adan(
             np.copyto(prev, u)
         _sub(u, prev, diff)
         np.copyto(prev, u)
-        _torch_lerp(m, u, w1, tmp)
-        _torch_lerp(n_, diff, w2, tmp)
+        _lerp_into(m, m, u, w1, tmp)
+        _lerp_into(n_, n_, diff, w2, tmp)
         _mul(diff, b2, diff)
         _add(diff, u, diff)  # w = g + β₂Δ
         _mul(diff, diff, diff)
@@ -245,16 +223,7 @@ def schedule_free_step(
             _mul(y, wd, tmp)
             _add(g, tmp, g)
         # y.lerp_(z, c) into the other buffer (this step's y stays for the record):
-        # torch's lerp, c < ½: y + c(z − y), else z − (z − y)(1 − c)
-        _sub(z, y, tmp)
-        if isinstance(c, np.ndarray):
-            yn[...] = np.where(c < 0.5, y + c * tmp, z - tmp * (1.0 - c))
-        elif c < 0.5:
-            _mul(tmp, c, tmp)
-            _add(y, tmp, yn)
-        else:
-            _mul(tmp, 1.0 - c, tmp)
-            _sub(z, tmp, yn)
+        _lerp_into(yn, y, z, c, tmp)  # torch's y.lerp(z, c)
         _mul(g, rate * (beta * (1.0 - c) - 1.0), tmp)
         _add(yn, tmp, yn)
         _mul(g, rate, tmp)
