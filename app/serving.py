@@ -57,14 +57,14 @@ def running(
     cwd: Path | None = None,
     env: Mapping[str, str] | None = None,
 ) -> Iterator[str]:
-    """Serve with `command` (default: this Python's ``-m app.cli``) on a free port; yield its URL.
+    """Serve with `command` (default: this Python's ``-m gradscape``) on a free port; yield its URL.
 
     The port is appended as ``--port N``; `command` must accept it (gradscape does).
     `env` adds to the environment. The server's output goes to a temporary file
     (a pipe no one reads would fill up and stall it), shown if it fails to start.
     """
     port = free_port()
-    argv = [*(command or [sys.executable, "-m", "app.cli"]), "--port", str(port)]
+    argv = [*(command or [sys.executable, "-m", "gradscape"]), "--port", str(port)]
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "server.log"
         with log.open("wb") as out:

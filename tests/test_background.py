@@ -1,7 +1,7 @@
 """Start maps as background callbacks: the disk cache by default, Celery on a real Redis.
 
 The Celery test starts `redis-server` on a free port on 127.0.0.1, a Celery worker
-(`celery -A app.worker worker`) and `gradscape`, all with GRADSCAPE_REDIS_URL,
+(`celery -A gradscape.app.worker worker`) and `gradscape`, all with GRADSCAPE_REDIS_URL,
 then opens a start map in Chromium and checks that the worker computed it, and
 that the same request a second time is answered from the cache (no new task).
 It skips only where redis-server, Celery or Chromium is missing; CI installs them.
@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 from dash import CeleryManager, DiskcacheManager
 
-from app import background
-from app.serving import free_port, running, stop
+from gradscape.app import background
+from gradscape.app.serving import free_port, running, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("GRADSCAPE_CHROMIUM", "/usr/bin/chromium")
@@ -96,7 +96,7 @@ def test_start_maps_run_on_celery_workers_over_redis():
         _wait_port(port, redis, redis_log)
         with worker_log.open("wb") as out:
             worker = subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", "app.worker", "worker",
+                [sys.executable, "-m", "celery", "-A", "gradscape.app.worker", "worker",
                  "--pool=solo", "--concurrency=1", "--loglevel=INFO", "--without-heartbeat",
                  "--without-mingle", "--without-gossip"],
                 cwd=ROOT,
