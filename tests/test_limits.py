@@ -7,10 +7,12 @@ processes, counted with psutil.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import random
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -137,6 +139,163 @@ def test_twelve_distinct_start_maps_run_at_most_the_configured_number_at_once(
         assert f"{(40 + i) ** 2:,} starts" in out["startmap-info"]["children"]
     assert pids  # the jobs were seen running
     _wait(lambda: _reaped(pids) and manager.running() == 0, 10, "the jobs to be reaped")
+
+
+def test_job_slots_are_shared_by_processes_and_freed_when_a_holder_dies(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from app.jobs import JobSlots
+
+    slots = JobSlots(tmp_path / "slots", 2)
+    hold = "import sys; from app.jobs import JobSlots; fd = JobSlots(sys.argv[1], 2).take(); "
+    hold += "print(fd is not None, flush=True); sys.stdin.read()"
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", hold, str(tmp_path / "slots")],
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    try:
+        assert [p.stdout.readline().strip() for p in procs] == ["True", "True"]
+        assert slots.held() == 2
+        assert slots.take() is None  # both slots are another process's
+        os.kill(procs[0].pid, signal.SIGKILL)  # a holder dies: its slot is free
+        procs[0].wait()
+        assert slots.held() == 1
+        fd = slots.take()
+        assert fd is not None
+        assert slots.take() is None
+        os.close(fd)
+    finally:
+        for p in procs:
+            p.kill()
+            p.wait()
+            p.stdin.close()
+            p.stdout.close()
+
+
+def _post(url: str, body: dict) -> dict:
+    import urllib.request
+
+    req = urllib.request.Request(
+        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(req, timeout=60) as r:
+        assert r.status in (200, 204), r.status
+        raw = r.read()
+    return json.loads(raw) if raw else {}
+
+
+def _hold_a_worker(port: int):
+    """A connection whose request head is not finished: the sync worker that took it waits."""
+    import socket
+
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(b"GET /_dash-layout HTTP/1.1\r\nHost: x\r\n")
+    time.sleep(1.0)  # for a worker to accept it (the check is the jobs' owners below)
+    return s
+
+
+def _finish(s) -> None:
+    s.sendall(b"Connection: close\r\n\r\n")
+    while s.recv(65536):
+        pass
+    s.close()
+
+
+def _job_processes(master: psutil.Process) -> int:
+    """Job processes under a gunicorn master: its workers' children."""
+    n = 0
+    for worker in master.children():
+        with contextlib.suppress(psutil.Error):
+            n += sum(c.status() != psutil.STATUS_ZOMBIE for c in worker.children())
+    return n
+
+
+GRID = 90
+
+
+def test_the_job_limit_holds_across_gunicorn_workers(base, tmp_path):
+    """Two gunicorn workers share one cache folder: twelve distinct start maps, sent to
+    either, never run more than the configured number of jobs at once, and wait with
+    a place in the queue."""
+    import os
+    import subprocess
+    import sys
+
+    from app.serving import free_port, stop, wait_for
+
+    port = free_port()
+    log = tmp_path / "gunicorn.log"
+    env = {
+        **os.environ,
+        "GRADSCAPE_CACHE_DIR": str(tmp_path / "cache"),
+        "GRADSCAPE_JOB_WORKERS": str(WORKERS),
+        "GRADSCAPE_REDIS_URL": "",
+    }
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--workers", "2", "--no-control-socket",
+             "--bind", f"127.0.0.1:{port}", "--timeout", "300", "app:server"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        wait_for(url, proc, seconds=90, log=log)
+        master = psutil.Process(proc.pid)
+        _wait(lambda: len(master.children()) == 2, 60, "two gunicorn workers")
+        bodies = [_request(base, _query(GRID + i, steps=2000)) for i in range(12)]  # ~s each
+
+        def start(some: list[dict]) -> list[dict]:
+            with ThreadPoolExecutor(len(some)) as pool:
+                return list(pool.map(lambda b: _post(url + "_dash-update-component", b), some))
+
+        # A sync worker serves one connection at a time: a request whose head never ends
+        # holds it. Six requests go to the one worker left, then six to the other.
+        second = _hold_a_worker(port)  # one worker waits for the rest of this request
+        handles = start(bodies[:6])  # the other takes these
+        first = _hold_a_worker(port)  # the only free worker now: it waits
+        _finish(second)  # the first worker is free again, the only one
+        handles += start(bodies[6:])
+        _finish(first)
+        assert len({h["job"] for h in handles}) == 12  # distinct requests, distinct jobs
+        pids = {w.pid for w in master.children()}
+        owners = {h["job"].split("-")[0] for h in handles}
+        assert owners <= {str(p) for p in pids} and len(owners) == 2, owners  # both workers
+        most, texts, done = 0, set(), {}
+        deadline = time.monotonic() + 480
+        while len(done) < 12:
+            assert time.monotonic() < deadline, f"only {len(done)} of 12 maps finished"
+            most = max(most, _job_processes(master))
+            for i, (b, h) in enumerate(zip(bodies, handles, strict=True)):
+                if i in done:
+                    continue
+                args = urlencode({"cacheKey": h["cacheKey"], "job": h["job"]})
+                out = _post(f"{url}_dash-update-component?{args}", b)
+                most = max(most, _job_processes(master))
+                text = (out.get("progress") or {}).get("startmap-progress-text.children")
+                if text:
+                    texts.add(text)
+                if "startmap" in (out.get("response") or {}):
+                    done[i] = out["response"]
+            time.sleep(0.2)
+        print(f"jobs at once across 2 gunicorn workers: at most {most} (limit {WORKERS})")
+        assert 1 <= most <= WORKERS  # never more job processes than slots, across workers
+        assert any("ahead in the queue" in t for t in texts), texts  # the page shows a place
+        for i, out in done.items():  # each map is its own request's
+            assert f"{(GRID + i) ** 2:,} starts" in out["startmap-info"]["children"]
+    finally:
+        stop(proc)
 
 
 def test_identical_requests_join_one_job(client, manager, base):
