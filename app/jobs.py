@@ -230,11 +230,11 @@ class BoundedDiskcacheManager(DiskcacheManager):
             if j is not None:
                 j.seen = time.monotonic()
                 if j.state == "queued":
-                    return ["0", "100", queue_text(self._ahead(j))]
+                    return ["0", "100", queue_text(self._ahead(j)), True]
         if j is None:  # another server process's job, perhaps queued there
             ahead = self.handle.get(f"gs-queued:{key}")
             if isinstance(ahead, int):
-                return ["0", "100", queue_text(ahead)]
+                return ["0", "100", queue_text(ahead), True]
         return super().get_progress(key)
 
     # ------------------------------------------------------------------ the dispatcher
@@ -391,12 +391,16 @@ def _kill_tree(pid: int) -> None:
 
 
 # --------------------------------------------------------------------------- Celery
-#: Seconds without progress from a Celery job before the page says its worker may be lost.
-LOST_SECONDS = 30.0
+def lost_seconds() -> float:
+    """Seconds without progress from a Celery job before the page says its worker may be
+    lost (``GRADSCAPE_JOB_LOST_SECONDS``, 1–3600, default 30)."""
+    return _env_number("GRADSCAPE_JOB_LOST_SECONDS", 30.0, 1.0, 3600.0)
+
+
 LOST_TEXT = (
     "No word from a worker for {s:.0f} s: all may be busy, or the one computing this map was "
-    "lost. Another worker takes the job over when one is free; or press Cancel and open the "
-    "map again."
+    "lost. Another worker takes the job over when one is free; or press Retry to start it "
+    "again."
 )
 
 
@@ -404,18 +408,18 @@ class WatchedCeleryManager(CeleryManager):
     """Dash's `CeleryManager`, telling the page when its job has gone quiet.
 
     A job reports progress every few hundred milliseconds while it runs. If a
-    page's polls find none for `LOST_SECONDS` (its worker was killed, or no
-    worker has taken it), the progress text says so and what happens next:
-    the task is acknowledged late and rejected when its worker is lost
-    (`background.celery_app`), so another worker takes it over; Cancel and a
-    new request start it afresh.
+    page's polls find none for `lost_seconds()` (its worker was killed, or no
+    worker has taken it), the progress text says so and what happens next,
+    and the Retry button shows (the progress's fourth value): the task is
+    acknowledged late and rejected when its worker is lost
+    (`background.celery_app`), so another worker takes it over; Retry sends
+    the same request again, which starts a new job at once.
     """
-
-    lost_seconds = LOST_SECONDS
 
     def __init__(self, *args, **kw):
         super().__init__(*args, **kw)
         self._heard: dict[str, float] = {}
+        self.lost_seconds = lost_seconds()
 
     def get_progress(self, key):
         progress = super().get_progress(key)
@@ -428,5 +432,5 @@ class WatchedCeleryManager(CeleryManager):
             return progress
         quiet = now - self._heard[key]
         if quiet > self.lost_seconds:
-            return ["0", "100", LOST_TEXT.format(s=quiet)]
+            return ["0", "100", LOST_TEXT.format(s=quiet), False]
         return None

@@ -627,5 +627,17 @@ def test_a_celery_job_gone_quiet_is_reported_on_the_page(monkeypatch):
     assert manager.get_progress("k")[0] == "10"  # the job reports progress
     assert manager.get_progress("k") is None  # a quiet moment is nothing yet
     time.sleep(0.4)
-    text = manager.get_progress("k")[2]  # quiet too long: the page says so, and what next
-    assert "lost" in text and "Cancel" in text
+    lost = manager.get_progress("k")  # quiet too long: the page says so, and what next
+    assert "lost" in lost[2] and "Retry" in lost[2]
+    assert lost[3] is False  # the Retry button shows
+
+
+def test_retry_sends_the_same_start_map_request_again():
+    from dash import no_update
+
+    from app.background import retry_start_map
+
+    query = _query(30)
+    assert retry_start_map(1, query) == (query, True)  # a new job for it, the button hidden
+    assert retry_start_map(None, query) == (no_update, no_update)
+    assert retry_start_map(1, None) == (no_update, no_update)
