@@ -6,9 +6,9 @@ import os
 
 import pytest
 
-import surfaces
-from app.cli import main
-from optimizers import OPTIMIZERS
+from gradscape import surfaces
+from gradscape.app.cli import main
+from gradscape.optimizers import OPTIMIZERS
 
 
 def test_help_names_the_commands(capsys):
@@ -41,10 +41,10 @@ class _FakeApp:
 def test_no_command_serves_the_app_with_waitress(monkeypatch, capsys, argv, expected):
     import waitress
 
-    import app.server
+    from gradscape.app import server as app_server
 
     fake, served = _FakeApp(), {}
-    monkeypatch.setattr(app.server, "create_app", lambda: fake)
+    monkeypatch.setattr(app_server, "create_app", lambda: fake)
     monkeypatch.setattr(waitress, "serve", lambda wsgi, **kw: served.update(kw, wsgi=wsgi))
     assert main(argv) == 0
     assert fake.ran is None  # not Flask's development server
@@ -56,10 +56,10 @@ def test_no_command_serves_the_app_with_waitress(monkeypatch, capsys, argv, expe
 
 
 def test_debug_runs_dashs_development_server(monkeypatch):
-    import app.server
+    from gradscape.app import server as app_server
 
     fake = _FakeApp()
-    monkeypatch.setattr(app.server, "create_app", lambda: fake)
+    monkeypatch.setattr(app_server, "create_app", lambda: fake)
     assert main(["--port", "9001", "--debug"]) == 0
     assert fake.ran == {"host": "127.0.0.1", "port": 9001, "debug": True}
 
@@ -77,14 +77,14 @@ def test_the_command_serves_with_a_production_server(tmp_path):
     import urllib.request
     from pathlib import Path
 
-    from app.serving import free_port, stop, wait_for
+    from gradscape.app.serving import free_port, stop, wait_for
 
     port = free_port()
     log = tmp_path / "server.log"
     env = {**os.environ, "GRADSCAPE_CACHE_DIR": str(tmp_path / "cache")}
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "--port", str(port), "--threads", "4"],
+            [sys.executable, "-m", "gradscape", "--port", str(port), "--threads", "4"],
             cwd=Path(__file__).resolve().parent.parent,
             env=env,
             stdout=out,
