@@ -1,11 +1,16 @@
 """The Gradscape web app (Dash): layout, callbacks, figure builders, URL state.
 
-``app.server`` is the WSGI application (``gunicorn app:server``) and
-``app.dash_app`` the Dash app; both are built on first access, so importing
+``gradscape.app.server`` is the WSGI application (``gunicorn gradscape.app:server``)
+and ``gradscape.app.dash_app`` the Dash app; both are built on first access, so importing
 ``app.state`` or ``app.figures`` (from a notebook, or tests) starts no server.
 """
 
 from __future__ import annotations
+
+if not __name__.startswith("gradscape."):  # a checkout's bare name: one module
+    from gradscape._checkout import become
+
+    become(__name__)
 
 from typing import Any
 

@@ -5,7 +5,7 @@ disk cache (`DiskcacheManager`: nothing to install or start). With
 ``GRADSCAPE_REDIS_URL`` set (``redis://host:6379/0``) they go to Celery on
 Redis (`CeleryManager`), so any number of machines can run them::
 
-    GRADSCAPE_REDIS_URL=redis://127.0.0.1:6379/0 celery -A app.worker worker
+    GRADSCAPE_REDIS_URL=redis://127.0.0.1:6379/0 celery -A gradscape.app.worker worker
     GRADSCAPE_REDIS_URL=redis://127.0.0.1:6379/0 gradscape
 
 Either way identical requests are answered from a cache shared by every

@@ -57,7 +57,7 @@ def running(
     cwd: Path | None = None,
     env: Mapping[str, str] | None = None,
 ) -> Iterator[str]:
-    """Serve with `command` (default: this Python's ``-m app.cli``) on a free port; yield its URL.
+    """Serve with `command` (default: this Python's ``-m gradscape``) on a free port; yield its URL.
 
     The port is appended as ``--port N``; `command` must accept it (gradscape does).
     `env` adds to the environment. The server's output goes to a temporary file

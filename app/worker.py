@@ -1,4 +1,5 @@
-"""The Celery worker's entry point: ``celery -A app.worker worker`` (with GRADSCAPE_REDIS_URL).
+"""The Celery worker's entry point: ``celery -A gradscape.app.worker worker``
+(with GRADSCAPE_REDIS_URL).
 
 Builds the app so that its background callbacks are registered as Celery
 tasks under the same names the server queues them by.

@@ -40,7 +40,7 @@ callback's response for an empty query (the default state), as the server
 sends them to a client that does not ask for compression (the browser does, and
 gets brotli: see "Bytes moved" below).
 
-Browser (``--no-server`` runs only this part). ``python -m app.cli --port P``
+Browser (``--no-server`` runs only this part). ``python -m gradscape --port P``
 runs as a subprocess on 127.0.0.1, and so do two bare Dash 4 apps: one serving a
 ``dcc.Graph`` with a 150 x 150 ``go.Contour`` and one 500-point scatter in its
 layout (Dash + Plotly's own floor for a first drawn map), and one with a

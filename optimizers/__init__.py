@@ -1,16 +1,21 @@
 """The stepping core: composable transforms, named optimizers, schedules and `run`.
 
-It imports NumPy and the neutral `gradscape_params` only: a surface is anything
+It imports NumPy and the neutral `gradscape.params` only: a surface is anything
 shaped like `SurfaceLike`, and the `surfaces` package is imported only when `run`
 is given a surface by name.
 
->>> from optimizers import run
+>>> from gradscape.optimizers import run
 >>> t = run("rosenbrock", "adam", [[-1.5, 2.0]], 500, lr=0.05)
 >>> t.xy.shape
 (501, 1, 2)
 >>> run("rosenbrock", "adam", [[-1.5, 2.0]], 5, lr=0.05, record=True).eff_lr.shape
 (5, 1, 2)
 """
+
+if not __name__.startswith("gradscape."):  # a checkout's bare name: one module
+    from gradscape._checkout import become
+
+    become(__name__)
 
 from gradscape.params import Param
 

@@ -1,4 +1,4 @@
-"""The `Surface` type and the registry (parameter metadata, `Param`, is gradscape_params's).
+"""The `Surface` type and the registry (parameter metadata, `Param`, is gradscape.params's).
 
 A surface is a scalar function f(x, y) with an analytic gradient, plus what a
 viewer needs to draw it well: a view box, its known minima, a default start,

@@ -1,10 +1,17 @@
-"""Fixtures of the real-browser tests (test_browser*.py); helpers are in browser_helpers.py.
+"""Fixtures of the real-browser tests (test_browser*.py), helpers in browser_helpers.py, and
+the wheel and its fresh installation (test_serving.py, test_packaging.py).
 
 Playwright is imported only when a browser is asked for, so the other tests
 never need it.
 """
 
 from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from browser_helpers import CHROMIUM, ROOT, Page
@@ -57,3 +64,43 @@ def page(browser, request):
     p = Page(browser, request.node.name)
     yield p
     p.close()
+
+
+# --------------------------------------------------------------------------- the package
+@pytest.fixture(scope="session")
+def wheel(tmp_path_factory) -> Path:
+    """The wheel of a clean copy of the checkout: setuptools reuses a ``build/`` folder
+    left in the source tree, whose stale files would ship too."""
+    src = tmp_path_factory.mktemp("src") / "gradscape"
+    shutil.copytree(
+        ROOT,
+        src,
+        ignore=shutil.ignore_patterns(
+            "build", "dist", ".git", "*.egg-info", ".*cache*", "node_modules", "test-artifacts"
+        ),
+    )
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(src)],
+        check=True,
+    )
+    (whl,) = out.glob("gradscape-*.whl")
+    return whl
+
+
+@pytest.fixture(scope="session")
+def installed(wheel, tmp_path_factory) -> tuple[Path, Path]:
+    """A new virtual environment with the wheel and its dependencies installed by pip, as a
+    newcomer installs it (the versions CI pins, where .ci/constraints.txt names them): its
+    Python and its folder."""
+    venv = tmp_path_factory.mktemp("venv") / "env"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    py = venv / "bin" / "python"
+    env = {**os.environ, "PIP_CONSTRAINT": str(ROOT / ".ci" / "constraints.txt")}
+    env.pop("PYTHONPATH", None)
+    subprocess.run(
+        [py, "-m", "pip", "install", "-q", "--disable-pip-version-check", str(wheel)],
+        check=True,
+        env=env,
+    )
+    return py, venv

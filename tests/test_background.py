@@ -1,7 +1,7 @@
 """Start maps as background callbacks: the disk cache by default, Celery on a real Redis.
 
 The Celery test starts `redis-server` on a free port on 127.0.0.1, a Celery worker
-(`celery -A app.worker worker`) and `gradscape`, all with GRADSCAPE_REDIS_URL,
+(`celery -A gradscape.app.worker worker`) and `gradscape`, all with GRADSCAPE_REDIS_URL,
 then opens a start map in Chromium and checks that the worker computed it, and
 that the same request a second time is answered from the cache (no new task).
 It skips only where redis-server, Celery or Chromium is missing; CI installs them.

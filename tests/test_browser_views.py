@@ -249,11 +249,11 @@ def _jobs(server: str) -> list[psutil.Process]:
             cmd = proc.cmdline()
         except psutil.Error:
             continue
-        if "app.cli" in cmd and port in cmd:
+        if "gradscape" in cmd and port in cmd:
             return [
                 c
                 for c in proc.children(recursive=True)
-                if "app.cli" in c.cmdline() and c.status() != psutil.STATUS_ZOMBIE
+                if "gradscape" in c.cmdline() and c.status() != psutil.STATUS_ZOMBIE
             ]
     raise AssertionError("the server process was not found")
 

@@ -23,8 +23,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # --------------------------------------------------------------------------- imports
 def modules_after(statement: str) -> set[str]:
-    """The top-level modules a fresh interpreter holds after `statement`, run from the repo root."""
-    code = f"import sys; {statement}; print(*sorted({{m.split('.')[0] for m in sys.modules}}))"
+    """The packages a fresh interpreter holds after `statement`, run from the repo root: the
+    top-level ones, and gradscape's by their own names (``gradscape.optimizers``: optimizers)."""
+    name = "(m[10:] if m.startswith('gradscape.') else m).split('.')[0]"
+    code = f"import sys; {statement}; print(*sorted({{{name} for m in sys.modules}}))"
     done = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
@@ -32,20 +34,20 @@ def modules_after(statement: str) -> set[str]:
 
 
 def test_the_core_does_not_import_surfaces_or_the_app_libraries():
-    loaded = modules_after("import optimizers")
-    assert {"optimizers", "gradscape_params", "numpy"} <= loaded  # the probe sees imports
+    loaded = modules_after("import gradscape.optimizers")
+    assert {"optimizers", "params", "numpy"} <= loaded  # the probe sees imports
     assert not loaded & {"surfaces", "app", "dash", "plotly"}
 
 
 def test_surfaces_do_not_import_the_core_or_the_app_libraries():
-    loaded = modules_after("import surfaces")
-    assert {"surfaces", "gradscape_params"} <= loaded
+    loaded = modules_after("import gradscape.surfaces")
+    assert {"surfaces", "params"} <= loaded
     assert not loaded & {"optimizers", "app", "dash", "plotly"}
 
 
 def test_param_needs_only_the_standard_library():
-    loaded = modules_after("import gradscape_params")
-    assert "gradscape_params" in loaded
+    loaded = modules_after("import gradscape.params")
+    assert "params" in loaded
     assert not loaded & {"numpy", "surfaces", "optimizers"}
 
 
@@ -54,7 +56,9 @@ def test_param_is_one_class_wherever_it_is_imported_from():
 
 
 def test_a_surface_by_name_is_looked_up_on_demand():
-    loaded = modules_after("import optimizers; optimizers.run('rosenbrock', 'sgd', (0.0, 0.0), 2)")
+    loaded = modules_after(
+        "import gradscape.optimizers as o; o.run('rosenbrock', 'sgd', (0.0, 0.0), 2)"
+    )
     assert "surfaces" in loaded
 
 

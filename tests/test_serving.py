@@ -7,8 +7,6 @@ import json
 import re
 import shutil
 import subprocess
-import sys
-import sysconfig
 import urllib.request
 import zipfile
 from pathlib import Path
@@ -98,23 +96,6 @@ def test_only_the_plotly_adapter_reads_plotly_internals(script):
         assert internals == []
 
 
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory) -> Path:
-    """The wheel of a clean copy of the checkout: setuptools reuses a ``build/`` folder
-    left in the source tree, whose stale files would ship too."""
-    src = tmp_path_factory.mktemp("src") / "gradscape"
-    shutil.copytree(
-        ROOT, src, ignore=shutil.ignore_patterns("build", "dist", ".git", "*.egg-info", ".*cache*")
-    )
-    out = tmp_path_factory.mktemp("wheel")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(src)],
-        check=True,
-    )
-    (whl,) = out.glob("gradscape-*.whl")
-    return whl
-
-
 def test_the_wheel_carries_the_assets(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     mark = "/data/share/gradscape/assets/"
@@ -122,46 +103,22 @@ def test_the_wheel_carries_the_assets(wheel):
     assert shipped == ALL_ASSETS
     assert set(ASSETS) < set(shipped)
     assert "gs/00-core.js" in shipped  # the browser code, in its subfolder
-    assert any(n.startswith("app/") for n in names)
     # every package of the checkout, subpackages too (a missing app/export/ once hid
-    # behind a stale build/ folder)
+    # behind a stale build/ folder), inside gradscape/
     for top in ("app", "optimizers", "surfaces"):
         for init in (ROOT / top).rglob("__init__.py"):
-            assert init.relative_to(ROOT).as_posix() in names
-    assert "gradscape_params.py" in names
+            assert f"gradscape/{init.relative_to(ROOT).as_posix()}" in names
+    assert {"gradscape/__init__.py", "gradscape/params.py", "gradscape/__main__.py"} <= set(names)
 
 
-def _venv_seeing_these_packages(venv: Path) -> Path:
-    """A new virtual environment whose Python also finds the packages this one has.
-
-    ``--system-site-packages`` is not enough: when the suite itself runs in a
-    virtual environment (as a newcomer runs it), that flag shows the *base*
-    interpreter's packages, without dash. Instead, a ``.pth`` file appends this
-    interpreter's site-packages to the new one's path. Lines of a ``.pth`` add
-    directories without reading the ``.pth`` files inside them, so this
-    checkout's editable install stays out: ``app`` resolves to the wheel.
-    """
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    py = venv / "bin" / "python"
-    purelib = subprocess.run(
-        [py, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    ours = dict.fromkeys(sysconfig.get_paths()[k] for k in ("purelib", "platlib"))
-    (Path(purelib) / "_outer_site_packages.pth").write_text("\n".join(ours) + "\n")
-    return py
-
-
-def test_an_installed_copy_serves_the_same_page(wheel, tmp_path):
-    venv = tmp_path / "venv"
-    py = _venv_seeing_these_packages(venv)
-    subprocess.run([py, "-m", "pip", "install", "-q", "--no-deps", str(wheel)], check=True)
+def test_an_installed_copy_serves_the_same_page(installed, tmp_path):
+    """The wheel installed with its dependencies in a new virtual environment (as a
+    newcomer installs it) serves the page and every asset from its own files."""
+    py, venv = installed
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     where = subprocess.run(
-        [py, "-c", "import app.server as s; print(s.__file__); print(s.assets_path())"],
+        [py, "-c", "import gradscape.app.server as s; print(s.__file__); print(s.assets_path())"],
         cwd=elsewhere,
         capture_output=True,
         text=True,

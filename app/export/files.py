@@ -18,6 +18,7 @@ import plotly.graph_objects as go
 
 from ..state import AppState
 from . import gif, html
+from .animate import animated
 from .modes import view_of
 from .options import FORMATS, Options, OptionsError, at, resolve
 from .renderer import Renderer, rendering
@@ -147,6 +148,11 @@ def figure(
     caption: bool = True,
     width: int = 1100,
     height: int = 800,
+    animate: bool = False,
+    frames: int | None = None,
+    fps: float = 20,
+    first: int = 0,
+    last: int | None = None,
 ) -> go.Figure:
     """The export figure of a state or a link, at step `t` (default: the step it shows).
 
@@ -155,8 +161,25 @@ def figure(
     optimizer and hyperparameters and the settings the runs share. Laid out
     for `width` × `height` layout pixels; `theme` ("light" or "dark")
     overrides the link's. Show it in Jupyter, or save it with `write`.
+
+    With `animate`, a view with steps (paths, compare, 3D) also gets Plotly
+    frames, a step slider and a play button (`animate.animated`): `frames`
+    positions (default 60, or one a step if fewer) from `first` to `last` at
+    `fps`, playing in Jupyter or any page with plotly.js, no server needed.
     """
     state, _ = resolve(state_or_query)
     state = at(state, t, theme)
     slide = Slide(width=width, height=height, title=title, caption=caption)
+    if animate:
+        opts = Options.check(
+            "html",
+            state.steps,
+            width=width,
+            height=height,
+            fps=fps,
+            frames=frames,
+            first=first,
+            last=last,
+        )
+        return animated(view_of(state), state, slide, opts)
     return view_of(state).draw(state, state.shown_step, slide).figure

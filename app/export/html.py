@@ -25,7 +25,7 @@ from .modes import View
 from .options import Options
 from .slide import Box, Slide, fonts, title
 
-__all__ = ["page"]
+__all__ = ["controls", "page"]
 
 _PLAYER_JS = """
 (function () {
@@ -96,7 +96,7 @@ def page(view: View, state: AppState, slide: Slide, o: Options) -> bytes:
     theme = THEMES[state.theme]
     steps = sorted({*o.steps_shown().tolist(), t})
     active = steps.index(t)
-    _controls(fig, box, slide, theme, steps, active)
+    controls(fig, box, slide, theme, steps, active)
     annotations = fig.layout.annotations
     title_index = next((i for i, a in enumerate(annotations) if a.name == "title"), -1)
     player = {
@@ -150,7 +150,7 @@ def _run(fig, d: look.Drawing, steps: list[int]) -> dict:
     }
 
 
-def _controls(fig, box: Box, slide: Slide, theme, steps: list[int], active: int) -> None:
+def controls(fig, box: Box, slide: Slide, theme, steps: list[int], active: int) -> None:
     """The step slider under the map and the play/pause buttons left of it."""
     f = fonts(box.k)
     top = 1 - (box.slider_y - box.top) / box.ph

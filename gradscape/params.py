@@ -11,7 +11,7 @@ inside either, so that neither depends on the other for it. It imports the
 standard library only; `Param.validate` imports NumPy when it is called, since
 per-path values arrive as arrays.
 
->>> from gradscape_params import Param
+>>> from gradscape.params import Param
 >>> p = Param("gamma", "γ", 0.5, 0.0, 1.0, step=0.01)
 >>> p.validate(0.25, "step")
 0.25
