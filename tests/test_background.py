@@ -174,7 +174,8 @@ def _start_worker(name: str, log: Path, env: dict) -> subprocess.Popen:
     """A Celery worker of one process (the solo pool): killing it loses its job."""
     with log.open("wb") as out:
         worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "gradscape.app.worker", "worker", "-n", f"{name}@%h",
+            [sys.executable, "-m", "celery", "-A", "gradscape.app.worker", "worker",
+             "-n", f"{name}@%h",
              "--pool=solo", "--concurrency=1", "--loglevel=INFO", "--without-heartbeat",
              "--without-mingle", "--without-gossip"],
             cwd=ROOT,

@@ -150,7 +150,8 @@ def test_job_slots_are_shared_by_processes_and_freed_when_a_holder_dies(tmp_path
     from gradscape.app.jobs import JobSlots
 
     slots = JobSlots(tmp_path / "slots", 2)
-    hold = "import sys; from gradscape.app.jobs import JobSlots; fd = JobSlots(sys.argv[1], 2).take(); "
+    hold = "import sys; from gradscape.app.jobs import JobSlots; "
+    hold += "fd = JobSlots(sys.argv[1], 2).take(); "
     hold += "print(fd is not None, flush=True); sys.stdin.read()"
     procs = [
         subprocess.Popen(
