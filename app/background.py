@@ -30,7 +30,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from dash import Input, Output, callback, no_update
+from dash import Input, Output, State, callback, no_update
 
 from . import figures, ids, views
 from .jobs import RUNNING_TEXT, BoundedDiskcacheManager, WatchedCeleryManager, job_workers
@@ -142,11 +142,24 @@ def celery_app(url: str):
         # a job whose worker is lost goes back to the queue for another worker: acknowledged
         # only once done, rejected (requeued) when its worker process dies, and redelivered
         # by Redis after `visibility_timeout` seconds if the whole worker vanished
+        # (``GRADSCAPE_CELERY_VISIBILITY_TIMEOUT``, default 600: longer than any start map)
         task_acks_late=True,
         task_reject_on_worker_lost=True,
-        broker_transport_options={"visibility_timeout": 600},
+        broker_transport_options={"visibility_timeout": visibility_timeout()},
     )
     return app
+
+
+def visibility_timeout() -> float:
+    """Seconds after which Redis hands a job taken by a worker that vanished to another
+    (``GRADSCAPE_CELERY_VISIBILITY_TIMEOUT``, 1–86400, default 600)."""
+    raw = os.environ.get("GRADSCAPE_CELERY_VISIBILITY_TIMEOUT")
+    try:
+        value = float(raw) if raw else 600.0
+    except ValueError:
+        log.warning("GRADSCAPE_CELERY_VISIBILITY_TIMEOUT=%r is not a number; using 600", raw)
+        value = 600.0
+    return min(max(value, 1.0), 86400.0)
 
 
 def make_manager():
@@ -230,8 +243,9 @@ def failed(what: str, err: Exception) -> str:
         Output(ids.PROGRESS, "value"),
         Output(ids.PROGRESS, "max"),
         Output(ids.PROGRESS_TEXT, "children"),
+        Output(ids.RETRY, "hidden"),  # shown when the job has gone quiet (`jobs.LOST_TEXT`)
     ],
-    progress_default=["0", "100", RUNNING_TEXT],
+    progress_default=["0", "100", RUNNING_TEXT, True],
     cancel=[Input(ids.CANCEL, "n_clicks")],
     prevent_initial_call=True,
 )
@@ -242,7 +256,7 @@ def start_map_job(set_progress, query: Any):
     state, _ = parse(query)
     try:
         sm = views.start_map(
-            state, progress=lambda k, n: set_progress((str(k), str(n), RUNNING_TEXT))
+            state, progress=lambda k, n: set_progress((str(k), str(n), RUNNING_TEXT, True))
         )
         fig = views.start_map_figure(state, sm)
     except Exception as err:
@@ -259,3 +273,17 @@ def start_map_job(set_progress, query: Any):
     figure = json.loads(fig.to_json())
     remember(query, {"figure": figure, "info": info})
     return figure, info
+
+
+@callback(
+    Output(ids.STARTREQ, "data", allow_duplicate=True),
+    Output(ids.RETRY, "hidden", allow_duplicate=True),
+    Input(ids.RETRY, "n_clicks"),
+    State(ids.STARTREQ, "data"),
+    prevent_initial_call=True,
+)
+def retry_start_map(clicks: Any, query: Any):
+    """Retry: the same request again, so a new job starts (its lost one is let go)."""
+    if not clicks or not isinstance(query, str) or not query:
+        return no_update, no_update
+    return query, True

@@ -1,8 +1,11 @@
 """The `gradscape` command.
 
 ``gradscape`` serves the app on http://127.0.0.1:8050 (``--host``, ``--port``,
-``--debug``); it also lists what the core offers, runs an optimizer from the
-shell, and renders what a link shows to a file (`app.export`)::
+``--threads``) with waitress, a production WSGI server that runs wherever Python
+does (``--debug`` runs Dash's development server instead, which reloads on
+changes); for several worker processes use gunicorn (README). It also lists
+what the core offers, runs an optimizer from the shell, and renders what a link
+shows to a file (`app.export`)::
 
     gradscape
     gradscape --port 8060
@@ -37,6 +40,11 @@ Gradscape: watch optimizers race over 2D loss surfaces.
   gradscape run rosenbrock adam --lr 0.05 --steps 500   step one path, print a summary
   gradscape render "URL or query" --out lesson.gif   what a link shows, as png/svg/gif/html
 """
+
+
+#: Requests waitress serves at once: exports and start maps wait on their own limits,
+#: so a few threads keep the page's small callbacks answering beside them.
+THREADS = 8
 
 
 def _list() -> str:
@@ -83,7 +91,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to serve on")
     parser.add_argument("--port", type=int, default=8050, help="port to serve on")
-    parser.add_argument("--debug", action="store_true", help="Dash's debug mode (reloads)")
+    parser.add_argument(
+        "--threads", type=int, default=THREADS, help=f"requests served at once ({THREADS})"
+    )
+    parser.add_argument(
+        "--debug", action="store_true", help="Dash's debug mode: its development server, reloads"
+    )
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("list", help="list surfaces and optimizers")
     r = sub.add_parser("run", help="run one optimizer from the shell")
@@ -179,8 +192,26 @@ def _render(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     from .server import create_app
 
+    if args.threads < 1:
+        print(f"gradscape: --threads={args.threads} must be at least 1", file=sys.stderr)
+        return 2
+    app = create_app()
     print(f"Gradscape on http://{args.host}:{args.port}/  (Ctrl+C stops it)", flush=True)
-    create_app().run(host=args.host, port=args.port, debug=args.debug)
+    if args.debug:  # Dash's development server: reloads, and says it is not for production
+        app.run(host=args.host, port=args.port, debug=True)
+        return 0
+    import waitress
+
+    waitress.serve(
+        app.server,
+        host=args.host,
+        port=args.port,
+        threads=args.threads,
+        ident="Gradscape",  # the Server header: no name or version of what runs it
+        # keep reading a connection while its request runs, so that a client gone
+        # mid-export is seen (``waitress.client_disconnected``, app/limits.py)
+        channel_request_lookahead=1,
+    )
     return 0
 
 

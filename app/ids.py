@@ -62,6 +62,7 @@ PROGRESS = "startmap-progress"
 PROGRESS_BOX = "startmap-progress-box"
 PROGRESS_TEXT = "startmap-progress-text"  # what the job is doing, or its place in the queue
 CANCEL = "startmap-cancel"
+RETRY = "startmap-retry"  # shown when a Celery job has gone quiet: starts it again
 STARTMAP_INFO = "startmap-info"
 LESSON = "lesson"  # the preset's title and text, beside the plot
 RULES = "rules"  # each run's update rule, typeset (lesson mode)

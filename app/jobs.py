@@ -8,7 +8,9 @@ gets a signed job handle, and polls with it about once a second) and changes
 what a job is:
 
 - **A fixed number of workers.** At most `job_workers()` job processes run at
-  once per server process (``GRADSCAPE_JOB_WORKERS``, default 2); the others
+  once (``GRADSCAPE_JOB_WORKERS``, default 2) across every server process that
+  shares the cache folder (gunicorn's workers): each running job holds one of
+  that many slots, lock files in the cache folder (`JobSlots`). The others
   wait in a first-come queue, and the page shows the place in it (the third
   progress value, `queue_text`).
 - **Identical requests join one job.** Dash's key for a request is the hash of
@@ -24,15 +26,18 @@ what a job is:
 - **Requests that need no process get none**: an empty request (the page's
   way of stopping a job) and one whose result is already in the cache.
 
-The job's state is also written to the disk cache (``gs-job:<id>``), so a
-poll that reaches another server process of the same cache (gunicorn with
-several workers) still sees the job queued or running; the limit holds per
-server process.
+The job's state is also written to the disk cache (``gs-job:<id>``, and its
+place in the queue under its request's key, ``gs-queued:<key>``), so a poll
+that reaches another server process of the same cache (gunicorn with several
+workers) still sees the job queued or running, and its place. The place counts
+the jobs ahead in its own server process's queue; a job may also wait for the
+slots held by another process's jobs.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import itertools
 import logging
 import os
@@ -40,12 +45,14 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from dash import CeleryManager, DiskcacheManager
 
 __all__ = [
     "BoundedDiskcacheManager",
+    "JobSlots",
     "WatchedCeleryManager",
     "abandon_seconds",
     "job_workers",
@@ -88,6 +95,51 @@ def queue_text(ahead: int) -> str:
     return f"Waiting for a free worker: {ahead} {jobs} ahead in the queue…"
 
 
+class JobSlots:
+    """`count` job slots shared by every process that opens the same `folder`.
+
+    A slot is a lock file (``slot-<i>``) locked with ``flock``. `take` locks a
+    free one and returns its file descriptor; the job's process, forked while
+    it is open, inherits the lock, and the server closes its own copy right
+    after the fork. The slot is then the job's alone: it is freed when the job's
+    process ends, however it ends (done, killed, or orphaned by a server process
+    that died and then finishing), and no later fork inherits it.
+    """
+
+    def __init__(self, folder: str | os.PathLike, count: int):
+        self.folder = Path(folder)
+        self.count = count
+        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+    def take(self) -> int | None:
+        """The descriptor of a newly locked free slot, or None when all `count` are held."""
+        for i in range(self.count):
+            fd = self._lock(i)
+            if fd is not None:
+                return fd
+        return None
+
+    def held(self) -> int:
+        """Slots held now, by any process (for tests and probes: it locks free ones a moment)."""
+        n = 0
+        for i in range(self.count):
+            fd = self._lock(i)
+            if fd is None:
+                n += 1
+            else:
+                os.close(fd)
+        return n
+
+    def _lock(self, i: int) -> int | None:
+        fd = os.open(self.folder / f"slot-{i}", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            return None
+        return fd
+
+
 @dataclass
 class _Job:
     id: str
@@ -116,6 +168,7 @@ class BoundedDiskcacheManager(DiskcacheManager):
         self._ids = itertools.count(1)
         self._thread: threading.Thread | None = None
         self._cancels_read = 0.0
+        self._job_slots: JobSlots | None = None
         self.started = 0  # job processes started (for tests and benches)
 
     # ------------------------------------------------------------------ Dash's protocol
@@ -177,12 +230,23 @@ class BoundedDiskcacheManager(DiskcacheManager):
             if j is not None:
                 j.seen = time.monotonic()
                 if j.state == "queued":
-                    return ["0", "100", queue_text(self._ahead(j))]
+                    return ["0", "100", queue_text(self._ahead(j)), True]
+        if j is None:  # another server process's job, perhaps queued there
+            ahead = self.handle.get(f"gs-queued:{key}")
+            if isinstance(ahead, int):
+                return ["0", "100", queue_text(ahead), True]
         return super().get_progress(key)
 
     # ------------------------------------------------------------------ the dispatcher
+    def slots(self) -> JobSlots:
+        """The job slots every server process of this cache folder shares (`workers` of them)."""
+        if self._job_slots is None or self._job_slots.count != self.workers:
+            folder = Path(self.handle.directory) / "job-slots"
+            self._job_slots = JobSlots(folder, self.workers)
+        return self._job_slots
+
     def running(self) -> int:
-        """Job processes running now."""
+        """Job processes this server process runs now."""
         with self._lock:
             return sum(j.state == "running" for j in self._jobs.values())
 
@@ -233,19 +297,26 @@ class BoundedDiskcacheManager(DiskcacheManager):
                 j.state == "abandoned" and now - j.seen > 10 * self.abandon
             ):
                 self._forget(j)
-        while self._queue and self.running() < self.workers:
-            j = self._jobs[self._queue.popleft()]
-            self._start(j)
+        while self._queue:
+            slot = self.slots().take()  # a free slot among every server process's
+            if slot is None:
+                break
+            self._start(self._jobs[self._queue.popleft()], slot)
         for pos, jid in enumerate(self._queue):
             self._status(self._jobs[jid], ahead=pos)
 
-    def _start(self, j: _Job) -> None:
-        from multiprocess import Process  # what Dash's DiskcacheManager uses
+    def _start(self, j: _Job, slot: int) -> None:
+        """Start `j`'s process holding `slot` (a `JobSlots.take` descriptor), which the
+        forked process inherits: this process lets go of its copy at once."""
+        import multiprocess  # what Dash's DiskcacheManager uses
 
-        j.process = Process(
+        j.process = multiprocess.get_context("fork").Process(
             target=j.fn, args=(j.key, self._make_progress_key(j.key), j.args, j.context)
         )
-        j.process.start()
+        try:
+            j.process.start()
+        finally:
+            os.close(slot)
         j.state = "running"
         self.started += 1
         self._status(j)
@@ -274,6 +345,10 @@ class BoundedDiskcacheManager(DiskcacheManager):
             return
         with contextlib.suppress(Exception):  # a status no one reads is not worth an error
             self.handle.set(f"gs-job:{j.id}", status, expire=3600)
+            if j.state == "queued":
+                self.handle.set(f"gs-queued:{j.key}", ahead, expire=3600)
+            else:
+                self.handle.delete(f"gs-queued:{j.key}")
             j.written = status
 
     def _failed(self, j: _Job) -> None:
@@ -316,12 +391,16 @@ def _kill_tree(pid: int) -> None:
 
 
 # --------------------------------------------------------------------------- Celery
-#: Seconds without progress from a Celery job before the page says its worker may be lost.
-LOST_SECONDS = 30.0
+def lost_seconds() -> float:
+    """Seconds without progress from a Celery job before the page says its worker may be
+    lost (``GRADSCAPE_JOB_LOST_SECONDS``, 1–3600, default 30)."""
+    return _env_number("GRADSCAPE_JOB_LOST_SECONDS", 30.0, 1.0, 3600.0)
+
+
 LOST_TEXT = (
     "No word from a worker for {s:.0f} s: all may be busy, or the one computing this map was "
-    "lost. Another worker takes the job over when one is free; or press Cancel and open the "
-    "map again."
+    "lost. Another worker takes the job over when one is free; or press Retry to start it "
+    "again."
 )
 
 
@@ -329,18 +408,18 @@ class WatchedCeleryManager(CeleryManager):
     """Dash's `CeleryManager`, telling the page when its job has gone quiet.
 
     A job reports progress every few hundred milliseconds while it runs. If a
-    page's polls find none for `LOST_SECONDS` (its worker was killed, or no
-    worker has taken it), the progress text says so and what happens next:
-    the task is acknowledged late and rejected when its worker is lost
-    (`background.celery_app`), so another worker takes it over; Cancel and a
-    new request start it afresh.
+    page's polls find none for `lost_seconds()` (its worker was killed, or no
+    worker has taken it), the progress text says so and what happens next,
+    and the Retry button shows (the progress's fourth value): the task is
+    acknowledged late and rejected when its worker is lost
+    (`background.celery_app`), so another worker takes it over; Retry sends
+    the same request again, which starts a new job at once.
     """
-
-    lost_seconds = LOST_SECONDS
 
     def __init__(self, *args, **kw):
         super().__init__(*args, **kw)
         self._heard: dict[str, float] = {}
+        self.lost_seconds = lost_seconds()
 
     def get_progress(self, key):
         progress = super().get_progress(key)
@@ -353,5 +432,5 @@ class WatchedCeleryManager(CeleryManager):
             return progress
         quiet = now - self._heard[key]
         if quiet > self.lost_seconds:
-            return ["0", "100", LOST_TEXT.format(s=quiet)]
+            return ["0", "100", LOST_TEXT.format(s=quiet), False]
         return None

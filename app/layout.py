@@ -656,6 +656,7 @@ def startmap_block(graph_config: dict) -> html.Div:
                     html.Span("Computing the start map…", id=ids.PROGRESS_TEXT),
                     html.Progress(id=ids.PROGRESS, value="0", max="100"),
                     html.Button("Cancel", id=ids.CANCEL, className="gs-copy", disabled=True),
+                    html.Button("Retry", id=ids.RETRY, className="gs-copy", hidden=True),
                 ],
                 id=ids.PROGRESS_BOX,
                 className="gs-progress",

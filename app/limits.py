@@ -9,7 +9,8 @@ estimate is over `export_budget()` at once (HTTP 422), naming the limit and a
 smaller setting that fits (fewer frames, else a smaller size).
 
 An export that starts runs under `bounded`: a hard wall-clock limit
-(`export_seconds()`) and, where the server can tell, the client's presence.
+(`export_seconds()`) and, where the server can tell (waitress, gunicorn's
+sync and gthread workers, Werkzeug), the client's presence (`client_gone`).
 The work calls `checkpoint()` between its pieces (each browser call, each
 frame put together); past the deadline it raises `ExportTimeoutError`, and once
 the client has gone `ClientGoneError`, so the work stops there and its memory is
@@ -205,32 +206,36 @@ def checkpoint() -> None:
 def client_gone(environ: dict) -> Callable[[], bool] | None:
     """A function that says whether the request's client has gone, where the server can tell.
 
-    Waitress says it (``waitress.client_disconnected``); under Werkzeug's
-    server the request's socket is peeked: readable with nothing to read means
-    the client closed it. Elsewhere (gunicorn) None: the wall-clock limit
-    still holds.
+    Waitress says it (``waitress.client_disconnected``; `gradscape` serves with
+    ``channel_request_lookahead`` so that it reads on while a request runs).
+    Under gunicorn's sync and gthread workers (``gunicorn.socket``) and
+    Werkzeug's server (``werkzeug.socket``) the request's socket is peeked:
+    readable with nothing to read means the client closed it (a reset too).
+    Elsewhere None: the wall-clock limit still holds.
     """
     waitress = environ.get("waitress.client_disconnected")
     if callable(waitress):
         return waitress
-    sock = environ.get("werkzeug.socket")
-    if sock is None:
+    sock = environ.get("gunicorn.socket") or environ.get("werkzeug.socket")
+    if sock is None or not hasattr(sock, "fileno"):
         return None
+    return lambda: _socket_closed(sock)
+
+
+def _socket_closed(sock: Any) -> bool:
+    """Whether the peer closed `sock`: readable, and a peek finds the end (or an error)."""
     import select
     import socket
 
-    def gone() -> bool:
-        try:
-            readable, _, _ = select.select([sock], [], [], 0)
-            if not readable:
-                return False
-            return sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
-        except BlockingIOError:
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+        if not readable:
             return False
-        except (OSError, ValueError):
-            return True
-
-    return gone
+        return sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+    except (BlockingIOError, InterruptedError):
+        return False
+    except (OSError, ValueError):  # reset, or closed under us
+        return True
 
 
 # --------------------------------------------------------------------------- crafted links

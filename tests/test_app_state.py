@@ -690,7 +690,8 @@ def test_the_state_and_the_reducer_import_neither_dash_nor_plotly():
     import sys
 
     code = (
-        "import sys; import app.state, app.reducer, app.compute, app.look; "
+        "import sys; import gradscape.app.state, gradscape.app.reducer, gradscape.app.compute; "
+        "import gradscape.app.look; "
         "bad = [m for m in sys.modules if m.split('.')[0] in ('dash', 'plotly', 'flask')]; "
         "print(bad); assert not bad"
     )

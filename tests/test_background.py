@@ -154,3 +154,109 @@ def test_background_does_not_import_the_callbacks(tmp_path):
     env = {**os.environ, "GRADSCAPE_REDIS_URL": "", "GRADSCAPE_CACHE_DIR": str(tmp_path)}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert out.returncode == 0, out.stderr
+
+
+def _start_redis(tmp: Path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    log = tmp / "redis.log"
+    with log.open("wb") as out:
+        redis = subprocess.Popen(
+            ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--save", "",
+             "--appendonly", "no", "--dir", str(tmp)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    _wait_port(port, redis, log)
+    return redis, f"redis://127.0.0.1:{port}/0"
+
+
+def _start_worker(name: str, log: Path, env: dict) -> subprocess.Popen:
+    """A Celery worker of one process (the solo pool): killing it loses its job."""
+    with log.open("wb") as out:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "gradscape.app.worker", "worker",
+             "-n", f"{name}@%h",
+             "--pool=solo", "--concurrency=1", "--loglevel=INFO", "--without-heartbeat",
+             "--without-mingle", "--without-gossip"],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    _wait_text(log, "ready.")
+    return worker
+
+
+def _task_ids(log: Path, what: str) -> list[str]:
+    """The ids of the tasks a worker's log says were `what` (received, succeeded)."""
+    import re
+
+    text = log.read_text(errors="replace")
+    return re.findall(rf"\[([0-9a-f-]{{36}})\] {what}", text)
+
+
+PROGRESS_TEXT = "() => document.querySelector('#startmap-progress-text').textContent"
+RETRY_SHOWN = "() => { const b = document.querySelector('#startmap-retry'); return !b.hidden; }"
+
+
+@pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server is not installed")
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}")
+@pytest.mark.parametrize("then", ["another worker takes it over", "retry"])
+def test_a_lost_celery_worker_is_reported_and_its_job_finished(then):
+    """A worker killed (SIGKILL) mid-job: the page says so and shows Retry; then either a
+    second worker takes the same task over (acknowledged late, so Redis hands it on after
+    the visibility timeout), or Retry starts a new task that the second worker runs."""
+    pytest.importorskip("celery")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    import signal
+
+    tmp = Path(tempfile.mkdtemp(prefix="gradscape-lost-"))
+    procs = []
+    try:
+        redis, url = _start_redis(tmp)
+        procs.append(redis)
+        env = {"GRADSCAPE_REDIS_URL": url, "GRADSCAPE_JOB_LOST_SECONDS": "3"}
+        first_log, second_log = tmp / "first.log", tmp / "second.log"
+        first = _start_worker("first", first_log, env)
+        procs.append(first)
+        query = "?mode=starts&surface=himmelblau&grid=250&steps=3000&metric=basin&focus=1"
+        with running(cwd=ROOT, env=env) as server, sync_api.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM)
+            try:
+                page = browser.new_page(viewport={"width": 1280, "height": 800})
+                page.goto(server + query)
+                _wait_text(first_log, "received", 60)
+                page.wait_for_function(  # the job runs: its progress reaches the page
+                    "() => +document.querySelector('#startmap-progress').value > 0",
+                    timeout=60_000,
+                )
+                (lost_task,) = _task_ids(first_log, "received")
+                os.kill(first.pid, signal.SIGKILL)  # the worker is lost mid-job
+                first.wait()
+                assert _task_ids(first_log, "succeeded") == []
+                page.wait_for_function(RETRY_SHOWN, timeout=30_000)
+                text = page.evaluate(PROGRESS_TEXT)
+                assert "lost" in text and "Retry" in text, text
+                page.screenshot(path=str(tmp / "lost.png"))
+                if then == "retry":  # Redis would hand the lost task on only after 600 s
+                    second = _start_worker("second", second_log, env)
+                    procs.append(second)
+                    page.click("#startmap-retry")
+                else:  # Redis hands the lost task on after 3 s
+                    second_env = {**env, "GRADSCAPE_CELERY_VISIBILITY_TIMEOUT": "3"}
+                    second = _start_worker("second", second_log, second_env)
+                    procs.append(second)
+                page.wait_for_function(STARTMAP_READY, timeout=180_000)
+                assert "62,500 starts" in page.inner_text("#startmap-info")
+                assert not page.evaluate(RETRY_SHOWN)
+                done = _task_ids(second_log, "succeeded")
+                if then == "retry":
+                    assert done and lost_task not in done  # a new task
+                else:
+                    assert done == [lost_task]  # the very task the first worker lost
+            finally:
+                browser.close()
+    finally:
+        for proc in reversed(procs):
+            stop(proc)
+        shutil.rmtree(tmp, ignore_errors=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from gradscape import surfaces
@@ -20,6 +22,7 @@ def test_help_names_the_commands(capsys):
 class _FakeApp:
     def __init__(self) -> None:
         self.ran: dict | None = None
+        self.server = object()  # the WSGI application waitress is handed
 
     def run(self, **kwargs) -> None:
         self.ran = kwargs
@@ -28,21 +31,80 @@ class _FakeApp:
 @pytest.mark.parametrize(
     ("argv", "expected"),
     [
-        ([], {"host": "127.0.0.1", "port": 8050, "debug": False}),
+        ([], {"host": "127.0.0.1", "port": 8050, "threads": 8}),
         (
-            ["--host", "0.0.0.0", "--port", "9000", "--debug"],
-            {"host": "0.0.0.0", "port": 9000, "debug": True},
+            ["--host", "0.0.0.0", "--port", "9000", "--threads", "3"],
+            {"host": "0.0.0.0", "port": 9000, "threads": 3},
         ),
     ],
 )
-def test_no_command_serves_the_app(monkeypatch, capsys, argv, expected):
+def test_no_command_serves_the_app_with_waitress(monkeypatch, capsys, argv, expected):
+    import waitress
+
+    from gradscape.app import server as app_server
+
+    fake, served = _FakeApp(), {}
+    monkeypatch.setattr(app_server, "create_app", lambda: fake)
+    monkeypatch.setattr(waitress, "serve", lambda wsgi, **kw: served.update(kw, wsgi=wsgi))
+    assert main(argv) == 0
+    assert fake.ran is None  # not Flask's development server
+    assert served["wsgi"] is fake.server
+    assert {k: served[k] for k in expected} == expected
+    assert served["ident"] == "Gradscape"
+    assert served["channel_request_lookahead"] >= 1  # a client gone mid-export is seen
+    assert f"http://{expected['host']}:{expected['port']}/" in capsys.readouterr().out
+
+
+def test_debug_runs_dashs_development_server(monkeypatch):
     from gradscape.app import server as app_server
 
     fake = _FakeApp()
     monkeypatch.setattr(app_server, "create_app", lambda: fake)
-    assert main(argv) == 0
-    assert fake.ran == expected
-    assert f"http://{expected['host']}:{expected['port']}/" in capsys.readouterr().out
+    assert main(["--port", "9001", "--debug"]) == 0
+    assert fake.ran == {"host": "127.0.0.1", "port": 9001, "debug": True}
+
+
+def test_threads_must_be_positive(capsys):
+    assert main(["--threads", "0"]) == 2
+    assert "--threads=0" in capsys.readouterr().err
+
+
+def test_the_command_serves_with_a_production_server(tmp_path):
+    """The real command on a free port: the page, no development-server warning in its
+    output, and a Server header naming neither Python nor Werkzeug nor a version."""
+    import subprocess
+    import sys
+    import urllib.request
+    from pathlib import Path
+
+    from gradscape.app.serving import free_port, stop, wait_for
+
+    port = free_port()
+    log = tmp_path / "server.log"
+    env = {**os.environ, "GRADSCAPE_CACHE_DIR": str(tmp_path / "cache")}
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "gradscape", "--port", str(port), "--threads", "4"],
+            cwd=Path(__file__).resolve().parent.parent,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        wait_for(url, proc, log=log)
+        with urllib.request.urlopen(url) as r:
+            page = r.read().decode()
+            server = r.headers["Server"]
+    finally:
+        stop(proc)
+    assert "<title>Gradscape" in page
+    output = log.read_text(errors="replace")
+    assert f"Gradscape on {url}" in output
+    assert "development server" not in output.lower()
+    assert "do not use it in a production" not in output.lower()
+    assert server == "Gradscape"
+    assert "Python" not in server and "Werkzeug" not in server and "waitress" not in server
 
 
 def test_list_names_every_surface_and_optimizer(capsys):

@@ -7,10 +7,12 @@ processes, counted with psutil.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import random
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -137,6 +139,164 @@ def test_twelve_distinct_start_maps_run_at_most_the_configured_number_at_once(
         assert f"{(40 + i) ** 2:,} starts" in out["startmap-info"]["children"]
     assert pids  # the jobs were seen running
     _wait(lambda: _reaped(pids) and manager.running() == 0, 10, "the jobs to be reaped")
+
+
+def test_job_slots_are_shared_by_processes_and_freed_when_a_holder_dies(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from gradscape.app.jobs import JobSlots
+
+    slots = JobSlots(tmp_path / "slots", 2)
+    hold = "import sys; from gradscape.app.jobs import JobSlots; "
+    hold += "fd = JobSlots(sys.argv[1], 2).take(); "
+    hold += "print(fd is not None, flush=True); sys.stdin.read()"
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", hold, str(tmp_path / "slots")],
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    try:
+        assert [p.stdout.readline().strip() for p in procs] == ["True", "True"]
+        assert slots.held() == 2
+        assert slots.take() is None  # both slots are another process's
+        os.kill(procs[0].pid, signal.SIGKILL)  # a holder dies: its slot is free
+        procs[0].wait()
+        assert slots.held() == 1
+        fd = slots.take()
+        assert fd is not None
+        assert slots.take() is None
+        os.close(fd)
+    finally:
+        for p in procs:
+            p.kill()
+            p.wait()
+            p.stdin.close()
+            p.stdout.close()
+
+
+def _post(url: str, body: dict) -> dict:
+    import urllib.request
+
+    req = urllib.request.Request(
+        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(req, timeout=60) as r:
+        assert r.status in (200, 204), r.status
+        raw = r.read()
+    return json.loads(raw) if raw else {}
+
+
+def _hold_a_worker(port: int):
+    """A connection whose request head is not finished: the sync worker that took it waits."""
+    import socket
+
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(b"GET /_dash-layout HTTP/1.1\r\nHost: x\r\n")
+    time.sleep(1.0)  # for a worker to accept it (the check is the jobs' owners below)
+    return s
+
+
+def _finish(s) -> None:
+    s.sendall(b"Connection: close\r\n\r\n")
+    while s.recv(65536):
+        pass
+    s.close()
+
+
+def _job_processes(master: psutil.Process) -> int:
+    """Job processes under a gunicorn master: its workers' children."""
+    n = 0
+    for worker in master.children():
+        with contextlib.suppress(psutil.Error):
+            n += sum(c.status() != psutil.STATUS_ZOMBIE for c in worker.children())
+    return n
+
+
+GRID = 90
+
+
+def test_the_job_limit_holds_across_gunicorn_workers(base, tmp_path):
+    """Two gunicorn workers share one cache folder: twelve distinct start maps, sent to
+    either, never run more than the configured number of jobs at once, and wait with
+    a place in the queue."""
+    import os
+    import subprocess
+    import sys
+
+    from gradscape.app.serving import free_port, stop, wait_for
+
+    port = free_port()
+    log = tmp_path / "gunicorn.log"
+    env = {
+        **os.environ,
+        "GRADSCAPE_CACHE_DIR": str(tmp_path / "cache"),
+        "GRADSCAPE_JOB_WORKERS": str(WORKERS),
+        "GRADSCAPE_REDIS_URL": "",
+    }
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--workers", "2", "--no-control-socket",
+             "--bind", f"127.0.0.1:{port}", "--timeout", "300", "gradscape.app:server"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        wait_for(url, proc, seconds=90, log=log)
+        master = psutil.Process(proc.pid)
+        _wait(lambda: len(master.children()) == 2, 60, "two gunicorn workers")
+        bodies = [_request(base, _query(GRID + i, steps=2000)) for i in range(12)]  # ~s each
+
+        def start(some: list[dict]) -> list[dict]:
+            with ThreadPoolExecutor(len(some)) as pool:
+                return list(pool.map(lambda b: _post(url + "_dash-update-component", b), some))
+
+        # A sync worker serves one connection at a time: a request whose head never ends
+        # holds it. Six requests go to the one worker left, then six to the other.
+        second = _hold_a_worker(port)  # one worker waits for the rest of this request
+        handles = start(bodies[:6])  # the other takes these
+        first = _hold_a_worker(port)  # the only free worker now: it waits
+        _finish(second)  # the first worker is free again, the only one
+        handles += start(bodies[6:])
+        _finish(first)
+        assert len({h["job"] for h in handles}) == 12  # distinct requests, distinct jobs
+        pids = {w.pid for w in master.children()}
+        owners = {h["job"].split("-")[0] for h in handles}
+        assert owners <= {str(p) for p in pids} and len(owners) == 2, owners  # both workers
+        most, texts, done = 0, set(), {}
+        deadline = time.monotonic() + 480
+        while len(done) < 12:
+            assert time.monotonic() < deadline, f"only {len(done)} of 12 maps finished"
+            most = max(most, _job_processes(master))
+            for i, (b, h) in enumerate(zip(bodies, handles, strict=True)):
+                if i in done:
+                    continue
+                args = urlencode({"cacheKey": h["cacheKey"], "job": h["job"]})
+                out = _post(f"{url}_dash-update-component?{args}", b)
+                most = max(most, _job_processes(master))
+                text = (out.get("progress") or {}).get("startmap-progress-text.children")
+                if text:
+                    texts.add(text)
+                if "startmap" in (out.get("response") or {}):
+                    done[i] = out["response"]
+            time.sleep(0.2)
+        print(f"jobs at once across 2 gunicorn workers: at most {most} (limit {WORKERS})")
+        assert 1 <= most <= WORKERS  # never more job processes than slots, across workers
+        assert any("ahead in the queue" in t for t in texts), texts  # the page shows a place
+        for i, out in done.items():  # each map is its own request's
+            assert f"{(GRID + i) ** 2:,} starts" in out["startmap-info"]["children"]
+    finally:
+        stop(proc)
 
 
 def test_identical_requests_join_one_job(client, manager, base):
@@ -269,8 +429,41 @@ def test_an_abandoned_export_stops_its_work():
     assert done.count == 40
 
 
-def test_a_client_that_closes_its_socket_is_seen_gone_by_the_werkzeug_server(tmp_path):
+def test_a_closed_socket_is_told_from_a_quiet_one():
+    import socket
+
+    from gradscape.app import limits
+
+    ours, theirs = socket.socketpair()
+    with ours:
+        gone = limits.client_gone({"gunicorn.socket": ours})
+        assert gone is not None and gone() is False  # connected, nothing sent
+        theirs.sendall(b"GET / HTTP/1.1\r\n\r\n")  # a next request waiting: still there
+        assert gone() is False
+        assert ours.recv(100)  # (read it, as the server would)
+        theirs.close()
+        assert gone() is True
+    assert limits.client_gone({}) is None  # a server that cannot tell: the time limit alone
+    said = limits.client_gone({"waitress.client_disconnected": lambda: True})
+    assert said is not None and said()
+
+
+#: Servers an export's client may leave: the `gradscape` command (waitress), and gunicorn's
+#: sync and gthread workers.
+SERVERS = {
+    "waitress": ["-m", "gradscape", "--port", "{port}"],
+    "gunicorn-sync": ["-m", "gunicorn", "--no-control-socket", "--workers", "1",
+                      "--timeout", "300", "--bind", "127.0.0.1:{port}", "gradscape.app:server"],
+    "gunicorn-gthread": ["-m", "gunicorn", "--no-control-socket", "--workers", "1",
+                         "--worker-class", "gthread", "--threads", "4", "--timeout", "300",
+                         "--bind", "127.0.0.1:{port}", "gradscape.app:server"],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", list(SERVERS))
+def test_an_export_whose_client_closes_its_socket_stops(tmp_path, name):
     """End to end: the real server, a real socket closed mid-export, the log says it stopped."""
+    import os
     import socket
     import subprocess
     import sys
@@ -282,25 +475,25 @@ def test_a_client_that_closes_its_socket_is_seen_gone_by_the_werkzeug_server(tmp
     port = free_port()
     log = tmp_path / "server.log"
     env = {
-        **__import__("os").environ,
+        **os.environ,
         "GRADSCAPE_CACHE_DIR": str(tmp_path / "cache"),
         "GRADSCAPE_EXPORT_BUDGET": "100000",
+        "GRADSCAPE_REDIS_URL": "",
     }
+    argv = [sys.executable, *(a.format(port=port) for a in SERVERS[name])]
     with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "gradscape", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+        proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
-        wait_for(f"http://127.0.0.1:{port}/", proc, log=log)
+        wait_for(f"http://127.0.0.1:{port}/", proc, seconds=90, log=log)
         query = "mode=3d&surface=himmelblau&export.frames=60&export.width=500&export.height=400"
         with socket.create_connection(("127.0.0.1", port)) as s:
             s.sendall(f"GET /export/gif?{query} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
-            time.sleep(2.0)
+            time.sleep(3.0)  # the export is under way (60 3D frames take minutes)
+        closed = time.monotonic()
         _wait(lambda: "the client went away" in log.read_text(errors="replace"), 120, "the stop")
+        print(f"{name}: the abandoned export stopped {time.monotonic() - closed:.1f} s after")
+        text = log.read_text(errors="replace")
+        assert "Traceback" not in text, text[-2000:]
     finally:
         stop(proc)
 
@@ -435,5 +628,17 @@ def test_a_celery_job_gone_quiet_is_reported_on_the_page(monkeypatch):
     assert manager.get_progress("k")[0] == "10"  # the job reports progress
     assert manager.get_progress("k") is None  # a quiet moment is nothing yet
     time.sleep(0.4)
-    text = manager.get_progress("k")[2]  # quiet too long: the page says so, and what next
-    assert "lost" in text and "Cancel" in text
+    lost = manager.get_progress("k")  # quiet too long: the page says so, and what next
+    assert "lost" in lost[2] and "Retry" in lost[2]
+    assert lost[3] is False  # the Retry button shows
+
+
+def test_retry_sends_the_same_start_map_request_again():
+    from dash import no_update
+
+    from gradscape.app.background import retry_start_map
+
+    query = _query(30)
+    assert retry_start_map(1, query) == (query, True)  # a new job for it, the button hidden
+    assert retry_start_map(None, query) == (no_update, no_update)
+    assert retry_start_map(1, None) == (no_update, no_update)

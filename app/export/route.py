@@ -32,8 +32,8 @@ def register(server: Flask) -> None:
     browser can render images, too many exports are running, or the export
     ran past its hard wall-clock limit (`limits.export_seconds`). The work
     stops at that limit, and as soon as the client goes away (where the WSGI
-    server can tell: Werkzeug's, waitress). A failure's details go to the
-    server's log, not to the answer.
+    server can tell: waitress, gunicorn's sync and gthread workers, Werkzeug's).
+    A failure's details go to the server's log, not to the answer.
     """
 
     def export_view(fmt: str) -> Response:
