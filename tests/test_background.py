@@ -79,33 +79,12 @@ def test_start_maps_run_on_celery_workers_over_redis():
     pytest.importorskip("celery")
     sync_api = pytest.importorskip("playwright.sync_api")
     tmp = Path(tempfile.mkdtemp(prefix="gradscape-redis-"))
-    port = free_port()
-    url = f"redis://127.0.0.1:{port}/0"
-    env = {**os.environ, "GRADSCAPE_REDIS_URL": url}
-    redis_log, worker_log = tmp / "redis.log", tmp / "worker.log"
+    worker_log = tmp / "worker.log"
     procs = []
     try:
-        with redis_log.open("wb") as out:
-            redis = subprocess.Popen(
-                ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--save", "",
-                 "--appendonly", "no", "--dir", str(tmp)],
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )  # fmt: skip
+        redis, url = _start_redis(tmp)
         procs.append(redis)
-        _wait_port(port, redis, redis_log)
-        with worker_log.open("wb") as out:
-            worker = subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", "gradscape.app.worker", "worker",
-                 "--pool=solo", "--concurrency=1", "--loglevel=INFO", "--without-heartbeat",
-                 "--without-mingle", "--without-gossip"],
-                cwd=ROOT,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )  # fmt: skip
-        procs.append(worker)
-        _wait_text(worker_log, "ready.")
+        procs.append(_start_worker("solo", worker_log, {"GRADSCAPE_REDIS_URL": url}))
         query = "?mode=starts&surface=himmelblau&grid=40&metric=basin&focus=3"
         with (
             running(cwd=ROOT, env={"GRADSCAPE_REDIS_URL": url}) as server,
