@@ -121,7 +121,7 @@ def write(
 def _file(state: AppState, o: Options, renderer: Renderer | None) -> bytes:
     """The file `o` asks for of the state's view."""
     view = view_of(state)
-    slide = Slide(width=o.width, height=o.height)
+    slide = Slide(width=o.width, height=o.height, projector=o.preset == "slide")
     if o.fmt == "html":
         return html.page(view, state, slide, o)
     if o.fmt == "gif" and not view.steps:
@@ -147,6 +147,7 @@ def figure(
     caption: bool = True,
     width: int = 1100,
     height: int = 800,
+    preset: str | None = None,
 ) -> go.Figure:
     """The export figure of a state or a link, at step `t` (default: the step it shows).
 
@@ -154,9 +155,14 @@ def figure(
     (surface and step), a legend, and a caption naming each visible run's
     optimizer and hyperparameters and the settings the runs share. Laid out
     for `width` × `height` layout pixels; `theme` ("light" or "dark")
-    overrides the link's. Show it in Jupyter, or save it with `write`.
+    overrides the link's. `preset` ("slide") lays it out as that export preset does (its
+    size, and a projector's fonts). Show it in Jupyter, or save it with `write`.
     """
     state, _ = resolve(state_or_query)
     state = at(state, t, theme)
-    slide = Slide(width=width, height=height, title=title, caption=caption)
+    if preset is not None:
+        o = Options.check("svg", state.steps, preset=preset)
+        width, height = o.width, o.height
+    projector = preset is not None and str(preset).lower() == "slide"
+    slide = Slide(width=width, height=height, title=title, caption=caption, projector=projector)
     return view_of(state).draw(state, state.shown_step, slide).figure

@@ -32,8 +32,11 @@ from .slide import (
     caption,
     dress_map,
     dress_view,
+    font_scale,
+    fonts,
     hyperparameters,
     num,
+    subject,
     title,
 )
 
@@ -129,7 +132,8 @@ def _dressed(
 ) -> None:
     """`dress_view` with the caption's lines: the view's own, the runs' (`runs`), the shared."""
     runs_words, shared = caption(state)
-    dress_view(fig, state, slide, head, lines + (runs_words if runs else []) + shared)
+    packed = [" · ".join(part) for part in ((runs_words if runs else []), shared) if part]
+    dress_view(fig, state, slide, head, lines + packed)
 
 
 @_view("compare", steps=True)
@@ -145,28 +149,51 @@ def _compare(state: AppState, t: int, slide: Slide) -> Drawn:
     line = f"{focus}, γ {num(lo)} … {num(hi)} (log-spaced){others}"
     if st.layout == "overlay":
         return _map(cstate, sw.results, t, slide, theme, about, ([line], caption(st)[1]))
-    fig = app_views.compare_figure(cstate, sw, theme, live=False)
+    area = app_views.GRID_ASPECT
+    if slide.projector:  # a 16:9 slide's plot area: wide, so more columns
+        k = font_scale(slide)
+        area = (slide.width - 160 * k) / (slide.height - 200 * k)
+    fig = app_views.compare_figure(cstate, sw, theme, live=False, area=area)
     _dressed(st, slide, fig, title(st, t, about=about), [line], runs=False)
-    _pin(fig, slide)
+    _pin(fig, slide, cstate.view)
     return Drawn(fig, app_views.compare_drawings(cstate, sw, theme), layered=True)
 
 
-def _pin(fig: go.Figure, slide: Slide) -> None:
+def _pin(fig: go.Figure, slide: Slide, view: Sequence[float]) -> None:
     """Pin the small multiples' plot area to whole pixels (GIF frames lay the runs over it):
-    the margins stay as given, rounded, the colour bar in the right one."""
-    k = min(slide.width / 1100, slide.height / 800)
+    the margins stay as given, rounded, the colour bar in the right one, beside the
+    rightmost panel (square panels shrink away from the plot area's right edge), and the
+    title and caption centred on the image again."""
+    k = font_scale(slide)
     m = fig.layout.margin
     left, top, bottom, right = (round(v) for v in (m.l, m.t, m.b, max(m.r or 0, 72 * k)))
     fig.update_layout(margin=dict(l=left, r=right, t=top, b=bottom, autoexpand=False))
-    pw = slide.width - left - right
-    fig.update_traces(selector=dict(type="contour"), colorbar=dict(x=1 + 14 * k / pw))
+    pw, ph = slide.width - left - right, slide.height - top - bottom
+    edge = 1.0
+    x0, x1, y0, y1 = view
+    axes = list(fig.select_xaxes())
+    if axes:  # the rightmost panel: as wide as its height allows, shrunk towards its left
+        last = max(axes, key=lambda ax: ax.domain[1])
+        ya = fig.layout[last.anchor.replace("y", "yaxis")] if last.anchor else fig.layout.yaxis
+        dw = (last.domain[1] - last.domain[0]) * pw
+        dh = (ya.domain[1] - ya.domain[0]) * ph
+        wide = min(dw, dh * (x1 - x0) / (y1 - y0))
+        edge = last.domain[1] - (dw - wide) / pw if last.constraintoward == "left" else 1.0
+    fig.update_traces(
+        selector=dict(type="contour"),
+        colorbar=dict(x=edge + 14 * k / pw, title=dict(font=dict(size=fonts(k)["bar"]))),
+    )
+    centre = (slide.width / 2 - left) / pw
+    for a in fig.layout.annotations:
+        if a.name in ("title", "caption"):
+            a.x = centre
 
 
 @_view("sensitivity")
 def _sensitivity(state: AppState, t: int, slide: Slide) -> Drawn:
     """Final loss and steps to arrive against the learning rate (no steps to play)."""
     fig = app_views.sensitivity_figure(state, app_views.sensitivity(state))
-    head = f"{state.build_surface().label}: final loss against learning rate ({state.steps} steps)"
+    head = f"{subject(state)}: final loss against learning rate ({state.steps} steps)"
     _dressed(state, slide, fig, head, [], runs=True)
     return Drawn(fig)
 
@@ -176,14 +203,18 @@ def _starts(state: AppState, t: int, slide: Slide) -> Drawn:
     """Where each start of a grid ends (no steps to play)."""
     fig = app_views.start_map_figure(state, app_views.start_map(state))
     fig.update_layout(title=None)
+    basins = state.metric == "basin" and bool(state.build_surface().minima)
     what = app_views.METRIC_TITLES[state.metric]
     run = state.focus_run
     line = (
         f"{OPTIMIZERS[run.optimizer].label} ({', '.join(hyperparameters(run))}), "
         f"{state.grid}×{state.grid} starts, {state.steps} steps"
     )
-    head = f"{state.build_surface().label}: where each start ends ({what})"
-    _dressed(state, slide, fig, head, [line], runs=False)
+    head = f"{subject(state)}: where each start ends ({what})"
+    # laid out as a map: the plot area has the view's aspect, the title is centred on the
+    # image, the colour bar beside the map (room for the basins' names)
+    box = box_of(state, slide, [], ([line], caption(state)[1]), right=150 if basins else 92)
+    dress_map(fig, state, t, slide, box, head=head)
     return Drawn(fig)
 
 
