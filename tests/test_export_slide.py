@@ -130,6 +130,8 @@ def test_every_lessons_slide_fits_without_overlap(slug):
         assert box.side_y >= 18 * k + fonts(k)["title"] * 1.3  # under the title
         assert bottom <= 1080
         assert max(len(re.sub("</?i>", "", s)) for s in box.side_lines) * 0.6 * size <= box.side_w
+        told = box.side_caption  # the settings too (a caveat's sentence ran off the image)
+        assert all(len(s) * 0.6 * size * 0.9 <= box.side_w for s in told if " " in s), told
     else:  # under the map, above the caption, inside the image
         assert box.side_y >= box.top + box.ph
         bottom = box.caption_y + len(box.caption_lines) * fonts(k)["caption"] * 1.45

@@ -354,7 +354,7 @@ def box_of(
         while True:  # the story and the caption, a little smaller while they do not fit
             said = wrap(story, side_w, size)
             told = [*runs_words, *pack(shared, side_w, size * 0.9)]
-            told = [w for item in told for w in pack(item.split(", "), side_w, size * 0.9, ", ")]
+            told = [w for item in told for w in wrap(item, side_w, size * 0.9)]
             text_h = (len(said) + (1 + 0.9 * len(told) if told else 0)) * size * LINE
             if text_h <= room or size <= MIN_SIDE_FONT:
                 break
