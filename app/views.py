@@ -807,7 +807,7 @@ def start_map_figure(state: AppState, sm: StartMap) -> go.Figure:
     )
     if n_div:
         sub += f" · <span style='color:#b22222'>■</span> {n_div} diverge"
-    key = _startmap_key(state, sm, theme)
+    key = startmap_key(state, sm, theme)
     if key:  # on a line of its own, under the settings
         sub += f"<br>{key}"
     fig.update_layout(
@@ -845,7 +845,7 @@ def hatch(g: int) -> np.ndarray:
     return (i + j) % period < max(1, int(0.4 * period))
 
 
-def _startmap_key(state: AppState, sm: StartMap, theme: Theme) -> str:
+def startmap_key(state: AppState, sm: StartMap, theme: Theme) -> str:
     """The start map's legend for what its colour bar cannot say: hatched cells (basin)
     or the grey of starts that never arrive (steps), with how many there are."""
     n = sm.basin.size

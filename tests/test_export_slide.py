@@ -183,3 +183,28 @@ def test_a_rendered_slide_is_exactly_1920_by_1080(fmt, tmp_path):
     assert img.size == (1920, 1080)
     if fmt == "gif":
         assert img.n_frames == 3
+
+
+@pytest.mark.parametrize("preset", [None, "slide"])
+def test_each_gif_frames_title_reads_its_step_without_padding_inside(preset):
+    # the first frame's title read "step     0 / 150": the padding went before the digits
+    from app.export import gif
+    from app.export.modes import view_of
+
+    state = parse("preset=zigzag")[0]
+    o = Options.check("gif", state.steps, frames=4, preset=preset)
+    sl = Slide(o.width, o.height, animated=True, projector=preset == "slide")
+    drawn = view_of(state).draw(state, int(o.steps_shown()[0]), sl)
+    layout = drawn.figure.to_dict()["layout"]
+    p = gif._panel(layout)
+    sheets = gif._sheets(layout, drawn.drawings, o.steps_shown(), p)
+    titles = [a["text"] for s, _ in sheets for a in s["layout"]["annotations"]]
+    assert [t.split(" — ")[1].rstrip("\u2007") for t in titles] == [
+        "step 0 / 150",
+        "step 50 / 150",
+        "step 100 / 150",
+        "step 150 / 150",
+    ]
+    assert all(t.startswith("Zig-zag in a narrow valley — step ") for t in titles)
+    assert not any("  " in t or "step \u2007" in t for t in titles)
+    assert abs(p.x0 + p.title_x - o.width / 2) <= 1  # centred on the image, as the still

@@ -149,14 +149,18 @@ def _compare(state: AppState, t: int, slide: Slide) -> Drawn:
     line = f"{focus}, γ {num(lo)} … {num(hi)} (log-spaced){others}"
     if st.layout == "overlay":
         return _map(cstate, sw.results, t, slide, theme, about, ([line], caption(st)[1]))
-    area = app_views.GRID_ASPECT
-    if slide.projector:  # a 16:9 slide's plot area: wide, so more columns
+    area, heavier = app_views.GRID_ASPECT, 1.0
+    if slide.projector:  # a 16:9 slide's plot area: wide, so more columns; runs for the room
         k = font_scale(slide)
         area = (slide.width - 160 * k) / (slide.height - 200 * k)
-    fig = app_views.compare_figure(cstate, sw, theme, live=False, area=area)
+        heavier = HEAVIER * k
+    fig = app_views.compare_figure(cstate, sw, theme, live=True, area=area)  # runs: below
+    drawings = [replace(d, scale=heavier) for d in app_views.compare_drawings(cstate, sw, theme)]
+    for d in drawings:
+        fig.add_traces(d.at(t))
     _dressed(st, slide, fig, title(st, t, about=about), [line], runs=False)
     _pin(fig, slide, cstate.view)
-    return Drawn(fig, app_views.compare_drawings(cstate, sw, theme), layered=True)
+    return Drawn(fig, drawings, layered=True)
 
 
 def _pin(fig: go.Figure, slide: Slide, view: Sequence[float]) -> None:
@@ -201,8 +205,15 @@ def _sensitivity(state: AppState, t: int, slide: Slide) -> Drawn:
 @_view("starts")
 def _starts(state: AppState, t: int, slide: Slide) -> Drawn:
     """Where each start of a grid ends (no steps to play)."""
-    fig = app_views.start_map_figure(state, app_views.start_map(state))
+    sm = app_views.start_map(state)
+    fig = app_views.start_map_figure(state, sm)
     fig.update_layout(title=None)
+    # what the colour bar cannot say (the app's subtitle says it): diverging starts, and
+    # the hatched starts still on their way or the grey ones that never arrive
+    n_div = int(sm.diverged.sum())
+    keys = [f"<span style='color:#b22222'>■</span> {n_div} diverge"] if n_div else []
+    key = app_views.startmap_key(state, sm, THEMES[state.theme])
+    keys += [key] if key else []
     basins = state.metric == "basin" and bool(state.build_surface().minima)
     what = app_views.METRIC_TITLES[state.metric]
     run = state.focus_run
@@ -210,6 +221,7 @@ def _starts(state: AppState, t: int, slide: Slide) -> Drawn:
         f"{OPTIMIZERS[run.optimizer].label} ({', '.join(hyperparameters(run))}), "
         f"{state.grid}×{state.grid} starts, {state.steps} steps"
     )
+    line = " · ".join([line, *keys])
     head = f"{subject(state)}: where each start ends ({what})"
     # laid out as a map: the plot area has the view's aspect, the title is centred on the
     # image, the colour bar beside the map (room for the basins' names)
@@ -228,4 +240,8 @@ def _surface3d(state: AppState, t: int, slide: Slide) -> Drawn:
         legend=dict(orientation="h", x=0.5, xanchor="center", y=1, yanchor="bottom"),
     )
     _dressed(st, slide, fig, title(st, t, about=" in 3D"), [], runs=True)
+    if slide.projector:  # the scene's labels for the room (larger crowd the scene's edge)
+        f = fonts(font_scale(slide))
+        label = dict(tickfont=dict(size=f["tick"] * 0.7), title=dict(font=dict(size=f["tick"])))
+        fig.update_layout(scene=dict(xaxis=label, yaxis=label, zaxis=label))
     return Drawn(fig, drawings)

@@ -526,6 +526,8 @@ def dress_map(
         if tr.name in ("minimum", "start") and box.k != 1:  # markers at the image's scale
             size = tr.marker.size
             tr.marker.size = [v * box.k for v in size] if isinstance(size, tuple) else size * box.k
+            if tr.textfont is not None and tr.textfont.size:  # a minimum's number
+                tr.textfont.size = tr.textfont.size * box.k
 
 
 def dress_view(fig: go.Figure, state: AppState, slide: Slide, head: str, lines: list[str]) -> None:
