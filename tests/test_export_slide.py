@@ -54,7 +54,7 @@ from app.export.slide import (  # noqa: E402
 from app.state import parse  # noqa: E402
 
 MODES = ["paths", "compare", "sensitivity", "starts", "3d"]
-LESSONS = [p.slug for p in (*presets.PRESETS, *presets.DATA_PRESETS)]
+LESSONS = list(dict.fromkeys(p.slug for p in (*presets.PRESETS, *presets.DATA_PRESETS)))
 
 
 def _note(fig, name):
