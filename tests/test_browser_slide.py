@@ -92,6 +92,14 @@ VIEWS = {
     "3d": ("mode=3d", "#view-figure .js-plotly-plot", "surface"),
     "3d-saddle": ("preset=saddle&mode=3d", "#view-figure .js-plotly-plot", "surface"),
     "data": ("preset=batch-vs-stochastic", "#map .js-plotly-plot", "contour"),
+    "inspector": ("preset=zigzag&inspect=1&focus=2&t=5", "#map .js-plotly-plot", "contour"),
+    "lesson-mode": ("preset=lr-too-high&lesson=1", "#map .js-plotly-plot", "contour"),
+    "sensitivity-8": (
+        "mode=sensitivity&surface=quadratic&run1=sgd&run2=momentum&run3=adam&run4=rmsprop"
+        "&run5=nesterov&run6=adagrad&run7=adamw&run8=lion",
+        "#view-figure .js-plotly-plot",
+        "scatter",
+    ),
 }
 
 
