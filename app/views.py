@@ -173,7 +173,7 @@ _TITLE_SHARE = 0.1
 
 
 def _grid_shape(
-    k: int, view: Sequence[float] = (0.0, 1.0, 0.0, 1.0), area: float = GRID_ASPECT
+    k: int, view: Sequence[float] = (0.0, 1.0, 0.0, 1.0), area: float = GRID_ASPECT, most: int = 4
 ) -> tuple[int, int]:
     """Rows and columns of `k` panels of the `view`'s shape: the largest panels in a plot
     area `area` (`GRID_ASPECT` by default) wide for its height (150 px panels with 175 px
@@ -187,7 +187,7 @@ def _grid_shape(
     def score(c: int) -> tuple:  # ties: fewer empty cells, then more columns (wide screens)
         return (round(panel_width(c), 3), -(c * math.ceil(k / c) - k), c)
 
-    cols = max(range(1, min(k, 4) + 1), key=score)
+    cols = max(range(1, min(k, most) + 1), key=score)
     return math.ceil(k / cols), cols
 
 
@@ -236,15 +236,22 @@ def compare_drawings(cstate: AppState, sw: Sweep, theme: Theme) -> list[look.Dra
 
 
 def compare_figure(
-    cstate: AppState, sw: Sweep, theme: Theme, *, live: bool = True, area: float = GRID_ASPECT
+    cstate: AppState,
+    sw: Sweep,
+    theme: Theme,
+    *,
+    live: bool = True,
+    area: float = GRID_ASPECT,
+    most: int = 4,
 ) -> go.Figure:
     """Small multiples (one panel per rate, titled with it) or the overlay map; `area` is
-    the plot area's width over its height (a 16:9 slide's is wider than the app's)."""
+    the plot area's width over its height (a 16:9 slide's is wider than the app's), `most`
+    the most columns."""
     if cstate.layout == "overlay":
         return map_figure(cstate, sw.results, live=live, theme=theme)
     surface = cstate.build_surface()
     k = len(sw.rates)
-    rows, cols = _grid_shape(k, cstate.view, area)
+    rows, cols = _grid_shape(k, cstate.view, area, most)
     titles = panel_titles(sw, cstate) if cstate.layout == "grid" else []
     fig = make_subplots(
         rows=rows,

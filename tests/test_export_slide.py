@@ -208,3 +208,12 @@ def test_each_gif_frames_title_reads_its_step_without_padding_inside(preset):
     assert all(t.startswith("Zig-zag in a narrow valley — step ") for t in titles)
     assert not any("  " in t or "step \u2007" in t for t in titles)
     assert abs(p.x0 + p.title_x - o.width / 2) <= 1  # centred on the image, as the still
+
+
+@pytest.mark.parametrize("mode", ["paths", "compare", "3d"])
+def test_the_longest_lessons_title_fits_a_slide_in_one_line(mode):
+    longest = max(LESSONS, key=lambda slug: len(presets.BY_SLUG[slug].title))
+    fig = figure(f"preset={longest}&mode={mode}&k=10&steps=10000", preset="slide")
+    title = _note(fig, "title")
+    assert len(title.text) * 0.6 * title.font.size <= 0.95 * 1920  # DejaVu Sans: wide
+    assert title.font.size >= 28

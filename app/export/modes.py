@@ -152,15 +152,43 @@ def _compare(state: AppState, t: int, slide: Slide) -> Drawn:
     area, heavier = app_views.GRID_ASPECT, 1.0
     if slide.projector:  # a 16:9 slide's plot area: wide, so more columns; runs for the room
         k = font_scale(slide)
-        area = (slide.width - 160 * k) / (slide.height - 200 * k)
+        area = (slide.width - 150 * k) / (slide.height - 160 * k)
         heavier = HEAVIER * k
-    fig = app_views.compare_figure(cstate, sw, theme, live=True, area=area)  # runs: below
+    fig = app_views.compare_figure(
+        cstate, sw, theme, live=True, area=area, most=5 if slide.projector else 4
+    )  # its runs: below
+    if slide.projector:  # panels narrower than their cells: each centred in its cell, so
+        fig.update_xaxes(constraintoward="center")  # the gaps between them are even
     drawings = [replace(d, scale=heavier) for d in app_views.compare_drawings(cstate, sw, theme)]
     for d in drawings:
         fig.add_traces(d.at(t))
     _dressed(st, slide, fig, title(st, t, about=about), [line], runs=False)
+    if slide.projector:
+        _gather(fig, slide, cstate.view)
     _pin(fig, slide, cstate.view)
     return Drawn(fig, drawings, layered=True)
+
+
+def _gather(fig: go.Figure, slide: Slide, view: Sequence[float]) -> None:
+    """Narrow the plot area to the panels where their height limits them (a 16:9 slide),
+    and centre the grid, its tick labels and colour bar on the image: no wide gaps."""
+    k = font_scale(slide)
+    m = fig.layout.margin
+    pw, ph = slide.width - m.l - m.r, slide.height - m.t - m.b
+    axes = list(fig.select_xaxes())
+    cols = len({tuple(ax.domain) for ax in axes})
+    if cols == 0:
+        return
+    ya = fig.layout.yaxis
+    cell_w = (axes[0].domain[1] - axes[0].domain[0]) * pw
+    panel_w = (ya.domain[1] - ya.domain[0]) * ph * (view[1] - view[0]) / (view[3] - view[2])
+    if panel_w >= cell_w:
+        return
+    gaps = 1 - cols * (axes[0].domain[1] - axes[0].domain[0])  # the spacing, of the width
+    need = cols * panel_w / (1 - gaps)
+    bar = max(m.r or 0, 72 * k)
+    left = (slide.width - (m.l + need + bar)) / 2 + m.l
+    fig.update_layout(margin=dict(l=left, r=slide.width - left - need))
 
 
 def _pin(fig: go.Figure, slide: Slide, view: Sequence[float]) -> None:
@@ -182,7 +210,8 @@ def _pin(fig: go.Figure, slide: Slide, view: Sequence[float]) -> None:
         dw = (last.domain[1] - last.domain[0]) * pw
         dh = (ya.domain[1] - ya.domain[0]) * ph
         wide = min(dw, dh * (x1 - x0) / (y1 - y0))
-        edge = last.domain[1] - (dw - wide) / pw if last.constraintoward == "left" else 1.0
+        spare = {"left": 1.0, "center": 0.5}.get(last.constraintoward, 0.0) * (dw - wide)
+        edge = last.domain[1] - spare / pw
     fig.update_traces(
         selector=dict(type="contour"),
         colorbar=dict(x=edge + 14 * k / pw, title=dict(font=dict(size=fonts(k)["bar"]))),

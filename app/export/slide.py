@@ -253,6 +253,13 @@ def fonts(k: float) -> dict[str, float]:
     return {name: size * k for name, size in sizes.items()}
 
 
+def title_size(text: str, width: float, size: float) -> float:
+    """`size`, or smaller where the title would not fit 94 % of `width` on one line (a long
+    lesson's title with what the view shows of it), though not below 70 % of it."""
+    fits = 0.94 * width / (max(len(text), 1) * _CHAR)
+    return max(min(size, fits), 0.7 * size)
+
+
 def pack(items: Sequence[str], width: float, size: float, sep: str = " · ") -> list[str]:
     """Items joined by `sep` into lines that fit `width` pixels (estimated) at font `size`."""
     lines: list[str] = []
@@ -418,7 +425,13 @@ def dress_map(
         x, y = paper(box, W / 2, box.title_y)
         text = head or title(state, t, pad=slide.animated, about=about, runs=slide.projector)
         annotations.append(
-            dict(name="title", text=text, x=x, y=y, font=dict(size=f["title"], color=theme.ink))
+            dict(
+                name="title",
+                text=text,
+                x=x,
+                y=y,
+                font=dict(size=title_size(text, W, f["title"]), color=theme.ink),
+            )
         )
     if box.caption_lines:
         x, y = paper(box, W / 2, box.caption_y)
@@ -577,7 +590,7 @@ def dress_view(fig: go.Figure, state: AppState, slide: Slide, head: str, lines: 
             go.layout.Annotation(
                 name="title", text=head, x=centre, y=1 + (top - 14) / ph, xref="paper",
                 yref="paper", xanchor="center", yanchor="top", showarrow=False,
-                font=dict(size=f["title"], color=theme.ink),
+                font=dict(size=title_size(head, W, f["title"]), color=theme.ink),
             )
         )  # fmt: skip
     if caption_h:
