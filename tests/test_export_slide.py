@@ -217,3 +217,19 @@ def test_the_longest_lessons_title_fits_a_slide_in_one_line(mode):
     title = _note(fig, "title")
     assert len(title.text) * 0.6 * title.font.size <= 0.95 * 1920  # DejaVu Sans: wide
     assert title.font.size >= 28
+
+
+@pytest.mark.parametrize(("query", "preset"), [("k=7", None), ("k=9", "slide")])
+def test_a_compare_gif_with_an_empty_grid_cell_makes_its_frames(query, preset):
+    # an empty cell's axes have no range: making the frames raised KeyError: 'range'
+    from app.export import gif
+    from app.export.modes import view_of
+
+    state = parse(f"mode=compare&{query}")[0]
+    o = Options.check("gif", state.steps, frames=3, preset=preset)
+    sl = Slide(o.width, o.height, animated=True, projector=preset == "slide")
+    drawn = view_of(state).draw(state, 0, sl)
+    layout = drawn.figure.to_dict()["layout"]
+    sheets = gif._sheets(layout, drawn.drawings, o.steps_shown(), gif._panel(layout))
+    runs = [tr for s, _ in sheets for tr in s["data"]]
+    assert len(runs) == 3 * state.k * 3  # each frame: every rate's ghost, trail and head
