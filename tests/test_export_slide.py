@@ -179,10 +179,10 @@ def test_a_rendered_slide_is_exactly_1920_by_1080(fmt, tmp_path):
     from app.export import export
 
     e = export("preset=zigzag", fmt, preset="slide", frames=3)
-    img = Image.open(io.BytesIO(e.data))
-    assert img.size == (1920, 1080)
-    if fmt == "gif":
-        assert img.n_frames == 3
+    with Image.open(io.BytesIO(e.data)) as img:
+        assert img.size == (1920, 1080)
+        if fmt == "gif":
+            assert img.n_frames == 3
 
 
 @pytest.mark.parametrize("preset", [None, "slide"])
@@ -233,3 +233,19 @@ def test_a_compare_gif_with_an_empty_grid_cell_makes_its_frames(query, preset):
     sheets = gif._sheets(layout, drawn.drawings, o.steps_shown(), gif._panel(layout))
     runs = [tr for s, _ in sheets for tr in s["data"]]
     assert len(runs) == 3 * state.k * 3  # each frame: every rate's ghost, trail and head
+
+
+def test_render_a_slide_from_the_command_line(tmp_path, capsys):
+    if not pathlib.Path("/usr/bin/chromium").exists():
+        pytest.skip("no chromium")
+    from PIL import Image
+
+    from app.cli import main
+
+    out = tmp_path / "slide.png"
+    assert main(["render", "preset=zigzag", "--out", str(out), "--preset", "slide"]) == 0
+    with Image.open(out) as img:
+        assert img.size == (1920, 1080)
+    with pytest.raises(SystemExit) as exit_:
+        main(["render", "preset=zigzag", "--out", str(out), "--preset", "poster"])
+    assert exit_.value.code == 2 and "invalid choice: 'poster'" in capsys.readouterr().err
