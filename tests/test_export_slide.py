@@ -249,3 +249,16 @@ def test_render_a_slide_from_the_command_line(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["render", "preset=zigzag", "--out", str(out), "--preset", "poster"])
     assert exit_.value.code == 2 and "invalid choice: 'poster'" in capsys.readouterr().err
+
+
+def test_a_y_title_is_no_taller_than_its_panel():
+    # "steps to arrive (≤ 0.001)" at the slide's 26 px ran up beside the loss panel
+    fig = figure("mode=sensitivity&surface=quadratic", preset="slide")
+    m = fig.layout.margin
+    ph = 1080 - m.t - m.b
+    for ax in fig.select_yaxes():
+        if ax.title.text:
+            tall = (ax.domain[1] - ax.domain[0]) * ph
+            longest = max(len(line) for line in ax.title.text.split("<br>"))
+            assert longest * 0.6 * ax.title.font.size <= tall, ax.title.text
+            assert ax.title.font.size >= 19

@@ -620,6 +620,16 @@ def dress_view(fig: go.Figure, state: AppState, slide: Slide, head: str, lines: 
     # ticks and axis titles at the export's size (a 10 px tick is unreadable on a slide)
     fig.update_xaxes(tickfont=dict(size=f["tick"]), title_font=dict(size=f["axis"]))
     fig.update_yaxes(tickfont=dict(size=f["tick"]), title_font=dict(size=f["axis"]))
+    for ax in fig.select_yaxes():  # a y title no taller than its panel (a short lower panel):
+        text = ax.title.text or ""  # on two lines where one would need too small a font
+        if not text:
+            continue
+        tall = ((ax.domain or (0, 1))[1] - (ax.domain or (0, 1))[0]) * ph
+        if 0.95 * tall / (len(text) * _CHAR) < 0.8 * f["axis"] and " (" in text:
+            text = text.replace(" (", "<br>(", 1)
+            ax.title.text = text
+        longest = max(len(line) for line in text.split("<br>"))
+        ax.title.font.size = max(min(f["axis"], 0.95 * tall / (longest * _CHAR)), 12 * k)
     for tr in fig.data:
         bar = getattr(tr, "colorbar", None)
         if bar is not None and tr.type in ("contour", "heatmap"):
