@@ -19,7 +19,7 @@ if not Path(CHROMIUM).exists():
     pytest.skip(f"no Chromium at {CHROMIUM}", allow_module_level=True)
 pytest.importorskip("playwright.sync_api")
 
-from app import ids
+from gradscape.app import ids
 
 # --------------------------------------------------------------------------- the slide
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.export.options import PRESETS, Options, OptionsError, split_query
+from gradscape.app.export.options import PRESETS, Options, OptionsError, split_query
 
 
 @pytest.mark.parametrize("fmt", ["png", "svg", "gif", "html"])
@@ -41,9 +41,9 @@ def test_a_link_asks_for_the_preset_with_an_export_key():
 import pathlib  # noqa: E402
 import re  # noqa: E402
 
-from app import presets  # noqa: E402
-from app.export import figure  # noqa: E402
-from app.export.slide import (  # noqa: E402
+from gradscape.app import presets  # noqa: E402
+from gradscape.app.export import figure  # noqa: E402
+from gradscape.app.export.slide import (  # noqa: E402
     LINE,
     MIN_SIDE_FONT,
     Slide,
@@ -51,7 +51,7 @@ from app.export.slide import (  # noqa: E402
     font_scale,
     fonts,
 )
-from app.state import parse  # noqa: E402
+from gradscape.app.state import parse  # noqa: E402
 
 MODES = ["paths", "compare", "sensitivity", "starts", "3d"]
 LESSONS = list(dict.fromkeys(p.slug for p in (*presets.PRESETS, *presets.DATA_PRESETS)))
@@ -176,7 +176,7 @@ def test_a_rendered_slide_is_exactly_1920_by_1080(fmt, tmp_path):
 
     from PIL import Image
 
-    from app.export import export
+    from gradscape.app.export import export
 
     e = export("preset=zigzag", fmt, preset="slide", frames=3)
     with Image.open(io.BytesIO(e.data)) as img:
@@ -188,8 +188,8 @@ def test_a_rendered_slide_is_exactly_1920_by_1080(fmt, tmp_path):
 @pytest.mark.parametrize("preset", [None, "slide"])
 def test_each_gif_frames_title_reads_its_step_without_padding_inside(preset):
     # the first frame's title read "step     0 / 150": the padding went before the digits
-    from app.export import gif
-    from app.export.modes import view_of
+    from gradscape.app.export import gif
+    from gradscape.app.export.modes import view_of
 
     state = parse("preset=zigzag")[0]
     o = Options.check("gif", state.steps, frames=4, preset=preset)
@@ -222,8 +222,8 @@ def test_the_longest_lessons_title_fits_a_slide_in_one_line(mode):
 @pytest.mark.parametrize(("query", "preset"), [("k=7", None), ("k=9", "slide")])
 def test_a_compare_gif_with_an_empty_grid_cell_makes_its_frames(query, preset):
     # an empty cell's axes have no range: making the frames raised KeyError: 'range'
-    from app.export import gif
-    from app.export.modes import view_of
+    from gradscape.app.export import gif
+    from gradscape.app.export.modes import view_of
 
     state = parse(f"mode=compare&{query}")[0]
     o = Options.check("gif", state.steps, frames=3, preset=preset)
@@ -240,7 +240,7 @@ def test_render_a_slide_from_the_command_line(tmp_path, capsys):
         pytest.skip("no chromium")
     from PIL import Image
 
-    from app.cli import main
+    from gradscape.app.cli import main
 
     out = tmp_path / "slide.png"
     assert main(["render", "preset=zigzag", "--out", str(out), "--preset", "slide"]) == 0
