@@ -160,6 +160,13 @@ def _render_parser(sub) -> None:
     r.add_argument("--last", type=int, default=None, help="last step animated (the last)")
     r.add_argument("--hold", type=float, default=None, help="GIF: seconds on the last frame (1)")
     r.add_argument("--theme", choices=["light", "dark"], default=None, help="default: the link's")
+    r.add_argument(
+        "--preset",
+        choices=list(export.PRESETS),
+        default=None,
+        help="a named size: slide is 16:9 at 1920×1080, titled with the lesson, its story "
+        "beside the map, in fonts for a projector (given sizes win)",
+    )
 
 
 def _render(args: argparse.Namespace) -> int:
@@ -173,7 +180,7 @@ def _render(args: argparse.Namespace) -> int:
         )
         return 2
     options = {k: getattr(args, k) for k in ("width", "height", "scale", "fps", "frames")}
-    options |= {k: getattr(args, k) for k in ("first", "last", "hold")}
+    options |= {k: getattr(args, k) for k in ("first", "last", "hold", "preset")}
     try:
         result = export.export(args.link, fmt, t=args.t, theme=args.theme, **options)
         out.write_bytes(result.data)

@@ -67,6 +67,8 @@ STARTMAP_INFO = "startmap-info"
 LESSON = "lesson"  # the preset's title and text, beside the plot
 RULES = "rules"  # each run's update rule, typeset (lesson mode)
 EXPORT = "export"  # the download menu (links to /export/<format>?<query>)
+EXPORT_SLIDE = "export-slide"  # its 16:9 slide (export.preset=slide): a 1920 × 1080 PNG
+EXPORT_SLIDE_GIF = "export-slide-gif"  # the slide as an animated GIF
 INSPECTOR = "inspector"  # the inspected run's update rule; the browser fills in the numbers
 NUMBERS = "inspector-numbers"  # the inspector's table of numbers, filled by the browser
 LESSON_TOGGLE = "lesson-toggle"  # the header's switch out of (or into) lesson mode

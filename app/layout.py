@@ -746,6 +746,14 @@ def export_menu() -> html.Details:
                         **{"data-format": "png"},
                     ),
                     html.A(
+                        "Slide, 16:9 (1920×1080 PNG)",
+                        id=ids.EXPORT_SLIDE,
+                        className="gs-menu-item gs-export",
+                        title="Titled with the lesson, its story beside the map, in fonts a "
+                        "projector's back row can read",
+                        **{"data-format": "png", "data-preset": "slide"},
+                    ),
+                    html.A(
                         "SVG drawing", className="gs-menu-item gs-export", **{"data-format": "svg"}
                     ),
                     html.A(
@@ -755,6 +763,12 @@ def export_menu() -> html.Details:
                     ),
                     html.A(
                         "Animated GIF", className="gs-menu-item gs-export", **{"data-format": "gif"}
+                    ),
+                    html.A(
+                        "Animated slide GIF (1920×1080)",
+                        id=ids.EXPORT_SLIDE_GIF,
+                        className="gs-menu-item gs-export",
+                        **{"data-format": "gif", "data-preset": "slide"},
                     ),
                     html.Div(gif, className="gs-gif-opts"),
                 ],

@@ -35,6 +35,7 @@ __all__ = [
     "CROSS",
     "DOT",
     "ESCAPE",
+    "ESCAPE_3D",
     "LOOKS",
     "Drawing",
     "Fate",
@@ -55,6 +56,8 @@ __all__ = [
 DOT = "circle"
 CROSS = "x"
 ESCAPE = "triangle-down"
+#: `ESCAPE` in a 3D scene, whose markers have no triangles (Plotly's scatter3d).
+ESCAPE_3D = "diamond"
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,11 @@ class Fate:
     @property
     def mark(self) -> str:
         return ESCAPE if self.kind == "escaped" else CROSS
+
+    @property
+    def mark_3d(self) -> str:
+        """`mark` in a 3D scene (no triangles there)."""
+        return ESCAPE_3D if self.kind == "escaped" else CROSS
 
     @property
     def short(self) -> str:
@@ -309,7 +317,8 @@ def style_data(halo: str) -> dict:
     for name, look in LOOKS.items():
         d = asdict(look)
         d["ghost_dash"] = list(look.ghost_dash)
-        out[name] = {**d, "head_symbol": DOT, "mark_symbol": CROSS, "escape_symbol": ESCAPE}
+        escape = ESCAPE_3D if name == "3d" else ESCAPE
+        out[name] = {**d, "head_symbol": DOT, "mark_symbol": CROSS, "escape_symbol": escape}
     return out
 
 

@@ -172,20 +172,22 @@ GRID_ASPECT = 0.75
 _TITLE_SHARE = 0.1
 
 
-def _grid_shape(k: int, view: Sequence[float] = (0.0, 1.0, 0.0, 1.0)) -> tuple[int, int]:
+def _grid_shape(
+    k: int, view: Sequence[float] = (0.0, 1.0, 0.0, 1.0), area: float = GRID_ASPECT, most: int = 4
+) -> tuple[int, int]:
     """Rows and columns of `k` panels of the `view`'s shape: the largest panels in a plot
-    area `GRID_ASPECT` wide for its height (150 px panels with 175 px gaps came from
-    three columns in a tall area), then the fewest empty cells."""
+    area `area` (`GRID_ASPECT` by default) wide for its height (150 px panels with 175 px
+    gaps came from three columns in a tall area), then the fewest empty cells."""
     aspect = (view[1] - view[0]) / (view[3] - view[2])
 
     def panel_width(cols: int) -> float:
         rows = math.ceil(k / cols)
-        return min(GRID_ASPECT / cols, (1 - _TITLE_SHARE) / rows * aspect)
+        return min(area / cols, (1 - _TITLE_SHARE) / rows * aspect)
 
     def score(c: int) -> tuple:  # ties: fewer empty cells, then more columns (wide screens)
         return (round(panel_width(c), 3), -(c * math.ceil(k / c) - k), c)
 
-    cols = max(range(1, min(k, 4) + 1), key=score)
+    cols = max(range(1, min(k, most) + 1), key=score)
     return math.ceil(k / cols), cols
 
 
@@ -233,13 +235,23 @@ def compare_drawings(cstate: AppState, sw: Sweep, theme: Theme) -> list[look.Dra
     return [panel_drawing(cstate, sw, theme, j) for j in range(len(sw.rates))]
 
 
-def compare_figure(cstate: AppState, sw: Sweep, theme: Theme, *, live: bool = True) -> go.Figure:
-    """Small multiples (one panel per rate, titled with it) or the overlay map."""
+def compare_figure(
+    cstate: AppState,
+    sw: Sweep,
+    theme: Theme,
+    *,
+    live: bool = True,
+    area: float = GRID_ASPECT,
+    most: int = 4,
+) -> go.Figure:
+    """Small multiples (one panel per rate, titled with it) or the overlay map; `area` is
+    the plot area's width over its height (a 16:9 slide's is wider than the app's), `most`
+    the most columns."""
     if cstate.layout == "overlay":
         return map_figure(cstate, sw.results, live=live, theme=theme)
     surface = cstate.build_surface()
     k = len(sw.rates)
-    rows, cols = _grid_shape(k, cstate.view)
+    rows, cols = _grid_shape(k, cstate.view, area, most)
     titles = panel_titles(sw, cstate) if cstate.layout == "grid" else []
     fig = make_subplots(
         rows=rows,
@@ -688,6 +700,7 @@ def start_map_figure(state: AppState, sm: StartMap) -> go.Figure:
                     title=dict(text="reaches minimum", side="top"),
                 ),
                 hovertemplate="start (%{x:.3g}, %{y:.3g})<br>reaches minimum %{z}<extra></extra>",
+                name="minimum reached",
                 **common,
             )
         )
@@ -702,6 +715,7 @@ def start_map_figure(state: AppState, sm: StartMap) -> go.Figure:
                 showscale=False,
                 hovertemplate="start (%{x:.3g}, %{y:.3g})<br>on its way, not within "
                 f"{TOLERANCE:g} of a minimum yet<extra></extra>",
+                name="on its way",
                 **common,
             )
         )
@@ -713,6 +727,7 @@ def start_map_figure(state: AppState, sm: StartMap) -> go.Figure:
                 reversescale=True,
                 colorbar=dict(**bar, title=dict(text="steps", side="top")),
                 hovertemplate="start (%{x:.3g}, %{y:.3g})<br>arrives at step %{z}<extra></extra>",
+                name="steps to arrive",
                 **common,
             )
         )
@@ -723,6 +738,7 @@ def start_map_figure(state: AppState, sm: StartMap) -> go.Figure:
                 colorscale=[[0, theme.axis], [1, theme.axis]],
                 showscale=False,
                 hovertemplate="start (%{x:.3g}, %{y:.3g})<br>does not arrive<extra></extra>",
+                name="does not arrive",
                 **common,
             )
         )
@@ -747,6 +763,7 @@ def start_map_figure(state: AppState, sm: StartMap) -> go.Figure:
                 hovertemplate="start (%{x:.3g}, %{y:.3g})<br>"
                 + ("final f − f* = 10^%{z:.2f}" if log else "final f = %{z:.4g}")
                 + "<extra></extra>",
+                name="final loss",
                 **common,
             )
         )
@@ -757,6 +774,7 @@ def start_map_figure(state: AppState, sm: StartMap) -> go.Figure:
                 colorscale=[[0, "#b22222"], [1, "#b22222"]],
                 showscale=False,
                 hovertemplate="start (%{x:.3g}, %{y:.3g})<br>diverges<extra></extra>",
+                name="diverges",
                 **common,
             )
         )
@@ -796,7 +814,7 @@ def start_map_figure(state: AppState, sm: StartMap) -> go.Figure:
     )
     if n_div:
         sub += f" · <span style='color:#b22222'>■</span> {n_div} diverge"
-    key = _startmap_key(state, sm, theme)
+    key = startmap_key(state, sm, theme)
     if key:  # on a line of its own, under the settings
         sub += f"<br>{key}"
     fig.update_layout(
@@ -834,7 +852,7 @@ def hatch(g: int) -> np.ndarray:
     return (i + j) % period < max(1, int(0.4 * period))
 
 
-def _startmap_key(state: AppState, sm: StartMap, theme: Theme) -> str:
+def startmap_key(state: AppState, sm: StartMap, theme: Theme) -> str:
     """The start map's legend for what its colour bar cannot say: hatched cells (basin)
     or the grey of starts that never arrive (steps), with how many there are."""
     n = sm.basin.size
@@ -901,7 +919,7 @@ def scene_drawings(
                 name=OPTIMIZERS[run.optimizer].label,
                 visible=run.visible,
                 z=z,
-                mark=look.CROSS if fate is None else fate.mark,
+                mark=look.CROSS if fate is None else fate.mark_3d,
             )
         )
     return out

@@ -30,6 +30,7 @@ def figure(
     height: int = 800,
     frames: int | None = None,
     fps: float = 20,
+    preset: str | None = None,
 ) -> go.Figure:
     """The figure a Gradscape link shows, as a Plotly figure.
 
@@ -39,7 +40,8 @@ def figure(
     back to its default, as the page does. With `animate` (default) a view with
     steps carries Plotly frames, a step slider and a play button, so it plays in
     Jupyter without a server; `frames` slider positions at `fps`. `t` is the
-    step shown first (default: the link's), `theme` "light" or "dark".
+    step shown first (default: the link's), `theme` "light" or "dark";
+    `preset="slide"` lays it out as a 1920×1080 slide with a projector's fonts.
     """
     from gradscape.app.export import figure as export_figure
 
@@ -52,6 +54,7 @@ def figure(
         animate=animate,
         frames=frames,
         fps=fps,
+        preset=preset,
     )
 
 

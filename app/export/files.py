@@ -122,7 +122,7 @@ def write(
 def _file(state: AppState, o: Options, renderer: Renderer | None) -> bytes:
     """The file `o` asks for of the state's view."""
     view = view_of(state)
-    slide = Slide(width=o.width, height=o.height)
+    slide = Slide(width=o.width, height=o.height, projector=o.preset == "slide")
     if o.fmt == "html":
         return html.page(view, state, slide, o)
     if o.fmt == "gif" and not view.steps:
@@ -153,6 +153,7 @@ def figure(
     fps: float = 20,
     first: int = 0,
     last: int | None = None,
+    preset: str | None = None,
 ) -> go.Figure:
     """The export figure of a state or a link, at step `t` (default: the step it shows).
 
@@ -160,7 +161,8 @@ def figure(
     (surface and step), a legend, and a caption naming each visible run's
     optimizer and hyperparameters and the settings the runs share. Laid out
     for `width` × `height` layout pixels; `theme` ("light" or "dark")
-    overrides the link's. Show it in Jupyter, or save it with `write`.
+    overrides the link's. `preset` ("slide") lays it out as that export preset does (its
+    size, and a projector's fonts). Show it in Jupyter, or save it with `write`.
 
     With `animate`, a view with steps (paths, compare, 3D) also gets Plotly
     frames, a step slider and a play button (`animate.animated`): `frames`
@@ -169,7 +171,11 @@ def figure(
     """
     state, _ = resolve(state_or_query)
     state = at(state, t, theme)
-    slide = Slide(width=width, height=height, title=title, caption=caption)
+    if preset is not None:
+        o = Options.check("svg", state.steps, preset=preset)
+        width, height = o.width, o.height
+    projector = preset is not None and str(preset).lower() == "slide"
+    slide = Slide(width=width, height=height, title=title, caption=caption, projector=projector)
     if animate:
         opts = Options.check(
             "html",

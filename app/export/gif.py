@@ -208,7 +208,7 @@ def _sheets(
                     "visible": False,
                     "fixedrange": True,
                     "domain": domain,
-                    "range": ax["range"],
+                    "range": ax.get("range"),  # none: an empty cell of a grid
                     "anchor": _moved(ax.get("anchor") or other, j * m),
                 }
                 for key in ("scaleratio", "constrain", "constraintoward"):

@@ -32,8 +32,11 @@ from .slide import (
     caption,
     dress_map,
     dress_view,
+    font_scale,
+    fonts,
     hyperparameters,
     num,
+    subject,
     title,
 )
 
@@ -129,7 +132,8 @@ def _dressed(
 ) -> None:
     """`dress_view` with the caption's lines: the view's own, the runs' (`runs`), the shared."""
     runs_words, shared = caption(state)
-    dress_view(fig, state, slide, head, lines + (runs_words if runs else []) + shared)
+    packed = [" · ".join(part) for part in ((runs_words if runs else []), shared) if part]
+    dress_view(fig, state, slide, head, lines + packed)
 
 
 @_view("compare", steps=True)
@@ -145,28 +149,84 @@ def _compare(state: AppState, t: int, slide: Slide) -> Drawn:
     line = f"{focus}, γ {num(lo)} … {num(hi)} (log-spaced){others}"
     if st.layout == "overlay":
         return _map(cstate, sw.results, t, slide, theme, about, ([line], caption(st)[1]))
-    fig = app_views.compare_figure(cstate, sw, theme, live=False)
+    area, heavier = app_views.GRID_ASPECT, 1.0
+    if slide.projector:  # a 16:9 slide's plot area: wide, so more columns; runs for the room
+        k = font_scale(slide)
+        area = (slide.width - 150 * k) / (slide.height - 160 * k)
+        heavier = HEAVIER * k
+    fig = app_views.compare_figure(
+        cstate, sw, theme, live=True, area=area, most=5 if slide.projector else 4
+    )  # its runs: below
+    if slide.projector:  # panels narrower than their cells: each centred in its cell, so
+        fig.update_xaxes(constraintoward="center")  # the gaps between them are even
+    drawings = [replace(d, scale=heavier) for d in app_views.compare_drawings(cstate, sw, theme)]
+    for d in drawings:
+        fig.add_traces(d.at(t))
     _dressed(st, slide, fig, title(st, t, about=about), [line], runs=False)
-    _pin(fig, slide)
-    return Drawn(fig, app_views.compare_drawings(cstate, sw, theme), layered=True)
+    if slide.projector:
+        _gather(fig, slide, cstate.view)
+    _pin(fig, slide, cstate.view)
+    return Drawn(fig, drawings, layered=True)
 
 
-def _pin(fig: go.Figure, slide: Slide) -> None:
+def _gather(fig: go.Figure, slide: Slide, view: Sequence[float]) -> None:
+    """Narrow the plot area to the panels where their height limits them (a 16:9 slide),
+    and centre the grid, its tick labels and colour bar on the image: no wide gaps."""
+    k = font_scale(slide)
+    m = fig.layout.margin
+    pw, ph = slide.width - m.l - m.r, slide.height - m.t - m.b
+    axes = list(fig.select_xaxes())
+    cols = len({tuple(ax.domain) for ax in axes})
+    if cols == 0:
+        return
+    ya = fig.layout.yaxis
+    cell_w = (axes[0].domain[1] - axes[0].domain[0]) * pw
+    panel_w = (ya.domain[1] - ya.domain[0]) * ph * (view[1] - view[0]) / (view[3] - view[2])
+    if panel_w >= cell_w:
+        return
+    gaps = 1 - cols * (axes[0].domain[1] - axes[0].domain[0])  # the spacing, of the width
+    need = cols * panel_w / (1 - gaps)
+    bar = max(m.r or 0, 72 * k)
+    left = (slide.width - (m.l + need + bar)) / 2 + m.l
+    fig.update_layout(margin=dict(l=left, r=slide.width - left - need))
+
+
+def _pin(fig: go.Figure, slide: Slide, view: Sequence[float]) -> None:
     """Pin the small multiples' plot area to whole pixels (GIF frames lay the runs over it):
-    the margins stay as given, rounded, the colour bar in the right one."""
-    k = min(slide.width / 1100, slide.height / 800)
+    the margins stay as given, rounded, the colour bar in the right one, beside the
+    rightmost panel (square panels shrink away from the plot area's right edge), and the
+    title and caption centred on the image again."""
+    k = font_scale(slide)
     m = fig.layout.margin
     left, top, bottom, right = (round(v) for v in (m.l, m.t, m.b, max(m.r or 0, 72 * k)))
     fig.update_layout(margin=dict(l=left, r=right, t=top, b=bottom, autoexpand=False))
-    pw = slide.width - left - right
-    fig.update_traces(selector=dict(type="contour"), colorbar=dict(x=1 + 14 * k / pw))
+    pw, ph = slide.width - left - right, slide.height - top - bottom
+    edge = 1.0
+    x0, x1, y0, y1 = view
+    axes = list(fig.select_xaxes())
+    if axes:  # the rightmost panel: as wide as its height allows, shrunk towards its left
+        last = max(axes, key=lambda ax: ax.domain[1])
+        ya = fig.layout[last.anchor.replace("y", "yaxis")] if last.anchor else fig.layout.yaxis
+        dw = (last.domain[1] - last.domain[0]) * pw
+        dh = (ya.domain[1] - ya.domain[0]) * ph
+        wide = min(dw, dh * (x1 - x0) / (y1 - y0))
+        spare = {"left": 1.0, "center": 0.5}.get(last.constraintoward, 0.0) * (dw - wide)
+        edge = last.domain[1] - spare / pw
+    fig.update_traces(
+        selector=dict(type="contour"),
+        colorbar=dict(x=edge + 14 * k / pw, title=dict(font=dict(size=fonts(k)["bar"]))),
+    )
+    centre = (slide.width / 2 - left) / pw
+    for a in fig.layout.annotations:
+        if a.name in ("title", "caption"):
+            a.x = centre
 
 
 @_view("sensitivity")
 def _sensitivity(state: AppState, t: int, slide: Slide) -> Drawn:
     """Final loss and steps to arrive against the learning rate (no steps to play)."""
     fig = app_views.sensitivity_figure(state, app_views.sensitivity(state))
-    head = f"{state.build_surface().label}: final loss against learning rate ({state.steps} steps)"
+    head = f"{subject(state)}: final loss against learning rate ({state.steps} steps)"
     _dressed(state, slide, fig, head, [], runs=True)
     return Drawn(fig)
 
@@ -174,16 +234,28 @@ def _sensitivity(state: AppState, t: int, slide: Slide) -> Drawn:
 @_view("starts")
 def _starts(state: AppState, t: int, slide: Slide) -> Drawn:
     """Where each start of a grid ends (no steps to play)."""
-    fig = app_views.start_map_figure(state, app_views.start_map(state))
+    sm = app_views.start_map(state)
+    fig = app_views.start_map_figure(state, sm)
     fig.update_layout(title=None)
+    # what the colour bar cannot say (the app's subtitle says it): diverging starts, and
+    # the hatched starts still on their way or the grey ones that never arrive
+    n_div = int(sm.diverged.sum())
+    keys = [f"<span style='color:#b22222'>■</span> {n_div} diverge"] if n_div else []
+    key = app_views.startmap_key(state, sm, THEMES[state.theme])
+    keys += [key] if key else []
+    basins = state.metric == "basin" and bool(state.build_surface().minima)
     what = app_views.METRIC_TITLES[state.metric]
     run = state.focus_run
     line = (
         f"{OPTIMIZERS[run.optimizer].label} ({', '.join(hyperparameters(run))}), "
         f"{state.grid}×{state.grid} starts, {state.steps} steps"
     )
-    head = f"{state.build_surface().label}: where each start ends ({what})"
-    _dressed(state, slide, fig, head, [line], runs=False)
+    line = " · ".join([line, *keys])
+    head = f"{subject(state)}: where each start ends ({what})"
+    # laid out as a map: the plot area has the view's aspect, the title is centred on the
+    # image, the colour bar beside the map (room for the basins' names)
+    box = box_of(state, slide, [], ([line], caption(state)[1]), right=150 if basins else 92)
+    dress_map(fig, state, t, slide, box, head=head)
     return Drawn(fig)
 
 
@@ -197,4 +269,8 @@ def _surface3d(state: AppState, t: int, slide: Slide) -> Drawn:
         legend=dict(orientation="h", x=0.5, xanchor="center", y=1, yanchor="bottom"),
     )
     _dressed(st, slide, fig, title(st, t, about=" in 3D"), [], runs=True)
+    if slide.projector:  # the scene's labels for the room (larger crowd the scene's edge)
+        f = fonts(font_scale(slide))
+        label = dict(tickfont=dict(size=f["tick"] * 0.7), title=dict(font=dict(size=f["tick"])))
+        fig.update_layout(scene=dict(xaxis=label, yaxis=label, zaxis=label))
     return Drawn(fig, drawings)

@@ -75,13 +75,16 @@
       if (!a || GS.query === null) return;
       const fmt = a.dataset.format;
       let q = `${GS.query}&t=${GS.t}`;
+      const preset = a.dataset.preset; // "slide": 16:9 at 1920 × 1080, its size the preset's
       if (fmt === "gif") {
         a.closest(".gs-menu")
           .querySelectorAll(".gs-gif-opts input")
           .forEach((input) => {
+            if (preset && input.name === "export.width") return;
             if (input.value) q += `&${input.name}=${encodeURIComponent(input.value)}`;
           });
       }
+      if (preset) q += `&export.preset=${encodeURIComponent(preset)}`;
       a.href = `${window.location.pathname.replace(/\/$/, "")}/export/${fmt}?${q}`;
       a.setAttribute("download", "");
     },
