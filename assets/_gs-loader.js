@@ -111,6 +111,10 @@
 
   function call(path, key, args) {
     const gd = graphDiv(args[0]);
+    // every figure drawn goes through Gradscape's Plotly adapter first (assets/gs/10-plotly.js:
+    // chart text grows with the screen), whoever draws it (dcc.Graph, the page's own code)
+    const gs = window.gradscape && window.gradscape.plotly;
+    if (gd && (key === "react" || key === "newPlot") && gs && gs.beforeDraw) args = gs.beforeDraw(args);
     if (!gd) return invoke(cartesian, path, key, args);
     if (gd._gsPlotly !== full && (key === "react" || key === "newPlot") && has3d(args[1])) {
       return loadFull().then(() => {

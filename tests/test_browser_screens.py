@@ -190,6 +190,42 @@ def test_lesson_mode_enlarges_the_colour_bar_ticks(server, browser):
     p.close()
 
 
+CHART_FONTS = """(id) => { const g = document.querySelector(`#${id} .js-plotly-plot`);
+  const px = (sel) => { const t = g.querySelector(sel);
+    return t ? parseFloat(getComputedStyle(t).fontSize) : null; };
+  return {tick: px('.xtick text'), ytick: px('.ytick text'), bar: px('.colorbar .cbaxis text'),
+          title: px('.g-xtitle text'), laid: g._fullLayout.xaxis.tickfont.size}; }"""
+
+
+@pytest.mark.parametrize("lesson", ["0", "1"])
+def test_chart_text_grows_on_a_projector(server, browser, lesson):
+    """Issue 12, defect 8: at 1920x1080 the page's text grows, and the charts' (ticks, axis
+    titles, the colour bar) grows with it — drawn larger than at 1280x800 on the same page,
+    whether the window is resized or the page opened at that size."""
+    url = f"{server}?preset=zigzag&lesson={lesson}"
+    p = Page(browser, f"screens-chart-fonts-{lesson}")
+    p.open(url)
+    small = {g: p.js(CHART_FONTS, g) for g in ("map", "loss")}
+    p.shot("1280")
+    _resize(p, 1920, 1080)
+    p.wait_until(lambda: p.js(CHART_FONTS, "map")["tick"] > small["map"]["tick"], what="growth")
+    _resize(p, 1920, 1080)  # settled after the redraw
+    big = {g: p.js(CHART_FONTS, g) for g in ("map", "loss")}
+    p.shot("1920")
+    for g in ("map", "loss"):
+        for part in ("tick", "ytick", "title", "laid"):
+            assert big[g][part] >= 1.2 * small[g][part], (g, part, small[g], big[g])
+    assert big["map"]["bar"] >= 1.2 * small["map"]["bar"], (small["map"], big["map"])
+    fresh = Page(browser, f"screens-chart-fonts-{lesson}-fresh", size=(1920, 1080))
+    fresh.open(url)
+    assert fresh.js(CHART_FONTS, "map") == big["map"]
+    _resize(p, 1280, 800)  # and back: no compounding
+    p.wait_until(lambda: p.js(CHART_FONTS, "map")["tick"] == small["map"]["tick"], what="back")
+    assert p.errors == [] and fresh.errors == []
+    fresh.close()
+    p.close()
+
+
 # --------------------------------------------------------------------------- above the fold
 def test_summary_rows_and_lesson_are_above_the_fold(server, browser):
     """Defect 7: beale-race's six summary rows fit at 1280x800; at 1024x700 the lesson
