@@ -62,6 +62,25 @@ def _no_sideways_scroll(p: Page, where: str) -> None:
     assert wide <= width + 1, f"{where}: the page is {wide}px wide in a {width}px window"
 
 
+WHOLE_WORDS = """() => {
+  const shown = (e) => e.getBoundingClientRect().width > 0;
+  const names = Array.from(document.querySelectorAll('.gs-opt .dash-dropdown-value'))
+    .filter(shown).map((e) => [e.textContent, e.scrollWidth, e.clientWidth]);
+  const b = document.getElementById('copy-link'); const s = getComputedStyle(b);
+  const inner = b.getBoundingClientRect().height - parseFloat(s.paddingTop)
+    - parseFloat(s.paddingBottom) - parseFloat(s.borderTopWidth) - parseFloat(s.borderBottomWidth);
+  return {names, copy: shown(b) ? inner / parseFloat(s.fontSize) : 0}; }"""
+
+
+def _whole_words(p: Page, where: str) -> None:
+    """Issue 12, defect 16: no optimizer's name in a run card ends in "…" ("Momentum" was
+    cut to "Mo…" at 1024 px; a long one wraps instead), and "Copy link" is one line."""
+    seen = p.js(WHOLE_WORDS)
+    cut = [(name, sw, cw) for name, sw, cw in seen["names"] if sw > cw]
+    assert seen["names"] and cut == [], (where, seen)
+    assert seen["copy"] < 1.6, (where, "Copy link wraps", seen["copy"])
+
+
 def _theme(p: Page, theme: str) -> None:
     """Switch to `theme` with the page's own button, as a person does."""
     if p.state().theme != theme:
@@ -100,6 +119,7 @@ def test_every_size_and_theme_puts_the_map_first_with_the_controls_in_reach(serv
                 drawer = _box(p, "#gs-drawer")
                 assert drawer["left"] >= -1 and drawer["right"] <= w + 1, (where, drawer)
                 p.shot(f"{w}-{theme}-drawer")
+                _whole_words(p, where)
                 p.page.keyboard.press("Escape")
                 p.page.wait_for_function(
                     "() => getComputedStyle(document.querySelector('#gs-drawer'))"
@@ -107,11 +127,35 @@ def test_every_size_and_theme_puts_the_map_first_with_the_controls_in_reach(serv
                 )
             else:
                 assert side["visible"] and side["right"] <= hero["left"], where
+                _whole_words(p, where)
             play = _box(p, "#play")
             assert play["visible"] and play["bottom"] <= h, (where, play)
             if w <= 640:  # in a thumb's reach, big enough to hit
                 assert play["top"] >= 0.8 * h and play["height"] >= 44, (where, play)
                 assert _box(p, "#timeline")["width"] >= 0.8 * w, where
+    assert p.errors == []
+    p.close()
+
+
+@pytest.mark.parametrize("size", [(1024, 700), (390, 844), (1280, 800)])
+def test_the_longest_optimizer_names_are_never_cut(server, browser, size):
+    """Issue 12, defect 16: the run card's optimizer name is whole at every size, the
+    longest ("Schedule-Free AdamW") on two lines; "Copy link" stays on one."""
+    w, h = size
+    p = Page(browser, f"screens-names-{w}", size=size)
+    p.open(f"{server}?run1=schedule_free_adamw&run2=momentum&run3=adabelief&run4=nesterov")
+    if w <= 1180:
+        p.page.locator(".gs-drawer-toggle").click()
+        p.page.locator("#sidebar").wait_for(state="visible")
+        time.sleep(0.3)
+    p.page.locator(".gs-run").nth(0).scroll_into_view_if_needed()
+    p.shot()
+    _whole_words(p, f"{w}x{h}")
+    head = p.js(
+        "() => Array.from(document.querySelectorAll('.gs-run-head'), e => [e.scrollWidth,"
+        " e.clientWidth, e.getBoundingClientRect().height])"
+    )
+    assert all(sw <= cw and 28 <= height <= 48 for sw, cw, height in head), head
     assert p.errors == []
     p.close()
 
@@ -151,6 +195,8 @@ def test_lesson_mode_is_readable_and_fills_every_screen(server, browser):
             if w >= 1280:
                 loss = _box(p, "#loss")
                 assert loss["bottom"] <= h, (where, "loss chart off screen", loss)
+            seen = p.js(WHOLE_WORDS)
+            assert seen["copy"] < 1.6, (where, "Copy link wraps", seen["copy"])
             # the step counter and the typeset rules grow with the text
             assert _box(p, "#step-label")["font"] >= 0.85 * text["font"], where
             rule = p.js(
