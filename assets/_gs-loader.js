@@ -175,8 +175,43 @@
       if (el.getAttribute("data-tex") !== tex) return; // changed meanwhile: typeset later
       window.katex.render(tex, el, { displayMode: true, throwOnError: false });
       el.setAttribute("data-typeset", tex);
+      fitWidth.delete(el); // a new formula: fitted afresh
+      fit(el);
+      if (fitting) fitting.observe(el);
     });
   }
+
+  // A formula wider than its box (L-BFGS's or Muon's rule in the inspector's column) is
+  // set smaller until it fits, down to MIN_FIT of its size (below that it scrolls), and
+  // again whenever the box's width changes. KaTeX sizes everything in em: one font size
+  // scales the whole formula.
+  const MIN_FIT = 0.6;
+  const fitWidth = new WeakMap(); // element → the width it was fitted to
+
+  function fit(el) {
+    const avail = el.clientWidth;
+    if (!avail || fitWidth.get(el) === avail) return;
+    fitWidth.set(el, avail);
+    el.style.fontSize = "";
+    const need = el.scrollWidth;
+    if (need <= avail + 0.5) return;
+    const px = parseFloat(getComputedStyle(el).fontSize);
+    const k = Math.max(MIN_FIT, (avail / need) * 0.98);
+    el.style.fontSize = `${(px * k).toFixed(2)}px`;
+  }
+
+  const fitting =
+    window.ResizeObserver &&
+    new ResizeObserver((entries) => entries.forEach((e) => fit(e.target)));
+
+  // KaTeX's fonts arrive after its first layout and change every formula's width
+  function refitAll() {
+    document.querySelectorAll(".gs-tex[data-typeset]").forEach((el) => {
+      fitWidth.delete(el);
+      fit(el);
+    });
+  }
+  if (document.fonts) document.fonts.addEventListener("loadingdone", refitAll);
 
   function scan(root) {
     if (root.nodeType !== 1) return;
