@@ -425,12 +425,16 @@ RULE_FITS = """() => {
 }"""
 
 
-@pytest.mark.parametrize("optimizer", ["lbfgs", "muon", "prodigy", "asgd"])
-def test_a_long_update_rule_fits_the_inspector_at_1440(server, browser, optimizer):
-    """Issue 12: L-BFGS's, Muon's, Prodigy's and ASGD's rules ran past the inspector's right
-    edge at 1440 px (cut, behind a scroll bar); they are set smaller to fit, and stay
-    readable."""
-    p = Page(browser, f"views-rule-fits-{optimizer}", size=(1440, 900))
+@pytest.mark.parametrize(
+    "optimizer, size",
+    [(o, (1440, 900)) for o in ("lbfgs", "muon", "prodigy", "asgd", "radam")]
+    + [(o, (1024, 700)) for o in ("lbfgs", "radam")],
+)
+def test_a_long_update_rule_fits_the_inspector(server, browser, optimizer, size):
+    """Issue 12: L-BFGS's, Muon's, Prodigy's, ASGD's and RAdam's rules ran past the
+    inspector's right edge at 1440 px (cut, behind a scroll bar); they are set a little
+    smaller to fit, or where that would make them small, one rule a line, wrapped."""
+    p = Page(browser, f"views-rule-fits-{optimizer}-{size[0]}", size=size)
     p.open(f"{server}?run1={optimizer}&inspect=1&focus=1&t=5")
     p.page.wait_for_selector("#inspector .gs-rule .katex-html", state="attached", timeout=15_000)
     p.wait_until(
