@@ -137,6 +137,21 @@ def test_an_arrow_too_short_to_see_is_told_in_drawn_pixels_at_a_stated_scale(app
     got = page.js(SHORT)
     assert got["scale"] == 1 and got["note"] is None, got
     assert got["short"] == ["Δθ: 1 px, too short to see (length 0.011)"], got
+    # on a phone the sentences stay on the map (shortened where it is narrower than them)
+    page.page.set_viewport_size({"width": 390, "height": 844})
+    page.open(f"{page.base}?run1=lbfgs&inspect=1&focus=1&t=5")
+    page.wait_until(lambda: page.js(SHORT)["short"], what="the short arrows' labels")
+    inside = page.js(
+        """() => { const fl = document.querySelector('#map .js-plotly-plot')._fullLayout;
+             const lo = fl.xaxis._offset, hi = lo + fl.xaxis._length;
+             return Array.from(document.querySelectorAll(
+               'g.gs-inspect .gs-arrow-short text, g.gs-inspect text.gs-arrow-scale'), t => {
+               const b = t.getBBox();
+               return [t.textContent, b.x >= lo - 1 && b.x + b.width <= hi + 1];
+             }); }"""
+    )
+    page.shot("phone")
+    assert inside and all(ok for _, ok in inside), inside
     assert page.errors == []
 
 

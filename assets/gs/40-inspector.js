@@ -100,7 +100,7 @@
     // arrows too short to see as drawn: named beside the marker (on its left near the
     // map's right edge), with the pixels they take as drawn and their length in the map's
     // units; then the common scale, whenever it is not 1 (else ×5 arrows read as steps)
-    const right = panel.left + panel.width - x0 > 270;
+    const right = panel.left + panel.width - x0 >= x0 - panel.left; // the roomier side
     const tx = right ? x0 + head / 2 + 8 : x0 - head / 2 - 8;
     const anchor = right ? "start" : "end";
     const row = (i) => y0 + head / 2 + 10 + 15 * i;
@@ -108,7 +108,8 @@
       html +=
         `<g class="gs-arrow gs-arrow-short" data-arrow="${keys.join(" ")}">` +
         `<text x="${tx}" y="${row(i)}" fill="${color}" ` +
-        `text-anchor="${anchor}" dominant-baseline="middle">${shortText(label, reach, v)}</text></g>`;
+        `text-anchor="${anchor}" dominant-baseline="middle" data-brief="${shortText(label, reach)}">` +
+        `${shortText(label, reach, v)}</text></g>`;
     });
     if (scale !== 1) {
       const why = scale > 1 ? "enlarged to be seen" : "shrunk to fit";
@@ -117,6 +118,7 @@
         `text-anchor="${anchor}" dominant-baseline="middle">arrows drawn ×${GS.num(scale, 2)} (${why})</text>`;
     }
     layer.innerHTML = html;
+    keepInside(layer, panel);
     GS.drawExtras(layer, panel, d, k, { x, y, scale }); // y and z, trials, full ∇f (45-extras.js)
     separate(layer, x0, y0, head);
     layer.setAttribute("data-step", k);
@@ -141,7 +143,33 @@
    */
   function shortText(label, reach, v) {
     const px = reach < 1 ? "under 1 px" : `${Math.round(reach)} px`;
-    return `${label}: ${px}, too short to see (length ${GS.num(Math.hypot(v[0], v[1]), 2)})`;
+    const text = `${label}: ${px}, too short to see`;
+    return v ? `${text} (length ${GS.num(Math.hypot(v[0], v[1]), 2)})` : text;
+  }
+
+  /** Shift the sentences beside the marker sideways into the map where they run past its
+   * edge, and drop a short arrow's length where the map is narrower than the sentence
+   * (a phone's): the table beside the map has it. */
+  function keepInside(layer, panel) {
+    layer.querySelectorAll(".gs-arrow-short text, text.gs-arrow-scale").forEach((text) => {
+      let box;
+      try {
+        box = text.getBBox();
+      } catch (e) {
+        return;
+      }
+      const lo = panel.left + 2;
+      const hi = panel.left + panel.width - 2;
+      const brief = text.getAttribute("data-brief");
+      if (box.width > hi - lo && brief) {
+        text.textContent = brief; // the length is in the table beside the map
+        box = text.getBBox();
+      }
+      let dx = 0;
+      if (box.x + box.width > hi) dx = hi - (box.x + box.width);
+      if (box.x + dx < lo) dx = lo - box.x;
+      if (dx) text.setAttribute("x", parseFloat(text.getAttribute("x")) + dx);
+    });
   }
 
   /**
