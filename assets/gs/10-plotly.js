@@ -174,7 +174,10 @@
   function beforeDraw(args) {
     const [gd, a, b] = args;
     const k = fontScale();
+    const was = gd._gsFontScale;
     gd._gsFontScale = k;
+    // at 1, on a graph never drawn larger, the figure goes to Plotly as it is, untouched
+    if (k === 1 && (was === undefined || was === 1)) return args;
     if (a && !Array.isArray(a) && typeof a === "object") {
       const data = a.data && scaleFonts(a.data, k, null, false);
       const layout = scaleFonts(a.layout || {}, k, null, true);
