@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from app.figures import THEMES
-from app.look import readable
-from app.state import PALETTE, PALETTE_DARK
-from app.views import sequential
+from gradscape.app.figures import THEMES
+from gradscape.app.look import readable
+from gradscape.app.state import PALETTE, PALETTE_DARK
+from gradscape.app.views import sequential
 
 
 # --------------------------------------------------------------------------- colour science
