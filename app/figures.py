@@ -91,6 +91,13 @@ class Theme:
     lines: str  # contour lines
     contour: tuple[tuple[float, str], ...]
     palette: tuple[str, ...]
+    panel: str  # the page's panel the charts sit on (assets/gradscape.css --panel)
+
+    def text(self, colour: str) -> str:
+        """`colour` for text in a run's colour (a label beside its line): darkened on the
+        light theme, lightened on the dark one, just enough to reach WCAG AA (4.5:1) on
+        the plot and the panel (`look.readable`). Lines and markers keep `colour`."""
+        return look.readable(colour, self.plot, self.panel)
 
 
 THEMES: dict[str, Theme] = {
@@ -110,6 +117,7 @@ THEMES: dict[str, Theme] = {
             (1.0, "#7f97b0"),
         ),
         palette=PALETTE,
+        panel="#ffffff",
     ),
     "dark": Theme(
         ink="#e4e7eb",
@@ -130,6 +138,7 @@ THEMES: dict[str, Theme] = {
             (1.0, "#7590ac"),
         ),
         palette=PALETTE_DARK,
+        panel="#121b25",
     ),
 }
 

@@ -45,6 +45,7 @@ __all__ = [
     "fate",
     "fate_words",
     "head_marker",
+    "readable",
     "run_traces",
     "shown_path",
     "stacking",
@@ -218,6 +219,62 @@ def stacking(
             if g is not None and (m & g).sum() >= share * total:
                 extra[i] = min(max(extra[i], extra[j] + STACK_WIDEN), STACK_WIDEN * 2)
     return extra
+
+
+#: The contrast every run-coloured text reaches against what it is drawn on (WCAG AA's
+#: 4.5:1, with a margin for the rounding of colours to 8 bits).
+TEXT_CONTRAST = 4.6
+
+
+def _rgb(colour: str) -> tuple[float, float, float]:
+    """'#rrggbb' or 'rgb(r, g, b)' as sRGB in 0…1."""
+    colour = colour.strip()
+    if colour.startswith("#"):
+        return tuple(int(colour[j : j + 2], 16) / 255 for j in (1, 3, 5))
+    r, g, b = (float(v) for v in colour[colour.index("(") + 1 : colour.index(")")].split(",")[:3])
+    return r / 255, g / 255, b / 255
+
+
+def _luminance(rgb: Sequence[float]) -> float:
+    """WCAG 2.x relative luminance of sRGB in 0…1."""
+    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def _contrast(a: float, b: float) -> float:
+    hi, lo = max(a, b), min(a, b)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def readable(colour: str, *under: str, ratio: float = TEXT_CONTRAST) -> str:
+    """`colour` as text on every colour of `under`: itself where it already reaches `ratio`
+    (WCAG contrast) against each, else mixed towards black (on light backgrounds) or white
+    (on dark ones) just far enough. The hue stays, so a label still names its run's line.
+
+    >>> readable("#D55E00", "#ffffff")  # vermillion on white: 3.9:1 → a darker vermillion
+    '#c05500'
+    >>> readable("#0072B2", "#ffffff")  # blue on white: 5.1:1 already
+    '#0072b2'
+    """
+    rgb = _rgb(colour)
+    lums = [_luminance(_rgb(u)) for u in under]
+    dark_under = sum(lums) / len(lums) < 0.18
+    end = 1.0 if dark_under else 0.0
+
+    def mix(s: float) -> tuple[float, ...]:
+        return tuple(round(255 * (c + s * (end - c))) / 255 for c in rgb)
+
+    def ok(s: float) -> bool:
+        lum = _luminance(mix(s))
+        return all(_contrast(lum, u) >= ratio for u in lums)
+
+    lo, hi = 0.0, 1.0
+    if not ok(lo):
+        for _ in range(20):  # bisection on the share of black (white)
+            mid = (lo + hi) / 2
+            lo, hi = (lo, mid) if ok(mid) else (mid, hi)
+        lo = hi
+    return "#" + "".join(f"{round(255 * c):02x}" for c in mix(lo))
 
 
 def fate_words(f: Fate | None) -> str:

@@ -573,7 +573,7 @@ def _onset_marks(fig, state, theme, onsets, lo_x, hi_x) -> None:
             showarrow=False,
             xanchor="left" if right else "right",
             xshift=10 if right else -10,
-            font=dict(size=10, color=color),
+            font=dict(size=10, color=theme.text(color)),
             bgcolor=theme.plot,
             borderpad=1,
         )
@@ -599,7 +599,7 @@ def _limit_marks(fig, state, theme, limits, lo_x, hi_x) -> None:
             showarrow=False,
             xanchor=anchor,
             yanchor="top",
-            font=dict(size=11, color=color),
+            font=dict(size=11, color=theme.text(color)),
             bgcolor=theme.plot,
         )
 

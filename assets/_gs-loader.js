@@ -111,6 +111,10 @@
 
   function call(path, key, args) {
     const gd = graphDiv(args[0]);
+    // every figure drawn goes through Gradscape's Plotly adapter first (assets/gs/10-plotly.js:
+    // chart text grows with the screen), whoever draws it (dcc.Graph, the page's own code)
+    const gs = window.gradscape && window.gradscape.plotly;
+    if (gd && (key === "react" || key === "newPlot") && gs && gs.beforeDraw) args = gs.beforeDraw(args);
     if (!gd) return invoke(cartesian, path, key, args);
     if (gd._gsPlotly !== full && (key === "react" || key === "newPlot") && has3d(args[1])) {
       return loadFull().then(() => {
@@ -145,8 +149,13 @@
       const link = document.createElement("link");
       link.rel = "stylesheet";
       link.href = cfg.katexCss;
+      // formulas are measured to fit their box (`fit`): typeset once the style applies
+      const styled = new Promise((resolve) => {
+        link.onload = resolve;
+        link.onerror = resolve;
+      });
       document.head.appendChild(link);
-      katexLoading = loadScript(cfg.katex);
+      katexLoading = Promise.all([loadScript(cfg.katex), styled]);
     }
     return katexLoading;
   }
@@ -171,8 +180,79 @@
       if (el.getAttribute("data-tex") !== tex) return; // changed meanwhile: typeset later
       window.katex.render(tex, el, { displayMode: true, throwOnError: false });
       el.setAttribute("data-typeset", tex);
+      fitWidth.delete(el); // a new formula: fitted afresh
+      fit(el);
+      if (fitting) fitting.observe(el);
     });
   }
+
+  // A formula wider than its box (L-BFGS's or Muon's rule in the inspector's column) is
+  // set smaller until it fits, down to MIN_FIT of its size; a system of rules that would
+  // need less is set instead one rule a line, each free to wrap after a relation or an
+  // operator (KaTeX breaks inline math there), at full size. Whatever still does not fit
+  // is set smaller, down to FLOOR (below that it scrolls). Again whenever the box's width
+  // changes. KaTeX sizes everything in em: one font size scales a whole formula.
+  const MIN_FIT = 0.8;
+  const FLOOR = 0.6;
+  const fitWidth = new WeakMap(); // element → the width it was fitted to
+
+  /** The rows of an `aligned` system, without their alignment marks (null: not one). */
+  function rowsOf(tex) {
+    const m = /^\s*\\begin\{aligned\}([\s\S]*)\\end\{aligned\}\s*$/.exec(tex);
+    if (!m || m[1].includes("\\begin")) return null; // rows within rows (cases): kept whole
+    return m[1]
+      .split(/\\\\\s*(?:\n|$)/)
+      .map((row) => row.replace(/&/g, "").trim())
+      .filter(Boolean);
+  }
+
+  function fit(el) {
+    const avail = el.clientWidth;
+    const tex = el.getAttribute("data-typeset");
+    if (!avail || tex === null || fitWidth.get(el) === avail) return;
+    fitWidth.set(el, avail);
+    if (el.classList.contains("gs-tex-rows")) {
+      el.classList.remove("gs-tex-rows");
+      window.katex.render(tex, el, { displayMode: true, throwOnError: false });
+    }
+    el.style.fontSize = "";
+    const need = el.scrollWidth;
+    if (need <= avail + 0.5) return;
+    const k = (avail / need) * 0.98;
+    const rows = k < MIN_FIT ? rowsOf(tex) : null;
+    if (!rows) {
+      const px = parseFloat(getComputedStyle(el).fontSize);
+      el.style.fontSize = `${(px * Math.max(FLOOR, k)).toFixed(2)}px`;
+      return;
+    }
+    el.classList.add("gs-tex-rows");
+    el.textContent = "";
+    for (const row of rows) {
+      const div = document.createElement("div");
+      div.className = "gs-tex-row";
+      window.katex.render(row, div, { displayMode: false, throwOnError: false });
+      el.appendChild(div);
+    }
+    // a piece that cannot wrap (a long \text) may still be too wide: then smaller too
+    const still = el.scrollWidth;
+    if (still > avail + 0.5) {
+      const px = parseFloat(getComputedStyle(el).fontSize);
+      el.style.fontSize = `${(px * Math.max(FLOOR, (avail / still) * 0.98)).toFixed(2)}px`;
+    }
+  }
+
+  const fitting =
+    window.ResizeObserver &&
+    new ResizeObserver((entries) => entries.forEach((e) => fit(e.target)));
+
+  // KaTeX's fonts arrive after its first layout and change every formula's width
+  function refitAll() {
+    document.querySelectorAll(".gs-tex[data-typeset]").forEach((el) => {
+      fitWidth.delete(el);
+      fit(el);
+    });
+  }
+  if (document.fonts) document.fonts.addEventListener("loadingdone", refitAll);
 
   function scan(root) {
     if (root.nodeType !== 1) return;

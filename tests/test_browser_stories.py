@@ -7,6 +7,7 @@ border, its path under the others). Several checks per page load.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -84,6 +85,73 @@ def test_inspector_labels_never_overlap_and_short_arrows_are_named(app_page):
             assert drawn[t["arrow"]] > head / 2 + 6
     assert any(t["short"] for t in step)
     page.shot("adam")
+    assert page.errors == []
+
+
+SHORT = """() => {
+  const layer = document.querySelector('svg.gs-overlay g.gs-inspect');
+  const fl = document.querySelector('#map .js-plotly-plot')._fullLayout;
+  const per = (a) => a._length / Math.abs(a.range[1] - a.range[0]);
+  const note = layer.querySelector('text.gs-arrow-scale');
+  return {scale: +layer.dataset.scale, note: note && note.textContent,
+          px: [per(fl.xaxis), per(fl.yaxis)],
+          short: Array.from(layer.querySelectorAll('.gs-arrow-short text'), t => t.textContent),
+          drawn: Array.from(layer.querySelectorAll('.gs-arrow line'), l => Math.hypot(
+            l.x2.baseVal.value - l.x1.baseVal.value, l.y2.baseVal.value - l.y1.baseVal.value))};
+}"""
+
+
+def test_an_arrow_too_short_to_see_is_told_in_drawn_pixels_at_a_stated_scale(app_page):
+    """Issue 12, defect 3: Adam at step 5 of the default page. Its −γ∇f is ~790 px, so the
+    arrows are drawn shrunk; the old label said "−γm: too short to see (length 0.52)" while
+    0.52 is 50 px on this map, and nothing said the arrows were shrunk (×0.1). Now the
+    scale is the largest of 1-2-5 that fits (×0.2), it is written on the map, and a short
+    arrow's label gives its drawn length in pixels, which is its length × scale."""
+    page = app_page
+    page.open(f"{page.base}?inspect=1&focus=3&t=5")
+    page.wait_until(lambda: page.js(SHORT)["short"], what="the short arrows' labels")
+    got = page.js(SHORT)
+    page.shot("adam-5")
+    assert got["scale"] == 0.2, got
+    assert got["note"] == "arrows drawn ×0.2 (shrunk to fit)", got
+    assert max(got["drawn"]) <= 220, got
+    head = page.js(
+        "() => document.querySelector(`svg.gs-overlay .gs-head[data-run='2'] circle`)"
+        ".r.baseVal.value * 2"
+    )
+    lo, hi = min(got["px"]), max(got["px"])
+    for text in got["short"]:
+        m = re.fullmatch(
+            r"(.+): (?:under 1|(\d+)) px, too short to see \(length ([\d.e+-]+)\)", text
+        )
+        assert m, text
+        px = float(m.group(2) or 0.5)
+        length = float(m.group(3))
+        assert px < head / 2 + 7, (text, head)  # decided on the drawn length
+        # the drawn pixels are the length at the scale (to the label's rounding)
+        assert 0.2 * length * lo * 0.9 - 1 <= px <= 0.2 * length * hi * 1.1 + 1, (text, got)
+    assert any(t.startswith("−γm: 10 px") for t in got["short"]), got
+    # drawn at 1: no note, and the label still in pixels
+    page.open(f"{page.base}?inspect=1&focus=3&t=60")
+    page.wait_until(lambda: page.js(SHORT)["short"], what="the short arrows' labels")
+    got = page.js(SHORT)
+    assert got["scale"] == 1 and got["note"] is None, got
+    assert got["short"] == ["Δθ: 1 px, too short to see (length 0.011)"], got
+    # on a phone the sentences stay on the map (shortened where it is narrower than them)
+    page.page.set_viewport_size({"width": 390, "height": 844})
+    page.open(f"{page.base}?run1=lbfgs&inspect=1&focus=1&t=5")
+    page.wait_until(lambda: page.js(SHORT)["short"], what="the short arrows' labels")
+    inside = page.js(
+        """() => { const fl = document.querySelector('#map .js-plotly-plot')._fullLayout;
+             const lo = fl.xaxis._offset, hi = lo + fl.xaxis._length;
+             return Array.from(document.querySelectorAll(
+               'g.gs-inspect .gs-arrow-short text, g.gs-inspect text.gs-arrow-scale'), t => {
+               const b = t.getBBox();
+               return [t.textContent, b.x >= lo - 1 && b.x + b.width <= hi + 1];
+             }); }"""
+    )
+    page.shot("phone")
+    assert inside and all(ok for _, ok in inside), inside
     assert page.errors == []
 
 

@@ -413,6 +413,45 @@ def test_step_inspector_draws_gradient_momentum_and_step(server, page):
     assert page.errors == []
 
 
+RULE_FITS = """() => {
+  const rule = document.querySelector('#inspector .gs-rule');
+  const box = rule.getBoundingClientRect();
+  const panel = document.querySelector('#inspector').getBoundingClientRect();
+  const parts = Array.from(rule.querySelectorAll('.katex-html span'),
+    b => b.getBoundingClientRect()).filter(b => b.width > 0);
+  return {right: Math.max(...parts.map(b => b.right)), left: Math.min(...parts.map(b => b.left)),
+          box: box.right, panel: panel.right, scroll: rule.scrollWidth, client: rule.clientWidth,
+          font: parseFloat(getComputedStyle(rule.querySelector('.katex')).fontSize)};
+}"""
+
+
+@pytest.mark.parametrize(
+    "optimizer, size",
+    [(o, (1440, 900)) for o in ("lbfgs", "muon", "prodigy", "asgd", "radam")]
+    + [(o, (1024, 700)) for o in ("lbfgs", "radam")],
+)
+def test_a_long_update_rule_fits_the_inspector(server, browser, optimizer, size):
+    """Issue 12: L-BFGS's, Muon's, Prodigy's, ASGD's and RAdam's rules ran past the
+    inspector's right edge at 1440 px (cut, behind a scroll bar); they are set a little
+    smaller to fit, or where that would make them small, one rule a line, wrapped."""
+    p = Page(browser, f"views-rule-fits-{optimizer}-{size[0]}", size=size)
+    p.open(f"{server}?run1={optimizer}&inspect=1&focus=1&t=5")
+    p.page.wait_for_selector("#inspector .gs-rule .katex-html", state="attached", timeout=15_000)
+    p.wait_until(
+        lambda: p.js(RULE_FITS)["scroll"] <= p.js(RULE_FITS)["client"], what="the rule to fit"
+    )
+    got = p.js(RULE_FITS)
+    p.shot()
+    assert got["right"] <= min(got["box"], got["panel"]) + 0.5, got
+    assert (
+        got["left"]
+        >= p.js("() => document.querySelector('#inspector').getBoundingClientRect().left") - 0.5
+    )
+    assert got["font"] >= 8, got  # smaller, not unreadable
+    assert p.errors == []
+    p.close()
+
+
 def test_step_inspector_for_sgd_draws_one_arrow_for_gradient_and_step(server, page):
     page.open(f"{server}?inspect=1&focus=1&t=20")
     sel = "g.gs-inspect .gs-arrow"

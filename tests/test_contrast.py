@@ -16,7 +16,9 @@ from pathlib import Path
 import pytest
 
 from gradscape.app.figures import THEMES
+from gradscape.app.look import readable
 from gradscape.app.state import PALETTE, PALETTE_DARK
+from gradscape.app.views import sequential
 
 
 # --------------------------------------------------------------------------- colour science
@@ -195,3 +197,35 @@ def test_dark_run_colours_read_as_text_on_the_dark_plot():
     plot = THEMES["dark"].plot
     for c in PALETTE_DARK:
         assert contrast(c, plot) >= 4.5, c
+
+
+def _run_colours(name: str) -> list[str]:
+    """Every colour a run is drawn in: the palette, and the compare view's 2…8 rates."""
+    return [*THEMES[name].palette, *(c for k in range(2, 9) for c in sequential(k, name))]
+
+
+@pytest.mark.parametrize("name", ["light", "dark"])
+def test_run_coloured_text_reaches_wcag_aa_in_both_themes(name):
+    """Issue 12: text in a run's colour (the sensitivity's "diverges from" and theory
+    labels) reaches 4.5:1 on the plot, on the panel and on the page, in both themes —
+    the light palette's vermillion, orange and sky were 2.2…3.9:1 on white."""
+    t = THEMES[name]
+    page = theme_vars(name)
+    for c in _run_colours(name):
+        for under in (t.plot, page["panel"], t.panel):
+            assert contrast(t.text(c), under) >= 4.5, (name, c, t.text(c), under)
+
+
+def test_the_text_variant_keeps_a_run_colour_that_already_reads():
+    """A colour that already reaches 4.5:1 is kept as is; one that does not moves the least
+    it must (no darker than 4.5:1 needs, within a step of 8-bit rounding), keeping its hue."""
+    assert readable("#0072B2", "#ffffff") == "#0072b2"
+    assert THEMES["dark"].text("#03abff") == "#03abff"
+    for c in ("#D55E00", "#E69F00", "#56B4E9", "#CC79A7"):
+        dark = readable(c, "#ffffff")
+        assert 4.5 <= contrast(dark, "#ffffff") < 5.0, (c, dark)
+        (_, a0, b0), (_, a1, b1) = lab(c), lab(dark)
+        hue = math.degrees(math.atan2(b0, a0) - math.atan2(b1, a1))
+        assert abs((hue + 180) % 360 - 180) < 12, (c, dark, hue)
+    light = readable("#6a00a8", THEMES["dark"].plot)  # Plasma's violet on the dark plot
+    assert contrast(light, THEMES["dark"].plot) >= 4.5 and luminance(light) > luminance("#6a00a8")

@@ -71,7 +71,143 @@
       ["purge", "react", "animate", "restyle", "relayout"].every((k) => typeof window.Plotly[k] === "function"),
   };
 
+  // ------------------------------------------------------------------ chart text for the screen
+  /*
+   * The figures come from the server with font sizes for a laptop (lesson mode's are
+   * 1.35 × those, app/figures.py `enlarge`). On a larger screen, a projector's
+   * 1920 × 1080, the page's text grows (assets/gradscape.css), so the charts' does too:
+   * every font size of a figure (ticks, titles, annotations, legends, colour bars,
+   * hover labels) is multiplied by `fontScale()` before Plotly draws it, and again when
+   * the window is resized; so are the pixel distances laid out for text (the margins,
+   * annotations' shifts, axis titles' standoff), so larger text keeps its room. The
+   * figure handed in is never changed: an object that is scaled is copied (and the
+   * objects on the way to it), and the copy remembers its values before scaling
+   * (`unscaled`), so scaling a drawn figure again starts from them.
+   */
+  const unscaled = new WeakMap(); // a scaled copy → {key: value before scaling}
+  const PLOTLY_FONT_SIZE = 12; // Plotly's default layout.font.size
+  const FONT = ["size"];
+  const MARGIN = ["l", "r", "t", "b"];
+  const SHIFT = ["xshift", "yshift"];
+  const TITLE = ["standoff"];
+
+  /** The factor chart text is drawn at in this window: 1 up to 1280 × 800, then growing
+   * with the smaller of the window's width / 1280 and height / 800 (to 1.25 at
+   * 1920 × 1080), at most 1.5; in steps of 0.05 so a small resize redraws nothing. */
+  function fontScale() {
+    const r = Math.min(window.innerWidth / 1280, window.innerHeight / 800);
+    const k = Math.min(1.5, Math.max(1, 1 + 0.7 * (r - 1)));
+    return Math.round(k * 20) / 20;
+  }
+
+  /** `node` with its numeric `keys` at `k` × their unscaled values (a copy), or `node`
+   * itself when that changes nothing. */
+  function scaleKeys(node, keys, k) {
+    const base = unscaled.get(node) || {};
+    const was = {};
+    let changed = false;
+    for (const key of keys) {
+      const v = key in base ? base[key] : node[key];
+      if (typeof v !== "number") continue;
+      was[key] = v;
+      if (Math.round(v * k * 10) / 10 !== node[key]) changed = true;
+    }
+    if (!changed) return node;
+    const out = Object.assign({}, node);
+    for (const key of Object.keys(was)) out[key] = Math.round(was[key] * k * 10) / 10;
+    unscaled.set(out, was);
+    return out;
+  }
+
+  /** `node` with every font's size (and the room laid out for text) at `k` × its unscaled
+   * value: copied where that changes something, else the same object. `what` is the
+   * keys to scale in `node` itself; `top` marks the layout. */
+  function scaleFonts(node, k, what, top) {
+    if (Array.isArray(node)) {
+      let out = node;
+      node.forEach((item, j) => {
+        const s = scaleFonts(item, k, what, false);
+        if (s !== item) {
+          if (out === node) out = node.slice();
+          out[j] = s;
+        }
+      });
+      return out;
+    }
+    if (!node || typeof node !== "object" || ArrayBuffer.isView(node)) return node;
+    let out = what ? scaleKeys(node, what, k) : node;
+    const src = out;
+    for (const key of Object.keys(src)) {
+      const value = src[key];
+      if (!value || typeof value !== "object" || key === "x" || key === "y" || key === "z") continue;
+      if (key === "customdata" || key === "meta") continue;
+      let keys = null;
+      if (/font$/i.test(key)) keys = FONT;
+      else if (top && key === "margin") keys = MARGIN;
+      else if (top && key === "annotations") keys = SHIFT;
+      let s;
+      if (top && key === "font" && typeof value.size !== "number" && !unscaled.has(value)) {
+        s = scaleFonts(Object.assign({}, value, { size: PLOTLY_FONT_SIZE }), k, FONT, false);
+      } else {
+        s = scaleFonts(value, k, keys, false);
+        if (top && /^[xy]axis\d*$/.test(key) && s.title && typeof s.title === "object") {
+          const t = scaleKeys(s.title, TITLE, k);
+          if (t !== s.title) s = Object.assign({}, s, { title: t });
+        }
+      }
+      if (s !== value) {
+        if (out === node) out = Object.assign({}, node);
+        out[key] = s;
+      }
+    }
+    if (top && !node.font && k !== 1) {
+      const font = { size: Math.round(PLOTLY_FONT_SIZE * k * 10) / 10 };
+      unscaled.set(font, { size: PLOTLY_FONT_SIZE });
+      if (out === node) out = Object.assign({}, node);
+      out.font = font;
+    }
+    return out;
+  }
+
+  /** Plotly.react/newPlot's arguments with the figure's fonts at this window's scale
+   * (the loader, assets/_gs-loader.js, calls it for every figure drawn). */
+  function beforeDraw(args) {
+    const [gd, a, b] = args;
+    const k = fontScale();
+    const was = gd._gsFontScale;
+    gd._gsFontScale = k;
+    // at 1, on a graph never drawn larger, the figure goes to Plotly as it is, untouched
+    if (k === 1 && (was === undefined || was === 1)) return args;
+    if (a && !Array.isArray(a) && typeof a === "object") {
+      const data = a.data && scaleFonts(a.data, k, null, false);
+      const layout = scaleFonts(a.layout || {}, k, null, true);
+      if (data === a.data && layout === a.layout) return args;
+      return [gd, Object.assign({}, a, { data, layout }), ...args.slice(2)];
+    }
+    const data = a && scaleFonts(a, k, null, false);
+    const layout = scaleFonts(b || {}, k, null, true);
+    if (data === a && layout === b) return args;
+    return [gd, data, layout, ...args.slice(3)];
+  }
+
+  let resizing = null;
+  window.addEventListener("resize", () => {
+    clearTimeout(resizing);
+    resizing = setTimeout(() => {
+      const k = fontScale();
+      document.querySelectorAll(".js-plotly-plot").forEach((gd) => {
+        if (gd._fullLayout && gd._gsFontScale !== undefined && gd._gsFontScale !== k) {
+          window.Plotly.react(gd, gd.data, gd.layout); // through beforeDraw, at the new scale
+        }
+      });
+    }, 150);
+  });
+
   GS.plotly = {
+    beforeDraw,
+    fontScale,
+
+
     /** The internals `g` lacks, by name (empty: every one Gradscape reads is there). */
     missing(g) {
       return Object.entries(INTERNALS)

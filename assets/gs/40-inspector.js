@@ -49,10 +49,12 @@
     const finite = (v) => v && isFinite(v[0]) && isFinite(v[1]);
     const len = (v) => (finite(v) ? Math.hypot(panel.px(x + v[0]) - x0, panel.py(y + v[1]) - y0) : 0);
     const longest = Math.max(...Object.values(vec).map(len));
-    // one scale for all three, so they compare; shown when it is not 1
+    // one scale for all three, so they compare, from the 1-2-5 series: the smallest that
+    // draws the longest 30 px or more, or the largest that keeps it within 220 px (powers
+    // of ten alone shrank a 790 px −γ∇f ×0.1, not ×0.2, and hid −γm); shown when not 1
     let scale = 1;
-    if (longest > 0 && longest < 30) scale = 10 ** Math.ceil(Math.log10(30 / longest));
-    else if (longest > 220) scale = 10 ** -Math.ceil(Math.log10(longest / 220));
+    if (longest > 0 && longest < 30) scale = niceScale(30 / longest, "up");
+    else if (longest > 220) scale = niceScale(220 / longest, "down");
     // arrows that coincide (SGD's step is −γ∇f) are drawn once, with both names
     const drawn = [];
     const root = GS.el("ROOT");
@@ -73,7 +75,8 @@
         drawn.push({ keys: [key], label, color: dark && key === "g" ? GRADIENT_DARK : color, x1, y1, v });
       }
     });
-    // an arrow shorter than this (px) would hide under the run's marker: said in words
+    // an arrow whose drawn length (px, at the common scale) is shorter than this would
+    // hide under the run's marker: said in words instead
     const head = (run.look && run.look.head_size) || 13;
     const visible = head / 2 + 7;
     let html = "";
@@ -81,7 +84,7 @@
     drawn.forEach(({ keys, label, color, x1, y1, v }) => {
       const reach = Math.hypot(x1 - x0, y1 - y0);
       if (reach < visible) {
-        short.push({ keys, label, color, v });
+        short.push({ keys, label, color, v, reach });
         return;
       }
       const ang = Math.atan2(y1 - y0, x1 - x0);
@@ -94,15 +97,28 @@
         `<text x="${x1 + 6 * Math.cos(ang)}" y="${y1 + 6 * Math.sin(ang)}" fill="${color}" ` +
         `text-anchor="${Math.cos(ang) >= 0 ? "start" : "end"}" dominant-baseline="middle">${label}</text></g>`;
     });
-    // arrows too short to see at this scale: named beside the marker, with their size
-    short.forEach(({ keys, label, color, v }, i) => {
-      const size = GS.num(Math.hypot(v[0], v[1]), 2);
+    // arrows too short to see as drawn: named beside the marker (on its left near the
+    // map's right edge), with the pixels they take as drawn and their length in the map's
+    // units; then the common scale, whenever it is not 1 (else ×5 arrows read as steps)
+    const right = panel.left + panel.width - x0 >= x0 - panel.left; // the roomier side
+    const tx = right ? x0 + head / 2 + 8 : x0 - head / 2 - 8;
+    const anchor = right ? "start" : "end";
+    const row = (i) => y0 + head / 2 + 10 + 15 * i;
+    short.forEach(({ keys, label, color, v, reach }, i) => {
       html +=
         `<g class="gs-arrow gs-arrow-short" data-arrow="${keys.join(" ")}">` +
-        `<text x="${x0 + head / 2 + 8}" y="${y0 + head / 2 + 10 + 15 * i}" fill="${color}" ` +
-        `text-anchor="start" dominant-baseline="middle">${label}: too short to see (length ${size})</text></g>`;
+        `<text x="${tx}" y="${row(i)}" fill="${color}" ` +
+        `text-anchor="${anchor}" dominant-baseline="middle" data-brief="${shortText(label, reach)}">` +
+        `${shortText(label, reach, v)}</text></g>`;
     });
+    if (scale !== 1) {
+      const why = scale > 1 ? "enlarged to be seen" : "shrunk to fit";
+      html +=
+        `<text class="gs-arrow-scale" x="${tx}" y="${row(short.length)}" ` +
+        `text-anchor="${anchor}" dominant-baseline="middle">arrows drawn ×${GS.num(scale, 2)} (${why})</text>`;
+    }
     layer.innerHTML = html;
+    keepInside(layer, panel);
     GS.drawExtras(layer, panel, d, k, { x, y, scale }); // y and z, trials, full ∇f (45-extras.js)
     separate(layer, x0, y0, head);
     layer.setAttribute("data-step", k);
@@ -110,13 +126,59 @@
     fillNumbers({ d, run, k, vec });
   };
 
+  /** The 1-2-5 number (…, 0.1, 0.2, 0.5, 1, 2, 5, 10, …) nearest `k` going `way` ("up":
+   * the smallest ≥ k, "down": the largest ≤ k). */
+  function niceScale(k, way) {
+    const e = Math.floor(Math.log10(k));
+    const steps = [1, 2, 5, 10].map((m) => m * 10 ** e);
+    const fix = (v) => Number(v.toPrecision(6));
+    if (way === "up") return fix(steps.find((v) => v >= k * (1 - 1e-12)));
+    return fix(steps.filter((v) => v <= k * (1 + 1e-12)).pop());
+  }
+
+  /**
+   * What a label says of an arrow too short to see: its length as drawn, in pixels (at
+   * the arrows' common scale, which the layer states when it is not 1: a 0.52-long −γm
+   * is 10 px beside a 790 px −γ∇f shrunk ×0.2), and its length in the map's units.
+   */
+  function shortText(label, reach, v) {
+    const px = reach < 1 ? "under 1 px" : `${Math.round(reach)} px`;
+    const text = `${label}: ${px}, too short to see`;
+    return v ? `${text} (length ${GS.num(Math.hypot(v[0], v[1]), 2)})` : text;
+  }
+
+  /** Shift the sentences beside the marker sideways into the map where they run past its
+   * edge, and drop a short arrow's length where the map is narrower than the sentence
+   * (a phone's): the table beside the map has it. */
+  function keepInside(layer, panel) {
+    layer.querySelectorAll(".gs-arrow-short text, text.gs-arrow-scale").forEach((text) => {
+      let box;
+      try {
+        box = text.getBBox();
+      } catch (e) {
+        return;
+      }
+      const lo = panel.left + 2;
+      const hi = panel.left + panel.width - 2;
+      const brief = text.getAttribute("data-brief");
+      if (box.width > hi - lo && brief) {
+        text.textContent = brief; // the length is in the table beside the map
+        box = text.getBBox();
+      }
+      let dx = 0;
+      if (box.x + box.width > hi) dx = hi - (box.x + box.width);
+      if (box.x + dx < lo) dx = lo - box.x;
+      if (dx) text.setAttribute("x", parseFloat(text.getAttribute("x")) + dx);
+    });
+  }
+
   /**
    * Move the arrows' labels apart: each label, in order, is shifted down or up (by its
    * height, alternately further) until its box meets no label placed before it and not
    * the run's marker at (x0, y0). Boxes are measured, so any font size works.
    */
   function separate(layer, x0, y0, head) {
-    const texts = Array.from(layer.querySelectorAll(".gs-arrow text"));
+    const texts = Array.from(layer.querySelectorAll(".gs-arrow text, text.gs-arrow-scale"));
     const r = head / 2 + 2;
     const marker = { x: x0 - r, y: y0 - r, width: 2 * r, height: 2 * r };
     const placed = [marker];
