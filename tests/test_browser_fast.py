@@ -108,3 +108,69 @@ def test_outside_the_paths_view_sliders_go_through_dash(server, page):
     page.wait_until(lambda: page.state().runs[0].hp["lr"] > lr, what="the rate through Dash")
     assert page.js("() => window.__req.edit") == 0
     assert page.errors == []
+
+
+def test_a_key_reaches_the_server_before_the_slider_and_both_end_on_its_value(server, page):
+    """A step key is asked for at once and handed to the slider afterwards: keys faster than
+    the answers, and a start between the slider's steps, end with the thumb, the box, the path and
+    the link on the same value, one request per key (the slider's late reports ask nothing)."""
+    # run 1 (SGD)'s rate 0.0015: log10 is -2.8239, between the slider's 0.01 steps
+    query = QUERY.replace("run2.lr=0.001", "run2.lr=0.0015")
+    page.open(f"{server}?{query}")
+    page.js(SPY)
+    page.js("() => { window.gradscape.fast.settleMs = 5000; }")
+    thumb = page.page.locator(THUMB).first
+    box = page.page.locator(BOX).first
+    thumb.focus()
+    now = lambda: float(thumb.get_attribute("aria-valuenow"))  # noqa: E731
+    # the text the box writes for the thumb's position (3 digits of 10^position)
+    text = lambda: page.js("(p) => window.gradscape.paramText(p, 'log')", now())  # noqa: E731
+    assert now() == pytest.approx(np.log10(0.0015))
+    # where the thumb is when the page asks: the key goes to the server before the slider
+    page.js(
+        """(css) => { const f = window.fetch; window.__asked = [];
+             window.fetch = (url, init) => { if (String(url).includes('/api/edit'))
+               window.__asked.push(document.querySelector(css).getAttribute('aria-valuenow'));
+               return f(url, init); }; }""",
+        THUMB,
+    )
+    thumb.press("ArrowRight")  # one step from -2.82, where the slider's rule rounds it
+    page.wait_until(lambda: now() == -2.81, what="the thumb a step up")
+    assert box.input_value() == text() == "0.00155"
+    assert [float(v) for v in page.js("() => window.__asked")] == [np.log10(0.0015)]
+    # six keys with no wait, faster than their answers; one held back past the next key
+    page.js("() => window.__hold.add(3)")
+    for _ in range(4):
+        thumb.press("ArrowRight")
+    for _ in range(2):
+        thumb.press("ArrowLeft")
+    page.wait_until(lambda: now() == -2.79, what="the thumb after six keys")
+    page.wait_until(
+        lambda: page.path(1) == server_path(page.query(), 1), what="the path of the last key"
+    )
+    assert box.input_value() == text() == "0.00162"
+    assert page.state().runs[1].hp["lr"] == float(box.input_value())
+    page.page.wait_for_timeout(800)  # the held answer has come and gone
+    assert page.js("() => window.__req.edit") == 7
+    assert page.path(1) == server_path(page.query(), 1)
+    assert now() == -2.79
+    # the slider rests: Dash's edit agrees, and the thumb is at the value the box holds
+    page.wait_until(lambda: page.js("() => window.__req.dash") == 1, timeout=10, what="the edit")
+    page.page.wait_for_load_state("networkidle")
+    assert page.state().runs[1].hp["lr"] == float(box.input_value()) == 0.00162
+    assert now() == pytest.approx(np.log10(0.00162))
+    assert page.path(1) == server_path(page.query(), 1)
+    assert loss_matches(page)
+    assert page.errors == []
+
+
+def test_the_step_of_a_key_is_the_sliders_own(server, page):
+    page.open(f"{server}?{QUERY}")
+    step = lambda *a: page.js("(a) => window.gradscape.fast.stepOf(...a)", list(a))  # noqa: E731
+    assert step(-2, -5, 0, 0.01, 1) == -1.99
+    assert step(-2.8239, -6, 1, 0.01, 1) == -2.81  # rounds to -2.82 at the step's digits
+    assert step(-2.8239, -6, 1, 0.01, -1) == -2.83
+    assert step(0, -5, 0, 0.01, 1) == 0  # at the end
+    assert step(0.9012, 0, 0.99, 0.005, 1) == 0.905  # off the grid: to the next step
+    assert step(0.9012, 0, 0.99, 0.005, -1) == 0.9
+    assert step(7, 1, 10, 1.0, -1) == 6
