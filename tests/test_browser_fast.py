@@ -111,9 +111,10 @@ def test_outside_the_paths_view_sliders_go_through_dash(server, page):
 
 
 def test_a_key_reaches_the_server_before_the_slider_and_both_end_on_its_value(server, page):
-    """A step key is asked for at once and handed to the slider afterwards: keys faster than
-    the answers, and a start between the slider's steps, end with the thumb, the box, the path and
-    the link on the same value, one request per key (the slider's late reports ask nothing)."""
+    """A step key is asked for at once and handed to the slider afterwards: keys faster
+    than the answers, and a start between the slider's steps, end with the thumb, the box,
+    the path and the link on the same value, one request per key (the slider's late
+    reports ask nothing)."""
     # run 1 (SGD)'s rate 0.0015: log10 is -2.8239, between the slider's 0.01 steps
     query = QUERY.replace("run2.lr=0.001", "run2.lr=0.0015")
     page.open(f"{server}?{query}")

@@ -58,7 +58,6 @@
     if (!s) return;
     clearTimeout(s.timer);
     settling.delete(key);
-    handed.delete(key);
     committedSeq = seq;
     window.dash_clientside.set_props(s.pvId, { value: s.text });
   }
@@ -231,14 +230,12 @@
    * the slider (a copy, dispatched on the thumb) once the answer is drawn and
    * painted, after `GS.fast.holdMs` at most, or when the next key comes. The
    * thumb then moves a frame after the path, and Dash sees the same keys in the
-   * same order. The slider's reports of values asked for already are not news
-   * (`stale`): they would redraw an older path. Other keys (Home, End, Page
+   * same order. The slider's late reports are not news (`stale`). Other keys (Home, End, Page
    * keys, with a modifier) go to the slider as before.
    */
   const STEP_KEYS = { ArrowRight: 1, ArrowUp: 1, ArrowLeft: -1, ArrowDown: -1 };
-  let held = null; // {thumb, key, code, text, position, seq, timer}: a key the slider has not seen
+  let held = null; // {thumb, id, key, code, position, seq, timer}: a key the slider has not seen
   let handing = null; // the copy being handed to the slider
-  const handed = new Map(); // parameter key → the text of the last key handed on, not reported yet
 
   /** The run slider `el` is in: {holder, id} (id: its component id), or null. */
   function runSlider(el) {
@@ -285,7 +282,6 @@
     if (!h) return null;
     held = null;
     clearTimeout(h.timer);
-    handed.set(h.id.key, h.text);
     handing = new KeyboardEvent("keydown", { key: h.key, code: h.code, bubbles: true, cancelable: true, composed: true });
     try {
       h.thumb.dispatchEvent(handing);
@@ -302,14 +298,19 @@
     requestAnimationFrame(() => setTimeout(() => held && held.seq === mine && release(), 0));
   }
 
-  /** Whether the slider of `key` reports `text` late: a key is held, or one was handed on
-   * and the slider has not yet reported where that one took it. */
+  /**
+   * Whether the slider of `key` reports `text` late: a key is held (the slider has
+   * not seen it), or the thumb is elsewhere already (Dash's callback brings a value
+   * the slider has left: asked for, it would redraw an older path).
+   */
   function stale(key, text) {
     if (held && held.id.key === key) return true;
-    if (!handed.has(key)) return false;
-    if (handed.get(key) === text) handed.delete(key); // caught up: later reports are news
-    else return true;
-    return false;
+    const box = document.querySelector(`.gs-num input[name="${CSS.escape(key)}"]`);
+    const param = box && box.closest(".gs-param");
+    const thumb = param && param.querySelector(".dash-slider-thumb");
+    const run = thumb && runSlider(thumb);
+    const now = thumb ? parseFloat(thumb.getAttribute("aria-valuenow")) : NaN;
+    return !!run && isFinite(now) && GS.paramText(now, String(run.id.scale)) !== text;
   }
 
   document.addEventListener(
@@ -336,15 +337,13 @@
       const mine = ask(run.id.key, text, Object.assign({}, run.id, { type: "pv" }));
       e.preventDefault(); // no scrolling (the slider does the same)
       e.stopPropagation(); // the slider sees it later (`release`)
-      held = { thumb, id: run.id, key: e.key, code: e.code, text, position, seq: 0 };
+      held = { thumb, id: run.id, key: e.key, code: e.code, position, seq: 0 };
       held.seq = mine === true ? -1 : mine;
       held.timer = setTimeout(release, GS.fast.holdMs);
       if (mine === true) answered(-1); // asked already: nothing to wait for
     },
     { capture: true }
   );
-  // a drag is new input: what the slider reports from then on is news
-  document.addEventListener("pointerdown", () => handed.clear(), { capture: true, passive: true });
 
   GS.fast = {
     /** How long a slider rests before its value goes to Dash (ms). */
