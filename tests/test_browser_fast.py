@@ -159,7 +159,10 @@ def test_a_key_reaches_the_server_before_the_slider_and_both_end_on_its_value(se
     page.wait_until(lambda: page.js("() => window.__req.dash") == 1, timeout=10, what="the edit")
     page.page.wait_for_load_state("networkidle")
     assert page.state().runs[1].hp["lr"] == float(box.input_value()) == 0.00162
-    assert now() == pytest.approx(np.log10(0.00162))
+    page.wait_until(lambda: now() == pytest.approx(np.log10(0.00162)), what="the thumb")
+    page.wait_until(
+        lambda: "γ 0.00162" in page.page.locator("#summary").inner_text(), what="the table"
+    )
     assert page.path(1) == server_path(page.query(), 1)
     assert loss_matches(page)
     assert page.errors == []
