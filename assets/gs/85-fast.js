@@ -230,8 +230,8 @@
    * the slider (a copy, dispatched on the thumb) once the answer is drawn and
    * painted, after `GS.fast.holdMs` at most, or when the next key comes. The
    * thumb then moves a frame after the path, and Dash sees the same keys in the
-   * same order. The slider's late reports are not news (`stale`). Other keys (Home, End, Page
-   * keys, with a modifier) go to the slider as before.
+   * same order. The slider's late reports are not news (`stale`). Other keys
+   * (Home, End, the Page keys, any key with a modifier) go to the slider as before.
    */
   const STEP_KEYS = { ArrowRight: 1, ArrowUp: 1, ArrowLeft: -1, ArrowDown: -1 };
   let held = null; // {thumb, id, key, code, position, seq, timer}: a key the slider has not seen
