@@ -36,6 +36,7 @@
   let dashSeq = 0; // what Dash's paths, as last received, include (committedSeq then)
   const settling = new Map(); // key → {pvId, text, timer}: values shown, not yet committed
   const drawn = new Map(); // run index → {seq, path} the fast lane drew, maybe not in Dash's store
+  const shown = new Map(); // key → the value whose answer was drawn last (until a commit)
 
   function eligible(key) {
     const root = GS.el("ROOT");
@@ -58,6 +59,7 @@
     if (!s) return;
     clearTimeout(s.timer);
     settling.delete(key);
+    shown.delete(key);
     committedSeq = seq;
     window.dash_clientside.set_props(s.pvId, { value: s.text });
   }
@@ -199,6 +201,13 @@
     if (old) showText(key);
     else keepText(key);
     const mine = ++seq;
+    if (shown.get(key) === text) {
+      // back to the value drawn last (keys faster than answers): nothing to ask (the server
+      // sees no change from that answer's query), and the answers on their way are older
+      drawnSeq = mine;
+      Promise.resolve().then(() => answered(mine));
+      return mine;
+    }
     fetch(ROUTE, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
@@ -209,6 +218,7 @@
         if (!a || !a.fast) return commit(key);
         if (mine <= dashSeq || mine < drawnSeq) return; // overtaken
         drawnSeq = mine;
+        shown.set(key, text);
         GS.query = a.q;
         if (!GS.playing) GS.writeUrl();
         draw(a.paths || []);
