@@ -24,8 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-import surfaces
-from optimizers import OPTIMIZERS, run
+from gradscape import surfaces
+from gradscape.optimizers import OPTIMIZERS, run
 
 from . import export
 

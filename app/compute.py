@@ -15,8 +15,8 @@ from functools import lru_cache
 
 import numpy as np
 
-import optimizers
-from optimizers import schedules
+from gradscape import optimizers
+from gradscape.optimizers import schedules
 
 from .state import AppState, Run, has_data, samples_of
 

@@ -31,9 +31,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 import plotly.graph_objects as go
 
-from optimizers import OPTIMIZERS
-from optimizers.batching import is_data_surface
-from surfaces import Surface
+from gradscape.optimizers import OPTIMIZERS
+from gradscape.optimizers.batching import is_data_surface
+from gradscape.surfaces import Surface
 
 from . import datapanel, look
 from .compute import RunResult

@@ -13,8 +13,8 @@ from functools import lru_cache
 
 import numpy as np
 
-import optimizers
-from optimizers import OPTIMIZERS
+from gradscape import optimizers
+from gradscape.optimizers import OPTIMIZERS
 
 from .compute import Carry, training
 from .figures import _typed

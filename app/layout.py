@@ -16,9 +16,9 @@ from urllib.parse import urlsplit
 
 from dash import dcc, html
 
-from optimizers import OPTIMIZERS
-from surfaces import Param
-from surfaces.data import MAX_SAMPLES
+from gradscape.optimizers import OPTIMIZERS
+from gradscape.surfaces import Param
+from gradscape.surfaces.data import MAX_SAMPLES
 
 from . import datapanel, ids, presets, race, tex
 from .compute import TOLERANCE

@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import lru_cache
 
-from optimizers.race import Race, tune_all
+from gradscape.optimizers.race import Race, tune_all
 
 from .compute import Carry, training
 from .state import AppState

@@ -19,8 +19,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from optimizers import OPTIMIZERS, schedules
-from surfaces import Param
+from gradscape.optimizers import OPTIMIZERS, schedules
+from gradscape.surfaces import Param
 
 from . import ids, race
 from .state import (

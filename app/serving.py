@@ -64,7 +64,7 @@ def running(
     (a pipe no one reads would fill up and stall it), shown if it fails to start.
     """
     port = free_port()
-    argv = [*(command or [sys.executable, "-m", "app.cli"]), "--port", str(port)]
+    argv = [*(command or [sys.executable, "-m", "gradscape"]), "--port", str(port)]
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "server.log"
         with log.open("wb") as out:

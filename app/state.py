@@ -62,10 +62,9 @@ from urllib.parse import parse_qsl, urlencode
 
 import numpy as np
 
-import optimizers
-import surfaces
-from optimizers import OPTIMIZERS, schedules
-from surfaces import Param, Surface
+from gradscape import optimizers, surfaces
+from gradscape.optimizers import OPTIMIZERS, schedules
+from gradscape.surfaces import Param, Surface
 
 from . import presets
 

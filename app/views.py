@@ -32,9 +32,9 @@ import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 from plotly.subplots import make_subplots
 
-import optimizers
-from optimizers import OPTIMIZERS
-from surfaces import Surface
+from gradscape import optimizers
+from gradscape.optimizers import OPTIMIZERS
+from gradscape.surfaces import Surface
 
 from . import look
 from .compute import TOLERANCE, Carry, RunResult, result_of, training

@@ -103,7 +103,7 @@ ROOT = HERE.parent
 # the `app` package: take bench/ off and put the root first.
 sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != HERE]
 
-from app.serving import free_port, stop  # noqa: E402
+from gradscape.app.serving import free_port, stop  # noqa: E402
 
 SURFACE = "rosenbrock"
 RUNS = ("sgd", "momentum", "nesterov", "adam")
@@ -375,8 +375,8 @@ def post_json(client: Any, body: dict | bytes) -> Any:
 
 # --------------------------------------------------------------------------- server part
 def bench_state() -> Any:
-    import surfaces
-    from app.state import AppState, new_run, surface_state
+    from gradscape import surfaces
+    from gradscape.app.state import AppState, new_run, surface_state
 
     fields = surface_state(SURFACE)
     surface = surfaces.get(SURFACE, **fields["surface_params"])
@@ -393,8 +393,8 @@ def expected_pv_keys(state: Any) -> set[str]:
     arguments, the clipping threshold only when clipping is on, steps, noise, seed,
     and in the paths view the fair race's budget.
     """
-    import surfaces
-    from optimizers import OPTIMIZERS, schedules
+    from gradscape import surfaces
+    from gradscape.optimizers import OPTIMIZERS, schedules
 
     keys = {f"surface.{p.name}" for p in surfaces.SURFACES[state.surface].params}
     for i, run in enumerate(state.runs):
@@ -410,12 +410,12 @@ def expected_pv_keys(state: Any) -> set[str]:
 def bench_server(quick: bool) -> dict[str, Any]:
     import plotly.io.json as pio_json
 
-    import app.compute
-    import optimizers
-    from app import figures
-    from app.callbacks import edit_outputs
-    from app.server import create_app
-    from app.state import fmt_number, parse, serialize
+    import gradscape.app.compute
+    from gradscape import optimizers
+    from gradscape.app import figures
+    from gradscape.app.callbacks import edit_outputs
+    from gradscape.app.server import create_app
+    from gradscape.app.state import fmt_number, parse, serialize
 
     q = 1 if quick else 0
     n_req = REQUESTS[q]
@@ -429,7 +429,7 @@ def bench_server(quick: bool) -> dict[str, Any]:
     shell_resp = client.get("/_dash-layout")
     shell = shell_resp.get_json()
     load_body = Page(shell, {"response": {}}).body(load_dep, {("url", "search"): ""})
-    app.compute._cached.cache_clear()
+    gradscape.app.compute._cached.cache_clear()
     load_s, load_resp = timed(lambda: post_json(client, load_body))
     if load_resp.status_code != 200:
         raise RuntimeError(f"load callback answered {load_resp.status_code}")
@@ -481,7 +481,7 @@ def bench_server(quick: bool) -> dict[str, Any]:
         if f"run2.lr={fmt_number(float(lr))}&" not in data:
             raise RuntimeError(f"the edit did not set lr={lr}: {data}")
 
-    results = app.compute.compute_all(old)
+    results = gradscape.app.compute.compute_all(old)
     run1 = old.runs[1]
     surface = old.build_surface()
     start = np.asarray(old.start, dtype=np.float64)
@@ -516,7 +516,7 @@ def bench_server(quick: bool) -> dict[str, Any]:
         lr = next(lrs)
         t["direct"].append(edit_alone(lr))  # the changed run computed, three from the cache
         t["hit"].append(edit_alone(lr))  # again: all four from the cache
-        app.compute._cached.cache_clear()
+        gradscape.app.compute._cached.cache_clear()
         t["cleared"].append(edit_alone(lr))  # all four computed (and cached again)
         t["run"].append(
             timed(lambda: optimizers.run(surface, run1.optimizer, start, STEPS, **run1.hp))[0]
@@ -905,7 +905,7 @@ def bench_browser(quick: bool, loads: int | None = None) -> dict[str, Any]:
         (tmpdir / "noop_app.py").write_text(NOOP_APP)
         ports = {"gradscape": free_port(), "bare": free_port(), "noop": free_port()}
         commands = {
-            "gradscape": [sys.executable, "-m", "app.cli", "--port", str(ports["gradscape"])],
+            "gradscape": [sys.executable, "-m", "gradscape", "--port", str(ports["gradscape"])],
             "bare": [sys.executable, str(tmpdir / "bare_app.py"), str(ports["bare"])],
             "noop": [sys.executable, str(tmpdir / "noop_app.py"), str(ports["noop"])],
         }
@@ -944,7 +944,7 @@ def bench_browser(quick: bool, loads: int | None = None) -> dict[str, Any]:
                             flush=True,
                         )
                     moved = transfer(browser, urls["gradscape"])
-                    from app.state import serialize
+                    from gradscape.app.state import serialize
 
                     query = serialize(bench_state(), with_step=False) + "&t=500"
                     slider, noop = [], []

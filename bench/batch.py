@@ -55,8 +55,8 @@ if str(ROOT) not in sys.path:
 
 from core import print_table  # noqa: E402  (bench/core.py, beside this file)
 
-import surfaces  # noqa: E402
-from optimizers import run, run_final  # noqa: E402
+from gradscape import surfaces  # noqa: E402
+from gradscape.optimizers import run, run_final  # noqa: E402
 
 N, B = 1024, 32
 STEPS = {1: 3000, 10_000: 150}

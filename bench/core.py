@@ -492,7 +492,7 @@ COMPARE_EXEMPT = ("lbfgs", "newton")
 
 def compare_2026(run: Callable[..., Any], quick: bool) -> dict[str, Any]:
     """Best-of-rounds seconds per step of Adam and each 2026 optimizer, and their ratios."""
-    from optimizers import OPTIMIZERS
+    from gradscape.optimizers import OPTIMIZERS
 
     missing = [n for n in OPTIMIZERS_2026 if n not in OPTIMIZERS]
     if missing:
@@ -584,7 +584,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    import optimizers
+    from gradscape import optimizers
 
     wall0 = time.perf_counter()
     run = optimizers.run

@@ -28,9 +28,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app import compute
-from app.state import parse
-from app.update import page
+from gradscape.app import compute
+from gradscape.app.state import parse
+from gradscape.app.update import page
 
 ROUNDS = 7
 

@@ -50,8 +50,8 @@ HERE = Path(__file__).resolve().parent
 # the `app` package: take bench/ off and put the root first.
 sys.path[:] = [str(HERE.parent)] + [p for p in sys.path if Path(p or ".").resolve() != HERE]
 
-from app import export  # noqa: E402
-from app.state import parse  # noqa: E402
+from gradscape.app import export  # noqa: E402
+from gradscape.app.state import parse  # noqa: E402
 
 LINK = ""  # the default state
 

@@ -126,7 +126,7 @@ def _fill(body: dict, query: str) -> None:
             if e["id"] in ("state", "loaded") and e["property"] == "data":
                 e["value"] = query.lstrip("?")
             if e["id"] == "startmap-request":
-                from app.state import parse, startmap_query  # what the page sends
+                from gradscape.app.state import parse, startmap_query  # what the page sends
 
                 e["value"] = startmap_query(parse("surface=himmelblau&grid=20&steps=50")[0])
     if isinstance(first, dict):
@@ -252,7 +252,7 @@ def _kill_children() -> int:
 
 
 def probe(n: int = 600, seed: int = 0) -> dict:
-    from app.server import create_app
+    from gradscape.app.server import create_app
 
     app = create_app()
     client = app.server.test_client()

@@ -32,7 +32,7 @@ MEASURED = [
 
 
 def heavy_request() -> tuple[float, str]:
-    from app.server import create_app
+    from gradscape.app.server import create_app
 
     client = create_app().server.test_client()
     out: dict = {}
@@ -54,13 +54,13 @@ def heavy_request() -> tuple[float, str]:
 
 def estimates() -> list[str]:
     try:
-        from app import limits
+        from gradscape.app import limits
     except ImportError:
         return ["(no app.limits in this checkout: no estimates)"]
-    from app.export import export
-    from app.export.options import Options
-    from app.export.renderer import Renderer
-    from app.state import parse
+    from gradscape.app.export import export
+    from gradscape.app.export.options import Options
+    from gradscape.app.export.renderer import Renderer
+    from gradscape.app.state import parse
 
     lines = []
     with Renderer() as r:

@@ -43,8 +43,8 @@ def _children():
 def probe(n: int = 25) -> dict:
     import psutil
 
-    from app.server import create_app
-    from app.state import parse, startmap_query
+    from gradscape.app.server import create_app
+    from gradscape.app.state import parse, startmap_query
 
     app = create_app()
     client = app.server.test_client()

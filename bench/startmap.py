@@ -54,8 +54,7 @@ if str(ROOT) not in sys.path:
 
 from core import print_table  # noqa: E402  (bench/core.py, beside this file)
 
-import optimizers  # noqa: E402
-import surfaces  # noqa: E402
+from gradscape import optimizers, surfaces  # noqa: E402
 
 SURFACE, OPTIMIZER, STEPS, TOL = "himmelblau", "adam", 500, 1e-3
 GRIDS_FULL = (50, 100, 150, 200, 250, 300)

@@ -31,8 +31,8 @@ if str(ROOT) not in sys.path:
     # installed (or another checkout's editable) copy would be tuned and written to.
     sys.path.insert(0, str(ROOT))
 
-import surfaces  # noqa: E402
-from optimizers import OPTIMIZERS, run  # noqa: E402
+from gradscape import surfaces  # noqa: E402
+from gradscape.optimizers import OPTIMIZERS, run  # noqa: E402
 
 # 1-2-5 steps, written as decimals (5e-06, not 5 × 1e-6 = 4.9999999999999996e-06)
 NICE = np.array([float(f"{m}e{e}") for e in range(-6, 1) for m in (1, 2, 5)] + [10.0])
@@ -103,7 +103,7 @@ def main() -> None:
     unknown = sorted(set(only) - set(OPTIMIZERS))
     if unknown:
         parser.error(f"unknown optimizers {unknown}")
-    from surfaces._suggested_lr import SUGGESTED_LR
+    from gradscape.surfaces._suggested_lr import SUGGESTED_LR
 
     lines = []
     for sname in surfaces.SURFACES:

@@ -38,10 +38,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import optimizers
-from app import views
-from app.compute import training
-from app.state import parse
+from gradscape import optimizers
+from gradscape.app import views
+from gradscape.app.compute import training
+from gradscape.app.state import parse
 
 
 def best(fn, repeats: int) -> float:

@@ -12,7 +12,7 @@ is given a surface by name.
 (5, 1, 2)
 """
 
-from gradscape_params import Param
+from gradscape.params import Param
 
 from . import race, schedules, transforms
 from .core import (

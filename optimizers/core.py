@@ -459,7 +459,7 @@ def _setup(
 ) -> _Setup:
     """Validate `run`'s arguments (ValueError naming the bad one); `max_cells` caps (steps+1)·n."""
     if isinstance(surface, str):
-        import surfaces  # the registry, only to resolve a name (see `SurfaceLike`)
+        from gradscape import surfaces  # the registry, only to resolve a name (see `SurfaceLike`)
 
         surface = surfaces.get(surface)
     elif not isinstance(surface, SurfaceLike):

@@ -195,7 +195,7 @@ def tune_all(
     if "lr" in settings:
         raise ValueError("lr is what the race chooses; give it per run, not as a setting")
     if isinstance(surface, str):
-        import surfaces  # the registry, only to resolve a name (as `run` does)
+        from gradscape import surfaces  # the registry, only to resolve a name (as `run` does)
 
         surface = surfaces.get(surface)
     parsed = _as_runs(runs)

@@ -28,7 +28,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from gradscape_params import Param
+from gradscape.params import Param
 
 from . import transforms as tx
 from .transforms import Scalar, Transform

@@ -29,7 +29,7 @@ from types import MappingProxyType
 
 import numpy as np
 
-from gradscape_params import Param
+from gradscape.params import Param
 
 __all__ = [
     "ENTRIES",

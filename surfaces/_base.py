@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from gradscape_params import Param
+from gradscape.params import Param
 
 from ._suggested_lr import SUGGESTED_LR
 

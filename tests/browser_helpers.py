@@ -11,7 +11,7 @@ import os
 import time
 from pathlib import Path
 
-from app.state import parse
+from gradscape.app.state import parse
 
 CHROMIUM = os.environ.get("GRADSCAPE_CHROMIUM", "/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parent.parent

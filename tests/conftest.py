@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from browser_helpers import CHROMIUM, ROOT, Page
 
-from app.serving import running
+from gradscape.app.serving import running
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +26,7 @@ def dash_app():
     """One app for every in-process test: Dash hands the callbacks registered with
     ``@callback`` to the first app a process builds, so a second `create_app()` in the
     same process would have none."""
-    from app.server import create_app
+    from gradscape.app.server import create_app
 
     return create_app()
 

@@ -15,12 +15,12 @@ import numpy as np
 import pytest
 from dash import Patch
 
-import optimizers
-from app import datapanel, figures, layout
-from app import state as state_module
-from app.compute import batch_size, compute, compute_all, training
-from app.reducer import apply_event
-from app.state import (
+from gradscape import optimizers
+from gradscape.app import datapanel, figures, layout
+from gradscape.app import state as state_module
+from gradscape.app.compute import batch_size, compute, compute_all, training
+from gradscape.app.reducer import apply_event
+from gradscape.app.state import (
     GENERATED,
     LINK_DATA_CHARS,
     AppState,
@@ -33,8 +33,8 @@ from app.state import (
     serialize,
     upload,
 )
-from app.update import patches
-from surfaces.data import DATA_KINDS
+from gradscape.app.update import patches
+from gradscape.surfaces.data import DATA_KINDS
 
 LINEAR = (
     "surface=linear_regression&run1=sgd&run1.lr=0.05&run1.batch=8"

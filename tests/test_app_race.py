@@ -8,12 +8,12 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-import optimizers.race as core_race
-from app import ids, layout, race
-from app.compute import training
-from app.export.slide import caption as export_caption
-from app.reducer import apply_event
-from app.state import parse, serialize
+import gradscape.optimizers.race as core_race
+from gradscape.app import ids, layout, race
+from gradscape.app.compute import training
+from gradscape.app.export.slide import caption as export_caption
+from gradscape.app.reducer import apply_event
+from gradscape.app.state import parse, serialize
 
 QUERY = "run1=adam&run2=sgd&run3=momentum&run4=adam&run4.beta1=0.5&steps=200"
 TUNE = ids.button(ids.TUNE)
@@ -139,7 +139,7 @@ def test_the_summary_and_every_export_state_the_race(clip):
 
 
 def _results(state):
-    from app.compute import compute_all
+    from gradscape.app.compute import compute_all
 
     return compute_all(state)
 
@@ -149,8 +149,8 @@ def test_the_inspector_packs_each_optimizers_extras():
     as the browser decodes them (x's then y's; flat trial points with offsets)."""
     import base64
 
-    import optimizers
-    from app import inspector
+    from gradscape import optimizers
+    from gradscape.app import inspector
 
     def dec(spec):
         return np.frombuffer(base64.b64decode(spec["bdata"]), dtype=spec["dtype"])

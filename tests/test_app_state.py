@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-import surfaces
-from app import presets
-from app.state import (
+from gradscape import surfaces
+from gradscape.app import presets
+from gradscape.app.state import (
     CLIP_AT,
     CLIP_MODES,
     GRID,
@@ -35,8 +35,8 @@ from app.state import (
     read_value,
     serialize,
 )
-from optimizers import OPTIMIZERS, schedules
-from surfaces import Param
+from gradscape.optimizers import OPTIMIZERS, schedules
+from gradscape.surfaces import Param
 
 SURFACE_NAMES = sorted(surfaces.SURFACES)
 OPTIMIZER_NAMES = sorted(OPTIMIZERS)
@@ -561,8 +561,8 @@ def test_read_value_booleans_from_checkboxes(raw, expected, n_notices):
 
 
 # --------------------------------------------------------------------------- the field table
-from app import state as state_module  # noqa: E402
-from app.state import (  # noqa: E402
+from gradscape.app import state as state_module  # noqa: E402
+from gradscape.app.state import (  # noqa: E402
     FIELDS,
     GROUPS,
     PARTS,

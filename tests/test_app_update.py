@@ -17,11 +17,11 @@ from hypothesis import strategies as st
 from plotly.io.json import to_json_plotly
 from test_app_state import assert_valid
 
-import surfaces
-from app import callbacks, figures, ids
-from app.compute import compute
-from app.reducer import Edit, apply_event
-from app.state import (
+from gradscape import surfaces
+from gradscape.app import callbacks, figures, ids
+from gradscape.app.compute import compute
+from gradscape.app.reducer import Edit, apply_event
+from gradscape.app.state import (
     CLIP_MODES,
     MAX_RUNS,
     PALETTE,
@@ -32,8 +32,8 @@ from app.state import (
     parse,
     surface_state,
 )
-from app.update import patches
-from optimizers import OPTIMIZERS, schedules
+from gradscape.app.update import patches
+from gradscape.optimizers import OPTIMIZERS, schedules
 
 FIXED = figures.FIXED_TRACES
 
@@ -914,8 +914,8 @@ def test_no_edit_is_lost_however_requests_overtake_each_other(data):
 
 
 def layout_text(state: AppState, key: str) -> str:
-    from app.layout import fmt_value
-    from app.state import box
+    from gradscape.app.layout import fmt_value
+    from gradscape.app.state import box
 
     b = box(state, key)
     return fmt_value(b.param, b.value)
@@ -968,7 +968,7 @@ class _FakeContext:
 def test_views_not_shown_are_not_drawn_on_load_or_edit(monkeypatch):
     """In the paths view, neither load nor an edit builds the comparison, sensitivity,
     start map or 3D figure (nor computes their numbers)."""
-    from app import views
+    from gradscape.app import views
 
     def hidden(*args, **kwargs):
         raise AssertionError("a view that is not shown was drawn")
@@ -1001,7 +1001,7 @@ def test_whatever_a_request_carries_gives_a_state(store, frame):
 def test_the_side_panel_comes_with_the_page_and_load_redraws_it_only_if_needed():
     from flask import Flask
 
-    from app import layout
+    from gradscape.app import layout
 
     state = parse("surface=quadratic&run1=nesterov&mode=compare")[0]
     query = callbacks.serialize(state, with_step=False)

@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 from dash import CeleryManager, DiskcacheManager
 
-from app import background
-from app.serving import free_port, running, stop
+from gradscape.app import background
+from gradscape.app.serving import free_port, running, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("GRADSCAPE_CHROMIUM", "/usr/bin/chromium")
@@ -96,7 +96,7 @@ def test_start_maps_run_on_celery_workers_over_redis():
         _wait_port(port, redis, redis_log)
         with worker_log.open("wb") as out:
             worker = subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", "app.worker", "worker",
+                [sys.executable, "-m", "celery", "-A", "gradscape.app.worker", "worker",
                  "--pool=solo", "--concurrency=1", "--loglevel=INFO", "--without-heartbeat",
                  "--without-mingle", "--without-gossip"],
                 cwd=ROOT,

@@ -18,11 +18,11 @@ if not Path(CHROMIUM).exists():
     pytest.skip(f"no Chromium at {CHROMIUM}", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api")
 
-import surfaces  # noqa: E402
-from app import ids, look  # noqa: E402
-from app.figures import THEMES  # noqa: E402
-from app.state import PALETTE_DARK, parse, serialize  # noqa: E402
-from optimizers import OPTIMIZERS  # noqa: E402
+from gradscape import surfaces  # noqa: E402
+from gradscape.app import ids, look  # noqa: E402
+from gradscape.app.figures import THEMES  # noqa: E402
+from gradscape.app.state import PALETTE_DARK, parse, serialize  # noqa: E402
+from gradscape.optimizers import OPTIMIZERS  # noqa: E402
 
 
 def _paused(url: str, query: str) -> str:

@@ -18,8 +18,8 @@ if not Path(CHROMIUM).exists():
     pytest.skip(f"no Chromium at {CHROMIUM}", allow_module_level=True)
 pytest.importorskip("playwright.sync_api")
 
-from app.compute import compute_all
-from app.state import parse
+from gradscape.app.compute import compute_all
+from gradscape.app.state import parse
 
 LINEAR = (
     "surface=linear_regression&run1=sgd&run1.lr=0.05&run1.batch=8"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from browser_helpers import CHROMIUM
 
-from optimizers import OPTIMIZERS
+from gradscape.optimizers import OPTIMIZERS
 
 if not Path(CHROMIUM).exists():
     pytest.skip(f"no Chromium at {CHROMIUM}", allow_module_level=True)

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from browser_helpers import CHROMIUM
 
-import optimizers
-from app.compute import training
-from app.state import parse
+from gradscape import optimizers
+from gradscape.app.compute import training
+from gradscape.app.state import parse
 
 if not Path(CHROMIUM).exists():
     pytest.skip(f"no Chromium at {CHROMIUM}", allow_module_level=True)

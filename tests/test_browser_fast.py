@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.compute import compute
-from app.state import parse
+from gradscape.app.compute import compute
+from gradscape.app.state import parse
 
 QUERY = "run1=adam&run1.lr=0.01&run2=sgd&run2.lr=0.001&run3=momentum&steps=300&t=300"
 THUMB = ".gs-run[data-run='1'] .dash-slider-thumb[role=slider]"

@@ -13,8 +13,8 @@ if not Path(CHROMIUM).is_file():
     pytest.skip(f"no Chromium at {CHROMIUM}", allow_module_level=True)
 pytest.importorskip("playwright.sync_api")
 
-import surfaces
-from optimizers import OPTIMIZERS
+from gradscape import surfaces
+from gradscape.optimizers import OPTIMIZERS
 
 ROLES = "g => g._fullData.map(t => t.type)"
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from browser_helpers import CHROMIUM
 
-from app import race
+from gradscape.app import race
 
 if not Path(CHROMIUM).exists():
     pytest.skip(f"no Chromium at {CHROMIUM}", allow_module_level=True)

@@ -21,7 +21,7 @@ if not Path(CHROMIUM).exists():
     pytest.skip(f"no Chromium at {CHROMIUM}", allow_module_level=True)
 pytest.importorskip("playwright.sync_api")
 
-from app.state import MODES
+from gradscape.app.state import MODES
 
 SIZES = [(390, 844), (1024, 700), (1280, 800), (1920, 1080)]
 THEMES = ("light", "dark")

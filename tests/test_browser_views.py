@@ -25,9 +25,9 @@ if not Path(CHROMIUM).exists():
     pytest.skip(f"no Chromium at {CHROMIUM}", allow_module_level=True)
 pytest.importorskip("playwright.sync_api")
 
-from app.look import LOOKS
-from app.presets import PRESETS
-from app.state import parse, serialize
+from gradscape.app.look import LOOKS
+from gradscape.app.presets import PRESETS
+from gradscape.app.state import parse, serialize
 
 PANELS = """g => { const fl = g._fullLayout;
   return Object.keys(fl).filter(k => /^xaxis\\d*$/.test(k)).sort(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from app import background
+from gradscape.app import background
 
 
 def _mode(p: Path) -> int:

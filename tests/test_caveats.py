@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from plotly.io.json import to_json_plotly
 
-import surfaces
-from app import layout
-from app.export.slide import caption
-from app.state import new_run, parse
-from optimizers import OPTIMIZERS
+from gradscape import surfaces
+from gradscape.app import layout
+from gradscape.app.export.slide import caption
+from gradscape.app.state import new_run, parse
+from gradscape.optimizers import OPTIMIZERS
 
 WITH = [n for n, s in OPTIMIZERS.items() if s.caveat]
 

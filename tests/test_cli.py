@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-import surfaces
-from app.cli import main
-from optimizers import OPTIMIZERS
+from gradscape import surfaces
+from gradscape.app.cli import main
+from gradscape.optimizers import OPTIMIZERS
 
 
 def test_help_names_the_commands(capsys):
@@ -36,10 +36,10 @@ class _FakeApp:
     ],
 )
 def test_no_command_serves_the_app(monkeypatch, capsys, argv, expected):
-    import app.server
+    from gradscape.app import server as app_server
 
     fake = _FakeApp()
-    monkeypatch.setattr(app.server, "create_app", lambda: fake)
+    monkeypatch.setattr(app_server, "create_app", lambda: fake)
     assert main(argv) == 0
     assert fake.ran == expected
     assert f"http://{expected['host']}:{expected['port']}/" in capsys.readouterr().out

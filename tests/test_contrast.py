@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from app.figures import THEMES
-from app.state import PALETTE, PALETTE_DARK
+from gradscape.app.figures import THEMES
+from gradscape.app.state import PALETTE, PALETTE_DARK
 
 
 # --------------------------------------------------------------------------- colour science

@@ -13,10 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import gradscape_params
-import optimizers
-import surfaces
-from optimizers import MAX_CELLS, MAX_STEPS, OPTIMIZERS, run, schedules
+from gradscape import optimizers, surfaces
+from gradscape import params as gradscape_params
+from gradscape.optimizers import MAX_CELLS, MAX_STEPS, OPTIMIZERS, run, schedules
 
 NAMES = list(OPTIMIZERS)
 ROOT = Path(__file__).resolve().parents[1]

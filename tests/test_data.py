@@ -17,8 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_optimizers import active_config
 
-import surfaces
-from optimizers import OPTIMIZERS, core, run, run_final, schedules
+from gradscape import surfaces
+from gradscape.optimizers import OPTIMIZERS, core, run, run_final, schedules
 
 KINDS = list(surfaces.DATA_KINDS)
 

@@ -10,12 +10,12 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from app import callbacks, ids, inspector, views
-from app.compute import compute_all
-from app.export.modes import view_of
-from app.export.slide import Slide
-from app.state import parse
-from optimizers import OPTIMIZERS
+from gradscape.app import callbacks, ids, inspector, views
+from gradscape.app.compute import compute_all
+from gradscape.app.export.modes import view_of
+from gradscape.app.export.slide import Slide
+from gradscape.app.state import parse
+from gradscape.optimizers import OPTIMIZERS
 
 NAMES = sorted(OPTIMIZERS)
 

@@ -19,11 +19,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from app import export, look
-from app.cli import main
-from app.export import BrowserNotFoundError, OptionsError, figure, write
-from app.export.slide import HEAVIER
-from app.state import MODES, PALETTE, parse
+from gradscape.app import export, look
+from gradscape.app.cli import main
+from gradscape.app.export import BrowserNotFoundError, OptionsError, figure, write
+from gradscape.app.export.slide import HEAVIER
+from gradscape.app.state import MODES, PALETTE, parse
 
 CHROMIUM = os.environ.get("GRADSCAPE_CHROMIUM", "/usr/bin/chromium")
 needs_chromium = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no {CHROMIUM}")

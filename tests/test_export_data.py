@@ -19,11 +19,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from app import datapanel, export
-from app.compute import compute_all
-from app.export import figure, write
-from app.presets import DATA_PRESETS
-from app.state import PALETTE, parse
+from gradscape.app import datapanel, export
+from gradscape.app.compute import compute_all
+from gradscape.app.export import figure, write
+from gradscape.app.presets import DATA_PRESETS
+from gradscape.app.state import PALETTE, parse
 
 CHROMIUM = os.environ.get("GRADSCAPE_CHROMIUM", "/usr/bin/chromium")
 needs_chromium = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no {CHROMIUM}")

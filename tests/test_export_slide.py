@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.export.options import PRESETS, Options, OptionsError, split_query
+from gradscape.app.export.options import PRESETS, Options, OptionsError, split_query
 
 
 @pytest.mark.parametrize("fmt", ["png", "svg", "gif", "html"])

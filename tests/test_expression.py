@@ -21,10 +21,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import optimizers
-import surfaces
-from surfaces import ExpressionError, canonical, from_expression
-from surfaces import expression as expression_module
+from gradscape import optimizers, surfaces
+from gradscape.surfaces import ExpressionError, canonical, from_expression
+from gradscape.surfaces import expression as expression_module
 
 # --------------------------------------------------------------------------- gradients
 #: Expressions that together use every function, operator and constant, and

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from plotly.io.json import to_json_plotly
 from test_app_update import pv
 
-from app import callbacks, fastlane, ids
-from app.state import box, parse, serialize
+from gradscape.app import callbacks, fastlane, ids
+from gradscape.app.state import box, parse, serialize
 
 BASE = "run1=adam&run1.lr=0.01&run2=sgd&run2.lr=0.001&run3=momentum&steps=300"
 

@@ -7,8 +7,8 @@ import tracemalloc
 import numpy as np
 import pytest
 
-import surfaces
-from optimizers import OPTIMIZERS, Final, core, run, run_final, schedules
+from gradscape import surfaces
+from gradscape.optimizers import OPTIMIZERS, Final, core, run, run_final, schedules
 
 TOL = 1e-3
 

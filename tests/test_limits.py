@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 import psutil
 import pytest
 
-from app.state import parse, startmap_query
+from gradscape.app.state import parse, startmap_query
 
 ROOT = Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location(
@@ -212,9 +212,9 @@ class FakeRenderer:
 
 
 def test_an_over_budget_3d_gif_is_refused_at_once_with_a_setting_that_fits(client, monkeypatch):
-    from app import limits
-    from app.export import route
-    from app.export.options import Options
+    from gradscape.app import limits
+    from gradscape.app.export import route
+    from gradscape.app.export.options import Options
 
     calls = []
     monkeypatch.setattr(route, "export", lambda *a, **k: calls.append(a))
@@ -235,8 +235,8 @@ def test_an_over_budget_3d_gif_is_refused_at_once_with_a_setting_that_fits(clien
 
 
 def test_a_huge_still_is_refused_with_a_smaller_size_that_fits(monkeypatch):
-    from app import limits
-    from app.export.options import Options
+    from gradscape.app import limits
+    from gradscape.app.export.options import Options
 
     monkeypatch.setenv("GRADSCAPE_EXPORT_BUDGET", "30")
     with pytest.raises(limits.OverBudgetError, match=r"export.frames=2&export.width=\d+"):
@@ -244,8 +244,8 @@ def test_a_huge_still_is_refused_with_a_smaller_size_that_fits(monkeypatch):
 
 
 def test_an_export_stops_at_its_wall_clock_limit():
-    from app import limits
-    from app.export import export
+    from gradscape.app import limits
+    from gradscape.app.export import export
 
     fake = FakeRenderer(seconds=0.3)  # 12 s for the 40 frames
     with pytest.raises(limits.ExportTimeoutError), limits.bounded(seconds=2.0):
@@ -254,8 +254,8 @@ def test_an_export_stops_at_its_wall_clock_limit():
 
 
 def test_an_abandoned_export_stops_its_work():
-    from app import limits
-    from app.export import export
+    from gradscape.app import limits
+    from gradscape.app.export import export
 
     fake = FakeRenderer(seconds=0.1)
     with pytest.raises(limits.ClientGoneError), limits.bounded(gone=lambda: fake.count > 0):
@@ -275,7 +275,7 @@ def test_a_client_that_closes_its_socket_is_seen_gone_by_the_werkzeug_server(tmp
     import subprocess
     import sys
 
-    from app.serving import free_port, stop, wait_for
+    from gradscape.app.serving import free_port, stop, wait_for
 
     if not Path("/usr/bin/chromium").exists():
         pytest.skip("no Chromium at /usr/bin/chromium")
@@ -288,7 +288,7 @@ def test_a_client_that_closes_its_socket_is_seen_gone_by_the_werkzeug_server(tmp
     }
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "--port", str(port)],
+            [sys.executable, "-m", "gradscape", "--port", str(port)],
             cwd=ROOT,
             env=env,
             stdout=out,
@@ -307,7 +307,7 @@ def test_a_client_that_closes_its_socket_is_seen_gone_by_the_werkzeug_server(tmp
 
 # --------------------------------------------------------------------------- crafted links
 def _load(client, search: str) -> dict:
-    from app import callbacks
+    from gradscape.app import callbacks
 
     body = next(b for b in probe.base_requests(client) if b["output"].startswith("..loaded.data"))
     body = json.loads(json.dumps(body))
@@ -340,8 +340,8 @@ def test_an_aliased_formula_is_drawn_as_a_heatmap_with_a_notice(client):
 def test_registered_surfaces_are_not_aliased_on_their_default_view(name):
     import numpy as np
 
-    from app import figures, limits
-    from app.state import default_state
+    from gradscape.app import figures, limits
+    from gradscape.app.state import default_state
 
     s = default_state(name)
     x = np.linspace(s.view[0], s.view[1], figures.GRID)
@@ -353,7 +353,7 @@ def test_registered_surfaces_are_not_aliased_on_their_default_view(name):
 def test_aliasing_measures_what_the_grid_cannot_resolve():
     import numpy as np
 
-    from app import limits
+    from gradscape.app import limits
 
     x = np.linspace(-2, 2, 150)
     assert limits.aliasing(np.sin(x[None, :] * x[:, None])) < 0.05
@@ -371,7 +371,7 @@ RUNS8 = "".join(
 
 
 def test_a_formula_link_asking_too_many_steps_is_cut_with_a_notice(client):
-    from app import limits
+    from gradscape.app import limits
 
     out = _load(client, f"?surface=custom&expr=x**2%2By**2&steps=5000{RUNS8}")
     state, _ = parse(out["loaded"]["data"])
@@ -390,7 +390,7 @@ def test_a_formula_link_asking_too_many_steps_is_cut_with_a_notice(client):
 def test_raising_the_steps_of_a_formula_past_the_bound_is_cut_and_the_box_rewritten():
     from dash import no_update
 
-    from app import callbacks, ids, limits
+    from gradscape.app import callbacks, ids, limits
 
     old = parse(f"surface=custom&expr=x**2%2By**2&steps=1000{RUNS8}")[0]
     box = ids.pv("steps", "logint")
@@ -408,8 +408,8 @@ def test_raising_the_steps_of_a_formula_past_the_bound_is_cut_and_the_box_rewrit
 
 
 def test_an_export_of_a_heavy_formula_link_computes_the_bounded_steps(client, monkeypatch):
-    from app import limits
-    from app.export import route
+    from gradscape.app import limits
+    from gradscape.app.export import route
 
     seen = []
     monkeypatch.setattr(route, "export", lambda state, *a, **k: seen.append(state) or 1 / 0)
@@ -422,7 +422,7 @@ def test_a_celery_job_gone_quiet_is_reported_on_the_page(monkeypatch):
     pytest.importorskip("celery")
     from dash import CeleryManager
 
-    from app import background, jobs
+    from gradscape.app import background, jobs
 
     # the configuration (no manager: a second one in a process re-registers Celery tasks)
     conf = background.celery_app("redis://127.0.0.1:1/0").conf  # not contacted

@@ -9,8 +9,16 @@ import numpy as np
 import pytest
 from reference import reference_run
 
-import surfaces
-from optimizers import OPTIMIZERS, OptimizerSpec, RecordInfo, TorchRef, registry, run, schedules
+from gradscape import surfaces
+from gradscape.optimizers import (
+    OPTIMIZERS,
+    OptimizerSpec,
+    RecordInfo,
+    TorchRef,
+    registry,
+    run,
+    schedules,
+)
 
 NAMES = list(OPTIMIZERS)
 

@@ -16,9 +16,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import surfaces
-from optimizers import OPTIMIZERS, run, run_final, schedules
-from optimizers import transforms_2026a as tx26
+from gradscape import surfaces
+from gradscape.optimizers import OPTIMIZERS, run, run_final, schedules
+from gradscape.optimizers import transforms_2026a as tx26
 
 NEW = ["newton", "rprop", "asgd", "adafactor", "muon", "lbfgs"]
 WITH_TORCH_NEW = [n for n in NEW if OPTIMIZERS[n].torch is not None]
@@ -454,7 +454,7 @@ def test_ten_thousand_paths_equal_single_runs(name):
 
 @pytest.mark.parametrize("name", NEW)
 def test_run_final_and_record_take_the_same_steps(name, monkeypatch):
-    from optimizers import core
+    from gradscape.optimizers import core
 
     monkeypatch.setattr(core, "FINAL_CHUNK", 7)  # several chunks
     s = surfaces.get("himmelblau")
@@ -575,7 +575,7 @@ def test_lbfgs_with_noise_and_clipping_equals_torch_with_that_closure():
 
 
 def test_lbfgs_line_search_trials_are_kept_for_the_inspector():
-    from optimizers.transforms_2026a import lbfgs_direction
+    from gradscape.optimizers.transforms_2026a import lbfgs_direction
 
     tr = lbfgs_direction(100, "strong_wolfe", 1e-7, 1e-9)
     traj = run(
@@ -596,7 +596,7 @@ def test_lbfgs_line_search_trials_are_kept_for_the_inspector():
 
 def lbfgs_trials(sname, starts, steps):
     """Run lbfgs with strong_wolfe through `_advance` and return the trials the state kept."""
-    from optimizers import core
+    from gradscape.optimizers import core
 
     setup = core._setup(
         sname,

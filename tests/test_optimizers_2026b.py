@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from optimizers import run
+from gradscape.optimizers import run
 
 STARTS = {"rosenbrock": (-1.5, 2.0), "beale": (1.0, 1.5), "quadratic": (1.5, 1.0)}
 
 
 def _reference(surface, cls, start, steps, **kw):
     torch = pytest.importorskip("torch")
-    from surfaces import get
+    from gradscape.surfaces import get
 
     s = get(surface)
     p = torch.tensor(start, dtype=torch.float64, requires_grad=True)

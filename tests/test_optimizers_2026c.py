@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import surfaces
-from optimizers import OPTIMIZERS, run, schedules
+from gradscape import surfaces
+from gradscape.optimizers import OPTIMIZERS, run, schedules
 
 torch = pytest.importorskip("torch")
 

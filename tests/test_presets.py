@@ -17,12 +17,12 @@ from urllib.parse import parse_qsl
 import numpy as np
 import pytest
 
-import surfaces
-from app import presets
-from app.compute import RunResult, compute, compute_all
-from app.presets import BY_SLUG, PRESETS, Preset
-from app.state import AppState, parse, serialize
-from optimizers import schedules
+from gradscape import surfaces
+from gradscape.app import presets
+from gradscape.app.compute import RunResult, compute, compute_all
+from gradscape.app.presets import BY_SLUG, PRESETS, Preset
+from gradscape.app.state import AppState, parse, serialize
+from gradscape.optimizers import schedules
 
 SLUGS = [p.slug for p in PRESETS]
 
@@ -566,7 +566,7 @@ def test_lbfgs_arrives_in_87_iterations_without_a_line_search_and_38_with():
 
 
 def test_prodigy_stands_still_then_its_step_grows_and_it_arrives():
-    from app import inspector
+    from gradscape.app import inspector
 
     state = state_of("prodigy")
     prodigy, adam = compute_all(state)
@@ -599,7 +599,7 @@ def test_schedule_free_settles_inside_momentums_noise_ball_even_with_cosine():
     "slug", ["fair-race-beale", "fair-race-rosenbrock", "fair-race-himmelblau"]
 )
 def test_fair_race_rates_are_the_races_and_the_winners_are_as_told(slug):
-    from app import race
+    from gradscape.app import race
 
     state = state_of(slug)
     assert state.tuned and race.holds(state)  # the rates in the link are the sweep's best

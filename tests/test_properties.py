@@ -6,8 +6,8 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import surfaces
-from optimizers import OPTIMIZERS, run, schedules
+from gradscape import surfaces
+from gradscape.optimizers import OPTIMIZERS, run, schedules
 
 
 def param_value(param):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import surfaces
-from optimizers import race, run, run_final
+from gradscape import surfaces
+from gradscape.optimizers import race, run, run_final
 
 RUNS = ["adam", "sgd", ("adam", {"beta1": 0.8}), "lion", ("prodigy", {"d0": 1e-4})]
 

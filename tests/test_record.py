@@ -21,8 +21,8 @@ import pytest
 from reference import reference_run
 from test_optimizers import START, active_config, rosen_grad
 
-import surfaces
-from optimizers import MAX_CELLS, OPTIMIZERS, RecordInfo, run, schedules
+from gradscape import surfaces
+from gradscape.optimizers import MAX_CELLS, OPTIMIZERS, RecordInfo, run, schedules
 
 NAMES = list(OPTIMIZERS)
 RECORD = {name: spec.record for name, spec in OPTIMIZERS.items()}

@@ -16,8 +16,8 @@ from pathlib import Path
 import brotli
 import pytest
 
-from app import ids
-from app.serving import free_port, running, wait_for
+from gradscape.app import ids
+from gradscape.app.serving import free_port, running, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 #: The assets the page includes (every stylesheet and script, the browser code's gs/
@@ -191,7 +191,7 @@ def test_gunicorn_serves_app_server_with_several_workers():
             "--bind",
             f"127.0.0.1:{port}",
             "--no-control-socket",
-            "app:server",
+            "gradscape.app:server",
         ],
         cwd=ROOT,
         stdout=subprocess.PIPE,
@@ -222,7 +222,7 @@ def _page_urls(client) -> dict:
 
 @pytest.mark.parametrize("encoding, decode", [("br", brotli.decompress), ("gzip", gzip.decompress)])
 def test_big_assets_and_callback_json_are_compressed(client, encoding, decode):
-    from app.server import VENDOR
+    from gradscape.app.server import VENDOR
 
     path = "/assets/" + VENDOR["plotlyCartesian"]
     raw = (ROOT / "assets" / VENDOR["plotlyCartesian"]).read_bytes()
@@ -281,7 +281,7 @@ def test_assets_carry_a_fingerprint_and_a_long_max_age(client):
 def test_the_bundles_the_page_loads_are_plotly_pys_version(client):
     from plotly.offline import get_plotlyjs_version
 
-    from app.server import PLOTLY_JS_VERSION, VENDOR
+    from gradscape.app.server import PLOTLY_JS_VERSION, VENDOR
 
     assert get_plotlyjs_version() == PLOTLY_JS_VERSION
     head = (ROOT / "assets" / VENDOR["plotlyCartesian"]).read_text()[:200]

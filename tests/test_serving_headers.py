@@ -13,7 +13,7 @@ import urllib.request
 
 import pytest
 
-from app import edge
+from gradscape.app import edge
 
 
 def test_every_answer_says_nosniff_and_names_no_versions(client):

@@ -9,8 +9,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from app import views
-from app.state import parse
+from gradscape.app import views
+from gradscape.app.state import parse
 
 
 def _map(query: str) -> tuple:

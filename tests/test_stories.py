@@ -14,13 +14,13 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from app import figures, look, presets, views
-from app.compute import compute_all
-from app.export import slide
-from app.figures import THEMES, num
-from app.layout import fmt_value, lessons_menu, summary_table
-from app.state import AppState, parse
-from optimizers import OPTIMIZERS
+from gradscape.app import figures, look, presets, views
+from gradscape.app.compute import compute_all
+from gradscape.app.export import slide
+from gradscape.app.figures import THEMES, num
+from gradscape.app.layout import fmt_value, lessons_menu, summary_table
+from gradscape.app.state import AppState, parse
+from gradscape.optimizers import OPTIMIZERS
 
 
 def state_of(query: str) -> AppState:
@@ -355,7 +355,7 @@ def test_a_lessons_export_is_titled_with_the_lesson():
 
 
 def test_an_exported_views_title_is_centred_on_the_image_with_readable_ticks():
-    from app.export.modes import view_of
+    from gradscape.app.export.modes import view_of
 
     state = state_of("mode=starts&grid=20")
     sl = slide.Slide(width=1100, height=800)

@@ -12,7 +12,7 @@ import math
 import numpy as np
 import pytest
 
-import surfaces
+from gradscape import surfaces
 
 NAMES = sorted(surfaces.SURFACES)
 

@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 from test_optimizers import active_config
 
-import surfaces
-from optimizers import OPTIMIZERS, TorchRef, run, schedules
+from gradscape import surfaces
+from gradscape.optimizers import OPTIMIZERS, TorchRef, run, schedules
 
 torch = pytest.importorskip("torch")
 

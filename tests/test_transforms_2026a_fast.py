@@ -13,8 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from optimizers import run
-from optimizers import transforms_2026a as tx26
+from gradscape.optimizers import run
+from gradscape.optimizers import transforms_2026a as tx26
 
 
 def plain_rprop_step(u, prev, size, t, lr, em, ep, lo, hi):

@@ -9,13 +9,13 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-import optimizers
-from app import callbacks, figures, ids, inspector, look, views
-from app.compute import compute, result_of, training
-from app.reducer import apply_event
-from app.state import CUSTOM, AppState, Run, parse, serialize
-from app.update import page, startmap_query
-from optimizers import OPTIMIZERS
+from gradscape import optimizers
+from gradscape.app import callbacks, figures, ids, inspector, look, views
+from gradscape.app.compute import compute, result_of, training
+from gradscape.app.reducer import apply_event
+from gradscape.app.state import CUSTOM, AppState, Run, parse, serialize
+from gradscape.app.update import page, startmap_query
+from gradscape.optimizers import OPTIMIZERS
 
 
 def state_of(query: str) -> AppState:
@@ -430,7 +430,7 @@ def test_compare_rate_boxes_follow_the_range_and_are_not_replayed_stale():
 
 
 def test_a_cached_start_map_stops_the_job_of_an_older_request(monkeypatch):
-    from app import background
+    from gradscape.app import background
 
     monkeypatch.setattr(background, "cached", lambda q: {"figure": {"data": []}, "info": "x"})
     old, new = state_of("mode=starts&metric=basin"), state_of("mode=starts")

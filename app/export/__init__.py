@@ -2,7 +2,7 @@
 
 In a notebook::
 
-    from app.export import figure, write
+    from gradscape.app.export import figure, write
 
     link = "http://127.0.0.1:8050/?surface=beale&run1=adam&run1.lr=0.1"
     figure(link)                               # the figure, with a title and a caption

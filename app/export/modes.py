@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 
 import plotly.graph_objects as go
 
-from optimizers import OPTIMIZERS
+from gradscape.optimizers import OPTIMIZERS
 
 from .. import look
 from .. import views as app_views

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import plotly.graph_objects as go
 
-import surfaces
-from optimizers import OPTIMIZERS, schedules
+from gradscape import surfaces
+from gradscape.optimizers import OPTIMIZERS, schedules
 
 from .. import presets, race
 from ..figures import FONT, THEMES, num
