@@ -185,7 +185,11 @@ def param_control(p: Param, key: str, value, *, label: str | None = None) -> htm
         name=key,
     )
     return html.Div(
-        [html.Div([head, box], className="gs-param-head"), slider], className="gs-param"
+        [html.Div([head, box], className="gs-param-head"), slider],
+        className="gs-param",
+        # the slider's step, for a key the browser answers before the slider sees it
+        # (assets/gs/85-fast.js)
+        **{"data-step": repr(float(step))},
     )
 
 

@@ -767,10 +767,12 @@ def transfer(browser: Any, url: str) -> dict[str, Any]:
 
 LATENCY_PROBE = """() => {
   // t0: a key goes down on a slider; t1: run 1's trail is drawn anew (the server's
-  // answer arrived, Plotly redrew, the overlay re-split the path)
+  // answer arrived, Plotly redrew, the overlay re-split the path). t0 is taken on the
+  // window, before any of the page's own listeners runs; only a person's key counts
+  // (the fast lane hands the slider a copy of the key later: isTrusted false)
   window.__lat = [];
   let t0 = null;
-  document.addEventListener('keydown', () => { t0 = performance.now(); }, true);
+  window.addEventListener('keydown', (e) => { if (e.isTrusted) t0 = performance.now(); }, true);
   const line = () => document.querySelectorAll('svg.gs-overlay .gs-trail')[1];
   new MutationObserver(() => {
     if (t0 !== null) { window.__lat.push(performance.now() - t0); t0 = null; }
@@ -781,7 +783,7 @@ LATENCY_PROBE = """() => {
 NOOP_PROBE = """() => {
   window.__lat = [];
   let t0 = null;
-  document.addEventListener('keydown', () => { t0 = performance.now(); }, true);
+  window.addEventListener('keydown', (e) => { if (e.isTrusted) t0 = performance.now(); }, true);
   new MutationObserver(() => {
     if (t0 !== null) { window.__lat.push(performance.now() - t0); t0 = null; }
   }).observe(document.getElementById('echo'), {childList: true, subtree: true,

@@ -389,6 +389,8 @@ def test_the_theme_switch_redraws_in_dark_and_the_link_keeps_it(server, page):
 
 def test_the_path_follows_a_slider_while_it_is_being_dragged(server, page):
     page.open(_paused(server, "run1=adam&run1.lr=0.001&t=500"))
+    # the formula is typeset once the page is idle, and moves what is below it: measure after
+    page.page.wait_for_selector("#formula .katex")
     before = page.path(0)
     thumb = page.page.locator(".gs-run[data-run='0'] .dash-slider-thumb[role=slider]").first
     box = thumb.bounding_box()

@@ -12,6 +12,11 @@
  * `GS.fast.settleMs` (250 ms) without a further step; that one edit brings the
  * table, the stores and everything else to the same state.
  *
+ * A step key (a plain arrow) on a run's slider is asked for before the slider
+ * sees it, and handed to the slider once the path is drawn (`release`): the
+ * slider's own work for a key (~20 ms of React and Dash) no longer stands
+ * between the key and the path.
+ *
  * Order: every request has a sequence number. An answer older than one
  * already drawn is dropped, and so is one asked before the last commit once
  * Dash has answered (Dash's answer has it). Paths the fast lane drew stay on
@@ -31,6 +36,7 @@
   let dashSeq = 0; // what Dash's paths, as last received, include (committedSeq then)
   const settling = new Map(); // key → {pvId, text, timer}: values shown, not yet committed
   const drawn = new Map(); // run index → {seq, path} the fast lane drew, maybe not in Dash's store
+  const shown = new Map(); // key → the value whose answer was drawn last (until a commit)
 
   function eligible(key) {
     const root = GS.el("ROOT");
@@ -53,6 +59,7 @@
     if (!s) return;
     clearTimeout(s.timer);
     settling.delete(key);
+    shown.delete(key);
     committedSeq = seq;
     window.dash_clientside.set_props(s.pvId, { value: s.text });
   }
@@ -160,20 +167,13 @@
     for (const rec of records) {
       const thumb = rec.target;
       if (!thumb.classList || !thumb.classList.contains("dash-slider-thumb")) continue;
-      const holder = thumb.closest(".gs-run .gs-slider");
-      if (!holder || !holder.id.startsWith("{")) continue;
-      let id;
-      try {
-        id = JSON.parse(holder.id);
-      } catch (err) {
-        continue;
-      }
+      const run = runSlider(thumb);
       const position = parseFloat(thumb.getAttribute("aria-valuenow"));
-      if (!isFinite(position) || typeof id.key !== "string") continue;
-      const text = GS.paramText(position, String(id.scale));
-      const box = document.querySelector(`.gs-num input[name="${CSS.escape(id.key)}"]`);
-      if (!settling.has(id.key) && box && box.value === text) continue;
-      GS.fast.slide(id.key, text, Object.assign({}, id, { type: "pv" }));
+      if (!run || !isFinite(position)) continue;
+      const text = GS.paramText(position, String(run.id.scale));
+      const box = document.querySelector(`.gs-num input[name="${CSS.escape(run.id.key)}"]`);
+      if (!settling.has(run.id.key) && box && box.value === text) continue;
+      GS.fast.slide(run.id.key, text, Object.assign({}, run.id, { type: "pv" }));
     }
   }
 
@@ -189,9 +189,178 @@
     committedSeq = seq;
   });
 
+  /**
+   * Ask for `key` at `text` and draw the answer; show `text` in its box until it
+   * settles. The request's sequence number, or true if it was asked already.
+   */
+  function ask(key, text, pvId) {
+    const old = settling.get(key);
+    if (old && old.text === text) return true; // asked already (the thumb, then Dash)
+    if (old) clearTimeout(old.timer);
+    settling.set(key, { pvId, text, timer: setTimeout(() => commit(key), GS.fast.settleMs) });
+    if (old) showText(key);
+    else keepText(key);
+    const mine = ++seq;
+    if (shown.get(key) === text) {
+      // back to the value drawn last (keys faster than answers): nothing to ask (the server
+      // sees no change from that answer's query), and the answers on their way are older
+      drawnSeq = mine;
+      Promise.resolve().then(() => answered(mine));
+      return mine;
+    }
+    fetch(ROUTE, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ q: GS.query, key, value: text, seq: mine, t: GS.t }),
+    })
+      .then((r) => r.json())
+      .then((a) => {
+        if (!a || !a.fast) return commit(key);
+        if (mine <= dashSeq || mine < drawnSeq) return; // overtaken
+        drawnSeq = mine;
+        shown.set(key, text);
+        GS.query = a.q;
+        if (!GS.playing) GS.writeUrl();
+        draw(a.paths || []);
+        if (Array.isArray(a.loss)) drawLoss(a.loss);
+      })
+      .catch(() => commit(key))
+      .finally(() => answered(mine));
+    return mine;
+  }
+
+  /**
+   * A step key on a run's slider goes to the server first and to the slider
+   * second. Through the slider, a key costs ~20 ms of the main thread before
+   * anything else runs (the thumb's React render, Dash's store updates and its
+   * `syncParam` callback), and the answer, back after a few ms, waits for it. So
+   * a plain arrow key on a run's slider thumb is held: the value it steps to is
+   * computed here as the slider computes it (`stepOf`, Radix's rule, the step
+   * from the slider's `data-step`), asked for at once, and the key is handed to
+   * the slider (a copy, dispatched on the thumb) once the answer is drawn and
+   * painted, after `GS.fast.holdMs` at most, or when the next key comes. The
+   * thumb then moves a frame after the path, and Dash sees the same keys in the
+   * same order. The slider's late reports are not news (`stale`). Other keys
+   * (Home, End, the Page keys, any key with a modifier) go to the slider as before.
+   */
+  const STEP_KEYS = { ArrowRight: 1, ArrowUp: 1, ArrowLeft: -1, ArrowDown: -1 };
+  let held = null; // {thumb, id, key, code, position, seq, timer}: a key the slider has not seen
+  let handing = null; // the copy being handed to the slider
+
+  /** The run slider `el` is in: {holder, id} (id: its component id), or null. */
+  function runSlider(el) {
+    const holder = el && el.closest && el.closest(".gs-run .gs-slider");
+    if (!holder || !holder.id.startsWith("{")) return null;
+    try {
+      const id = JSON.parse(holder.id);
+      return typeof id.key === "string" ? { holder, id } : null;
+    } catch (err) {
+      return null;
+    }
+  }
+
+  /** Digits after the point in `x` (Radix's getDecimalCount). */
+  function decimals(x) {
+    if (!Number.isFinite(x)) return 0;
+    const r = x.toString();
+    if (r.includes("e")) {
+      const [n, e] = r.split("e");
+      return Math.max(0, (n.split(".")[1] || "").length - Number(e));
+    }
+    return (r.split(".")[1] || "").length;
+  }
+  function roundTo(x, d) {
+    const k = Math.pow(10, d);
+    return Math.round(x * k) / k;
+  }
+
+  /** The value one step (`dir` ±1) from `value` on a slider [min, max] by `step`, as
+   * @radix-ui/react-slider computes it for an arrow key (dcc.Slider's own). */
+  function stepOf(value, min, max, step, dir) {
+    const d = decimals(step);
+    const l = (value - min) / step;
+    const u = Math.round(l);
+    const onGrid = roundTo(u * step + min, d) === roundTo(value, d);
+    const next = roundTo((onGrid ? u + dir : dir > 0 ? Math.ceil(l) : Math.floor(l)) * step + min, d);
+    const snapped = roundTo(Math.round((next - min) / step) * step + min, d);
+    return Math.min(max, Math.max(min, snapped));
+  }
+
+  /** Hand the held key to the slider (a copy on its thumb); the held key, or null. */
+  function release() {
+    const h = held;
+    if (!h) return null;
+    held = null;
+    clearTimeout(h.timer);
+    handing = new KeyboardEvent("keydown", { key: h.key, code: h.code, bubbles: true, cancelable: true, composed: true });
+    try {
+      h.thumb.dispatchEvent(handing);
+    } finally {
+      handing = null;
+    }
+    return h;
+  }
+
+  /** Request `mine` answered (drawn, dropped or failed): its key goes to the slider after
+   * the next paint (the path is on screen first). */
+  function answered(mine) {
+    if (!held || held.seq !== mine) return;
+    requestAnimationFrame(() => setTimeout(() => held && held.seq === mine && release(), 0));
+  }
+
+  /**
+   * Whether the slider of `key` reports `text` late: a key is held (the slider has
+   * not seen it), or the thumb is elsewhere already (Dash's callback brings a value
+   * the slider has left: asked for, it would redraw an older path).
+   */
+  function stale(key, text) {
+    if (held && held.id.key === key) return true;
+    const box = document.querySelector(`.gs-num input[name="${CSS.escape(key)}"]`);
+    const param = box && box.closest(".gs-param");
+    const thumb = param && param.querySelector(".dash-slider-thumb");
+    const run = thumb && runSlider(thumb);
+    const now = thumb ? parseFloat(thumb.getAttribute("aria-valuenow")) : NaN;
+    return !!run && isFinite(now) && GS.paramText(now, String(run.id.scale)) !== text;
+  }
+
+  document.addEventListener(
+    "keydown",
+    (e) => {
+      if (e === handing) return;
+      const before = release(); // a key the slider has not seen goes first, in order
+      const dir = STEP_KEYS[e.key];
+      if (!dir || e.shiftKey || e.altKey || e.ctrlKey || e.metaKey || e.defaultPrevented) return;
+      const thumb = e.target;
+      if (!thumb || !thumb.classList || !thumb.classList.contains("dash-slider-thumb")) return;
+      if (thumb.getAttribute("aria-orientation") === "vertical") return;
+      const run = runSlider(thumb);
+      const param = run && run.holder.closest(".gs-param");
+      if (!run || !param || !eligible(run.id.key)) return;
+      const step = Number(param.dataset.step);
+      const min = parseFloat(thumb.getAttribute("aria-valuemin"));
+      const max = parseFloat(thumb.getAttribute("aria-valuemax"));
+      const now = before && before.thumb === thumb ? before.position : parseFloat(thumb.getAttribute("aria-valuenow"));
+      if (!(step > 0) || ![min, max, now].every(Number.isFinite)) return;
+      const position = stepOf(now, min, max, step, dir);
+      if (position === now) return; // at the end: the slider does nothing either
+      const text = GS.paramText(position, String(run.id.scale));
+      const mine = ask(run.id.key, text, Object.assign({}, run.id, { type: "pv" }));
+      e.preventDefault(); // no scrolling (the slider does the same)
+      e.stopPropagation(); // the slider sees it later (`release`)
+      held = { thumb, id: run.id, key: e.key, code: e.code, position, seq: 0 };
+      held.seq = mine === true ? -1 : mine;
+      held.timer = setTimeout(release, GS.fast.holdMs);
+      if (mine === true) answered(-1); // asked already: nothing to wait for
+    },
+    { capture: true }
+  );
+
   GS.fast = {
     /** How long a slider rests before its value goes to Dash (ms). */
     settleMs: 250,
+
+    /** How long a key may wait for its answer before the slider sees it (ms). */
+    holdMs: 100,
 
     /**
      * A run's slider moved to `text` (the value its box will hold). True if the
@@ -199,31 +368,12 @@
      */
     slide(key, text, pvId) {
       if (!eligible(key)) return false;
-      const old = settling.get(key);
-      if (old && old.text === text) return true; // asked already (the thumb, then Dash)
-      if (old) clearTimeout(old.timer);
-      settling.set(key, { pvId, text, timer: setTimeout(() => commit(key), GS.fast.settleMs) });
-      if (old) showText(key);
-      else keepText(key);
-      const mine = ++seq;
-      fetch(ROUTE, {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ q: GS.query, key, value: text, seq: mine, t: GS.t }),
-      })
-        .then((r) => r.json())
-        .then((a) => {
-          if (!a || !a.fast) return commit(key);
-          if (mine <= dashSeq || mine < drawnSeq) return; // overtaken
-          drawnSeq = mine;
-          GS.query = a.q;
-          if (!GS.playing) GS.writeUrl();
-          draw(a.paths || []);
-          if (Array.isArray(a.loss)) drawLoss(a.loss);
-        })
-        .catch(() => commit(key));
-      return true;
+      if (stale(key, text)) return true; // the slider catching up with keys asked for already
+      return !!ask(key, text, pvId);
     },
+
+    /** Radix's arrow-key step (for the tests). */
+    stepOf,
 
     /**
      * Dash's paths store, with the paths the fast lane drew after the last value
