@@ -42,6 +42,7 @@ from .figures import (
     FONT,
     THEMES,
     Theme,
+    _nice_step,
     chart_axis,
     contour_trace,
     map_axis,
@@ -989,15 +990,27 @@ def surface3d(
     # the z axis: a short title and at most five labels, so neither is clipped at the
     # scene's edge nor runs into the y axis' labels beside it; log heights labelled as
     # the powers of ten they are
-    zaxis: dict = dict(title=dict(text="f", font=dict(size=12)), nticks=5)
+    # The lowest label is left out when it would sit at the scene's bottom corner, where
+    # the y axis' top label is (on a phone the two printed over each other).
+    floor = zlo + 0.15 * (zhi - zlo)
     if surface.levels == "log":
         decades = np.arange(np.ceil(zlo), np.floor(zhi) + 1)
+        decades = decades[decades >= floor] if (decades >= floor).sum() >= 3 else decades
         every = max(1, int(np.ceil(decades.size / 4)))
         ticks = decades[::every]
-        zaxis = dict(
+        zaxis: dict = dict(
             title=dict(text="f − f*", font=dict(size=12)),
             tickvals=ticks.tolist(),
             ticktext=[f"10<sup>{int(d)}</sup>".replace("-", "−") if d else "1" for d in ticks],
+        )
+    else:
+        step = _nice_step((zhi - zlo) / 4)
+        ticks = np.arange(np.ceil(zlo / step) * step, zhi + step * 1e-9, step)
+        ticks = ticks[ticks >= floor] if (ticks >= floor).sum() >= 2 else ticks
+        zaxis = dict(
+            title=dict(text="f", font=dict(size=12)),
+            tickvals=ticks.tolist(),
+            ticktext=[f"{v:.4g}".replace("-", "−") for v in np.round(ticks / step) * step],
         )
     fig.update_layout(
         **_layout(theme),

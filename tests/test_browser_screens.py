@@ -133,6 +133,14 @@ def test_every_size_and_theme_puts_the_map_first_with_the_controls_in_reach(serv
             if w <= 640:  # in a thumb's reach, big enough to hit
                 assert play["top"] >= 0.8 * h and play["height"] >= 44, (where, play)
                 assert _box(p, "#timeline")["width"] >= 0.8 * w, where
+                # the step counter whole ("step 500 / 500", not "step 500 /") and on screen
+                step = _box(p, "#step-label")
+                assert step["visible"] and step["left"] >= 0 and step["right"] <= w, (where, step)
+                assert p.js(
+                    "() => { const e = document.getElementById('step-label');"
+                    " return e.scrollWidth <= e.clientWidth"
+                    " && /\\d+ \\/ \\d+$/.test(e.textContent); }"
+                ), where
     assert p.errors == []
     p.close()
 

@@ -375,3 +375,18 @@ def test_the_3d_z_axis_has_a_short_title_and_few_labels():
     assert len(z.title.text) <= 8
     assert z.tickvals is not None and len(z.tickvals) <= 5
     assert fig.layout.scene.domain.x[0] > 0
+
+
+@pytest.mark.parametrize("surface", ["rosenbrock", "saddle", "quadratic", "himmelblau", "beale"])
+def test_the_3d_z_labels_keep_off_the_bottom_corner(surface):
+    """Defect 16: the z axis' lowest label sat at the scene's bottom corner, on top of the y
+    axis' top label (on a phone they printed over each other). It now starts at least 15 %
+    of the height up, with three labels or more."""
+    state = state_of(f"mode=3d&surface={surface}")
+    fig = views.surface3d_figure(state, compute_all(state))
+    z = np.asarray(fig.data[0].z, dtype=float)
+    lo, hi = np.nanmin(z), np.nanmax(z)
+    ticks = np.asarray(fig.layout.scene.zaxis.tickvals, dtype=float)
+    assert len(ticks) >= 3, ticks
+    assert ticks.min() >= lo + 0.15 * (hi - lo) - 1e-9 * abs(hi - lo), (ticks, lo, hi)
+    assert ticks.max() <= hi + 1e-9 * abs(hi - lo)
