@@ -215,9 +215,12 @@ def _serve(args: argparse.Namespace) -> int:
         port=args.port,
         threads=args.threads,
         ident="Gradscape",  # the Server header: no name or version of what runs it
-        # keep reading a connection while its request runs, so that a client gone
-        # mid-export is seen (``waitress.client_disconnected``, app/limits.py)
-        channel_request_lookahead=1,
+        # No read-ahead (``channel_request_lookahead``): with it, about one page load in
+        # five under load left a Dash callback's answer unsent for good (the 3D view never
+        # drew; tests/test_browser_every_optimizer.py). Without it waitress cannot tell a
+        # client gone mid-export, so an abandoned export there ends at its wall-clock limit
+        # (app/limits.py); gunicorn and Werkzeug's server still stop it at once.
+        channel_request_lookahead=0,
     )
     return 0
 

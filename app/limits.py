@@ -206,8 +206,8 @@ def checkpoint() -> None:
 def client_gone(environ: dict) -> Callable[[], bool] | None:
     """A function that says whether the request's client has gone, where the server can tell.
 
-    Waitress says it (``waitress.client_disconnected``; `gradscape` serves with
-    ``channel_request_lookahead`` so that it reads on while a request runs).
+    Waitress says it (``waitress.client_disconnected``) when it reads on while a request
+    runs (``channel_request_lookahead``; `gradscape` serves without it, see app/cli.py).
     Under gunicorn's sync and gthread workers (``gunicorn.socket``) and
     Werkzeug's server (``werkzeug.socket``) the request's socket is peeked:
     readable with nothing to read means the client closed it (a reset too).
