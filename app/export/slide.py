@@ -433,55 +433,31 @@ def dress_map(
                 font=dict(size=title_size(text, W, f["title"]), color=theme.ink),
             )
         )
+
+    def text(name: str, lines, px: float, py: float, align: str, size: float, color: str):
+        x, y = paper(box, px, py)
+        annotations.append(
+            dict(
+                name=name,
+                text="<br>".join(lines),
+                x=x,
+                y=y,
+                align=align,
+                font=dict(size=size, color=color),
+            )
+        )
+
     if box.caption_lines:
-        x, y = paper(box, W / 2, box.caption_y)
-        annotations.append(
-            dict(
-                name="caption",
-                text="<br>".join(box.caption_lines),
-                x=x,
-                y=y,
-                align="center",
-                font=dict(size=f["caption"], color=theme.muted),
-            )
-        )
+        size = f["caption"]
+        text("caption", box.caption_lines, W / 2, box.caption_y, "center", size, theme.muted)
     if box.side_lines and not box.side_w:  # a lesson's story under the map, centred
-        x, y = paper(box, W / 2, box.side_y)
-        annotations.append(
-            dict(
-                name="story",
-                text="<br>".join(box.side_lines),
-                x=x,
-                y=y,
-                align="center",
-                font=dict(size=box.side_size, color=theme.ink),
-            )
-        )
+        text("story", box.side_lines, W / 2, box.side_y, "center", box.side_size, theme.ink)
     elif box.side_lines:  # a lesson's story, then the caption, left-aligned in the column
-        x, y = paper(box, box.side_x, box.side_y)
         size = box.side_size
-        annotations.append(
-            dict(
-                name="story",
-                text="<br>".join(box.side_lines),
-                x=x,
-                y=y,
-                align="left",
-                font=dict(size=size, color=theme.ink),
-            )
-        )
+        text("story", box.side_lines, box.side_x, box.side_y, "left", size, theme.ink)
         if box.side_caption:
-            _, y = paper(box, box.side_x, box.side_y + (len(box.side_lines) + 1) * size * LINE)
-            annotations.append(
-                dict(
-                    name="caption",
-                    text="<br>".join(box.side_caption),
-                    x=x,
-                    y=y,
-                    align="left",
-                    font=dict(size=size * 0.9, color=theme.muted),
-                )
-            )
+            below = box.side_y + (len(box.side_lines) + 1) * size * LINE
+            text("caption", box.side_caption, box.side_x, below, "left", size * 0.9, theme.muted)
     for a in annotations:
         side = a["name"] in ("story", "caption") and box.side_w
         a.update(xref="paper", yref="paper", yanchor="top", showarrow=False)
