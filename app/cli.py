@@ -207,9 +207,12 @@ def _serve(args: argparse.Namespace) -> int:
     if args.debug:  # Dash's development server: reloads, and says it is not for production
         app.run(host=args.host, port=args.port, debug=True)
         return 0
-    import waitress
+    import logging
 
-    waitress.serve(
+    from .limits import waitress_server
+
+    logging.basicConfig()  # waitress reports its errors through logging
+    server = waitress_server(
         app.server,
         host=args.host,
         port=args.port,
@@ -217,11 +220,11 @@ def _serve(args: argparse.Namespace) -> int:
         ident="Gradscape",  # the Server header: no name or version of what runs it
         # No read-ahead (``channel_request_lookahead``): with it, about one page load in
         # five under load left a Dash callback's answer unsent for good (the 3D view never
-        # drew; tests/test_browser_every_optimizer.py). Without it waitress cannot tell a
-        # client gone mid-export, so an abandoned export there ends at its wall-clock limit
-        # (app/limits.py); gunicorn and Werkzeug's server still stop it at once.
+        # drew; tests/test_browser_every_optimizer.py). A client gone mid-export is seen
+        # by peeking its socket instead (app/limits.py).
         channel_request_lookahead=0,
     )
+    server.run()
     return 0
 
 

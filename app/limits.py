@@ -206,11 +206,11 @@ def checkpoint() -> None:
 def client_gone(environ: dict) -> Callable[[], bool] | None:
     """A function that says whether the request's client has gone, where the server can tell.
 
-    Waitress says it (``waitress.client_disconnected``) when it reads on while a request
-    runs (``channel_request_lookahead``; `gradscape` serves without it, see app/cli.py).
-    Under gunicorn's sync and gthread workers (``gunicorn.socket``) and
-    Werkzeug's server (``werkzeug.socket``) the request's socket is peeked:
-    readable with nothing to read means the client closed it (a reset too).
+    Waitress says it (``waitress.client_disconnected``): `gradscape`'s waitress
+    (`waitress_server`) peeks the request's socket for it. Under gunicorn's sync and
+    gthread workers (``gunicorn.socket``) and Werkzeug's server (``werkzeug.socket``) the
+    socket is peeked here: readable with nothing to read means the client closed it (a
+    reset too).
     Elsewhere None: the wall-clock limit still holds.
     """
     waitress = environ.get("waitress.client_disconnected")
@@ -236,6 +236,32 @@ def _socket_closed(sock: Any) -> bool:
         return False
     except (OSError, ValueError):  # reset, or closed under us
         return True
+
+
+def waitress_server(wsgi: Any, **adjustments: Any) -> Any:
+    """A waitress server for `wsgi` whose requests can tell when their client has gone.
+
+    Waitress itself notices a closed connection only by reading on while a request runs
+    (``channel_request_lookahead`` > 0), which `gradscape` turns off (app/cli.py). Here
+    each connection's ``waitress.client_disconnected`` also peeks its socket, as
+    `client_gone` does under gunicorn, so an abandoned export stops within a quarter
+    second of its check (`check`) rather than at its wall-clock limit.
+    """
+    from waitress.channel import HTTPChannel
+    from waitress.server import BaseWSGIServer, create_server
+
+    class Channel(HTTPChannel):
+        def check_client_disconnected(self) -> bool:
+            # While a request runs waitress does not read this socket (no read-ahead),
+            # so peeking it from the request's thread takes nothing from waitress.
+            return not self.connected or _socket_closed(self.socket)
+
+    listeners: dict = {}
+    server = create_server(wsgi, map=listeners, **adjustments)
+    for listener in list(listeners.values()):  # one per address it listens on
+        if isinstance(listener, BaseWSGIServer):
+            listener.channel_class = Channel
+    return server
 
 
 # --------------------------------------------------------------------------- crafted links

@@ -39,14 +39,23 @@ class _FakeApp:
     ],
 )
 def test_no_command_serves_the_app_with_waitress(monkeypatch, capsys, argv, expected):
-    import waitress
-
+    from gradscape.app import limits
     from gradscape.app import server as app_server
 
     fake, served = _FakeApp(), {}
+
+    class _Server:
+        def run(self) -> None:
+            served["ran"] = True
+
+    def waitress_server(wsgi, **kw):
+        served.update(kw, wsgi=wsgi)
+        return _Server()
+
     monkeypatch.setattr(app_server, "create_app", lambda: fake)
-    monkeypatch.setattr(waitress, "serve", lambda wsgi, **kw: served.update(kw, wsgi=wsgi))
+    monkeypatch.setattr(limits, "waitress_server", waitress_server)
     assert main(argv) == 0
+    assert served["ran"]
     assert fake.ran is None  # not Flask's development server
     assert served["wsgi"] is fake.server
     assert {k: served[k] for k in expected} == expected

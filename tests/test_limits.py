@@ -448,10 +448,10 @@ def test_a_closed_socket_is_told_from_a_quiet_one():
     assert said is not None and said()
 
 
-#: Servers an export's client may leave: gunicorn's sync and gthread workers. (The
-#: `gradscape` command's waitress runs without read-ahead, so it cannot tell; its exports
-#: end at the wall-clock limit: app/cli.py.)
+#: Servers an export's client may leave: the `gradscape` command's waitress (no read-ahead:
+#: its channels peek the socket, app/limits.py), gunicorn's sync and gthread workers.
 SERVERS = {
+    "waitress": ["-m", "gradscape", "--port", "{port}", "--threads", "4"],
     "gunicorn-sync": ["-m", "gunicorn", "--no-control-socket", "--workers", "1",
                       "--timeout", "300", "--bind", "127.0.0.1:{port}", "gradscape.app:server"],
     "gunicorn-gthread": ["-m", "gunicorn", "--no-control-socket", "--workers", "1",
