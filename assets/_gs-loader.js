@@ -116,15 +116,29 @@
     const gs = window.gradscape && window.gradscape.plotly;
     if (gd && (key === "react" || key === "newPlot") && gs && gs.beforeDraw) args = gs.beforeDraw(args);
     if (!gd) return invoke(cartesian, path, key, args);
+    // While a graph goes over to the full bundle, every other call on it waits, then goes
+    // to the bundle that drew it: dcc.Graph's Plots.resize, sent to the cartesian bundle
+    // meanwhile, relaid the graph out with it after the full bundle had drawn it, and the
+    // 3D scene was gone (about one page load in two in headless Chromium).
+    if (gd._gsAdopting) {
+      return gd._gsAdopting.then(() => invoke(gd._gsPlotly || cartesian, path, key, args));
+    }
     if (gd._gsPlotly !== full && (key === "react" || key === "newPlot") && has3d(args[1])) {
-      return loadFull().then(() => {
-        adopt(gd);
-        const done = invoke(full, path, key, args);
-        return Promise.resolve(done).then((out) => {
+      const adopting = loadFull()
+        .then(() => {
+          adopt(gd);
+          return invoke(full, path, key, args);
+        })
+        .then((out) => {
           restoreListeners(gd);
           return out;
+        })
+        .finally(() => {
+          if (gd._gsAdopting === waiting) delete gd._gsAdopting;
         });
-      });
+      const waiting = adopting.catch(() => undefined); // what the next calls wait on
+      gd._gsAdopting = waiting;
+      return adopting;
     }
     const bundle = gd._gsPlotly || cartesian;
     return invoke(bundle, path, key, args);

@@ -90,6 +90,56 @@ def _theme(p: Page, theme: str) -> None:
         time.sleep(0.4)
 
 
+SCENE = """g => { const s = g && g._fullLayout && g._fullLayout.scene;
+  if (!s || !s._scene || !g.querySelector('canvas')) return null;
+  const b = g.getBoundingClientRect();
+  const x = s.domain.x, y = s.domain.y;
+  return {left: b.left + x[0] * b.width, right: b.left + x[1] * b.width,
+          top: b.top + (1 - y[1]) * b.height, bottom: b.top + (1 - y[0]) * b.height,
+          eye: s.camera.eye.x}; }"""
+
+
+def _scene_ink(p: Page, where: str) -> tuple[int, int, int]:
+    """The 3D scene's drawn columns: (first, last, width), in px of the scene, once drawn."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    box = p.wait_until(lambda: p.graph("view-figure", SCENE), what=f"the 3D scene ({where})")
+    clip = {"x": box["left"], "y": box["top"], "width": box["right"] - box["left"],
+            "height": box["bottom"] - box["top"]}  # fmt: skip
+
+    def ink() -> np.ndarray:
+        rgb = np.asarray(Image.open(io.BytesIO(p.page.screenshot(clip=clip))).convert("RGB"))
+        paper = np.median(np.concatenate([rgb[:, :2], rgb[:, -2:]], axis=1), axis=(0, 1))
+        return (np.abs(rgb.astype(float) - paper).max(axis=2) > 40).any(axis=0)
+
+    [cols] = p.wait_until(lambda: [c] if (c := ink()).mean() > 0.3 else None, what=where)
+    drawn = np.flatnonzero(cols)
+    return int(drawn[0]), int(drawn[-1]), cols.size
+
+
+def test_the_3d_scene_draws_whole_at_every_size(server, browser):
+    """Defect 16: on a phone the 3D view's z-axis title ("f − f*") was cut at the scene's
+    left edge (and the surface at its right): the camera steps back in a small scene. And
+    the scene draws on every page load: about one load in two left it blank (the graph
+    relaid out by the cartesian bundle after the full one drew it; assets/_gs-loader.js)."""
+    for load, theme in enumerate(THEMES):
+        p = Page(browser, f"screens-3d-{theme}", size=(390, 844))
+        p.open(f"{server}?surface=rosenbrock&mode=3d&t=250&theme={theme}")
+        for w, h in SIZES if load == 0 else SIZES[:1]:
+            where = f"{w}x{h} {theme}"
+            if (w, h) != (390, 844):
+                _resize(p, w, h)
+            first, last, width = _scene_ink(p, where)
+            p.shot(f"{w}")
+            # a margin on both sides: nothing reaches the scene's edge (a glyph cut there)
+            assert first >= 8 and last <= width - 9, (where, first, last, width)
+        assert p.errors == []
+        p.close()
+
+
 # --------------------------------------------------------------------------- the default page
 def test_every_size_and_theme_puts_the_map_first_with_the_controls_in_reach(server, browser):
     """Defect 2: on phones and tablets the map is first and full width, the controls are a

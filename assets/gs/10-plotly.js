@@ -169,23 +169,79 @@
     return out;
   }
 
+  /** How far a 3D scene's camera steps back in a scene `width` × `height` px. Plotly's
+   * perspective scales the surface with the scene's height, but its labels keep their
+   * size in pixels: in a scene taller than wide (a laptop's, beside the loss chart at
+   * 1280×800) and in a small one (a phone's, about 350 px) the z axis' title was cut at
+   * the left edge and the surface at the right. Measured on 1024×700 to 1920×1080 and a
+   * phone: standing off by 0.97 × height / width, plus up to a quarter below 500 px wide,
+   * leaves a margin on both sides; never nearer than the figure puts it. */
+  function sceneZoom(width, height) {
+    if (!(width > 0 && height > 0)) return 1;
+    const small = 0.25 * Math.min(1, Math.max(0, (500 - width) / 150));
+    const f = Math.min(1.4, Math.max(1, (0.97 * height) / width + small));
+    return Math.round(f * 100) / 100;
+  }
+
+  const figureEye = new WeakMap(); // a 3D camera's eye drawn → the figure's own eye
+
+  /** How far the 3D scene `layout` puts in `gd` steps back at `gd`'s size (`sceneZoom`). */
+  function sceneFit(gd, layout) {
+    const span = (d) => (Array.isArray(d) ? d[1] - d[0] : 1);
+    const dom = layout.scene.domain || {};
+    return sceneZoom(gd.clientWidth * span(dom.x), gd.clientHeight * span(dom.y));
+  }
+
+  /** `layout` with its 3D scene's camera stepped back to fit `gd`'s size (a copy), or
+   * `layout` itself. Only the figure's own camera: a scene the reader has turned keeps
+   * theirs (a redraw of `gd.layout` after a turn finds an eye it did not fit). */
+  function fitScene(gd, layout) {
+    const scene = layout && layout.scene;
+    const eye = scene && scene.camera && scene.camera.eye;
+    if (!eye || typeof eye.x !== "number") return layout;
+    let base = figureEye.get(eye);
+    if (!base) {
+      if (gd._gsRedrawing) return layout; // the reader's camera
+      base = eye;
+      figureEye.set(eye, eye);
+    }
+    const f = sceneFit(gd, layout);
+    const fitted = { x: base.x * f, y: base.y * f, z: base.z * f };
+    if (fitted.x === eye.x && fitted.y === eye.y && fitted.z === eye.z) return layout;
+    figureEye.set(fitted, base);
+    const camera = Object.assign({}, scene.camera, { eye: fitted });
+    return Object.assign({}, layout, { scene: Object.assign({}, scene, { camera }) });
+  }
+
+  /** Whether `gd`'s 3D camera, the figure's own, would step back otherwise at its size. */
+  function sceneRefits(gd) {
+    const layout = gd.layout;
+    const eye = layout && layout.scene && layout.scene.camera && layout.scene.camera.eye;
+    const base = eye && figureEye.get(eye);
+    if (!base) return false;
+    return Math.abs(eye.x - base.x * sceneFit(gd, layout)) > 1e-9;
+  }
+
   /** Plotly.react/newPlot's arguments with the figure's fonts at this window's scale
-   * (the loader, assets/_gs-loader.js, calls it for every figure drawn). */
+   * and its 3D camera fitted to its size (the loader, assets/_gs-loader.js, calls it
+   * for every figure drawn). */
   function beforeDraw(args) {
     const [gd, a, b] = args;
     const k = fontScale();
     const was = gd._gsFontScale;
     gd._gsFontScale = k;
-    // at 1, on a graph never drawn larger, the figure goes to Plotly as it is, untouched
-    if (k === 1 && (was === undefined || was === 1)) return args;
+    // at 1, on a graph never drawn larger, only a 3D camera may change
+    const fonts = !(k === 1 && (was === undefined || was === 1));
+    const fit = (data, layout) => [
+      fonts && data ? scaleFonts(data, k, null, false) : data,
+      fitScene(gd, fonts ? scaleFonts(layout || {}, k, null, true) : layout),
+    ];
     if (a && !Array.isArray(a) && typeof a === "object") {
-      const data = a.data && scaleFonts(a.data, k, null, false);
-      const layout = scaleFonts(a.layout || {}, k, null, true);
+      const [data, layout] = fit(a.data, a.layout);
       if (data === a.data && layout === a.layout) return args;
       return [gd, Object.assign({}, a, { data, layout }), ...args.slice(2)];
     }
-    const data = a && scaleFonts(a, k, null, false);
-    const layout = scaleFonts(b || {}, k, null, true);
+    const [data, layout] = fit(a, b);
     if (data === a && layout === b) return args;
     return [gd, data, layout, ...args.slice(3)];
   }
@@ -196,8 +252,14 @@
     resizing = setTimeout(() => {
       const k = fontScale();
       document.querySelectorAll(".js-plotly-plot").forEach((gd) => {
-        if (gd._fullLayout && gd._gsFontScale !== undefined && gd._gsFontScale !== k) {
-          window.Plotly.react(gd, gd.data, gd.layout); // through beforeDraw, at the new scale
+        if (!gd._fullLayout || gd._gsFontScale === undefined) return;
+        if (gd._gsFontScale !== k || sceneRefits(gd)) {
+          gd._gsRedrawing = true; // (its camera: the figure's, fitted afresh, or the reader's)
+          try {
+            window.Plotly.react(gd, gd.data, gd.layout); // through beforeDraw, at the new scale
+          } finally {
+            gd._gsRedrawing = false;
+          }
         }
       });
     }, 150);
@@ -206,6 +268,7 @@
   GS.plotly = {
     beforeDraw,
     fontScale,
+    sceneZoom,
 
 
     /** The internals `g` lacks, by name (empty: every one Gradscape reads is there). */
