@@ -488,3 +488,40 @@ def test_maps_are_layered_and_get_the_html_player(tmp_path, query, layered):
 def test_views_without_steps_refuse_a_gif_plainly(renderer, tmp_path, mode):
     with pytest.raises(OptionsError, match="no steps to animate"):
         write(f"mode={mode}&grid=10&steps=20", tmp_path / "x.gif", renderer=renderer)
+
+
+def test_a_tab_not_loaded_yet_is_tried_again_and_other_errors_are_not(renderer, monkeypatch):
+    """Under load kaleido can hand a figure to a tab whose page has not loaded
+    ("kaleido_scopes is not defined": an export failed on a busy machine); it is tried
+    again after a wait. Any other error is not."""
+    from gradscape.app.export import renderer as module
+
+    monkeypatch.setattr(module, "NOT_READY_WAITS", (0.01, 0.01))
+    calls = []
+
+    class Flaky:
+        def __init__(self, errors):
+            self.errors = list(errors)
+
+        async def calc_fig(self, fig, opts):
+            calls.append(opts["format"])
+            if self.errors:
+                raise RuntimeError(self.errors.pop(0))
+            return b"png"
+
+    real = renderer._k
+    try:
+        renderer._k = Flaky([f"ReferenceError: {module.NOT_READY}"] * 2)
+        fig = {"data": [], "layout": {"width": 10, "height": 10}}
+        assert renderer.render([fig], fmt="png") == [b"png"]
+        assert len(calls) == 3
+        renderer._k = Flaky([f"ReferenceError: {module.NOT_READY}"] * 3)  # more than it waits
+        with pytest.raises(RuntimeError, match="kaleido_scopes"):
+            renderer.render([fig], fmt="png")
+        calls.clear()
+        renderer._k = Flaky(["something else"])
+        with pytest.raises(RuntimeError, match="something else"):
+            renderer.render([fig], fmt="png")
+        assert len(calls) == 1
+    finally:
+        renderer._k = real

@@ -262,3 +262,44 @@ def test_a_y_title_is_no_taller_than_its_panel():
             longest = max(len(line) for line in ax.title.text.split("<br>"))
             assert longest * 0.6 * ax.title.font.size <= tall, ax.title.text
             assert ax.title.font.size >= 19
+
+
+LONGEST = max(presets.PRESETS, key=lambda p: len(p.text)).slug
+
+
+@pytest.mark.parametrize("mode", ["sensitivity", "compare", "3d"])
+@pytest.mark.parametrize("slug", ["zigzag", LONGEST])
+def test_a_lessons_story_stands_beside_every_other_view_too(mode, slug):
+    """The sensitivity curves, the compare grid and the 3D scene carried the lesson's title
+    but not its story: it now stands in a column right of the view, as beside a map."""
+    from gradscape.app.export.slide import SIDE
+
+    fig = figure(f"preset={slug}&mode={mode}", preset="slide")
+    W, H = 1920, 1080
+    assert (fig.layout.width, fig.layout.height) == (W, H)
+    story = _note(fig, "story")
+    assert story is not None, "the story is on the slide"
+    words = re.sub(r"<[^>]+>", "", story.text.replace("<br>", " "))
+    lesson = re.sub(r"\*([^*]+)\*", r"\1", presets.BY_SLUG[slug].text)
+    assert " ".join(words.split()) == " ".join(lesson.replace("\u00a0", " ").split())
+    m = fig.layout.margin
+    pw, ph = W - m.l - m.r, H - m.t - m.b
+    x = m.l + story.x * pw
+    top = m.t + (1 - story.y) * ph
+    lines = story.text.split("<br>")
+    assert x >= W * (1 - SIDE) and story.xanchor == "left"  # in the column, right of the view
+    assert m.l + pw <= W * (1 - SIDE)  # the plot area keeps out of it
+    assert max(len(re.sub("</?i>", "", s)) for s in lines) * 0.6 * story.font.size <= W - x
+    assert story.font.size >= MIN_SIDE_FONT
+    title = _note(fig, "title")
+    assert top >= 18 * 1.6 + title.font.size * 1.3  # under the title
+    assert top + len(lines) * story.font.size * LINE <= H
+    assert abs(m.l + title.x * pw - W / 2) < 1  # the title over the whole slide
+    assert title.font.size >= 28
+
+
+@pytest.mark.parametrize("mode", ["sensitivity", "compare", "3d"])
+def test_no_story_without_a_lesson_or_off_the_projector(mode):
+    assert _note(figure(f"surface=himmelblau&mode={mode}", preset="slide"), "story") is None
+    plain = figure(f"preset=zigzag&mode={mode}")
+    assert _note(plain, "story") is None and plain.layout.width == 1100

@@ -28,6 +28,7 @@ from .slide import (
     HEAVIER,
     Box,
     Slide,
+    beside_story,
     box_of,
     caption,
     dress_map,
@@ -149,24 +150,28 @@ def _compare(state: AppState, t: int, slide: Slide) -> Drawn:
     line = f"{focus}, γ {num(lo)} … {num(hi)} (log-spaced){others}"
     if st.layout == "overlay":
         return _map(cstate, sw.results, t, slide, theme, about, ([line], caption(st)[1]))
-    area, heavier = app_views.GRID_ASPECT, 1.0
-    if slide.projector:  # a 16:9 slide's plot area: wide, so more columns; runs for the room
-        k = font_scale(slide)
-        area = (slide.width - 150 * k) / (slide.height - 160 * k)
-        heavier = HEAVIER * k
-    fig = app_views.compare_figure(
-        cstate, sw, theme, live=True, area=area, most=5 if slide.projector else 4
-    )  # its runs: below
-    if slide.projector:  # panels narrower than their cells: each centred in its cell, so
-        fig.update_xaxes(constraintoward="center")  # the gaps between them are even
+    heavier = HEAVIER * font_scale(slide) if slide.projector else 1.0
     drawings = [replace(d, scale=heavier) for d in app_views.compare_drawings(cstate, sw, theme)]
-    for d in drawings:
-        fig.add_traces(d.at(t))
-    _dressed(st, slide, fig, title(st, t, about=about), [line], runs=False)
-    if slide.projector:
-        _gather(fig, slide, cstate.view)
-    _pin(fig, slide, cstate.view)
-    return Drawn(fig, drawings, layered=True)
+
+    def draw(slide: Slide) -> go.Figure:
+        area = app_views.GRID_ASPECT
+        if slide.projector:  # a 16:9 slide's plot area: wide, so more columns
+            k = font_scale(slide)
+            area = (slide.width - 150 * k) / (slide.height - 160 * k)
+        fig = app_views.compare_figure(
+            cstate, sw, theme, live=True, area=area, most=5 if slide.projector else 4
+        )
+        if slide.projector:  # panels narrower than their cells: each centred in its cell,
+            fig.update_xaxes(constraintoward="center")  # so the gaps between them are even
+        for d in drawings:
+            fig.add_traces(d.at(t))
+        _dressed(st, slide, fig, title(st, t, about=about), [line], runs=False)
+        if slide.projector:
+            _gather(fig, slide, cstate.view)
+        _pin(fig, slide, cstate.view)
+        return fig
+
+    return Drawn(beside_story(st, slide, draw) or draw(slide), drawings, layered=True)
 
 
 def _gather(fig: go.Figure, slide: Slide, view: Sequence[float]) -> None:
@@ -225,10 +230,15 @@ def _pin(fig: go.Figure, slide: Slide, view: Sequence[float]) -> None:
 @_view("sensitivity")
 def _sensitivity(state: AppState, t: int, slide: Slide) -> Drawn:
     """Final loss and steps to arrive against the learning rate (no steps to play)."""
-    fig = app_views.sensitivity_figure(state, app_views.sensitivity(state))
+    sens = app_views.sensitivity(state)
     head = f"{subject(state)}: final loss against learning rate ({state.steps} steps)"
-    _dressed(state, slide, fig, head, [], runs=True)
-    return Drawn(fig)
+
+    def draw(slide: Slide) -> go.Figure:
+        fig = app_views.sensitivity_figure(state, sens)
+        _dressed(state, slide, fig, head, [], runs=True)
+        return fig
+
+    return Drawn(beside_story(state, slide, draw) or draw(slide))
 
 
 @_view("starts")
@@ -268,9 +278,13 @@ def _surface3d(state: AppState, t: int, slide: Slide) -> Drawn:
         showlegend=True,
         legend=dict(orientation="h", x=0.5, xanchor="center", y=1, yanchor="bottom"),
     )
-    _dressed(st, slide, fig, title(st, t, about=" in 3D"), [], runs=True)
-    if slide.projector:  # the scene's labels for the room (larger crowd the scene's edge)
-        f = fonts(font_scale(slide))
-        label = dict(tickfont=dict(size=f["tick"] * 0.7), title=dict(font=dict(size=f["tick"])))
-        fig.update_layout(scene=dict(xaxis=label, yaxis=label, zaxis=label))
-    return Drawn(fig, drawings)
+
+    def draw(slide: Slide) -> go.Figure:
+        _dressed(st, slide, fig, title(st, t, about=" in 3D"), [], runs=True)
+        if slide.projector:  # the scene's labels for the room (larger crowd its edge)
+            f = fonts(font_scale(slide))
+            label = dict(tickfont=dict(size=f["tick"] * 0.7), title=dict(font=dict(size=f["tick"])))
+            fig.update_layout(scene=dict(xaxis=label, yaxis=label, zaxis=label))
+        return fig
+
+    return Drawn(beside_story(st, slide, draw) or draw(slide), drawings)

@@ -105,8 +105,19 @@ class Renderer:
             lay = fig["layout"]
             return {"format": fmt, "width": lay["width"], "height": lay["height"], "scale": scale}
 
+        async def one(fig: dict | go.Figure) -> bytes:
+            for wait in (*NOT_READY_WAITS, None):
+                try:
+                    return await self._k.calc_fig(fig, opts=opts(fig))
+                except Exception as e:
+                    # a tab whose page has not finished loading (a busy machine): again
+                    if wait is None or NOT_READY not in str(e):
+                        raise
+                    await asyncio.sleep(wait)
+            raise AssertionError("unreachable")  # pragma: no cover
+
         async def each():
-            return await asyncio.gather(*(self._k.calc_fig(f, opts=opts(f)) for f in figs))
+            return await asyncio.gather(*(one(f) for f in figs))
 
         return list(self._call(each(), timeout=self.timeout * max(1, len(figs))))
 
@@ -129,6 +140,11 @@ class Renderer:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+
+#: What kaleido says when a figure reaches a tab whose page has not loaded yet (seen on
+#: a busy machine right after the browser starts), and the waits before trying again.
+NOT_READY = "kaleido_scopes is not defined"
+NOT_READY_WAITS = (0.5, 1.0, 2.0)
 
 _shared: Renderer | None = None
 _shared_lock = threading.Lock()

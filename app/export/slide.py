@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 
 import plotly.graph_objects as go
 
@@ -172,6 +172,9 @@ class Slide:
     #: (`PROJECTOR`), the runs in the title of a page that is not a lesson, and beside
     #: a lesson's map its story (`lesson_html`) in a column of its own.
     projector: bool = False
+    #: The font scale, where a wider slide fixed it (`beside_story`: a view laid out in
+    #: part of a slide keeps the whole slide's fonts); 0: from the size (`font_scale`).
+    font_k: float = 0.0
 
 
 #: The smallest font scale of a projector slide: at 1920 × 1080 a 40 px title, 22 px
@@ -182,6 +185,8 @@ PROJECTOR = 1.6
 def font_scale(slide: Slide) -> float:
     """The slide's font scale: 1 at 1100 × 800, with the image's size (small images keep
     their text a bit larger), at least `PROJECTOR` on a projector slide."""
+    if slide.font_k:
+        return slide.font_k
     r = min(slide.width / 1100, slide.height / 800)
     k = min(max(r if r >= 1 else r**0.75, 0.4), 3.0)
     return max(k, PROJECTOR) if slide.projector else k
@@ -397,6 +402,51 @@ MIN_SIDE = 0.24
 MIN_SIDE_FONT = 20
 #: Plotly's line height in a text of several lines, over the font size.
 LINE = 1.3
+
+
+def beside_story(
+    state: AppState, slide: Slide, draw: Callable[[Slide], go.Figure]
+) -> go.Figure | None:
+    """A projector slide of a lesson, for a view `dress_view` lays out (the sensitivity
+    curves, the compare grid, the 3D scene): `draw` lays the view out in the slide's
+    width less a column (`SIDE`), at the slide's font scale, and the lesson's story goes
+    in the column, as a map's slide has it (`box_of`). None where there is no story."""
+    story = lesson_html(state) if slide.projector and slide.caption else None
+    if story is None:
+        return None
+    k = font_scale(slide)
+    W, H = slide.width, slide.height
+    used = round(W * (1 - SIDE))
+    fig = draw(replace(slide, width=used, font_k=k))
+    f = fonts(k)
+    m = fig.layout.margin
+    left, top, right, bottom = m.l, m.t, m.r, m.b
+    pw, ph = used - left - right, H - top - bottom
+    side_x, side_w = used + 16 * k, W - used - 56 * k
+    head = 18 * k + f["title"] * 1.35 + 10 * k  # under the title
+    room = H - head - 16 * k
+    size = f["caption"]
+    while True:  # smaller while it does not fit, down to MIN_SIDE_FONT
+        lines = wrap(story, side_w, size)
+        text_h = len(lines) * size * LINE
+        if text_h <= room or size <= MIN_SIDE_FONT:
+            break
+        size = max(size - 1, MIN_SIDE_FONT)
+    y = min(max(top + (ph - text_h) / 2, head), H - 16 * k - text_h)  # beside the plot
+    fig.add_annotation(
+        name="story", text="<br>".join(lines), x=(side_x - left) / pw, y=1 - (y - top) / ph,
+        xref="paper", yref="paper", xanchor="left", yanchor="top", align="left",
+        showarrow=False, font=dict(size=size, color=THEMES[state.theme].ink),
+    )  # fmt: skip
+    # the slide's whole width: the plot area stays where it was laid out, the column right
+    fig.update_layout(width=W, margin=dict(r=right + W - used))
+    for a in fig.layout.annotations:  # the title over the whole slide, as a map's has it
+        if a.name == "title":
+            a.x = (W / 2 - left) / pw
+            a.font.size = title_size(a.text, W, f["title"])
+    if fig.layout.legend.xref == "container" and fig.layout.legend.x is not None:
+        fig.layout.legend.x = fig.layout.legend.x * used / W  # over the view, as laid out
+    return fig
 
 
 def paper(box: Box, px: float, py: float) -> tuple[float, float]:
