@@ -1070,10 +1070,13 @@ def summary_table(state: AppState, results, palette: tuple[str, ...] | None = No
     )
     rows = []
     for run, r in zip(state.runs, results, strict=True):
+        first, *rest = OPTIMIZERS[run.optimizer].label.split(" ", 1)
+        dot = html.Span(className="gs-dot", style={"background": palette[run.color]})
         name = html.Td(
-            [
-                html.Span(className="gs-dot", style={"background": palette[run.color]}),
-                OPTIMIZERS[run.optimizer].label,
+            [  # the dot stays with the name's first word where a narrow column wraps it
+                html.Span([dot, first], className="gs-nowrap"),
+                *(f" {r}" for r in rest),
+                " ",  # where a narrow column wraps the name: before γ
                 html.Span(f"γ {num(run.hp['lr'])}", className="gs-lr"),
             ],
             className="gs-run-name",

@@ -331,6 +331,13 @@ def test_chart_text_grows_on_a_projector(server, browser, lesson):
 
 
 # --------------------------------------------------------------------------- above the fold
+#: How many lines each element matching a selector is set on.
+LINES = """(sel) => Array.from(document.querySelectorAll(sel), (e) => {
+  if (getComputedStyle(e).display === 'inline') return e.getClientRects().length;
+  const r = document.createRange(); r.selectNodeContents(e);
+  return new Set(Array.from(r.getClientRects(), (b) => Math.round(b.bottom))).size; })"""
+
+
 def test_summary_rows_and_lesson_are_above_the_fold(server, browser):
     """Defect 7: beale-race's six summary rows fit at 1280x800; at 1024x700 the lesson
     is visible without scrolling."""
@@ -349,6 +356,12 @@ def test_summary_rows_and_lesson_are_above_the_fold(server, browser):
         p.shot(f"1024-{theme}")
         text = _box(p, ".gs-lesson-text")
         assert text["top"] >= 0 and text["bottom"] <= 700, text
+        # a number is one line ("2.87e-" over "08" at 1024), a run's dot beside its name
+        lines = p.js(LINES, "#summary tbody td:not(.gs-run-name), #summary .gs-nowrap")
+        assert lines and set(lines) == {1}, lines
+        wide = p.js("() => [document.querySelector('#summary table').offsetWidth,"
+                    " document.getElementById('summary').clientWidth]")  # fmt: skip
+        assert wide[0] <= wide[1], f"the summary is {wide[0]}px wide in {wide[1]}px"
     assert p.errors == []
     p.close()
 
