@@ -140,6 +140,37 @@ def test_the_3d_scene_draws_whole_at_every_size(server, browser):
         p.close()
 
 
+PANEL_TITLES = """() => {
+  const g = document.querySelector('#map .js-plotly-plot');  // the grid is the map's place
+  if (!g || !g._fullLayout) return null;
+  return Array.from(g.querySelectorAll('.annotation'), (a) => {
+    const b = a.getBoundingClientRect();
+    return {text: a.textContent, left: b.left, right: b.right, top: b.top, bottom: b.bottom};
+  }).filter((b) => b.text.startsWith('■')); }"""
+
+
+def test_the_compare_grids_panel_titles_never_overprint(server, browser):
+    """On a phone "γ 0.00398 · diverged" ran into the next panel's "γ 0.01 · diverged": a
+    small multiple's title is set smaller to fit its panel, then its fate on a line of its
+    own. Drawn first at 390 px, then resized to every size."""
+    p = Page(browser, "screens-compare", size=(390, 844))
+    p.open(f"{server}?surface=rosenbrock&mode=compare&t=500")
+    for w, h in [(390, 844), *SIZES[1:], (390, 844)]:
+        if (w, h) != (p.page.viewport_size["width"], p.page.viewport_size["height"]):
+            _resize(p, w, h)
+        boxes = p.wait_until(lambda: len(p.js(PANEL_TITLES) or []) == 6 and p.js(PANEL_TITLES),
+                             what="the panels' titles")  # fmt: skip
+        p.shot(f"{w}")
+        assert len(boxes) == 6 and any("diverged" in b["text"] for b in boxes), boxes
+        for i, a in enumerate(boxes):
+            for b in boxes[i + 1 :]:
+                apart = (a["right"] <= b["left"] + 1 or b["right"] <= a["left"] + 1
+                         or a["bottom"] <= b["top"] + 1 or b["bottom"] <= a["top"] + 1)  # fmt: skip
+                assert apart, (f"{w}x{h}", a, b)
+    assert p.errors == []
+    p.close()
+
+
 # --------------------------------------------------------------------------- the default page
 def test_every_size_and_theme_puts_the_map_first_with_the_controls_in_reach(server, browser):
     """Defect 2: on phones and tablets the map is first and full width, the controls are a

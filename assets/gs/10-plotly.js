@@ -222,6 +222,72 @@
     return Math.abs(eye.x - base.x * sceneFit(gd, layout)) > 1e-9;
   }
 
+  // On a fitted small multiple's title: the figure's own text and font size (at scale 1).
+  // A symbol, so that copies (`scaleFonts`) keep it and Plotly never reads it.
+  const PANEL_OWN = Symbol("gradscape: a panel title's own");
+  const PANEL = /^x(\d*) domain$/;
+  const MIN_TITLE = 9; // px: a panel's title is set no smaller (then on two lines)
+
+  /** The width, in px, of the small multiple whose x axis is `xa` ("x", "x2"…): its cell,
+   * or less where its square panel is limited by its height (constrain: domain). */
+  function panelWidth(gd, layout, xa) {
+    const n = xa.slice(1);
+    const ax = layout[`xaxis${n}`] || {};
+    const ay = layout[`yaxis${n}`] || {};
+    const m = layout.margin || {};
+    const span = (d) => (Array.isArray(d) ? d[1] - d[0] : 1);
+    const w = span(ax.domain) * (gd.clientWidth - (m.l ?? 80) - (m.r ?? 80));
+    const h = span(ay.domain) * (gd.clientHeight - (m.t ?? 100) - (m.b ?? 80));
+    const rx = Array.isArray(ax.range) ? Math.abs(ax.range[1] - ax.range[0]) : 0;
+    const ry = Array.isArray(ay.range) ? Math.abs(ay.range[1] - ay.range[0]) : 0;
+    return ay.scaleanchor && rx && ry ? Math.min(w, (h * rx) / ry) : w;
+  }
+
+  /** `layout` with each small multiple's title (an annotation on "xN domain") fitted to
+   * its panel's width: its fate on a second line, and all a little smaller, down to
+   * `MIN_TITLE` ("γ 0.00398 · diverged" ran into the next panel's title on a phone); a
+   * copy, or `layout` itself. Widths are estimated (bold text, about 0.62 em a character). */
+  function fitPanelTitles(gd, layout) {
+    const notes = layout && layout.annotations;
+    if (!Array.isArray(notes) || !gd.clientWidth) return layout;
+    const k = gd._gsFontScale || 1;
+    const sizeOf = (a) => {
+      const was = a.font && unscaled.get(a.font);
+      return (was && was.size) || (a.font && a.font.size) || PLOTLY_FONT_SIZE;
+    };
+    const width = (text, px) =>
+      Math.max(...text.split("<br>").map((l) => l.replace(/<[^>]+>/g, "").length * 0.62 * px));
+    // each title on one line, or its fate on a second where one line would be set below
+    // 0.85 of its size; then all at the smallest size any needs (one size for the grid)
+    const plan = notes.map((a) => {
+      const m = a && typeof a.xref === "string" && PANEL.exec(a.xref);
+      if (!m || typeof a.text !== "string") return null;
+      const own = a[PANEL_OWN] || { text: a.text, size: sizeOf(a) };
+      const size = Math.round(own.size * k * 10) / 10; // at the window's scale
+      const room = panelWidth(gd, layout, `x${m[1]}`) - 4;
+      const fits = (text) => Math.min(size, (size * room) / width(text, size));
+      let text = own.text;
+      if (fits(text) < 0.85 * size && text.includes(" · ")) text = text.replace(" · ", "<br>");
+      return { own, text, px: fits(text) };
+    });
+    const fitted = plan.filter(Boolean);
+    if (!fitted.length) return layout;
+    const px = Math.round(Math.max(MIN_TITLE, Math.min(...fitted.map((p) => p.px))) * 10) / 10;
+    let changed = false;
+    const out = notes.map((a, j) => {
+      const p = plan[j];
+      if (!p) return a;
+      if (p.text === a.text && px === ((a.font && a.font.size) || PLOTLY_FONT_SIZE)) return a;
+      changed = true;
+      const font = Object.assign({}, a.font, { size: px });
+      unscaled.set(font, { size: p.own.size }); // a fit is not scaled again (`scaleFonts`)
+      const title = Object.assign({}, a, { text: p.text, font, align: "left" });
+      title[PANEL_OWN] = p.own;
+      return title;
+    });
+    return changed ? Object.assign({}, layout, { annotations: out }) : layout;
+  }
+
   /** Plotly.react/newPlot's arguments with the figure's fonts at this window's scale
    * and its 3D camera fitted to its size (the loader, assets/_gs-loader.js, calls it
    * for every figure drawn). */
@@ -234,7 +300,7 @@
     const fonts = !(k === 1 && (was === undefined || was === 1));
     const fit = (data, layout) => [
       fonts && data ? scaleFonts(data, k, null, false) : data,
-      fitScene(gd, fonts ? scaleFonts(layout || {}, k, null, true) : layout),
+      fitPanelTitles(gd, fitScene(gd, fonts ? scaleFonts(layout || {}, k, null, true) : layout)),
     ];
     if (a && !Array.isArray(a) && typeof a === "object") {
       const [data, layout] = fit(a.data, a.layout);
@@ -253,7 +319,7 @@
       const k = fontScale();
       document.querySelectorAll(".js-plotly-plot").forEach((gd) => {
         if (!gd._fullLayout || gd._gsFontScale === undefined) return;
-        if (gd._gsFontScale !== k || sceneRefits(gd)) {
+        if (gd._gsFontScale !== k || sceneRefits(gd) || fitPanelTitles(gd, gd.layout) !== gd.layout) {
           gd._gsRedrawing = true; // (its camera: the figure's, fitted afresh, or the reader's)
           try {
             window.Plotly.react(gd, gd.data, gd.layout); // through beforeDraw, at the new scale
