@@ -219,9 +219,10 @@ def _serve(args: argparse.Namespace) -> int:
         threads=args.threads,
         ident="Gradscape",  # the Server header: no name or version of what runs it
         # No read-ahead (``channel_request_lookahead``): with it, about one page load in
-        # five under load left a Dash callback's answer unsent for good (the 3D view never
-        # drew; tests/test_browser_every_optimizer.py). A client gone mid-export is seen
-        # by peeking its socket instead (app/limits.py).
+        # five under load showed a blank 3D view (tests/test_browser_every_optimizer.py).
+        # A race in the Plotly loader, found later (assets/_gs-loader.js), blanked it too
+        # and may have been the cause; either way nothing here needs read-ahead: a client
+        # gone mid-export is seen by peeking its socket (app/limits.py).
         channel_request_lookahead=0,
     )
     server.run()
