@@ -1070,13 +1070,12 @@ def summary_table(state: AppState, results, palette: tuple[str, ...] | None = No
     )
     rows = []
     for run, r in zip(state.runs, results, strict=True):
-        first, *rest = OPTIMIZERS[run.optimizer].label.split(" ", 1)
+        first, _, rest = OPTIMIZERS[run.optimizer].label.partition(" ")
         dot = html.Span(className="gs-dot", style={"background": palette[run.color]})
         name = html.Td(
-            [  # the dot stays with the name's first word where a narrow column wraps it
+            [  # a narrow column wraps the name before γ; the dot stays with its first word
                 html.Span([dot, first], className="gs-nowrap"),
-                *(f" {r}" for r in rest),
-                " ",  # where a narrow column wraps the name: before γ
+                f" {rest} " if rest else " ",
                 html.Span(f"γ {num(run.hp['lr'])}", className="gs-lr"),
             ],
             className="gs-run-name",

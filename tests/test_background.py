@@ -15,6 +15,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -78,12 +80,8 @@ def _wait_text(log: Path, text: str, seconds: float = 40) -> None:
 def test_start_maps_run_on_celery_workers_over_redis():
     pytest.importorskip("celery")
     sync_api = pytest.importorskip("playwright.sync_api")
-    tmp = Path(tempfile.mkdtemp(prefix="gradscape-redis-"))
-    worker_log = tmp / "worker.log"
-    procs = []
-    try:
-        redis, url = _start_redis(tmp)
-        procs.append(redis)
+    with _redis_run("gradscape-redis-") as (tmp, url, procs):
+        worker_log = tmp / "worker.log"
         procs.append(_start_worker("solo", worker_log, {"GRADSCAPE_REDIS_URL": url}))
         query = "?mode=starts&surface=himmelblau&grid=40&metric=basin&focus=3"
         with (
@@ -116,10 +114,6 @@ def test_start_maps_run_on_celery_workers_over_redis():
                 assert errors == []
             finally:
                 browser.close()
-    finally:
-        for proc in reversed(procs):
-            stop(proc)
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def test_background_does_not_import_the_callbacks(tmp_path):
@@ -133,6 +127,22 @@ def test_background_does_not_import_the_callbacks(tmp_path):
     env = {**os.environ, "GRADSCAPE_REDIS_URL": "", "GRADSCAPE_CACHE_DIR": str(tmp_path)}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert out.returncode == 0, out.stderr
+
+
+@contextmanager
+def _redis_run(prefix: str) -> Iterator[tuple[Path, str, list[subprocess.Popen]]]:
+    """A scratch folder, a redis-server and its URL, and a list of processes: each one the
+    test appends (redis first) is stopped afterwards, the last first, and the folder goes."""
+    tmp = Path(tempfile.mkdtemp(prefix=prefix))
+    procs: list[subprocess.Popen] = []
+    try:
+        redis, url = _start_redis(tmp)
+        procs.append(redis)
+        yield tmp, url, procs
+    finally:
+        for proc in reversed(procs):
+            stop(proc)
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _start_redis(tmp: Path) -> tuple[subprocess.Popen, str]:
@@ -189,11 +199,7 @@ def test_a_lost_celery_worker_is_reported_and_its_job_finished(then):
     sync_api = pytest.importorskip("playwright.sync_api")
     import signal
 
-    tmp = Path(tempfile.mkdtemp(prefix="gradscape-lost-"))
-    procs = []
-    try:
-        redis, url = _start_redis(tmp)
-        procs.append(redis)
+    with _redis_run("gradscape-lost-") as (tmp, url, procs):
         env = {"GRADSCAPE_REDIS_URL": url, "GRADSCAPE_JOB_LOST_SECONDS": "3"}
         first_log, second_log = tmp / "first.log", tmp / "second.log"
         first = _start_worker("first", first_log, env)
@@ -235,7 +241,3 @@ def test_a_lost_celery_worker_is_reported_and_its_job_finished(then):
                     assert done == [lost_task]  # the very task the first worker lost
             finally:
                 browser.close()
-    finally:
-        for proc in reversed(procs):
-            stop(proc)
-        shutil.rmtree(tmp, ignore_errors=True)

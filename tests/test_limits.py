@@ -102,6 +102,16 @@ def _wait(cond, seconds: float = 30, what: str = "") -> None:
         time.sleep(0.05)
 
 
+def _take(out: dict, i: int, texts: set[str], done: dict) -> None:
+    """Start map `i`'s poll answer `out`: its progress text (kept in `texts`), its map once
+    done (in `done`)."""
+    text = (out.get("progress") or {}).get("startmap-progress-text.children")
+    if text:
+        texts.add(text)
+    if "startmap" in (out.get("response") or {}):
+        done[i] = out["response"]
+
+
 def test_twelve_distinct_start_maps_run_at_most_the_configured_number_at_once(
     client, manager, base
 ):
@@ -124,12 +134,7 @@ def test_twelve_distinct_start_maps_run_at_most_the_configured_number_at_once(
                 continue
             r = _poll(client, b, h)
             assert r.status_code == 200, r.data[:300]
-            out = r.get_json()
-            text = (out.get("progress") or {}).get("startmap-progress-text.children")
-            if text:
-                texts.add(text)
-            if "startmap" in (out.get("response") or {}):
-                done[i] = out["response"]
+            _take(r.get_json(), i, texts, done)
         time.sleep(0.3)
     assert 1 <= most <= WORKERS  # never more job processes than workers
     assert waited >= 12 - WORKERS - 1  # the rest waited in the queue
@@ -284,11 +289,7 @@ def test_the_job_limit_holds_across_gunicorn_workers(base, tmp_path):
                 args = urlencode({"cacheKey": h["cacheKey"], "job": h["job"]})
                 out = _post(f"{url}_dash-update-component?{args}", b)
                 most = max(most, _job_processes(master))
-                text = (out.get("progress") or {}).get("startmap-progress-text.children")
-                if text:
-                    texts.add(text)
-                if "startmap" in (out.get("response") or {}):
-                    done[i] = out["response"]
+                _take(out, i, texts, done)
             time.sleep(0.2)
         print(f"jobs at once across 2 gunicorn workers: at most {most} (limit {WORKERS})")
         assert 1 <= most <= WORKERS  # never more job processes than slots, across workers

@@ -185,9 +185,11 @@
 
   const figureEye = new WeakMap(); // a 3D camera's eye drawn → the figure's own eye
 
+  /** The share of the figure a `domain` ([from, to]) spans: all of it where none is set. */
+  const span = (d) => (Array.isArray(d) ? d[1] - d[0] : 1);
+
   /** How far the 3D scene `layout` puts in `gd` steps back at `gd`'s size (`sceneZoom`). */
   function sceneFit(gd, layout) {
-    const span = (d) => (Array.isArray(d) ? d[1] - d[0] : 1);
     const dom = layout.scene.domain || {};
     return sceneZoom(gd.clientWidth * span(dom.x), gd.clientHeight * span(dom.y));
   }
@@ -235,7 +237,6 @@
     const ax = layout[`xaxis${n}`] || {};
     const ay = layout[`yaxis${n}`] || {};
     const m = layout.margin || {};
-    const span = (d) => (Array.isArray(d) ? d[1] - d[0] : 1);
     const w = span(ax.domain) * (gd.clientWidth - (m.l ?? 80) - (m.r ?? 80));
     const h = span(ay.domain) * (gd.clientHeight - (m.t ?? 100) - (m.b ?? 80));
     const rx = Array.isArray(ax.range) ? Math.abs(ax.range[1] - ax.range[0]) : 0;
@@ -288,8 +289,8 @@
     return changed ? Object.assign({}, layout, { annotations: out }) : layout;
   }
 
-  /** Plotly.react/newPlot's arguments with the figure's fonts at this window's scale
-   * and its 3D camera fitted to its size (the loader, assets/_gs-loader.js, calls it
+  /** Plotly.react/newPlot's arguments with the figure's fonts at this window's scale,
+   * its 3D camera and small multiples' titles fitted to its size (the loader, assets/_gs-loader.js, calls it
    * for every figure drawn). */
   function beforeDraw(args) {
     const [gd, a, b] = args;
@@ -334,7 +335,6 @@
   GS.plotly = {
     beforeDraw,
     fontScale,
-    sceneZoom,
 
 
     /** The internals `g` lacks, by name (empty: every one Gradscape reads is there). */
